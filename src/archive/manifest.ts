@@ -1,0 +1,68 @@
+/**
+ * What an archive says about itself. The same object is stored inside the zip (manifest.json)
+ * and, with the stored object's size and sha256, as the sidecar that commits the archive.
+ * It holds no tenant data beyond ids, names, counts and sizes, and never a secret.
+ */
+export const MANIFEST_FORMAT_VERSION = 1;
+
+export interface ManifestEntry {
+  name: string;
+  size: number;
+  sha256: string;
+}
+
+export interface TableInfo {
+  /** Schema-qualified where the engine has schemas. */
+  name: string;
+  rows: number;
+  /** rows mode: sha256 of the table's COPY text, for restore tests. */
+  checksum?: string;
+}
+
+export interface ColumnInfo {
+  name: string;
+  type: string;
+  nullable: boolean;
+}
+
+export interface SchemaFingerprint {
+  sha256: string;
+  tables: { name: string; columns: ColumnInfo[] }[];
+}
+
+export interface Manifest {
+  formatVersion: number;
+  tool: { name: 'orgbackup'; version: string };
+  id: string;
+  source: { name: string; type: string; serverVersion?: string; database?: string };
+  tenant: { id: string; name?: string; plan?: string; mode: string };
+  createdAt: string;
+  startedAt: string;
+  finishedAt: string;
+  trigger: string;
+  dump: { tool: string; version?: string; args: string[] };
+  compression: string;
+  entries: ManifestEntry[];
+  tables: TableInfo[];
+  schemaFingerprint?: SchemaFingerprint;
+  encryption?: { recipients: string[]; passphrase: boolean };
+  labels: Record<string, string>;
+  /** Source-specific details a restore needs (rows mode load order, shared tables...). */
+  details?: Record<string, unknown>;
+}
+
+export interface Sidecar extends Manifest {
+  object: { key: string; size: number; sha256: string };
+}
+
+export function sha256sums(entries: readonly ManifestEntry[]): string {
+  return entries.map((e) => `${e.sha256}  ${e.name}\n`).join('');
+}
+
+export function isSidecar(value: unknown): value is Sidecar {
+  const v = value as Partial<Sidecar> | null;
+  return (
+    typeof v === 'object' && v !== null && typeof v.id === 'string' && Array.isArray(v.entries) &&
+    typeof v.object?.sha256 === 'string' && typeof v.object.size === 'number'
+  );
+}

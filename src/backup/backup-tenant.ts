@@ -1,0 +1,126 @@
+/**
+ * One archive of one tenant (DESIGN.md "The flow of one backup"): the source dumps into the zip
+ * writer, the zip is [encrypted,] hashed and streamed to every storage at once; the sidecar is
+ * written last and only where the archive itself was stored completely.
+ */
+import type { Readable } from 'node:stream';
+import { ArchiveWriter } from '../archive/writer.js';
+import { HashingStream } from '../archive/hashing.js';
+import { archiveId, archiveKey, formatTimestamp, sidecarKey } from '../archive/layout.js';
+import { MANIFEST_FORMAT_VERSION, type Sidecar } from '../archive/manifest.js';
+import { fanOut, type PutOutcome } from '../storage/fanout.js';
+import type { Storage } from '../storage/types.js';
+import type { Source, Tenant } from '../sources/types.js';
+import type { Encryptor } from '../crypto/types.js';
+import type { Context } from '../context.js';
+import { errorMessage } from '../errors.js';
+import { VERSION } from '../version.js';
+
+export interface BackupOptions {
+  trigger: string;
+  labels: Record<string, string>;
+  encryptor?: Encryptor;
+  compression: 'zstd' | 'gzip' | 'none';
+}
+
+export interface StorageOutcome {
+  name: string;
+  status: 'ok' | 'failed';
+  error?: string;
+}
+
+export interface TenantBackup {
+  source: string;
+  tenant: string;
+  tenantName?: string;
+  id: string;
+  status: 'ok' | 'partial' | 'failed';
+  size?: number;
+  rows?: number;
+  durationMs: number;
+  storages: StorageOutcome[];
+  error?: string;
+  hint?: string;
+}
+
+export async function backupTenant(source: Source, tenant: Tenant, storages: readonly Storage[], options: BackupOptions, ctx: Context): Promise<TenantBackup> {
+  const started = ctx.now();
+  const id = archiveId({ source: source.name, tenant: tenant.id, timestamp: formatTimestamp(started) });
+  const base = { source: source.name, tenant: tenant.id, ...(tenant.name ? { tenantName: tenant.name } : {}), id };
+  const abort = new AbortController();
+  const signal = AbortSignal.any([ctx.signal, abort.signal]);
+  const writer = new ArchiveWriter(started);
+  const hasher = new HashingStream((bytes) => ctx.progress.addBytes(bytes));
+  let stored: Readable = writer.output;
+  if (options.encryptor) stored = options.encryptor.encrypt(stored);
+  stored.on('error', (error) => hasher.destroy(error)).pipe(hasher);
+  const key = archiveKey(id, !!options.encryptor);
+  const uploads = fanOut(hasher, storages, key, signal, (error) => {
+    writer.abort(error);
+    abort.abort(error);
+  });
+
+  try {
+    const result = await source.dump(tenant, { writer, signal, log: ctx.log, tempDir: await ctx.tempDir(), compression: options.compression });
+    const manifest = await writer.finish({
+      formatVersion: MANIFEST_FORMAT_VERSION,
+      tool: { name: 'orgbackup', version: VERSION },
+      id,
+      source: { name: source.name, type: source.type, ...(result.serverVersion ? { serverVersion: result.serverVersion } : {}), ...(result.database ? { database: result.database } : {}) },
+      tenant: { id: tenant.id, ...(tenant.name ? { name: tenant.name } : {}), ...(tenant.plan ? { plan: tenant.plan } : {}), mode: source.mode },
+      createdAt: started.toISOString(),
+      startedAt: started.toISOString(),
+      finishedAt: ctx.now().toISOString(),
+      trigger: options.trigger,
+      dump: result.dump,
+      compression: result.compression,
+      tables: result.tables,
+      ...(result.schemaFingerprint ? { schemaFingerprint: result.schemaFingerprint } : {}),
+      ...(options.encryptor ? { encryption: { recipients: options.encryptor.recipients, passphrase: options.encryptor.passphrase } } : {}),
+      labels: options.labels,
+      ...(result.details ? { details: result.details } : {}),
+    });
+    const outcomes = await uploads;
+    const sidecar: Sidecar = { ...manifest, object: { key, size: hasher.bytes, sha256: hasher.sha256 } };
+    const storageResults = await commitSidecars(storages, outcomes, sidecar, signal);
+    const okCount = storageResults.filter((s) => s.status === 'ok').length;
+    const status = okCount === storageResults.length ? 'ok' : okCount > 0 ? 'partial' : 'failed';
+    const rows = result.tables.reduce((sum, t) => sum + t.rows, 0);
+    const firstError = storageResults.find((s) => s.error)?.error;
+    return { ...base, status, size: hasher.bytes, rows, durationMs: ctx.now().getTime() - started.getTime(), storages: storageResults, ...(firstError ? { error: firstError } : {}) };
+  } catch (error) {
+    const reason = abort.signal.aborted && abort.signal.reason instanceof Error ? abort.signal.reason : (error as Error);
+    writer.abort(reason);
+    abort.abort(reason);
+    hasher.destroy(reason);
+    await uploads.catch(() => undefined);
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    const hint = (reason as { hint?: string }).hint;
+    return {
+      ...base,
+      status: 'failed',
+      durationMs: ctx.now().getTime() - started.getTime(),
+      storages: storages.map((s) => ({ name: s.name, status: 'failed' as const })),
+      error: errorMessage(reason),
+      ...(hint ? { hint } : {}),
+    };
+  }
+}
+
+/** The sidecar commits the archive; written only where the archive object itself was stored. */
+async function commitSidecars(storages: readonly Storage[], outcomes: PutOutcome[], sidecar: Sidecar, signal: AbortSignal): Promise<StorageOutcome[]> {
+  const body = Buffer.from(JSON.stringify(sidecar, null, 2) + '\n');
+  return Promise.all(
+    storages.map(async (storage) => {
+      const outcome = outcomes.find((o) => o.storage === storage.name);
+      if (!outcome?.ok) return { name: storage.name, status: 'failed' as const, error: errorMessage(outcome?.error ?? 'not written') };
+      try {
+        await storage.put(sidecarKey(sidecar.id), body, { signal });
+        return { name: storage.name, status: 'ok' as const };
+      } catch (error) {
+        await storage.delete(sidecar.object.key).catch(() => undefined);
+        return { name: storage.name, status: 'failed' as const, error: errorMessage(error) };
+      }
+    }),
+  );
+}

@@ -1,0 +1,66 @@
+/** Builds the Context a command runs with, from global options and the loaded config. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import type { Context, Progress } from '../context.js';
+import { noProgress } from '../context.js';
+import type { LoadedConfig } from '../config/load.js';
+import { createStorage, storageConfig } from '../storage/registry.js';
+import type { Storage } from '../storage/types.js';
+import type { Printer } from './printer.js';
+
+export interface ContextParts {
+  loaded: LoadedConfig;
+  printer: Printer;
+  progress: Progress;
+  signal: AbortSignal;
+  verbose: boolean;
+}
+
+export interface OwnedContext {
+  ctx: Context;
+  /** Removes the run's temp directory. */
+  dispose(): Promise<void>;
+}
+
+export function createContext(parts: ContextParts): OwnedContext {
+  let tempDir: Promise<string> | undefined;
+  const storages = new Map<string, Promise<Storage>>();
+  const { config, baseDir, filepath } = parts.loaded;
+  const ctx: Context = {
+    config,
+    baseDir,
+    configPath: filepath,
+    log: parts.printer,
+    progress: parts.progress ?? noProgress,
+    now: () => new Date(),
+    signal: parts.signal,
+    tempDir: () => (tempDir ??= mkdtemp(path.join(os.tmpdir(), 'orgbackup-'))),
+    storage: (name) => {
+      let storage = storages.get(name);
+      if (!storage) {
+        storage = createStorage(name, storageConfig(config, name), baseDir);
+        storages.set(name, storage);
+      }
+      return storage;
+    },
+    interactive: !!process.stdin.isTTY && !!process.stderr.isTTY,
+    ask: async (question) => {
+      const rl = createInterface({ input: process.stdin, output: process.stderr });
+      try {
+        return await rl.question(question, { signal: parts.signal });
+      } finally {
+        rl.close();
+      }
+    },
+    env: process.env,
+    verbose: parts.verbose,
+  };
+  return {
+    ctx,
+    dispose: async () => {
+      if (tempDir) await rm(await tempDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,55 @@
+/** Maps a parsed command line to its command function (imported lazily) and its options. */
+import type { Context } from '../context.js';
+import type { CommandResultBase } from './render/index.js';
+
+type Opts = Record<string, unknown> & { args: unknown[] };
+type Runner = (opts: Opts, ctx: Context) => Promise<CommandResultBase>;
+
+const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+const list = (v: unknown) => (Array.isArray(v) ? (v as string[]) : undefined);
+const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
+const bool = (v: unknown) => v === true;
+
+export const runners: Record<string, Runner> = {
+  create: async (o, ctx) =>
+    (await import('../commands/create.js')).runCreate(
+      { source: list(o.source), tenant: list(o.tenant), storage: list(o.storage), jobs: num(o.jobs), label: list(o.label), dryRun: bool(o.dryRun) },
+      ctx,
+    ),
+  list: async (o, ctx) =>
+    (await import('../commands/list.js')).runList(
+      { source: str(o.source), tenant: str(o.tenant), storage: list(o.storage), limit: num(o.limit), long: bool(o.long), stale: str(o.stale) },
+      ctx,
+    ),
+  restore: async (o, ctx) =>
+    (await import('../commands/restore.js')).runRestore(
+      {
+        archive: String(o.args[0]),
+        source: str(o.source),
+        tenant: str(o.tenant),
+        storage: list(o.storage),
+        target: str(o.target),
+        conflict: str(o.conflict) as 'replace' | 'skip' | 'fail' | undefined,
+        only: list(o.only),
+        force: bool(o.force),
+        yes: bool(o.yes),
+        safetyBackup: o.safetyBackup !== false,
+        dryRun: bool(o.dryRun),
+      },
+      ctx,
+    ),
+  verify: async (o, ctx) =>
+    (await import('../commands/verify.js')).runVerify(
+      {
+        ids: list(o.args[0]),
+        latest: bool(o.latest),
+        all: bool(o.all),
+        source: str(o.source),
+        tenant: str(o.tenant),
+        storage: list(o.storage),
+        restoreTest: bool(o.restoreTest),
+        scratch: str(o.scratch),
+      },
+      ctx,
+    ),
+};

@@ -1,0 +1,100 @@
+/**
+ * The one error boundary and the one exit point (DESIGN.md convention 2): signals become an
+ * AbortController, results are rendered to stdout, errors become a one-or-two-line message and
+ * an exit code. Stack traces only with --verbose or for internal bugs.
+ */
+import { Chalk, supportsColor, supportsColorStderr } from 'chalk';
+import { CommanderError } from 'commander';
+import { loadConfig } from '../config/load.js';
+import { ExitCode, InterruptedError, isOrgbackupError, errorMessage } from '../errors.js';
+import { redact } from '../redact.js';
+import { noProgress } from '../context.js';
+import { createContext } from './context-factory.js';
+import { runners } from './dispatch.js';
+import { Printer } from './printer.js';
+import { BarProgress } from './progress.js';
+import { buildProgram, type GlobalOptions } from './program.js';
+import { renderResult } from './render/index.js';
+
+const controller = new AbortController();
+let interrupts = 0;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(signal === 'SIGINT' ? ExitCode.sigint : ExitCode.sigterm);
+    controller.abort(new InterruptedError(signal));
+    // Cleanup has this long to finish before the process gives up on it.
+    setTimeout(() => process.exit(signal === 'SIGINT' ? ExitCode.sigint : ExitCode.sigterm), 30_000).unref();
+  });
+}
+
+function colorEnabled(globals: GlobalOptions, level: unknown): boolean {
+  return globals.color !== false && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '') && !!level;
+}
+
+let currentCommand = 'orgbackup';
+let currentGlobals: GlobalOptions = {};
+
+async function dispatch(command: string, options: Record<string, unknown>, globals: GlobalOptions): Promise<void> {
+  currentCommand = command;
+  currentGlobals = globals;
+  const stdoutChalk = new Chalk({ level: colorEnabled(globals, supportsColor) && process.stdout.isTTY ? (supportsColor ? supportsColor.level : 0) : 0 });
+  const stderrChalk = new Chalk({ level: colorEnabled(globals, supportsColorStderr) && process.stderr.isTTY ? (supportsColorStderr ? supportsColorStderr.level : 0) : 0 });
+  const showProgress = !!process.stderr.isTTY && globals.progress !== false && !globals.json && !globals.quiet;
+  const bars = showProgress ? new BarProgress(process.stderr) : undefined;
+  const printer = new Printer({ json: !!globals.json, quiet: !!globals.quiet, verbose: !!globals.verbose, chalk: stderrChalk, stderr: process.stderr, beforeWrite: () => bars?.clearLine() });
+
+  if (command === 'init') {
+    const { runInit } = await import('../commands/init.js');
+    const result = await runInit({ path: options.path as string | undefined, cwd: process.cwd() });
+    process.stdout.write(renderResult(result, { json: !!globals.json, chalk: stdoutChalk }));
+    process.exitCode = result.exitCode;
+    return;
+  }
+  const loaded = await loadConfig({ configPath: globals.config });
+  const owned = createContext({ loaded, printer, progress: bars ?? noProgress, signal: controller.signal, verbose: !!globals.verbose });
+  try {
+    const runner = runners[command];
+    if (!runner) throw new Error(`internal: no runner for ${command}`);
+    const result = await runner(options as Record<string, unknown> & { args: unknown[] }, owned.ctx);
+    process.stdout.write(renderResult(result, { json: !!globals.json, chalk: stdoutChalk }));
+    process.exitCode = result.exitCode;
+  } finally {
+    bars?.stop();
+    await owned.dispose();
+  }
+}
+
+function reportError(error: unknown): number {
+  const aborted = controller.signal.reason as unknown;
+  const effective = controller.signal.aborted && aborted instanceof InterruptedError ? aborted : error;
+  const known = isOrgbackupError(effective);
+  const exitCode = known ? effective.exitCode : ExitCode.failed;
+  const message = redact(known ? effective.message : `internal error: ${errorMessage(effective)}`);
+  const hint = known && effective.hint ? redact(effective.hint) : undefined;
+  const printer = new Printer({ json: !!currentGlobals.json, quiet: false, verbose: false, chalk: new Chalk({ level: 0 }), stderr: process.stderr });
+  if (currentGlobals.json) {
+    printer.error(message, { exitCode, ...(hint ? { hint } : {}) });
+    process.stdout.write(JSON.stringify({ command: currentCommand, ok: false, exitCode, error: { message, ...(hint ? { hint } : {}) } }, null, 2) + '\n');
+  } else {
+    const c = new Chalk({ level: colorEnabled(currentGlobals, supportsColorStderr) && process.stderr.isTTY && supportsColorStderr ? supportsColorStderr.level : 0 });
+    process.stderr.write(`${c.red('error:')} ${message}\n${hint ? `${c.gray('hint:')} ${hint}\n` : ''}`);
+  }
+  if ((currentGlobals.verbose || !known) && effective instanceof Error && effective.stack) process.stderr.write(redact(effective.stack) + '\n');
+  return exitCode;
+}
+
+async function main(): Promise<void> {
+  const program = buildProgram(dispatch).exitOverride();
+  try {
+    await program.parseAsync(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+      return;
+    }
+    process.exitCode = reportError(error);
+  }
+}
+
+await main();

@@ -1,0 +1,133 @@
+/** commander wiring only: flags -> options objects -> the dispatcher (main.ts runs the command). */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { VERSION } from '../version.js';
+
+export interface GlobalOptions {
+  config?: string;
+  json?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+  color?: boolean;
+  progress?: boolean;
+}
+
+export type Dispatch = (command: string, options: Record<string, unknown>, globals: GlobalOptions) => Promise<void>;
+
+const EXIT_STATUS = `
+EXIT STATUS
+  0    success
+  1    the operation failed
+  2    invalid usage or configuration (nothing was attempted)
+  3    partial: some tenants/archives failed, the others succeeded and were kept
+  4    preflight failed (nothing was attempted); the report says what and how to fix it
+  5    verification failed: an archive is damaged, incomplete or not restorable
+  75   busy: another run holds the lock (try later)
+  130  interrupted by SIGINT, after cleaning up
+  143  interrupted by SIGTERM, after cleaning up`;
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+}
+
+function commaList(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+}
+
+export function buildProgram(dispatch: Dispatch): Command {
+  const program = new Command('orgbackup')
+    .description('Tenant-scoped backups for multi-tenant SaaS databases and files.')
+    .version(VERSION, '--version')
+    .option('-c, --config <path>', 'config file (else $ORGBACKUP_CONFIG, else search for backup.config.json / .orgbackuprc)')
+    .option('--json', 'print one JSON document on stdout and NDJSON logs on stderr')
+    .option('-q, --quiet', 'only warnings and errors on stderr')
+    .option('-v, --verbose', 'debug logs, and stack traces for errors')
+    .option('--no-color', 'no ANSI colours (also NO_COLOR)')
+    .option('--no-progress', 'no progress bars')
+    .showHelpAfterError('(run `orgbackup help <command>` for its options)')
+    .addHelpText('after', EXIT_STATUS);
+
+  const command = (name: string, description: string) =>
+    program.command(name).description(description).addHelpText('after', EXIT_STATUS);
+  const run = (name: string) =>
+    async function (this: Command, ...args: unknown[]) {
+      const options = this.opts();
+      const positional = args.slice(0, -2);
+      await dispatch(name, { ...options, args: positional }, this.optsWithGlobals<GlobalOptions>());
+    };
+
+  command('create', 'back up: one archive per (source, tenant), written to every selected storage')
+    .option('--source <name>', 'only this source (repeatable)', collect)
+    .option('--tenant <id>', 'only this tenant id (repeatable; needs one --source)', collect)
+    .option('--storage <name>', 'write to this storage (repeatable; default: defaults.storage)', collect)
+    .option('--jobs <n>', 'tenants backed up at once (default: defaults.jobs, 2)', positiveInt)
+    .option('--label <key=value>', 'label recorded in the manifest (repeatable), e.g. keep=true', collect)
+    .option('--dry-run', 'list what would be backed up, write nothing')
+    .action(run('create'));
+
+  command('list', 'list complete archives, newest first')
+    .option('--source <name>', 'only this source')
+    .option('--tenant <id>', 'only this tenant (needs --source)')
+    .option('--storage <name>', 'only this storage (repeatable)', collect)
+    .option('--limit <n>', 'at most n archives', positiveInt)
+    .option('--long', 'read sidecars for trigger, rows and labels')
+    .option('--stale <duration>', 'list tenants whose newest archive is older than this (e.g. 26h); exit 1 when any')
+    .action(run('list'));
+
+  command('restore', 'put one tenant back from an archive (id, or "latest")')
+    .argument('<archive>', 'archive id (<source>/<tenant>/<timestamp>) or "latest"')
+    .option('--source <name>', 'source, for "latest"')
+    .option('--tenant <id>', 'tenant, for "latest"')
+    .option('--storage <name>', 'storage to read from (repeatable)', collect)
+    .option('--target <url-or-path>', 'restore elsewhere: another database URL, schema name or directory')
+    .addOption(new Option('--conflict <mode>', 'rows mode: what to do with existing rows').choices(['replace', 'skip', 'fail']).default('replace'))
+    .option('--only <tables>', 'only these tables (comma-separated)', commaList)
+    .option('--force', 'restore even when the schema fingerprint differs')
+    .option('--yes', 'do not ask for confirmation (required without a terminal)')
+    .option('--no-safety-backup', 'do not take a pre-restore backup first')
+    .option('--dry-run', 'print the plan, change nothing')
+    .action(run('restore'));
+
+  command('verify', 'prove archives intact (levels 1-2) and restorable (level 3)')
+    .argument('[archive...]', 'archive ids (default: the newest archive of each tenant)')
+    .option('--latest', 'the newest archive of each tenant')
+    .option('--all', 'every complete archive')
+    .option('--source <name>', 'only this source')
+    .option('--tenant <id>', 'only this tenant (needs --source)')
+    .option('--storage <name>', 'only this storage (repeatable)', collect)
+    .option('--restore-test', 'also restore into a throwaway database/schema/directory and compare row counts')
+    .option('--scratch <url>', 'where --restore-test restores (default: a temporary one it creates and drops)')
+    .action(run('verify'));
+
+  command('prune', 'apply the retention policy')
+    .option('--source <name>', 'only this source')
+    .option('--tenant <id>', 'only this tenant (needs --source)')
+    .option('--storage <name>', 'only this storage (repeatable)', collect)
+    .option('--dry-run', 'print the plan with a reason per archive, delete nothing')
+    .action(run('prune'));
+
+  command('schedule-run', 'run the schedules that are due, once, then exit (for cron and Kubernetes)')
+    .option('--schedule <name>', 'only this schedule (repeatable)', collect)
+    .option('--now', 'run the selected schedules even when not due')
+    .option('--shard <i/n>', 'only the tenants of shard i of n (or JOB_COMPLETION_INDEX with ORGBACKUP_SHARDS)')
+    .option('--metrics-file <path>', 'write Prometheus textfile metrics here')
+    .option('--pushgateway <url>', 'push metrics to this Prometheus Pushgateway')
+    .action(run('schedule-run'));
+
+  command('preflight', 'run the permission, tool and connectivity checks alone')
+    .option('--source <name>', 'only this source (repeatable)', collect)
+    .option('--storage <name>', 'only this storage (repeatable)', collect)
+    .addOption(new Option('--for <command>', 'the checks a command needs').choices(['create', 'restore']).default('create'))
+    .action(run('preflight'));
+
+  command('init', 'write a commented starter config')
+    .option('--path <file>', 'where to write it', 'backup.config.json')
+    .action(run('init'));
+
+  return program;
+}

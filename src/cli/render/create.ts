@@ -1,0 +1,20 @@
+import type { ChalkInstance } from 'chalk';
+import type { CreateResult } from '../../commands/create.js';
+import { formatBytes, formatDuration, table } from './format.js';
+
+export function renderCreate(result: CreateResult, c: ChalkInstance): string {
+  if (result.dryRun) {
+    const rows = (result.planned ?? []).map((p) => [p.source, p.tenant, p.tenantName ?? '']);
+    return `would back up ${rows.length} tenant(s) to ${result.storages.join(', ')}:\n` + table(['SOURCE', 'TENANT', 'NAME'], rows);
+  }
+  if (result.archives.length === 0) return 'no tenants to back up\n';
+  const rows = result.archives.map((a) => [
+    a.status === 'ok' ? c.green('ok') : a.status === 'partial' ? c.yellow('partial') : c.red('failed'),
+    a.id,
+    formatBytes(a.size),
+    a.rows === undefined ? '-' : String(a.rows),
+    formatDuration(a.durationMs),
+    a.error ? c.red(a.error.split('\n')[0] ?? '') : '',
+  ]);
+  return table(['STATUS', 'ARCHIVE', 'SIZE', 'ROWS', 'TIME', 'ERROR'], rows);
+}

@@ -1,0 +1,34 @@
+/** Result objects -> stdout text. With --json, exactly one JSON document; otherwise a table per command. */
+import type { ChalkInstance } from 'chalk';
+import { redact } from '../../redact.js';
+import { renderCreate } from './create.js';
+import { renderList } from './list.js';
+import { renderRestore } from './restore.js';
+import { renderVerify } from './verify.js';
+
+export interface CommandResultBase {
+  command: string;
+  ok: boolean;
+  exitCode: number;
+}
+
+export type Renderer = (result: never, c: ChalkInstance) => string;
+
+const renderers: Record<string, Renderer> = {
+  create: renderCreate,
+  list: renderList,
+  restore: renderRestore,
+  verify: renderVerify,
+  init: (r: { path: string }) => `wrote ${r.path}\n`,
+};
+
+/** Adds a renderer for a command (used by commands added later, e.g. preflight, prune). */
+export function registerRenderer(command: string, renderer: Renderer): void {
+  renderers[command] = renderer;
+}
+
+export function renderResult(result: CommandResultBase, options: { json: boolean; chalk: ChalkInstance }): string {
+  if (options.json) return redact(JSON.stringify(result, null, 2)) + '\n';
+  const renderer = renderers[result.command];
+  return redact(renderer ? renderer(result as never, options.chalk) : JSON.stringify(result, null, 2) + '\n');
+}

@@ -1,0 +1,20 @@
+import type { ChalkInstance } from 'chalk';
+import type { ListResult } from '../../commands/list.js';
+import { formatBytes, table } from './format.js';
+
+export function renderList(result: ListResult, c: ChalkInstance): string {
+  if (result.stale) {
+    if (result.stale.length === 0) return c.green('no stale tenants\n');
+    return table(['SOURCE', 'TENANT', 'STORAGE', 'AGE', 'NEWEST'], result.stale.map((s) => [s.source, s.tenant, s.storage, `${s.ageHours}h`, s.newest]));
+  }
+  if (result.archives.length === 0) return 'no archives\n';
+  const long = result.archives.some((a) => a.trigger !== undefined);
+  const header = ['ARCHIVE', 'STORAGE', 'SIZE', ...(long ? ['TRIGGER', 'ROWS', 'LABELS'] : [])];
+  const rows = result.archives.map((a) => [
+    a.id + (a.encrypted ? c.gray(' (age)') : ''),
+    a.storage,
+    formatBytes(a.size),
+    ...(long ? [a.trigger ?? '', String(a.rows ?? ''), Object.entries(a.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',')] : []),
+  ]);
+  return table(header, rows);
+}

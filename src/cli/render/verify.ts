@@ -1,0 +1,16 @@
+import type { ChalkInstance } from 'chalk';
+import type { VerifyResult } from '../../commands/verify.js';
+import { formatBytes, table } from './format.js';
+
+export function renderVerify(result: VerifyResult, c: ChalkInstance): string {
+  if (result.archives.length === 0) return 'no archives to verify\n';
+  const rows = result.archives.map((a) => [
+    a.status === 'ok' ? c.green('ok') : c.red(`failed (level ${a.failedLevel})`),
+    a.id,
+    a.storage,
+    formatBytes(a.size),
+    a.levels.join(','),
+    a.error ? c.red(a.error) : '',
+  ]);
+  return table(['STATUS', 'ARCHIVE', 'STORAGE', 'SIZE', 'LEVELS', 'ERROR'], rows);
+}

@@ -1,0 +1,102 @@
+/** `orgbackup create`: one archive per (source, tenant), written to every selected storage. */
+import { backupTenant, type TenantBackup } from '../backup/backup-tenant.js';
+import { selectTenants, type Selected } from '../backup/select.js';
+import type { Context } from '../context.js';
+import { createEncryptor } from '../crypto/keys.js';
+import { ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
+import { runPreflightGate } from '../preflight/gate.js';
+import { createSource, selectSourceNames } from '../sources/registry.js';
+import type { Source } from '../sources/types.js';
+import { selectStorageNames } from '../storage/registry.js';
+import { mapLimit } from '../util/pool.js';
+
+export interface CreateOptions {
+  source?: string[];
+  tenant?: string[];
+  storage?: string[];
+  jobs?: number;
+  label?: string[];
+  dryRun?: boolean;
+  trigger?: string;
+  /** Restricts tenants further (schedule shards); applied after --tenant. */
+  tenantFilter?: (source: string, tenant: string) => boolean;
+  skipPreflight?: boolean;
+}
+
+export interface CreateResult {
+  command: 'create';
+  ok: boolean;
+  exitCode: ExitCodeValue;
+  dryRun: boolean;
+  storages: string[];
+  archives: TenantBackup[];
+  planned?: { source: string; tenant: string; tenantName?: string }[];
+}
+
+export function parseLabels(labels: readonly string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const label of labels ?? []) {
+    const eq = label.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--label ${label}: expected key=value`);
+    out[label.slice(0, eq)] = label.slice(eq + 1);
+  }
+  return out;
+}
+
+export async function runCreate(options: CreateOptions, ctx: Context): Promise<CreateResult> {
+  const labels = parseLabels(options.label);
+  const sourceNames = selectSourceNames(ctx.config, options.source);
+  const storageNames = selectStorageNames(ctx.config, options.storage);
+  if (options.tenant?.length && sourceNames.length > 1) {
+    throw new UsageError('--tenant needs exactly one --source', { hint: 'tenant ids belong to one source: add --source <name>' });
+  }
+  const sources = await Promise.all(sourceNames.map((name) => createSource(ctx.config, name, ctx.baseDir)));
+  try {
+    if (!options.skipPreflight && !options.dryRun) await runPreflightGate(ctx, { for: 'create', sources: sourceNames, storages: storageNames });
+    const selected = await discoverAll(sources, options, ctx);
+    if (options.dryRun) {
+      const planned = selected.map(({ source, tenant }) => ({ source: source.name, tenant: tenant.id, ...(tenant.name ? { tenantName: tenant.name } : {}) }));
+      return { command: 'create', ok: true, exitCode: ExitCode.ok, dryRun: true, storages: storageNames, archives: [], planned };
+    }
+    const storages = await Promise.all(storageNames.map((name) => ctx.storage(name)));
+    const jobs = options.jobs ?? ctx.config.defaults.jobs;
+    ctx.progress.start('tenants', selected.length);
+    const archives = await mapLimit(selected, jobs, async ({ source, tenant }) => {
+      const encryptor = await createEncryptor(ctx.config, { source: source.name, tenant: tenant.id });
+      const result = await backupTenant(source, tenant, storages, { trigger: options.trigger ?? 'manual', labels, encryptor, compression: ctx.config.defaults.compression }, ctx);
+      ctx.progress.itemDone();
+      logOutcome(result, ctx);
+      return result;
+    });
+    ctx.progress.stop();
+    const exitCode = exitCodeForBackups(archives);
+    return { command: 'create', ok: exitCode === ExitCode.ok, exitCode, dryRun: false, storages: storageNames, archives };
+  } finally {
+    ctx.progress.stop();
+    await Promise.all(sources.map((s) => s.close()));
+  }
+}
+
+async function discoverAll(sources: Source[], options: CreateOptions, ctx: Context): Promise<Selected[]> {
+  const selected: Selected[] = [];
+  for (const source of sources) {
+    const discovered = await source.discoverTenants(ctx.signal);
+    for (const tenant of selectTenants(source, discovered, options.tenant)) {
+      if (!options.tenantFilter || options.tenantFilter(source.name, tenant.id)) selected.push({ source, tenant });
+    }
+  }
+  return selected;
+}
+
+/** 0 all stored everywhere; 1 nothing stored; 3 anything in between (SPEC.md exit 3). */
+export function exitCodeForBackups(archives: readonly TenantBackup[]): ExitCodeValue {
+  if (archives.every((a) => a.status === 'ok')) return ExitCode.ok;
+  if (archives.every((a) => a.status === 'failed')) return ExitCode.failed;
+  return ExitCode.partial;
+}
+
+function logOutcome(result: TenantBackup, ctx: Context): void {
+  const fields = { event: 'archive', source: result.source, tenant: result.tenant, id: result.id, status: result.status, size: result.size, durationMs: result.durationMs };
+  if (result.status === 'ok') ctx.log.info(`stored ${result.id}`, fields);
+  else ctx.log.error(`${result.source}/${result.tenant}: ${result.error ?? 'failed'}`, { ...fields, error: result.error });
+}

@@ -1,0 +1,58 @@
+/** `orgbackup init`: writes a commented starter config (JSON with comments, which orgbackup reads). */
+import { access, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
+
+export interface InitOptions {
+  path?: string;
+  cwd: string;
+}
+
+export interface InitResult {
+  command: 'init';
+  ok: boolean;
+  exitCode: ExitCodeValue;
+  path: string;
+}
+
+export const STARTER_CONFIG = `{
+  // orgbackup configuration, version 1. Reference: README.md "Configuration".
+  // Strings may use \${VAR} and \${VAR:-default}; secrets may come from files (passwordFile...).
+  "$schema": "./node_modules/orgbackup/schema/orgbackup.schema.json",
+  "version": 1,
+  "sources": {
+    // A PostgreSQL database. tenants.mode: none | database | schema | rows
+    "app": {
+      "type": "postgres",
+      "url": "postgres://backup@127.0.0.1:5432/app",
+      "passwordFile": "\${ORGBACKUP_DB_PASSWORD_FILE:-/run/secrets/db-password}",
+      "tenants": { "mode": "none" }
+      // rows mode, one archive per organization:
+      // "tenants": { "mode": "rows", "column": "org_id", "query": "SELECT id, slug AS name FROM organizations" }
+    },
+    // Uploaded files, one subdirectory per tenant.
+    "media": { "type": "files", "path": "./storage/tenants", "tenants": { "mode": "directory" } }
+  },
+  "storage": {
+    // Archives are written 0600 in 0700 directories.
+    "local": { "type": "local", "path": "./backups" }
+    // "offsite": { "type": "s3", "bucket": "acme-backups", "prefix": "prod", "region": "eu-west-1" }
+  },
+  "defaults": { "storage": ["local"], "compression": "zstd", "jobs": 2 },
+  // Keep the newest 3, one a day for a week, one a week for a month, one a month for a year.
+  "retention": { "keepLast": 3, "keepDaily": 7, "keepWeekly": 4, "keepMonthly": 12 },
+  // Run \`orgbackup schedule-run\` from cron or a Kubernetes CronJob every few minutes.
+  "schedules": { "nightly": { "cron": "0 2 * * *", "timezone": "UTC", "prune": true } }
+}
+`;
+
+export async function runInit(options: InitOptions): Promise<InitResult> {
+  const file = path.resolve(options.cwd, options.path ?? 'backup.config.json');
+  if (await access(file).then(() => true, () => false)) {
+    throw new UsageError(`${file} already exists; init never overwrites a config`, { hint: 'choose another path with --path' });
+  }
+  await writeFile(file, STARTER_CONFIG, { mode: 0o600, flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`cannot write ${file}: ${error.code ?? error.message}`, { hint: 'check that the directory exists and is writable' });
+  });
+  return { command: 'init', ok: true, exitCode: ExitCode.ok, path: file };
+}

@@ -1,0 +1,105 @@
+/** `orgbackup list`: complete archives, newest first, from key names (sidecars only for --long/--json details). */
+import { listArchives, readSidecar, type ArchiveListing } from '../archive/catalog.js';
+import type { Context } from '../context.js';
+import { ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
+import { selectStorageNames } from '../storage/registry.js';
+import { parseDuration } from '../util/duration.js';
+import { mapLimit } from '../util/pool.js';
+
+export interface ListOptions {
+  source?: string;
+  tenant?: string;
+  storage?: string[];
+  limit?: number;
+  long?: boolean;
+  stale?: string;
+}
+
+export interface ListedArchive {
+  id: string;
+  source: string;
+  tenant: string;
+  time: string;
+  storage: string;
+  size?: number;
+  encrypted: boolean;
+  trigger?: string;
+  tenantName?: string;
+  rows?: number;
+  labels?: Record<string, string>;
+}
+
+export interface StaleTenant {
+  source: string;
+  tenant: string;
+  storage: string;
+  newest: string;
+  ageHours: number;
+}
+
+export interface ListResult {
+  command: 'list';
+  ok: boolean;
+  exitCode: ExitCodeValue;
+  archives: ListedArchive[];
+  stale?: StaleTenant[];
+}
+
+export async function runList(options: ListOptions, ctx: Context): Promise<ListResult> {
+  if (options.tenant && !options.source) throw new UsageError('--tenant needs --source');
+  const storageNames = selectStorageNames(ctx.config, options.storage);
+  const all: ArchiveListing[] = [];
+  for (const name of storageNames) {
+    const storage = await ctx.storage(name);
+    all.push(...(await listArchives(storage, { source: options.source, tenant: options.tenant }, ctx.signal)).filter((a) => a.complete && a.archiveKey));
+  }
+  all.sort((a, b) => b.time.getTime() - a.time.getTime() || a.storage.localeCompare(b.storage));
+  if (options.stale) return staleReport(all, options.stale, ctx);
+  const shown = options.limit ? all.slice(0, options.limit) : all;
+  const archives = await mapLimit(shown, 8, async (listing) => {
+    const item = toListed(listing);
+    if (!options.long) return item;
+    const sidecar = await readSidecar(await ctx.storage(listing.storage), listing.id, ctx.signal);
+    return {
+      ...item,
+      trigger: sidecar.trigger,
+      ...(sidecar.tenant.name ? { tenantName: sidecar.tenant.name } : {}),
+      rows: sidecar.tables.reduce((n, t) => n + t.rows, 0),
+      labels: sidecar.labels,
+    };
+  });
+  return { command: 'list', ok: true, exitCode: ExitCode.ok, archives };
+}
+
+function toListed(listing: ArchiveListing): ListedArchive {
+  return {
+    id: listing.id,
+    source: listing.ref.source,
+    tenant: listing.ref.tenant,
+    time: listing.time.toISOString(),
+    storage: listing.storage,
+    ...(listing.size !== undefined ? { size: listing.size } : {}),
+    encrypted: listing.encrypted,
+  };
+}
+
+/** Tenants whose newest complete archive (per storage) is older than the threshold: exit 1 when any. */
+function staleReport(all: ArchiveListing[], threshold: string, ctx: Context): ListResult {
+  const maxAge = parseDuration(threshold, '--stale');
+  const now = ctx.now().getTime();
+  const newest = new Map<string, ArchiveListing>();
+  for (const listing of all) {
+    const key = `${listing.storage}\0${listing.ref.source}\0${listing.ref.tenant}`;
+    const seen = newest.get(key);
+    if (!seen || listing.time > seen.time) newest.set(key, listing);
+  }
+  const stale: StaleTenant[] = [];
+  for (const listing of newest.values()) {
+    const age = now - listing.time.getTime();
+    if (age > maxAge) {
+      stale.push({ source: listing.ref.source, tenant: listing.ref.tenant, storage: listing.storage, newest: listing.id, ageHours: Math.round(age / 36e5) });
+    }
+  }
+  const exitCode = stale.length > 0 ? ExitCode.failed : ExitCode.ok;
+  return { command: 'list', ok: stale.length === 0, exitCode, archives: [...newest.values()].map(toListed), stale };
+}

@@ -1,0 +1,92 @@
+/** `orgbackup verify`: proves archives intact (levels 1, 2) and restorable (level 3, --restore-test). */
+import { listArchives, type ArchiveListing } from '../archive/catalog.js';
+import { parseKey, sidecarKey } from '../archive/layout.js';
+import { verifyArchive, type VerifyItem } from '../archive/verify.js';
+import type { Context } from '../context.js';
+import { createDecryptor } from '../crypto/keys.js';
+import { ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
+import { createSource } from '../sources/registry.js';
+import type { Source } from '../sources/types.js';
+import { selectStorageNames } from '../storage/registry.js';
+
+export interface VerifyOptions {
+  ids?: string[];
+  latest?: boolean;
+  all?: boolean;
+  source?: string;
+  tenant?: string;
+  storage?: string[];
+  restoreTest?: boolean;
+  scratch?: string;
+}
+
+export interface VerifyResult {
+  command: 'verify';
+  ok: boolean;
+  exitCode: ExitCodeValue;
+  archives: VerifyItem[];
+}
+
+export async function runVerify(options: VerifyOptions, ctx: Context): Promise<VerifyResult> {
+  if (options.tenant && !options.source) throw new UsageError('--tenant needs --source');
+  if (options.ids?.length && (options.all || options.latest)) throw new UsageError('give archive ids, or --latest / --all, not both');
+  const storageNames = selectStorageNames(ctx.config, options.storage);
+  const targets: { listing: ArchiveListing; storage: string }[] = [];
+  for (const name of storageNames) {
+    const storage = await ctx.storage(name);
+    for (const listing of await selectArchives(await listArchives(storage, filterFor(options), ctx.signal), options)) targets.push({ listing, storage: name });
+  }
+  for (const id of options.ids ?? []) {
+    if (!targets.some((t) => t.listing.id === id)) throw new UsageError(`archive ${id} does not exist in ${storageNames.map((s) => `"${s}"`).join(', ')}`, { hint: 'see `orgbackup list`' });
+  }
+  const decryptor = await createDecryptor(ctx.config);
+  const sources = new Map<string, Source | undefined>();
+  const archives: VerifyItem[] = [];
+  ctx.progress.start('archives', targets.length);
+  for (const { listing, storage } of targets) {
+    const source = await sourceFor(listing.ref.source, sources, ctx);
+    const { item, sidecar } = await verifyArchive(await ctx.storage(storage), listing, { source, decryptor, signal: ctx.signal });
+    let final = item;
+    if (options.restoreTest && item.status === 'ok' && sidecar && source) {
+      const { restoreTest } = await import('../restore/restore-test.js');
+      final = await restoreTest(item, sidecar, source, { storage: await ctx.storage(storage), decryptor, scratch: options.scratch }, ctx);
+    }
+    archives.push(final);
+    ctx.progress.itemDone();
+    if (final.status === 'ok') ctx.log.info(`verified ${final.id} in ${storage} (levels ${final.levels.join(',')})`, { event: 'verify', id: final.id, status: 'ok' });
+    else ctx.log.error(`${final.id} in ${storage}: level ${final.failedLevel} failed: ${final.error}`, { event: 'verify', id: final.id, status: 'failed', level: final.failedLevel });
+  }
+  ctx.progress.stop();
+  for (const source of sources.values()) await source?.close();
+  const ok = archives.every((a) => a.status === 'ok');
+  return { command: 'verify', ok, exitCode: ok ? ExitCode.ok : ExitCode.verification, archives };
+}
+
+function filterFor(options: VerifyOptions): { source?: string; tenant?: string } {
+  if (options.ids?.length === 1) {
+    const parsed = parseKey(sidecarKey(options.ids[0]!));
+    if (parsed) return { source: parsed.ref.source, tenant: parsed.ref.tenant };
+  }
+  return { source: options.source, tenant: options.tenant };
+}
+
+async function selectArchives(listings: ArchiveListing[], options: VerifyOptions): Promise<ArchiveListing[]> {
+  const complete = listings.filter((l) => l.complete);
+  if (options.ids?.length) {
+    for (const id of options.ids) if (!parseKey(sidecarKey(id))) throw new UsageError(`"${id}" is not an archive id`, { hint: 'ids look like <source>/<tenant>/2026-11-20T02-00-00.000Z' });
+    return listings.filter((l) => options.ids!.includes(l.id));
+  }
+  if (options.all) return complete;
+  // Default and --latest: the newest complete archive of each (source, tenant).
+  const newest = new Map<string, ArchiveListing>();
+  for (const listing of complete) {
+    const key = `${listing.ref.source}\0${listing.ref.tenant}`;
+    if (!newest.has(key)) newest.set(key, listing);
+  }
+  return [...newest.values()];
+}
+
+async function sourceFor(name: string, cache: Map<string, Source | undefined>, ctx: Context): Promise<Source | undefined> {
+  if (!cache.has(name)) cache.set(name, ctx.config.sources[name] ? await createSource(ctx.config, name, ctx.baseDir) : undefined);
+  return cache.get(name);
+}

@@ -1,0 +1,83 @@
+/**
+ * The one config pipeline (DESIGN.md convention 5): find -> read -> interpolate env -> zod
+ * safeParse -> cross-field rules. Every problem is reported at once as `path: message` (exit 2).
+ */
+import { cosmiconfig } from 'cosmiconfig';
+import path from 'node:path';
+import { ConfigError, UsageError } from '../errors.js';
+import { interpolate, type Env } from './interpolate.js';
+import { parseJsonc } from './jsonc.js';
+import { checkRules } from './rules.js';
+import { configSchema, type Config } from './schema.js';
+
+export interface LoadedConfig {
+  config: Config;
+  /** The file it came from; relative paths in the config are relative to its directory. */
+  filepath: string;
+  baseDir: string;
+}
+
+export interface LoadOptions {
+  /** --config; else ORGBACKUP_CONFIG; else a cosmiconfig search from cwd. */
+  configPath?: string;
+  cwd?: string;
+  env?: Env;
+}
+
+const MODULE = 'orgbackup';
+
+export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfig> {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const explorer = cosmiconfig(MODULE, {
+    searchPlaces: [
+      'package.json',
+      `.${MODULE}rc`,
+      `.${MODULE}rc.json`,
+      `.${MODULE}rc.yaml`,
+      `.${MODULE}rc.yml`,
+      `${MODULE}.config.json`,
+      'backup.config.json',
+    ],
+    searchStrategy: 'project',
+    // Config files may carry comments and trailing commas (JSONC), as the starter config does.
+    loaders: { '.json': parseJsonc, noExt: parseJsonc },
+  });
+  const explicit = options.configPath ?? env.ORGBACKUP_CONFIG;
+  let found: { config: unknown; filepath: string; isEmpty?: boolean } | null;
+  try {
+    found = explicit ? await explorer.load(path.resolve(cwd, explicit)) : await explorer.search(cwd);
+  } catch (error) {
+    throw readError(error, explicit);
+  }
+  if (!found) {
+    throw new UsageError('no configuration found', {
+      hint: 'pass --config <file>, set ORGBACKUP_CONFIG, or run `orgbackup init` to write backup.config.json',
+    });
+  }
+  return { config: parseConfig(found.config, env, found.filepath), filepath: found.filepath, baseDir: path.dirname(found.filepath) };
+}
+
+/** Validates a raw config object; throws ConfigError listing every problem. */
+export function parseConfig(raw: unknown, env: Env, filepath?: string): Config {
+  const problems: string[] = [];
+  const interpolated = interpolate(raw ?? {}, env, problems);
+  const parsed = configSchema.safeParse(interpolated);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  } else {
+    problems.push(...checkRules(parsed.data));
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems, filepath);
+  return parsed.data;
+}
+
+function readError(error: unknown, file: string | undefined): UsageError {
+  const err = error as NodeJS.ErrnoException;
+  if (err.code === 'ENOENT') {
+    return new UsageError(`config file ${file ?? ''} does not exist`, { hint: 'check the path, or run `orgbackup init --path <file>`' });
+  }
+  return new UsageError(`cannot read config ${file ?? ''}: ${err.message.split('\n')[0] ?? ''}`, {
+    hint: 'the file must be valid JSON (or YAML for .orgbackuprc.yaml)',
+  });
+}

@@ -1,0 +1,60 @@
+/** Cross-field rules the schema cannot express; each returns `path: message` problems. */
+import type { Config, SourceConfig } from './schema.js';
+
+const MODES_BY_TYPE: Record<SourceConfig['type'], readonly string[]> = {
+  postgres: ['none', 'database', 'schema', 'rows'],
+  mysql: ['none', 'database', 'rows'],
+  sqlite: ['none', 'directory'],
+  files: ['none', 'directory'],
+};
+
+export function checkRules(config: Config): string[] {
+  const problems: string[] = [];
+  const storageNames = new Set(Object.keys(config.storage));
+  const sourceNames = new Set(Object.keys(config.sources));
+
+  for (const [name, source] of Object.entries(config.sources)) {
+    const at = `sources.${name}`;
+    const mode = source.tenants.mode;
+    if (!MODES_BY_TYPE[source.type].includes(mode)) {
+      problems.push(`${at}.tenants.mode: "${mode}" is not available for ${source.type} sources (use ${MODES_BY_TYPE[source.type].join(', ')})`);
+    }
+    if ((mode === 'database' || mode === 'schema') && !source.tenants.match && !source.tenants.query) {
+      problems.push(`${at}.tenants: mode "${mode}" needs "match" (a LIKE pattern) or "query"`);
+    }
+    if (mode === 'rows' && !source.tenants.column) problems.push(`${at}.tenants.column: mode "rows" needs the tenant column, e.g. "org_id"`);
+    if (mode === 'rows' && !source.tenants.query) {
+      problems.push(`${at}.tenants.query: mode "rows" needs a query returning the tenant ids, e.g. "SELECT id, slug AS name FROM organizations"`);
+    }
+    if ('password' in source && source.password && source.passwordFile) {
+      problems.push(`${at}: set "password" or "passwordFile", not both`);
+    }
+  }
+
+  const checkStorageList = (list: string[] | undefined, at: string) =>
+    list?.forEach((s, i) => {
+      if (!storageNames.has(s)) problems.push(`${at}.${i}: unknown storage "${s}" (defined: ${[...storageNames].join(', ')})`);
+    });
+  checkStorageList(config.defaults.storage, 'defaults.storage');
+  for (const [name, schedule] of Object.entries(config.schedules)) {
+    checkStorageList(schedule.storage, `schedules.${name}.storage`);
+    schedule.sources?.forEach((s, i) => {
+      if (!sourceNames.has(s)) problems.push(`schedules.${name}.sources.${i}: unknown source "${s}" (defined: ${[...sourceNames].join(', ')})`);
+    });
+  }
+  if (config.retention?.plans?.source && !sourceNames.has(config.retention.plans.source)) {
+    problems.push(`retention.plans.source: unknown source "${config.retention.plans.source}"`);
+  }
+  const enc = config.encryption;
+  if (enc) {
+    if (enc.passphrase && enc.passphraseFile) problems.push('encryption: set "passphrase" or "passphraseFile", not both');
+    const hasRecipients = enc.recipients.length > 0 || !!enc.recipientsFile || !!enc.tenantRecipients;
+    if (hasRecipients && (enc.passphrase || enc.passphraseFile)) {
+      problems.push('encryption: use recipients (public keys) or a passphrase, not both');
+    }
+    if (!hasRecipients && !enc.passphrase && !enc.passphraseFile) {
+      problems.push('encryption: set "recipients" (age public keys), "recipientsFile", or "passphrase"/"passphraseFile"');
+    }
+  }
+  return problems;
+}

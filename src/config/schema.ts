@@ -1,0 +1,199 @@
+/**
+ * The configuration contract (version 1) as a zod schema. The JSON Schema shipped in
+ * schema/orgbackup.schema.json is generated from this file (scripts/write-json-schema.mjs).
+ */
+import { z } from 'zod';
+
+const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'use letters, digits, ".", "_" and "-"');
+const duration = z.string().regex(/^\d+(ms|s|m|h|d|w|y)$/, 'a duration such as 90s, 36h, 30d or 1y');
+
+export const tenantModes = ['none', 'database', 'schema', 'rows', 'directory'] as const;
+
+export const tenantsSchema = z
+  .object({
+    mode: z.enum(tenantModes).default('none'),
+    /** SQL LIKE pattern for database/schema names, or a glob for sqlite files. */
+    match: z.string().optional(),
+    /** SQL returning `id` and optionally `name` and `plan`. */
+    query: z.string().optional(),
+    /** rows mode: the column holding the tenant id. */
+    column: z.string().optional(),
+    /** tenant ids to skip. */
+    exclude: z.array(z.string()).default([]),
+    /** rows mode: schemas searched for tenant tables (default ["public"]). */
+    schemas: z.array(z.string()).optional(),
+    /** rows mode: only these tables (schema-qualified or bare). */
+    includeTables: z.array(z.string()).optional(),
+    /** rows mode: never these tables. */
+    excludeTables: z.array(z.string()).default([]),
+  })
+  .strict();
+
+const toolsSchema = z.record(z.string(), z.string()).default({});
+
+const databaseSource = {
+  url: z.string().min(1),
+  password: z.string().optional(),
+  passwordFile: z.string().optional(),
+  tenants: tenantsSchema.default({ mode: 'none', exclude: [], excludeTables: [] }),
+  jobs: z.number().int().min(1).max(64).optional(),
+  tools: toolsSchema,
+};
+
+export const postgresSourceSchema = z.object({ type: z.literal('postgres'), ...databaseSource }).strict();
+export const mysqlSourceSchema = z.object({ type: z.literal('mysql'), ...databaseSource }).strict();
+export const sqliteSourceSchema = z
+  .object({
+    type: z.literal('sqlite'),
+    /** A database file, or a glob of files (one per tenant) in directory mode. */
+    path: z.string().min(1),
+    tenants: tenantsSchema.default({ mode: 'none', exclude: [], excludeTables: [] }),
+    jobs: z.number().int().min(1).max(64).optional(),
+    tools: toolsSchema,
+  })
+  .strict();
+export const filesSourceSchema = z
+  .object({
+    type: z.literal('files'),
+    path: z.string().min(1),
+    tenants: tenantsSchema.default({ mode: 'none', exclude: [], excludeTables: [] }),
+    jobs: z.number().int().min(1).max(64).optional(),
+  })
+  .strict();
+
+export const sourceSchema = z.discriminatedUnion('type', [postgresSourceSchema, mysqlSourceSchema, sqliteSourceSchema, filesSourceSchema]);
+
+export const localStorageSchema = z.object({ type: z.literal('local'), path: z.string().min(1) }).strict();
+export const s3StorageSchema = z
+  .object({
+    type: z.literal('s3'),
+    bucket: z.string().min(1),
+    prefix: z.string().default(''),
+    region: z.string().optional(),
+    endpoint: z.string().optional(),
+    forcePathStyle: z.boolean().default(false),
+    storageClass: z.string().optional(),
+    serverSideEncryption: z.string().optional(),
+    sseKmsKeyId: z.string().optional(),
+    accessKeyId: z.string().optional(),
+    secretAccessKey: z.string().optional(),
+    sessionToken: z.string().optional(),
+    /** Multipart part size in MiB (5..5120). */
+    partSizeMiB: z.number().int().min(5).max(5120).default(16),
+    /** Parts uploaded at once; memory is about partSize x (queueSize + 1). */
+    queueSize: z.number().int().min(1).max(16).default(2),
+  })
+  .strict();
+export const rcloneStorageSchema = z
+  .object({
+    type: z.literal('rclone'),
+    /** `remote:path`, as rclone names it. */
+    remote: z.string().min(1).regex(/:/, 'an rclone remote such as gdrive:backups or s3:bucket/prefix'),
+    /** rclone config file; by default rclone's own lookup (RCLONE_CONFIG, ~/.config/rclone/rclone.conf). */
+    configFile: z.string().optional(),
+  })
+  .strict();
+export const storageSchema = z.discriminatedUnion('type', [localStorageSchema, s3StorageSchema, rcloneStorageSchema]);
+
+export const retentionPolicySchema = z
+  .object({
+    keepLast: z.number().int().min(0).optional(),
+    keepHourly: z.number().int().min(0).optional(),
+    keepDaily: z.number().int().min(0).optional(),
+    keepWeekly: z.number().int().min(0).optional(),
+    keepMonthly: z.number().int().min(0).optional(),
+    keepYearly: z.number().int().min(0).optional(),
+    keepWithin: duration.optional(),
+    maxArchives: z.number().int().min(1).optional(),
+    maxTotalSize: z.string().regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size such as 500MB or 2GiB').optional(),
+  })
+  .strict();
+
+export const retentionSchema = retentionPolicySchema
+  .extend({
+    timezone: z.string().default('UTC'),
+    /** Tenants no longer returned by the tenants query. */
+    orphans: retentionPolicySchema.default({ keepWithin: '90d' }),
+    plans: z
+      .object({ query: z.string().optional(), source: z.string().optional() })
+      .catchall(retentionPolicySchema)
+      .optional(),
+  })
+  .strict();
+
+export const encryptionSchema = z
+  .object({
+    recipients: z.array(z.string()).default([]),
+    recipientsFile: z.string().optional(),
+    passphrase: z.string().optional(),
+    passphraseFile: z.string().optional(),
+    identity: z.string().optional(),
+    identityFile: z.string().optional(),
+    identityFiles: z.array(z.string()).default([]),
+    /** Per-tenant recipients ("<source>/<tenant>" or "<tenant>" -> public keys), for crypto-erasure. */
+    tenantRecipients: z.record(z.string(), z.array(z.string())).optional(),
+  })
+  .strict();
+
+export const scheduleSchema = z
+  .object({
+    cron: z.string().min(1),
+    timezone: z.string().default('UTC'),
+    sources: z.array(z.string()).optional(),
+    tenants: z.array(z.string()).optional(),
+    storage: z.array(z.string()).optional(),
+    prune: z.boolean().default(false),
+    jobs: z.number().int().min(1).max(64).optional(),
+  })
+  .strict();
+
+export const notificationsSchema = z
+  .object({
+    webhook: z
+      .object({
+        url: z.string().min(1),
+        on: z.array(z.enum(['failure', 'success', 'always'])).default(['failure']),
+        timeoutMs: z.number().int().min(100).default(10_000),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    $schema: z.string().optional(),
+    version: z.literal(1),
+    sources: z.record(name, sourceSchema).refine((s) => Object.keys(s).length > 0, 'define at least one source'),
+    storage: z.record(name, storageSchema).refine((s) => Object.keys(s).length > 0, 'define at least one storage'),
+    defaults: z
+      .object({
+        storage: z.array(z.string()).optional(),
+        compression: z.enum(['zstd', 'gzip', 'none']).default('zstd'),
+        jobs: z.number().int().min(1).max(64).default(2),
+      })
+      .strict()
+      .default({ compression: 'zstd', jobs: 2 }),
+    encryption: encryptionSchema.optional(),
+    retention: retentionSchema.optional(),
+    schedules: z.record(name, scheduleSchema).default({}),
+    notifications: notificationsSchema.default({}),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type SourceConfig = z.infer<typeof sourceSchema>;
+export type PostgresSourceConfig = z.infer<typeof postgresSourceSchema>;
+export type MysqlSourceConfig = z.infer<typeof mysqlSourceSchema>;
+export type SqliteSourceConfig = z.infer<typeof sqliteSourceSchema>;
+export type FilesSourceConfig = z.infer<typeof filesSourceSchema>;
+export type TenantsConfig = z.infer<typeof tenantsSchema>;
+export type StorageConfig = z.infer<typeof storageSchema>;
+export type LocalStorageConfig = z.infer<typeof localStorageSchema>;
+export type S3StorageConfig = z.infer<typeof s3StorageSchema>;
+export type RcloneStorageConfig = z.infer<typeof rcloneStorageSchema>;
+export type RetentionPolicy = z.infer<typeof retentionPolicySchema>;
+export type RetentionConfig = z.infer<typeof retentionSchema>;
+export type EncryptionConfig = z.infer<typeof encryptionSchema>;
+export type ScheduleConfig = z.infer<typeof scheduleSchema>;
+export type NotificationsConfig = z.infer<typeof notificationsSchema>;

@@ -1,0 +1,47 @@
+/**
+ * What a command is handed (DESIGN.md): config, storages, sources, a logger and progress
+ * reporter, a clock, the run's AbortSignal, a private temp directory and a way to ask the operator.
+ * Commands never touch console or process; the CLI builds this object and tests may build their own.
+ */
+import type { Config } from './config/schema.js';
+import type { Storage } from './storage/types.js';
+
+export type LogFields = Record<string, unknown>;
+
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+}
+
+/** Progress of a run over items (tenants, archives) with bytes; a no-op when stderr is no TTY. */
+export interface Progress {
+  start(label: string, totalItems: number): void;
+  addBytes(bytes: number): void;
+  itemDone(): void;
+  stop(): void;
+}
+
+export interface Context {
+  config: Config;
+  /** Directory relative config paths are resolved against. */
+  baseDir: string;
+  configPath: string;
+  log: Logger;
+  progress: Progress;
+  now(): Date;
+  signal: AbortSignal;
+  /** A private (0700) temp directory for this run, removed when the run ends. */
+  tempDir(): Promise<string>;
+  storage(name: string): Promise<Storage>;
+  /** true when a person can answer prompts (stdin and stderr are TTYs). */
+  interactive: boolean;
+  /** Asks a question on the terminal; only when `interactive`. */
+  ask(question: string): Promise<string>;
+  env: Record<string, string | undefined>;
+  verbose: boolean;
+}
+
+export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+export const noProgress: Progress = { start() {}, addBytes() {}, itemDone() {}, stop() {} };

@@ -1,0 +1,126 @@
+/**
+ * The files source: a directory (mode `none`) or one subdirectory per tenant (mode `directory`).
+ * Regular files go into the archive as `files/<relative path>`; symlinks and special files are
+ * skipped with a warning (they would let a restore write outside the target). A restore extracts
+ * into a temp directory beside the target and then swaps it in, so a failure changes nothing.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { lstat, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { randomBytes } from 'node:crypto';
+import type { FilesSourceConfig } from '../config/schema.js';
+import { OrgbackupError, ExitCode, UsageError } from '../errors.js';
+import { ALL_TENANT, applyExclude, type DumpContext, type DumpResult, type RestoreContext, type RestoreResult, type Source, type Tenant } from './types.js';
+import type { Logger } from '../context.js';
+
+export const FILES_PREFIX = 'files/';
+
+export class FilesSource implements Source {
+  readonly type = 'files';
+  readonly mode: string;
+  readonly root: string;
+
+  constructor(readonly name: string, readonly config: FilesSourceConfig, baseDir: string) {
+    this.mode = config.tenants.mode;
+    this.root = path.resolve(baseDir, config.path);
+  }
+
+  tenantDir(tenant: Tenant): string {
+    return this.mode === 'none' ? this.root : path.join(this.root, tenant.id);
+  }
+
+  async discoverTenants(): Promise<Tenant[]> {
+    if (this.mode === 'none') return [{ id: ALL_TENANT }];
+    const entries = await readdir(this.root, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+      throw new OrgbackupError(`files source "${this.name}": cannot read ${this.root}: ${error.code ?? error.message}`, ExitCode.failed, {
+        hint: 'check the source path and that this user may read it',
+      });
+    });
+    const dirs = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => ({ id: e.name }));
+    dirs.sort((a, b) => a.id.localeCompare(b.id));
+    return applyExclude(dirs, this.config.tenants.exclude);
+  }
+
+  async tenantExists(tenant: Tenant): Promise<boolean> {
+    return stat(this.tenantDir(tenant)).then((s) => s.isDirectory(), () => false);
+  }
+
+  async dump(tenant: Tenant, ctx: DumpContext): Promise<DumpResult> {
+    const dir = this.tenantDir(tenant);
+    let files = 0;
+    let bytes = 0;
+    for await (const rel of walkFiles(dir, ctx.log)) {
+      const entry = await ctx.writer.addEntry(FILES_PREFIX + rel, createReadStream(path.join(dir, ...rel.split('/')), { highWaterMark: 1024 * 1024 }));
+      files++;
+      bytes += entry.size;
+    }
+    return {
+      dump: { tool: 'orgbackup-files', args: [] },
+      tables: [],
+      compression: 'none',
+      details: { files, bytes, directory: this.mode === 'none' ? '.' : tenant.id },
+    };
+  }
+
+  async restore(tenant: Tenant, ctx: RestoreContext): Promise<RestoreResult> {
+    const target = ctx.options.target ? path.resolve(ctx.options.target) : this.tenantDir(tenant);
+    const files = Number(ctx.sidecar.details?.files ?? 0);
+    if (ctx.options.dryRun) return { target, tables: [], plan: [`replace directory ${target} with ${files} files`] };
+    return { target, tables: [], ...(await extractAndSwap(target, ctx)) };
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Regular files under `dir`, as '/'-separated relative paths, in a stable order. */
+async function* walkFiles(dir: string, log: Logger, rel = ''): AsyncGenerator<string> {
+  const entries = await readdir(path.join(dir, rel), { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT' && rel === '') throw new UsageError(`directory ${dir} does not exist`);
+    throw error;
+  });
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    const relPath = rel ? `${rel}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) yield* walkFiles(dir, log, relPath);
+    else if (entry.isFile()) yield relPath;
+    else log.warn(`skipping ${path.join(dir, relPath)}: not a regular file`);
+  }
+}
+
+async function extractAndSwap(target: string, ctx: RestoreContext): Promise<{ plan?: string[] }> {
+  const parent = path.dirname(target);
+  await mkdir(parent, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+    throw notWritable(parent, error);
+  });
+  const staging = path.join(parent, `.${path.basename(target)}.restore-${randomBytes(4).toString('hex')}`);
+  await mkdir(staging, { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
+    throw notWritable(parent, error);
+  });
+  const old = path.join(parent, `.${path.basename(target)}.old-${randomBytes(4).toString('hex')}`);
+  try {
+    for await (const entry of ctx.entries) {
+      if (!entry.name.startsWith(FILES_PREFIX)) continue;
+      const file = path.join(staging, ...entry.name.slice(FILES_PREFIX.length).split('/'));
+      if (!file.startsWith(staging + path.sep)) throw new OrgbackupError(`refusing archive entry ${entry.name}: it points outside the target`, ExitCode.verification);
+      await mkdir(path.dirname(file), { recursive: true });
+      await pipeline(Readable.from(entry.body), createWriteStream(file, { flags: 'wx' }), { signal: ctx.signal });
+    }
+    const existed = await stat(target).then((s) => s.isDirectory(), () => false);
+    if (existed) await rename(target, old);
+    await rename(staging, target);
+    if (existed) await rm(old, { recursive: true, force: true });
+    return {};
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    if (await lstat(old).then(() => true, () => false)) await rename(old, target).catch(() => undefined);
+    throw error;
+  }
+}
+
+function notWritable(dir: string, error: NodeJS.ErrnoException): OrgbackupError {
+  return new OrgbackupError(`cannot restore into ${dir}: ${error.code ?? error.message}`, ExitCode.failed, {
+    hint: `make ${dir} writable by uid ${process.getuid?.() ?? '?'}, or restore elsewhere with --target <dir>`,
+  });
+}

@@ -1,0 +1,126 @@
+/**
+ * PostgreSQL connection settings from the source URL, for node-postgres and for the native tools.
+ * The password reaches the tools through a 0600 passfile (PGPASSFILE) in the run's private temp
+ * directory, never argv; the URL given to tools never carries it.
+ */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import pg from 'pg';
+import { ExitCode, OrgbackupError, UsageError } from '../../errors.js';
+import { registerSecret } from '../../redact.js';
+
+export interface PgConnection {
+  host: string;
+  port: number;
+  user: string;
+  database: string;
+  password?: string;
+  /** Other URL parameters that libpq understands (sslmode, application_name...). */
+  params: Record<string, string>;
+}
+
+export function parsePgUrl(url: string, key = 'url'): PgConnection {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`${key}: not a valid URL (expected postgres://user@host:5432/database)`);
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new UsageError(`${key}: expected a postgres:// URL, got ${parsed.protocol}//`);
+  }
+  const password = parsed.password ? decodeURIComponent(parsed.password) : undefined;
+  registerSecret(password);
+  const params: Record<string, string> = {};
+  parsed.searchParams.forEach((value, name) => (params[name] = value));
+  return {
+    host: decodeURIComponent(parsed.hostname) || params.host || '127.0.0.1',
+    port: parsed.port ? Number(parsed.port) : 5432,
+    user: decodeURIComponent(parsed.username) || 'postgres',
+    database: decodeURIComponent(parsed.pathname.replace(/^\//, '')) || 'postgres',
+    password,
+    params,
+  };
+}
+
+/** The same server, another database. */
+export function withDatabase(conn: PgConnection, database: string): PgConnection {
+  return { ...conn, database };
+}
+
+export function describePg(conn: PgConnection): string {
+  return `${conn.user}@${conn.host}:${conn.port}/${conn.database}`;
+}
+
+export function pgClient(conn: PgConnection): pg.Client {
+  return new pg.Client({
+    host: conn.host,
+    port: conn.port,
+    user: conn.user,
+    database: conn.database,
+    password: conn.password ?? process.env.PGPASSWORD,
+    ssl: conn.params.sslmode && conn.params.sslmode !== 'disable' ? { rejectUnauthorized: conn.params.sslmode === 'verify-full' } : undefined,
+    application_name: 'orgbackup',
+    connectionTimeoutMillis: 10_000,
+  });
+}
+
+/** Runs `fn` with a connected client and always closes it. */
+export async function withPgClient<T>(conn: PgConnection, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = pgClient(conn);
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (error) {
+    throw pgConnectError(conn, error);
+  }
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Environment for pg_dump/pg_restore/psql: connection in PG* variables, password in a passfile. */
+export async function pgToolEnv(conn: PgConnection, tempDir: string): Promise<Record<string, string>> {
+  const env: Record<string, string> = {
+    PGHOST: conn.host,
+    PGPORT: String(conn.port),
+    PGUSER: conn.user,
+    PGDATABASE: conn.database,
+    PGAPPNAME: 'orgbackup',
+    PGCONNECT_TIMEOUT: '10',
+  };
+  if (conn.params.sslmode) env.PGSSLMODE = conn.params.sslmode;
+  if (conn.password !== undefined) {
+    const file = path.join(tempDir, `pgpass-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    const escape = (s: string) => s.replace(/\\/g, '\\\\').replace(/:/g, '\\:');
+    await writeFile(file, `*:*:*:*:${escape(conn.password)}\n`, { mode: 0o600 });
+    env.PGPASSFILE = file;
+  }
+  return env;
+}
+
+interface PgError {
+  code?: string;
+  message?: string;
+}
+
+export function pgConnectError(conn: PgConnection, error: unknown): OrgbackupError {
+  const err = error as PgError;
+  const where = describePg(conn);
+  if (err.code === '28P01' || err.code === '28000') {
+    return new OrgbackupError(`PostgreSQL refused the login for ${where}: authentication failed`, ExitCode.failed, {
+      hint: 'check the password (password, passwordFile, PGPASSWORD) and pg_hba.conf for this host',
+    });
+  }
+  if (err.code === '3D000') {
+    return new OrgbackupError(`database "${conn.database}" does not exist on ${conn.host}:${conn.port}`, ExitCode.failed, { hint: 'check the database name in the source URL' });
+  }
+  if (err.code === 'ECONNREFUSED' || err.code === 'ENOTFOUND' || err.code === 'ETIMEDOUT' || err.code === 'EHOSTUNREACH') {
+    return new OrgbackupError(`cannot reach PostgreSQL at ${conn.host}:${conn.port} (${err.code})`, ExitCode.failed, {
+      hint: 'is the server running and listening there? check host, port and firewalls',
+    });
+  }
+  return new OrgbackupError(`cannot connect to PostgreSQL ${where}: ${err.message ?? String(error)}`);
+}

@@ -1,0 +1,116 @@
+/** The PostgreSQL source: tenant discovery per mode, and dump/restore dispatched to the mode. */
+import type { Readable } from 'node:stream';
+import type { PostgresSourceConfig } from '../../config/schema.js';
+import { resolveSecret } from '../../config/secrets.js';
+import { UsageError } from '../../errors.js';
+import type { Sidecar } from '../../archive/manifest.js';
+import { ALL_TENANT, applyExclude, type DumpContext, type DumpResult, type RestoreContext, type RestoreResult, type Source, type Tenant } from '../types.js';
+import { parsePgUrl, withDatabase, withPgClient, type PgConnection } from './connection.js';
+import { checkPgDumpEntry, dumpWholeDatabase, restoreWholeDatabase } from './whole-database.js';
+import { queryTenants } from './tenants.js';
+
+export class PostgresSource implements Source {
+  readonly type = 'postgres';
+  readonly mode: PostgresSourceConfig['tenants']['mode'];
+  private connection: PgConnection | undefined;
+
+  constructor(readonly name: string, readonly config: PostgresSourceConfig) {
+    this.mode = config.tenants.mode;
+  }
+
+  /** The source database connection, with the password resolved from its configured place. */
+  async conn(): Promise<PgConnection> {
+    if (!this.connection) {
+      const conn = parsePgUrl(this.config.url, `sources.${this.name}.url`);
+      const password = await resolveSecret(this.config.password, this.config.passwordFile, `sources.${this.name}.passwordFile`);
+      this.connection = password !== undefined ? { ...conn, password } : conn;
+    }
+    return this.connection;
+  }
+
+  async discoverTenants(): Promise<Tenant[]> {
+    const tenants = this.config.tenants;
+    if (this.mode === 'none') return [{ id: ALL_TENANT }];
+    const conn = await this.conn();
+    const found = await withPgClient(conn, async (client) => {
+      if (tenants.query) return queryTenants(client, tenants.query);
+      if (this.mode === 'database') {
+        const res = await client.query<{ id: string }>(
+          `SELECT datname AS id FROM pg_database WHERE datname LIKE $1 AND NOT datistemplate AND datallowconn ORDER BY 1`,
+          [tenants.match],
+        );
+        return res.rows.map((r) => ({ id: r.id }));
+      }
+      const res = await client.query<{ id: string }>(
+        `SELECT nspname AS id FROM pg_namespace WHERE nspname LIKE $1 AND nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_%' ORDER BY 1`,
+        [tenants.match],
+      );
+      return res.rows.map((r) => ({ id: r.id }));
+    });
+    return applyExclude(found, tenants.exclude);
+  }
+
+  async tenantExists(tenant: Tenant): Promise<boolean> {
+    const conn = await this.conn();
+    if (this.mode === 'none' || this.mode === 'database') {
+      const database = this.mode === 'none' ? conn.database : tenant.id;
+      return withPgClient(withDatabase(conn, 'postgres'), async (client) => ((await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])).rowCount ?? 0) > 0);
+    }
+    return (await this.discoverTenants()).some((t) => t.id === tenant.id);
+  }
+
+  async dump(tenant: Tenant, ctx: DumpContext): Promise<DumpResult> {
+    const conn = await this.conn();
+    switch (this.mode) {
+      case 'none':
+        return dumpWholeDatabase(conn, this.config.tools, ctx);
+      case 'database':
+        return dumpWholeDatabase(withDatabase(conn, tenant.id), this.config.tools, ctx);
+      case 'schema': {
+        const { dumpSchema } = await import('./schema-mode.js');
+        return dumpSchema(conn, tenant, this.config, ctx);
+      }
+      case 'rows': {
+        const { dumpRows } = await import('./rows/dump.js');
+        return dumpRows(conn, tenant, this.config, ctx);
+      }
+      default:
+        throw new UsageError(`tenant mode ${this.mode} is not available for postgres`);
+    }
+  }
+
+  async checkEntry(name: string, body: Readable, sidecar: Sidecar, signal: AbortSignal): Promise<void> {
+    if (name.startsWith('db.pgdump')) return checkPgDumpEntry(name, body, this.config.tools, signal);
+    if (this.mode === 'rows' || sidecar.tenant.mode === 'rows') {
+      const { checkRowsEntry } = await import('./rows/restore.js');
+      return checkRowsEntry(name, body, signal);
+    }
+    body.resume();
+  }
+
+  async restore(tenant: Tenant, ctx: RestoreContext): Promise<RestoreResult> {
+    const conn = await this.conn();
+    const mode = ctx.sidecar.tenant.mode;
+    const target = ctx.options.target;
+    switch (mode) {
+      case 'none':
+      case 'database': {
+        const into = target ? parsePgUrl(target, '--target') : mode === 'none' ? conn : withDatabase(conn, tenant.id);
+        const withPassword = target && into.password === undefined && conn.password !== undefined && into.host === conn.host ? { ...into, password: conn.password } : into;
+        return restoreWholeDatabase(withPassword, this.config.tools, ctx);
+      }
+      case 'schema': {
+        const { restoreSchema } = await import('./schema-mode.js');
+        return restoreSchema(conn, tenant, this.config, ctx);
+      }
+      case 'rows': {
+        const { restoreRows } = await import('./rows/restore.js');
+        return restoreRows(conn, tenant, this.config, ctx);
+      }
+      default:
+        throw new UsageError(`archive ${ctx.sidecar.id} was made in tenant mode ${mode}, which postgres cannot restore`);
+    }
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,86 @@
+/**
+ * The Source contract. A source discovers its tenants, dumps one tenant into an archive writer
+ * (streaming: nothing holds a whole dump in memory), checks a dump entry during verify, and
+ * restores a tenant from the archive's entries in order.
+ */
+import type { Readable } from 'node:stream';
+import type { ArchiveWriter } from '../archive/writer.js';
+import type { Sidecar, SchemaFingerprint, TableInfo } from '../archive/manifest.js';
+import type { ZipEntry } from '../archive/zip-reader.js';
+import type { Logger } from '../context.js';
+
+export interface Tenant {
+  id: string;
+  name?: string;
+  plan?: string;
+}
+
+/** The id of the single tenant of mode `none`. */
+export const ALL_TENANT = '_all';
+
+export interface DumpContext {
+  writer: ArchiveWriter;
+  signal: AbortSignal;
+  log: Logger;
+  tempDir: string;
+  compression: 'zstd' | 'gzip' | 'none';
+  /** Bytes produced so far, for progress. */
+  onBytes?(bytes: number): void;
+}
+
+export interface DumpResult {
+  dump: { tool: string; version?: string; args: string[] };
+  tables: TableInfo[];
+  compression: string;
+  serverVersion?: string;
+  database?: string;
+  schemaFingerprint?: SchemaFingerprint;
+  details?: Record<string, unknown>;
+}
+
+export interface RestoreOptions {
+  /** Another database URL, schema name or directory; the tenant's own place when undefined. */
+  target?: string;
+  conflict: 'replace' | 'skip' | 'fail';
+  only?: string[];
+  force: boolean;
+  dryRun: boolean;
+}
+
+export interface RestoreContext {
+  sidecar: Sidecar;
+  /** The archive's entries in archive order; checksums were verified in a first pass. */
+  entries: AsyncIterable<ZipEntry>;
+  options: RestoreOptions;
+  signal: AbortSignal;
+  log: Logger;
+  tempDir: string;
+}
+
+export interface RestoreResult {
+  /** Where the data went, without secrets (a database name, schema, directory). */
+  target: string;
+  tables: TableInfo[];
+  /** What a dry run would do; empty for a real restore. */
+  plan?: string[];
+}
+
+export interface Source {
+  readonly name: string;
+  readonly type: string;
+  readonly mode: string;
+  discoverTenants(signal: AbortSignal): Promise<Tenant[]>;
+  /** Whether the tenant currently has data to back up (a safety backup needs it). */
+  tenantExists?(tenant: Tenant, signal: AbortSignal): Promise<boolean>;
+  dump(tenant: Tenant, ctx: DumpContext): Promise<DumpResult>;
+  /** Reads a data entry the way a restore would (e.g. `pg_restore --list`); throws if it cannot. */
+  checkEntry?(name: string, body: Readable, sidecar: Sidecar, signal: AbortSignal): Promise<void>;
+  restore(tenant: Tenant, ctx: RestoreContext): Promise<RestoreResult>;
+  close(): Promise<void>;
+}
+
+/** Keeps tenants not excluded; ids are compared as strings. */
+export function applyExclude(tenants: Tenant[], exclude: readonly string[]): Tenant[] {
+  const skip = new Set(exclude);
+  return tenants.filter((t) => !skip.has(t.id));
+}

@@ -1,0 +1,61 @@
+/**
+ * Writes one stream to several storages at once (the dump runs once). Each storage reads from its
+ * own bounded branch; the input pauses until every live branch has drained, so a slow storage
+ * slows the run instead of buffering without bound. A storage that fails is dropped and the
+ * others go on; when none is left the input is destroyed so the dump stops.
+ */
+import { PassThrough, type Readable } from 'node:stream';
+import type { Storage } from './types.js';
+
+export interface PutOutcome {
+  storage: string;
+  ok: boolean;
+  size?: number;
+  error?: Error;
+}
+
+const BRANCH_BUFFER = 4 * 1024 * 1024;
+
+export function fanOut(input: Readable, storages: readonly Storage[], key: string, signal: AbortSignal, onAllFailed: (error: Error) => void): Promise<PutOutcome[]> {
+  if (storages.length === 1) {
+    const storage = storages[0]!;
+    return storage.put(key, input, { signal }).then(
+      ({ size }) => [{ storage: storage.name, ok: true, size }],
+      (error: Error) => {
+        onAllFailed(error);
+        return [{ storage: storage.name, ok: false, error }];
+      },
+    );
+  }
+  const live = new Map<string, PassThrough>();
+  const puts = storages.map((storage) => {
+    const branch = new PassThrough({ highWaterMark: BRANCH_BUFFER });
+    live.set(storage.name, branch);
+    return storage.put(key, branch, { signal }).then(
+      ({ size }): PutOutcome => ({ storage: storage.name, ok: true, size }),
+      (error: Error): PutOutcome => {
+        live.delete(storage.name);
+        branch.destroy();
+        if (live.size === 0) onAllFailed(error);
+        else if (input.isPaused()) resumeWhenDrained();
+        return { storage: storage.name, ok: false, error };
+      },
+    );
+  });
+  const resumeWhenDrained = () => {
+    const waiting = [...live.values()].filter((b) => b.writableNeedDrain);
+    if (waiting.length === 0) return void input.resume();
+    Promise.all(waiting.map((b) => new Promise((resolve) => b.once('drain', resolve).once('close', resolve)))).then(resumeWhenDrained, () => undefined);
+  };
+  input.on('data', (chunk: Buffer) => {
+    let full = false;
+    for (const branch of live.values()) if (!branch.write(chunk)) full = true;
+    if (full) {
+      input.pause();
+      resumeWhenDrained();
+    }
+  });
+  input.once('end', () => live.forEach((b) => b.end()));
+  input.once('error', (error) => live.forEach((b) => b.destroy(error)));
+  return Promise.all(puts);
+}

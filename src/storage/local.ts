@@ -1,0 +1,185 @@
+/**
+ * Local (or mounted) directory storage. put writes a temp file in the destination directory,
+ * fsyncs it, hard-links it to the final name (which fails if the name exists: never overwrite,
+ * atomically) and fsyncs the directory. Files are 0600 and created directories 0700 whatever the
+ * umask, because archives hold every tenant's data.
+ */
+import { createReadStream, createWriteStream, type Dirent } from 'node:fs';
+import { chmod, link, mkdir, open, readFile, readdir, rename, stat, unlink, access } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { randomBytes } from 'node:crypto';
+import { AlreadyExistsError, NotFoundError, StorageError, assertSafeKey, type ObjectInfo, type Storage, type StorageOptions } from './types.js';
+
+export const FILE_MODE = 0o600;
+export const DIR_MODE = 0o700;
+const TEMP_MARK = '.tmp-';
+const READ_CHUNK = 1024 * 1024;
+
+export class LocalStorage implements Storage {
+  readonly type = 'local';
+  readonly location: string;
+
+  constructor(readonly name: string, readonly root: string) {
+    this.location = root;
+  }
+
+  private pathOf(key: string): string {
+    assertSafeKey(key);
+    return path.join(this.root, ...key.split('/'));
+  }
+
+  async put(key: string, body: Readable | Buffer, options: StorageOptions = {}): Promise<{ size: number }> {
+    const final = this.pathOf(key);
+    const dir = path.dirname(final);
+    await ensureDirectory(dir);
+    const temp = path.join(dir, `.${path.basename(final)}${TEMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}`);
+    const handle = await open(temp, 'wx', FILE_MODE).catch((error: unknown) => {
+      throw this.wrap(error, `cannot create a file in ${dir}`);
+    });
+    try {
+      await handle.chmod(FILE_MODE);
+      if (Buffer.isBuffer(body)) await handle.writeFile(body);
+      else await pipeline(body, createWriteStream('', { fd: handle.fd, autoClose: false, highWaterMark: READ_CHUNK }), { signal: options.signal });
+      await handle.sync();
+      const { size } = await handle.stat();
+      await handle.close();
+      await commitWithoutOverwrite(temp, final).catch((error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new AlreadyExistsError(this.name, key);
+        throw this.wrap(error, `cannot commit ${key}`);
+      });
+      await syncDirectory(dir);
+      return { size };
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      await unlink(temp).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async get(key: string): Promise<Readable> {
+    const file = this.pathOf(key);
+    await access(file).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(this.name, key);
+      throw this.wrap(error, `cannot read ${key}`);
+    });
+    return createReadStream(file, { highWaterMark: READ_CHUNK });
+  }
+
+  async getBuffer(key: string): Promise<Buffer> {
+    return readFile(this.pathOf(key)).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(this.name, key);
+      throw this.wrap(error, `cannot read ${key}`);
+    });
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return stat(this.pathOf(key)).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    // Walk the deepest directory the prefix names, then filter by the rest of the prefix.
+    const slash = prefix.lastIndexOf('/');
+    const dirKey = slash >= 0 ? prefix.slice(0, slash) : '';
+    for await (const info of this.walk(dirKey)) if (info.key.startsWith(prefix)) yield info;
+  }
+
+  private async *walk(dirKey: string, includeTemp = false): AsyncGenerator<ObjectInfo> {
+    const dir = dirKey ? this.pathOf(dirKey) : this.root;
+    let names: Dirent[];
+    try {
+      names = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return;
+      throw this.wrap(error, `cannot list ${dir}`);
+    }
+    for (const entry of names) {
+      const key = dirKey ? `${dirKey}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) yield* this.walk(key, includeTemp);
+      else if (entry.isFile() && includeTemp === entry.name.includes(TEMP_MARK)) {
+        const info = await stat(path.join(dir, entry.name)).catch(() => undefined);
+        if (info) yield { key, size: info.size, modified: info.mtime };
+      }
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await unlink(this.pathOf(key)).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw this.wrap(error, `cannot delete ${key}`);
+    });
+  }
+
+  async cleanupIncomplete(olderThan: Date): Promise<number> {
+    let removed = 0;
+    for await (const temp of this.walk('', true)) {
+      if (temp.modified < olderThan) {
+        await unlink(this.pathOf(temp.key)).catch(() => undefined);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  private wrap(error: unknown, what: string): StorageError {
+    const err = error as NodeJS.ErrnoException;
+    const hints: Record<string, string> = {
+      EACCES: `run \`orgbackup preflight\`: the storage path ${this.root} is not writable by uid ${process.getuid?.() ?? '?'}`,
+      EROFS: `${this.root} is on a read-only filesystem; mount it read-write or choose another path`,
+      ENOSPC: `the filesystem holding ${this.root} is full; free space or prune old archives`,
+      ENOTDIR: `a file stands where a directory of ${this.root} should be`,
+    };
+    return new StorageError(`storage "${this.name}": ${what}: ${err.code ?? err.message}`, hints[err.code ?? ''], error);
+  }
+}
+
+/** Creates missing directories with mode 0700 (mkdir's mode is masked by the umask; chmod is not). */
+export async function ensureDirectory(dir: string): Promise<void> {
+  const missing: string[] = [];
+  let current = path.resolve(dir);
+  for (;;) {
+    try {
+      const info = await stat(current);
+      if (!info.isDirectory()) throw Object.assign(new Error(`${current} is not a directory`), { code: 'ENOTDIR' });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      missing.unshift(current);
+      const parent = path.dirname(current);
+      if (parent === current) break;
+      current = parent;
+    }
+  }
+  for (const created of missing) {
+    await mkdir(created, { mode: DIR_MODE }).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    });
+    await chmod(created, DIR_MODE);
+  }
+}
+
+async function commitWithoutOverwrite(temp: string, final: string): Promise<void> {
+  try {
+    await link(temp, final);
+    await unlink(temp);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // Filesystems without hard links (some FUSE and SMB mounts): check, then rename.
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw error;
+    if (await stat(final).then(() => true, () => false)) throw Object.assign(new Error('exists'), { code: 'EEXIST' });
+    await rename(temp, final);
+  }
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

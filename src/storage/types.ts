@@ -1,0 +1,75 @@
+/**
+ * The storage contract every driver (local, s3, rclone) keeps, and that the shared conformance
+ * suite (test/integration/storage-conformance.ts) checks:
+ *
+ * - `put(key, body)` is atomic: the object becomes visible under `key` only when every byte has
+ *   been written and made durable; a failed or aborted put leaves nothing under `key`. It never
+ *   overwrites: when `key` exists it fails with AlreadyExistsError and the old object is intact.
+ *   A stream body is read once; retries of a streamed put are the driver's business only where it
+ *   can replay (S3 parts it still holds). A Buffer body may be retried freely.
+ * - `get(key)` streams an object; a missing key fails with NotFoundError.
+ * - `list(prefix)` yields every committed object under the prefix exactly once, in no particular
+ *   order, fetching it page by page (never loading everything first). Temporary upload files are
+ *   not objects.
+ * - `delete(key)` removes one object; deleting a missing key is not an error.
+ * - Permanent errors (no such bucket, access denied, unknown remote) are StorageError with a hint;
+ *   transient ones may be retried by callers with backoff (storage/retry.ts).
+ *
+ * Keys are relative, '/'-separated, and never start with '/' or contain '..'; a driver maps them
+ * under its own root (a directory, a bucket prefix, an rclone path).
+ */
+import type { Readable } from 'node:stream';
+import { OrgbackupError, ExitCode } from '../errors.js';
+
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  modified: Date;
+}
+
+export interface StorageOptions {
+  signal?: AbortSignal;
+}
+
+export interface Storage {
+  readonly name: string;
+  readonly type: string;
+  /** Human description for messages: a path, `s3://bucket/prefix`, `remote:path`. */
+  readonly location: string;
+  put(key: string, body: Readable | Buffer, options?: StorageOptions): Promise<{ size: number }>;
+  get(key: string, options?: StorageOptions): Promise<Readable>;
+  /** Reads a small object whole (sidecars, state, locks). */
+  getBuffer(key: string, options?: StorageOptions): Promise<Buffer>;
+  exists(key: string, options?: StorageOptions): Promise<boolean>;
+  list(prefix: string, options?: StorageOptions): AsyncIterable<ObjectInfo>;
+  delete(key: string, options?: StorageOptions): Promise<void>;
+  /**
+   * Removes leftovers of interrupted puts older than `olderThan` (temp files, incomplete
+   * multipart uploads) and returns how many it removed.
+   */
+  cleanupIncomplete?(olderThan: Date, options?: StorageOptions): Promise<number>;
+}
+
+export class StorageError extends OrgbackupError {
+  constructor(message: string, hint?: string, cause?: unknown) {
+    super(message, ExitCode.failed, { hint, cause });
+  }
+}
+
+export class NotFoundError extends StorageError {
+  constructor(storage: string, key: string) {
+    super(`${key} does not exist in storage "${storage}"`, 'check the archive id with `orgbackup list`');
+  }
+}
+
+export class AlreadyExistsError extends StorageError {
+  constructor(storage: string, key: string) {
+    super(`${key} already exists in storage "${storage}"; archives are never overwritten`, 'wait a millisecond and run again, or remove the old object');
+  }
+}
+
+export function assertSafeKey(key: string): void {
+  if (key === '' || key.startsWith('/') || key.includes('\\') || key.includes('\0') || key.split('/').some((p) => p === '..' || p === '.' || p === '')) {
+    throw new Error(`internal: unsafe storage key "${key}"`);
+  }
+}
