@@ -76,6 +76,12 @@ export interface Source {
   /** Reads a data entry the way a restore would (e.g. `pg_restore --list`); throws if it cannot. */
   checkEntry?(name: string, body: Readable, sidecar: Sidecar, signal: AbortSignal): Promise<void>;
   restore(tenant: Tenant, ctx: RestoreContext): Promise<RestoreResult>;
+  /**
+   * The schema a restore of `sidecar` would write into now (the tenant's own place, or `target`),
+   * over the same tables and naming as the archive's schemaFingerprint; undefined when that place
+   * does not exist yet. Restore compares the two before touching anything (src/restore/reconcile.ts).
+   */
+  currentFingerprint?(tenant: Tenant, sidecar: Sidecar, target: string | undefined, signal: AbortSignal): Promise<SchemaFingerprint | undefined>;
   close(): Promise<void>;
 }
 

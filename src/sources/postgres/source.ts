@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import type { PostgresSourceConfig } from '../../config/schema.js';
 import { resolveSecret } from '../../config/secrets.js';
 import { UsageError } from '../../errors.js';
-import type { Sidecar } from '../../archive/manifest.js';
+import type { SchemaFingerprint, Sidecar } from '../../archive/manifest.js';
 import { ALL_TENANT, applyExclude, type DumpContext, type DumpResult, type RestoreContext, type RestoreResult, type Source, type Tenant } from '../types.js';
 import { parsePgUrl, withDatabase, withPgClient, type PgConnection } from './connection.js';
 import { checkPgDumpEntry, dumpWholeDatabase, restoreWholeDatabase } from './whole-database.js';
@@ -110,6 +110,11 @@ export class PostgresSource implements Source {
       default:
         throw new UsageError(`archive ${ctx.sidecar.id} was made in tenant mode ${mode}, which postgres cannot restore`);
     }
+  }
+
+  async currentFingerprint(tenant: Tenant, sidecar: Sidecar, target: string | undefined): Promise<SchemaFingerprint | undefined> {
+    const { currentPgFingerprint } = await import('./fingerprint.js');
+    return currentPgFingerprint(await this.conn(), tenant, sidecar, target);
   }
 
   async close(): Promise<void> {}
