@@ -14,8 +14,8 @@ export async function createStorage(name: string, config: StorageConfig, baseDir
       return new S3Storage(name, config);
     }
     case 'rclone': {
-      const { RcloneStorage } = await import('./rclone.js');
-      return new RcloneStorage(name, config, baseDir);
+      const [{ RcloneStorage }, { RetryingStorage }] = await Promise.all([import('./rclone.js'), import('./retry.js')]);
+      return new RetryingStorage(new RcloneStorage(name, config, baseDir));
     }
   }
 }
