@@ -1,13 +1,52 @@
-/** Runs the preflight checks for the selected sources and storages. */
+/**
+ * Runs the preflight checks for the selected sources and storages. Checks are plain functions
+ * listed per kind below; a new source or storage type adds its checks to these lists. Every check
+ * runs (one failure does not hide the next), and a check that throws becomes a failed check.
+ */
 import type { Context } from '../context.js';
+import { errorMessage, isOrgbackupError } from '../errors.js';
+import { checkIdentity, checkUmask } from './identity.js';
+import { checkFilesSource } from './source-files.js';
+import { checkPostgresSource } from './source-postgres.js';
+import { checkStorageSpace, checkTempDir } from './space.js';
 import { checkLocalStorage } from './storage-local.js';
-import type { CheckResult, PreflightOptions, PreflightReport } from './types.js';
+import type { CheckResult, NamedCheck, PreflightOptions, PreflightReport, ProcessCheck } from './types.js';
+
+/** About the process itself, run first. */
+const processChecks: ProcessCheck[] = [checkIdentity, checkUmask, checkTempDir];
+
+/** Per storage type, run for each selected storage. */
+const storageChecks: Record<string, NamedCheck[]> = {
+  local: [checkLocalStorage, checkStorageSpace],
+};
+
+/** Per source type, run for each selected source. */
+const sourceChecks: Record<string, NamedCheck[]> = {
+  postgres: [checkPostgresSource],
+  files: [checkFilesSource],
+};
 
 export async function runPreflight(ctx: Context, options: PreflightOptions): Promise<PreflightReport> {
   const checks: CheckResult[] = [];
+  for (const check of processChecks) checks.push(...(await guarded('process', () => check(ctx, options))));
   for (const name of options.storages) {
-    const config = ctx.config.storage[name];
-    if (config?.type === 'local') checks.push(...(await checkLocalStorage(ctx, name)));
+    for (const check of storageChecks[ctx.config.storage[name]?.type ?? ''] ?? []) {
+      checks.push(...(await guarded(`storage.${name}`, () => check(ctx, name, options))));
+    }
+  }
+  for (const name of options.sources) {
+    for (const check of sourceChecks[ctx.config.sources[name]?.type ?? ''] ?? []) {
+      checks.push(...(await guarded(`source.${name}`, () => check(ctx, name, options))));
+    }
   }
   return { command: 'preflight', ok: !checks.some((c) => c.status === 'fail'), for: options.for, checks };
+}
+
+async function guarded(scope: string, run: () => Promise<CheckResult[]>): Promise<CheckResult[]> {
+  try {
+    return await run();
+  } catch (error) {
+    const hint = isOrgbackupError(error) ? error.hint : undefined;
+    return [{ id: `${scope}.check`, status: 'fail', message: `the check could not run: ${errorMessage(error)}`, ...(hint ? { hint } : {}) }];
+  }
 }

@@ -1,4 +1,6 @@
-/** A preflight check result (SPEC.md "Preflight"). */
+/** A preflight check result (SPEC.md "Preflight") and the shapes of the check functions. */
+import type { Context } from '../context.js';
+
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 
 export interface CheckResult {
@@ -21,4 +23,22 @@ export interface PreflightReport {
   ok: boolean;
   for: PreflightOptions['for'];
   checks: CheckResult[];
+}
+
+/** Checks about the process itself (identity, umask, temp directory, encryption keys). */
+export type ProcessCheck = (ctx: Context, options: PreflightOptions) => Promise<CheckResult[]>;
+
+/** Checks of one configured source or storage, by its name in the config. */
+export type NamedCheck = (ctx: Context, name: string, options: PreflightOptions) => Promise<CheckResult[]>;
+
+export function pass(id: string, message: string, subject?: string): CheckResult {
+  return { id, status: 'pass', message, ...(subject ? { subject } : {}) };
+}
+
+export function warn(id: string, message: string, hint: string | undefined, subject?: string): CheckResult {
+  return { id, status: 'warn', message, ...(hint ? { hint } : {}), ...(subject ? { subject } : {}) };
+}
+
+export function fail(id: string, message: string, hint: string | undefined, subject?: string): CheckResult {
+  return { id, status: 'fail', message, ...(hint ? { hint } : {}), ...(subject ? { subject } : {}) };
 }

@@ -42,24 +42,51 @@ export interface ResolvedTool {
   reason: string;
 }
 
+export interface InstalledPgTool {
+  major: number;
+  file: string;
+}
+
+/** The executable copies of a PostgreSQL tool under /usr/lib/postgresql/<N>/bin, newest first. */
+export async function installedPgTools(name: string, libDir = PG_LIB_DIR): Promise<InstalledPgTool[]> {
+  const found: InstalledPgTool[] = [];
+  for (const major of await installedPgMajors(libDir)) {
+    const file = path.join(libDir, String(major), 'bin', name);
+    if (await access(file, constants.X_OK).then(() => true, () => false)) found.push({ major, file });
+  }
+  return found;
+}
+
 /**
  * Resolves a PostgreSQL tool for a server major: configured path, else the newest
- * /usr/lib/postgresql/<N>/bin/<tool> with N >= serverMajor, else PATH.
+ * /usr/lib/postgresql/<N>/bin/<tool> with N >= serverMajor (without a server major, the newest
+ * installed one, since newer pg_restore/psql read older dumps), else PATH.
  */
 export async function resolvePgTool(name: string, configured: Record<string, string>, serverMajor?: number, libDir = PG_LIB_DIR): Promise<ResolvedTool> {
   const explicit = configured[name];
   if (explicit) return { file: explicit, reason: `configured as tools.${name}` };
-  if (serverMajor !== undefined) {
-    for (const major of await installedPgMajors(libDir)) {
-      if (major < serverMajor) break;
-      const candidate = path.join(libDir, String(major), 'bin', name);
-      if (await access(candidate, constants.X_OK).then(() => true, () => false)) {
-        return { file: candidate, reason: `newest installed major ${major} >= server major ${serverMajor}` };
-      }
-    }
+  const installed = await installedPgTools(name, libDir);
+  const newest = installed[0];
+  if (newest && (serverMajor === undefined || newest.major >= serverMajor)) {
+    const others = installed.length > 1 ? ` (installed: ${installed.map((t) => t.major).join(', ')})` : '';
+    const why = serverMajor === undefined ? `newest installed major ${newest.major}` : `newest installed major ${newest.major} >= server major ${serverMajor}`;
+    return { file: newest.file, reason: `${why}${others}` };
   }
   const onPath = await findOnPath(name);
-  return { file: onPath ?? name, reason: onPath ? 'found on PATH' : 'not found on PATH' };
+  const older = newest ? `; ${libDir} only has major ${installed.map((t) => t.major).join(', ')}` : '';
+  return { file: onPath ?? name, reason: `${onPath ? 'found on PATH' : 'not found on PATH'}${older}` };
+}
+
+/** Where to get a PostgreSQL client tool of at least `serverMajor` (unknown: any), for hints. */
+export function pgInstallHint(name: string, serverMajor: number | undefined, libDir = PG_LIB_DIR): string {
+  if (serverMajor === undefined) {
+    return `install the PostgreSQL client (\`apt-get install postgresql-client\`, \`apk add postgresql-client\`), or set "tools": {"${name}": "/path/to/${name}"} in the source's config`;
+  }
+  return (
+    `install the PostgreSQL ${serverMajor} client (Debian/Ubuntu with apt.postgresql.org: \`apt-get install postgresql-client-${serverMajor}\`, ` +
+    `which puts ${name} in ${libDir}/${serverMajor}/bin where orgbackup finds it; Alpine: \`apk add postgresql${serverMajor}-client\`), ` +
+    `or set "tools": {"${name}": "/path/to/${name}"} in the source's config to a ${name} >= ${serverMajor}`
+  );
 }
 
 /** Resolves any other tool: configured path, else the first of `names` found on PATH. */

@@ -1,0 +1,63 @@
+/**
+ * How much room the next run's archives need in a storage: the newest complete archive of every
+ * tenant already there (a firm figure: archives of the same data hardly shrink), else an
+ * estimate from the source itself (the database size), which is an upper bound because dumps
+ * leave out indexes and free space and are compressed.
+ */
+import { listArchives } from '../archive/catalog.js';
+import type { Context } from '../context.js';
+import type { Storage } from '../storage/types.js';
+import { estimatePostgresBytes } from './pg-size.js';
+
+export interface SizeEstimate {
+  /** Bytes the selected sources' archives need, from the newest archives (firm) ... */
+  firmBytes: number;
+  /** ... plus estimates for sources without archives yet (upper bounds). */
+  estimatedBytes: number;
+  /** The largest single archive among both, for temp space. */
+  largestBytes: number;
+  /** How the figure was made, for the message. */
+  basis: string[];
+}
+
+/** Upper-bound size of a source's archives when none exist yet; undefined when unknown. */
+export type SourceSizeEstimator = (ctx: Context, sourceName: string) => Promise<number | undefined>;
+
+/** Per source type; the MySQL/SQLite sources register theirs here. */
+export const sourceSizeEstimators: Record<string, SourceSizeEstimator> = {
+  postgres: estimatePostgresBytes,
+};
+
+export async function expectedArchiveSize(ctx: Context, storage: Storage | undefined, sources: readonly string[]): Promise<SizeEstimate> {
+  const estimate: SizeEstimate = { firmBytes: 0, estimatedBytes: 0, largestBytes: 0, basis: [] };
+  for (const source of sources) {
+    const newest = storage ? await newestPerTenant(storage, source, ctx.signal) : [];
+    if (newest.length > 0) {
+      const sum = newest.reduce((a, b) => a + b, 0);
+      estimate.firmBytes += sum;
+      estimate.largestBytes = Math.max(estimate.largestBytes, ...newest);
+      estimate.basis.push(`${source}: newest archives of ${newest.length} tenant(s)`);
+      continue;
+    }
+    const type = ctx.config.sources[source]?.type ?? '';
+    const bytes = await sourceSizeEstimators[type]?.(ctx, source).catch(() => undefined);
+    if (bytes === undefined) continue;
+    estimate.estimatedBytes += bytes;
+    estimate.largestBytes = Math.max(estimate.largestBytes, bytes);
+    estimate.basis.push(`${source}: no archive yet, database size`);
+  }
+  return estimate;
+}
+
+/** Sizes of each tenant's newest complete archive; unreadable storages count as having none. */
+async function newestPerTenant(storage: Storage, source: string, signal: AbortSignal): Promise<number[]> {
+  const listings = await listArchives(storage, { source }, signal).catch(() => []);
+  const seen = new Set<string>();
+  const sizes: number[] = [];
+  for (const listing of listings) {
+    if (!listing.complete || listing.size === undefined || seen.has(listing.ref.tenant)) continue;
+    seen.add(listing.ref.tenant);
+    sizes.push(listing.size);
+  }
+  return sizes;
+}

@@ -1,0 +1,120 @@
+/**
+ * A PostgreSQL source: the server is reachable and the login works, the native tools are there
+ * and at least as new as the server, the tenants query runs, and the role may read every table
+ * it will dump. Problems of the shared database fail; a problem of one tenant's own database or
+ * schema is a warning (SPEC.md: that tenant fails during create, the others are backed up).
+ */
+import type { Context } from '../context.js';
+import { errorMessage, isOrgbackupError } from '../errors.js';
+import type { PostgresSource } from '../sources/postgres/source.js';
+import type { PgConnection } from '../sources/postgres/connection.js';
+import { installedPgTools, pgInstallHint, resolvePgTool } from '../sources/tools.js';
+import type { Tenant } from '../sources/types.js';
+import { mapLimit } from '../util/pool.js';
+import { describeProblems, findPrivilegeProblems, grantStatements, roleInfo } from './pg-privileges.js';
+import { checkTool } from './tool-check.js';
+import { fail, pass, warn, type CheckResult, type NamedCheck, type PreflightOptions } from './types.js';
+
+/** Tenant databases checked at once in database mode. */
+const TENANT_CONCURRENCY = 4;
+
+interface ServerFacts {
+  major: number;
+  version: string;
+  role: string;
+}
+
+export const checkPostgresSource: NamedCheck = async (ctx, name, options) => {
+  const { PostgresSource: Pg } = await import('../sources/postgres/source.js');
+  const config = ctx.config.sources[name];
+  if (config?.type !== 'postgres') return [];
+  const source = new Pg(name, config);
+  const checks: CheckResult[] = [];
+  let conn: PgConnection;
+  try {
+    conn = await source.conn();
+  } catch (error) {
+    return [fail(`source.${name}.connect`, errorMessage(error), hintOf(error, `check sources.${name}.url`), name)];
+  }
+  const server = await connectCheck(name, conn, checks);
+  checks.push(...(await toolChecks(ctx, name, config.tools, server?.major, options)));
+  if (!server) return checks;
+  const tenants = await tenantsCheck(source, checks);
+  if (tenants && options.for === 'create') checks.push(...(await privilegeChecks(source, conn, tenants, server)));
+  return checks;
+};
+
+async function connectCheck(name: string, conn: PgConnection, checks: CheckResult[]): Promise<ServerFacts | undefined> {
+  const { describePg, withPgClient } = await import('../sources/postgres/connection.js');
+  try {
+    const facts = await withPgClient(conn, async (client) => {
+      const res = await client.query<{ num: string; version: string }>(`SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version`);
+      const row = res.rows[0];
+      return { major: Math.floor(Number(row?.num ?? 0) / 10000), version: row?.version ?? 'unknown', role: (await roleInfo(client)).role };
+    });
+    checks.push(pass(`source.${name}.connect`, `connected to ${describePg(conn)} as ${facts.role}: PostgreSQL ${facts.version}`, name));
+    return facts;
+  } catch (error) {
+    checks.push(fail(`source.${name}.connect`, errorMessage(error), hintOf(error, 'check the source URL, the server and the network'), name));
+    return undefined;
+  }
+}
+
+async function toolChecks(ctx: Context, name: string, tools: Record<string, string>, serverMajor: number | undefined, options: PreflightOptions): Promise<CheckResult[]> {
+  const needed = options.for === 'create' ? ['pg_dump'] : options.for === 'prune' ? [] : ['pg_restore', 'psql'];
+  const checks: CheckResult[] = [];
+  for (const tool of needed) {
+    const resolved = await resolvePgTool(tool, tools, serverMajor);
+    ctx.log.debug(`${name}: ${tool} is ${resolved.file} (${resolved.reason})`, { source: name, tool, file: resolved.file });
+    const better = serverMajor === undefined ? undefined : (await installedPgTools(tool)).find((t) => t.major >= serverMajor);
+    const installHint = better && tools[tool] ? `a ${tool} ${better.major} is installed at ${better.file}: set tools.${tool} to it, or remove tools.${tool} so orgbackup picks it` : pgInstallHint(tool, serverMajor);
+    const { check } = await checkTool({ id: `source.${name}.tool.${tool}`, name: tool, resolved, serverMajor, installHint, subject: name, signal: ctx.signal });
+    checks.push(check);
+  }
+  return checks;
+}
+
+async function tenantsCheck(source: PostgresSource, checks: CheckResult[]): Promise<Tenant[] | undefined> {
+  try {
+    const tenants = await source.discoverTenants();
+    checks.push(pass(`source.${source.name}.tenants`, `${tenants.length} tenant(s) in mode ${source.mode}`, source.name));
+    return tenants;
+  } catch (error) {
+    checks.push(fail(`source.${source.name}.tenants`, `cannot list the tenants: ${errorMessage(error)}`, hintOf(error, 'check the tenants settings of the source'), source.name));
+    return undefined;
+  }
+}
+
+async function privilegeChecks(source: PostgresSource, conn: PgConnection, tenants: Tenant[], server: ServerFacts): Promise<CheckResult[]> {
+  const { withDatabase, withPgClient } = await import('../sources/postgres/connection.js');
+  const { tenants: settings } = source.config;
+  const id = `source.${source.name}.privileges`;
+  if (source.mode === 'none' || source.mode === 'rows') {
+    // Every tenant reads the shared database's tables: what the role cannot read breaks them all.
+    const schemas = source.mode === 'rows' ? (settings.schemas ?? ['public']) : undefined;
+    const problems = await withPgClient(conn, (client) => findPrivilegeProblems(client, schemas, settings.excludeTables));
+    if (problems.length === 0) return [pass(id, `${server.role} may read every table and sequence it dumps in ${conn.database}`, source.name)];
+    return [fail(id, `${server.role} may not read ${describeProblems(problems)} in ${conn.database}`, grantStatements(server.role, problems, server.major), source.name)];
+  }
+  const results = await mapLimit(tenants, TENANT_CONCURRENCY, async (tenant): Promise<CheckResult | undefined> => {
+    const subject = `${source.name}/${tenant.id}`;
+    const tenantConn = source.mode === 'database' ? withDatabase(conn, tenant.id) : conn;
+    const schemas = source.mode === 'schema' ? [tenant.id] : undefined;
+    try {
+      const problems = await withPgClient(tenantConn, (client) => findPrivilegeProblems(client, schemas));
+      if (problems.length === 0) return undefined;
+      const where = source.mode === 'database' ? `database ${tenant.id}` : `schema ${tenant.id}`;
+      return warn(`tenant.${subject}.privileges`, `${server.role} may not read ${describeProblems(problems)} in ${where}; this tenant will fail, the others are backed up`, grantStatements(server.role, problems, server.major), subject);
+    } catch (error) {
+      return warn(`tenant.${subject}.connect`, `${errorMessage(error)}; this tenant will fail, the others are backed up`, hintOf(error, undefined), subject);
+    }
+  });
+  const problems = results.filter((r): r is CheckResult => r !== undefined);
+  const fine = tenants.length - problems.length;
+  if (fine === 0 && problems.length > 0) return problems;
+  return [pass(id, `${server.role} may read every table and sequence of ${fine} of ${tenants.length} tenant(s)`, source.name), ...problems];
+}
+
+function hintOf(error: unknown, fallback: string | undefined): string | undefined {
+  return isOrgbackupError(error) && error.hint ? error.hint : fallback;
+}
