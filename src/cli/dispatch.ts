@@ -38,6 +38,11 @@ export const runners: Record<string, Runner> = {
       },
       ctx,
     ),
+  preflight: async (o, ctx) =>
+    (await import('../commands/preflight.js')).runPreflightCommand(
+      { source: list(o.source), storage: list(o.storage), for: str(o.for) as 'create' | 'restore' | undefined },
+      ctx,
+    ),
   verify: async (o, ctx) =>
     (await import('../commands/verify.js')).runVerify(
       {

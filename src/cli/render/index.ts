@@ -3,6 +3,7 @@ import type { ChalkInstance } from 'chalk';
 import { redact } from '../../redact.js';
 import { renderCreate } from './create.js';
 import { renderList } from './list.js';
+import { renderPreflight } from './preflight.js';
 import { renderRestore } from './restore.js';
 import { renderVerify } from './verify.js';
 
@@ -17,6 +18,7 @@ export type Renderer = (result: never, c: ChalkInstance) => string;
 const renderers: Record<string, Renderer> = {
   create: renderCreate,
   list: renderList,
+  preflight: renderPreflight,
   restore: renderRestore,
   verify: renderVerify,
   init: (r: { path: string }) => `wrote ${r.path}\n`,
