@@ -10,25 +10,27 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { generateIdentity, identityToRecipient } from 'age-encryption';
-import { AgeDecryptor, AgeEncryptor } from '../../src/crypto/age.js';
+import { AgeDecryptor, AgeEncryptor, type DecryptionKeys } from '../../src/crypto/age.js';
 import { CIPHER_CHUNK, PLAIN_CHUNK } from '../../src/crypto/stream.js';
 import { VerificationError } from '../../src/errors.js';
 import { tempDir } from '../helpers/tmp.js';
 
 let dir: string;
-let cleanup: () => Promise<void>;
+let removeDir: () => Promise<void>;
 let identity: string;
 let recipient: string;
 let keyFile: string;
 
 beforeAll(async () => {
-  ({ dir, cleanup } = await tempDir('orgbackup-crypto-'));
+  const made = await tempDir('orgbackup-crypto-');
+  dir = made.dir;
+  removeDir = () => made.cleanup();
   identity = await generateIdentity();
   recipient = await identityToRecipient(identity);
   keyFile = path.join(dir, 'key.txt');
   await writeFile(keyFile, `# test key\n${identity}\n`, { mode: 0o600 });
 });
-afterAll(() => cleanup());
+afterAll(() => removeDir());
 
 async function collect(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -44,7 +46,7 @@ function source(data: Buffer, piece = 7919): Readable {
 }
 
 const encryptTo = (plain: Buffer, recipients = [recipient]) => collect(new AgeEncryptor({ recipients }).encrypt(source(plain)));
-const decryptWith = (sealed: Buffer, keys = { identities: [identity], publicKeys: [recipient] }) => collect(new AgeDecryptor(keys).decrypt(source(sealed, 65_000), 'archive app/t1/x'));
+const decryptWith = (sealed: Buffer, keys: DecryptionKeys = { identities: [identity], publicKeys: [recipient] }) => collect(new AgeDecryptor(keys).decrypt(source(sealed, 65_000), 'archive app/t1/x'));
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 describe('age streams interoperate with the age CLI', () => {
