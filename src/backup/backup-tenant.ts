@@ -54,6 +54,9 @@ export async function backupTenant(source: Source, tenant: Tenant, storages: rea
   let stored: Readable = writer.output;
   if (options.encryptor) stored = options.encryptor.encrypt(stored);
   stored.on('error', (error) => hasher.destroy(error)).pipe(hasher);
+  // A dump that fails before a storage has attached its own listener (local put opens its temp
+  // file first) must not crash the process: the failure is reported through the dump's error.
+  hasher.on('error', () => undefined);
   const key = archiveKey(id, !!options.encryptor);
   const uploads = fanOut(hasher, storages, key, signal, (error) => {
     writer.abort(error);
