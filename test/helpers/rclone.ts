@@ -24,7 +24,7 @@ async function serveWebdav(dir: string): Promise<{ child: ResultPromise; url: st
   const child = execa('rclone', ['serve', 'webdav', dir, '--addr', '127.0.0.1:0', '--config', '/dev/null'], { reject: false, stdin: 'ignore', buffer: false });
   const url = await new Promise<string>((resolve, reject) => {
     let seen = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
+    child.stderr.on('data', (chunk: Buffer) => {
       seen += chunk.toString();
       const started = /Server started on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(seen);
       if (started) resolve(started[1]!);

@@ -31,7 +31,7 @@ async function launch(dir: string, port: number, buckets: string[]): Promise<{ c
   const child = execa(process.execPath, ['--openssl-legacy-provider', S3RVER_SCRIPT, dir, String(port), ...buckets], { reject: false, stdin: 'ignore', stderr: 'pipe', buffer: false });
   const ready = await new Promise<number>((resolve, reject) => {
     let seen = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       seen += chunk.toString();
       const line = /\{"port":(\d+)\}/.exec(seen);
       if (line) resolve(Number(line[1]));

@@ -25,7 +25,7 @@ storageConformance(
         await writeFile(path.join(path.dirname(final), `.${path.basename(final)}.tmp-999-deadbeef`), 'half');
         await storage.delete(`${key}.seed`);
       },
-      cleanup: tmp.cleanup,
+      cleanup: () => tmp.cleanup(),
     };
   },
   { manyKeys: 300, largeBytes: 12 * 1024 * 1024, cleanup: true },

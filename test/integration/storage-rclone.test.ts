@@ -27,7 +27,7 @@ async function target(kind: 'local' | 'dav'): Promise<ConformanceTarget> {
       const temp = `${key.slice(0, slash + 1)}.${key.slice(slash + 1)}.tmp-999-deadbeef`;
       await execa('rclone', ['--config', fixture.configFile, 'rcat', `${remote}/${temp}`], { input: 'half' });
     },
-    cleanup: fixture.stop,
+    cleanup: () => fixture.stop(),
   };
 }
 

@@ -20,7 +20,7 @@ storageConformance(
         const { UploadId } = await storage.client.send(new CreateMultipartUploadCommand({ Bucket: server.bucket, Key }));
         await storage.client.send(new UploadPartCommand({ Bucket: server.bucket, Key, UploadId, PartNumber: 1, Body: randomBytes(1024) }));
       },
-      cleanup: server.stop,
+      cleanup: () => server.stop(),
     };
   },
   { manyKeys: 1100, largeBytes: 12 * 1024 * 1024, cleanup: true },
