@@ -10,6 +10,7 @@ import { checkFilesSource } from './source-files.js';
 import { checkPostgresSource } from './source-postgres.js';
 import { checkStorageSpace, checkTempDir } from './space.js';
 import { checkLocalStorage } from './storage-local.js';
+import { checkRemoteStorage } from './storage-remote.js';
 import type { CheckResult, NamedCheck, PreflightOptions, PreflightReport, ProcessCheck } from './types.js';
 
 /** About the process itself, run first. */
@@ -18,6 +19,8 @@ const processChecks: ProcessCheck[] = [checkIdentity, checkUmask, checkTempDir];
 /** Per storage type, run for each selected storage. */
 const storageChecks: Record<string, NamedCheck[]> = {
   local: [checkLocalStorage, checkStorageSpace],
+  s3: [checkRemoteStorage],
+  rclone: [checkRemoteStorage],
 };
 
 /** Per source type, run for each selected source. */
