@@ -83,7 +83,7 @@ export class PostgresSource implements Source {
     if (name.startsWith('db.pgdump')) return checkPgDumpEntry(name, body, this.config.tools, signal);
     if (this.mode === 'rows' || sidecar.tenant.mode === 'rows') {
       const { checkRowsEntry } = await import('./rows/restore.js');
-      return checkRowsEntry(name, body, signal);
+      return checkRowsEntry(name, body, sidecar, signal);
     }
     body.resume();
   }

@@ -17,7 +17,7 @@ import { resolvePgTool, toolVersion } from '../tools.js';
 
 export const PG_DUMP_ENTRY = 'db.pgdump';
 
-export async function dumpWholeDatabase(conn: PgConnection, tools: Record<string, string>, ctx: DumpContext, extraArgs: string[] = []): Promise<DumpResult> {
+export async function dumpWholeDatabase(conn: PgConnection, tools: Record<string, string>, ctx: DumpContext, extraArgs: string[] = [], schemas?: readonly string[]): Promise<DumpResult> {
   const client = pgClient(conn);
   client.on('error', () => undefined);
   await client.connect().catch((error: unknown) => {
@@ -38,7 +38,8 @@ export async function dumpWholeDatabase(conn: PgConnection, tools: Record<string
     const entryCompression = compression === 'zstd' ? 'zstd' : 'none';
     const piped = await compress(dump.stdout, entryCompression, ctx.signal);
     const counting = (async () => {
-      const tables = await listTables(client);
+      // Schema mode dumps one schema (-n): count and fingerprint just that.
+      const tables = await listTables(client, schemas);
       return { tables: await countRows(client, tables), fingerprint: await schemaFingerprint(client, tables) };
     })();
     const [, , , stats] = await Promise.all([

@@ -1,6 +1,144 @@
-// PLACEHOLDER (issue 4/6): replaced by rows mode restore.
-import { UsageError } from '../../../errors.js';
-export async function restoreRows(..._args: unknown[]): Promise<never> {
-  throw new UsageError('tenant mode "rows" is not available in this build yet');
+/**
+ * Rows mode restore of one tenant, in ONE transaction on one connection: each archived table is
+ * streamed (COPY FROM STDIN) into a temp staging table, then applied by --conflict mode (apply.ts),
+ * sequences are moved past the restored ids, and everything commits at once. Any failure rolls
+ * back: the target is exactly as it was. Constraints that can be deferred are deferred to COMMIT,
+ * so rows can arrive in any order within the transaction; triggers fire as for any write.
+ */
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { PostgresSourceConfig } from '../../../config/schema.js';
+import { entryStream } from '../../../archive/reader.js';
+import type { Sidecar, TableInfo } from '../../../archive/manifest.js';
+import { OrgbackupError, ExitCode, UsageError, VerificationError } from '../../../errors.js';
+import { compressionOfEntry, decompress } from '../../compression.js';
+import type { RestoreContext, RestoreResult, Tenant } from '../../types.js';
+import { checkSubset, type PlannedTable, type RowsPlan } from '../../rows/plan.js';
+import { withPgClient, describePg, type PgConnection } from '../connection.js';
+import { databaseOf } from '../fingerprint.js';
+import { devNull } from '../whole-database.js';
+import { applyStaged, type StagedTable } from './apply.js';
+import { advanceSequences } from './sequences.js';
+import { columnList, tableRef, tenantPredicate } from './sql.js';
+import { CopyCounter, type RowsDetails } from './dump.js';
+
+export function rowsDetails(sidecar: Sidecar): RowsDetails {
+  const details = sidecar.details as Partial<RowsDetails> | undefined;
+  if (!details?.plan || !details.entries) throw new VerificationError(`archive ${sidecar.id} has no rows plan in its manifest`, { hint: 'it was not made in rows mode; restore it with its own source' });
+  return details as RowsDetails;
 }
-export const checkRowsEntry = restoreRows;
+
+/** The tables to restore: all, or an `--only` subset that keeps every foreign key satisfiable. */
+export function chooseTables(plan: RowsPlan, only: readonly string[] | undefined): PlannedTable[] {
+  if (!only || only.length === 0) return plan.tables;
+  const check = checkSubset(plan, only);
+  if (check.unknown.length > 0) {
+    throw new UsageError(`--only: ${check.unknown.join(', ')} ${check.unknown.length > 1 ? 'are' : 'is'} not in this archive`, { hint: `archived tables: ${plan.tables.map((t) => t.table).join(', ')}` });
+  }
+  if (check.missing.length > 0) {
+    const needs = [...new Set(check.missing.flatMap((m) => m.needs))];
+    throw new UsageError(`--only would break foreign keys: ${check.missing.map((m) => `${m.table} references ${m.needs.join(', ')}`).join('; ')}`, {
+      hint: `add ${needs.join(', ')} to --only (their rows are restored too)`,
+    });
+  }
+  return check.tables;
+}
+
+export async function restoreRows(conn: PgConnection, tenant: Tenant, _config: PostgresSourceConfig, ctx: RestoreContext): Promise<RestoreResult> {
+  const details = rowsDetails(ctx.sidecar);
+  const chosen = chooseTables(details.plan, ctx.options.only);
+  const into = databaseOf(conn, tenant, 'rows', ctx.options.target);
+  const target = `rows of tenant ${tenant.id} in ${describePg(into)}`;
+  const archived = new Map(ctx.sidecar.tables.map((t) => [t.name, t]));
+  const tables: TableInfo[] = chosen.map((t) => archived.get(t.table) ?? { name: t.table, rows: 0 });
+  return withPgClient(into, async (client) => {
+    const literal = client.escapeLiteral(tenant.id);
+    await assertTablesExist(client, chosen, into);
+    if (ctx.options.dryRun) return { target, tables, plan: await describePlan(client, details.plan, chosen, tables, literal, ctx.options.conflict) };
+    await client.query('BEGIN');
+    try {
+      await client.query('SET CONSTRAINTS ALL DEFERRED');
+      const staged = await stageEntries(client, chosen, details, ctx);
+      await applyStaged(client, details.plan, staged, ctx.options.conflict, literal);
+      await advanceSequences(client, chosen);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw explainFailure(error, details.plan);
+    }
+    return { target, tables };
+  });
+}
+
+/** Streams each chosen table's entry into a temp table; entries of other tables are read past. */
+async function stageEntries(client: pg.Client, chosen: PlannedTable[], details: RowsDetails, ctx: RestoreContext): Promise<StagedTable[]> {
+  const byEntry = new Map(chosen.map((t) => [details.entries[t.table], t]));
+  const staged = new Map<string, StagedTable>();
+  for await (const entry of ctx.entries) {
+    const table = byEntry.get(entry.name);
+    if (!table) {
+      for await (const _ of entry.body) void _;
+      continue;
+    }
+    const stage = `"ob_stage_${staged.size}"`;
+    await client.query(`CREATE TEMP TABLE ${stage} ON COMMIT DROP AS SELECT ${columnList(table.columns)} FROM ${tableRef(table)} WITH NO DATA`);
+    const plain = await decompress(entryStream(entry.body), compressionOfEntry(entry.name), ctx.signal);
+    const sink = client.query(copyFrom(`COPY ${stage} (${columnList(table.columns)}) FROM STDIN`));
+    await Promise.all([pipeline(plain.stdout, sink), plain.done]);
+    staged.set(table.table, { table, stage });
+  }
+  const missing = chosen.filter((t) => !staged.has(t.table));
+  if (missing.length > 0) throw new VerificationError(`archive ${ctx.sidecar.id} lacks the rows of ${missing.map((t) => t.table).join(', ')}`);
+  return chosen.map((t) => staged.get(t.table)!);
+}
+
+async function assertTablesExist(client: pg.Client, tables: PlannedTable[], into: PgConnection): Promise<void> {
+  const res = await client.query<{ t: string }>(`SELECT t FROM unnest($1::text[]) t WHERE to_regclass(t) IS NULL`, [tables.map(tableRef)]);
+  if (res.rows.length > 0) {
+    throw new UsageError(`the target database ${into.database} lacks table(s) ${res.rows.map((r) => r.t).join(', ')}`, {
+      hint: 'rows mode restores into an existing schema: create it first (e.g. pg_dump --schema-only of the source database)',
+    });
+  }
+}
+
+async function describePlan(client: pg.Client, plan: RowsPlan, chosen: PlannedTable[], tables: TableInfo[], literal: string, conflict: string): Promise<string[]> {
+  const lines = [`conflict mode ${conflict}, one transaction, tables in load order:`];
+  for (const [i, t] of chosen.entries()) {
+    const res = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${tableRef(t)} t WHERE ${tenantPredicate(plan, t, 't', literal)}`);
+    lines.push(`${t.table}: ${res.rows[0]?.n ?? 0} current row(s) of the tenant, ${tables[i]?.rows ?? 0} archived`);
+  }
+  if (plan.shared.length > 0) lines.push(`shared tables (not touched): ${plan.shared.join(', ')}`);
+  return lines;
+}
+
+function explainFailure(error: unknown, plan: RowsPlan): unknown {
+  const pgError = error as { code?: string; message?: string; detail?: string; table?: string };
+  if (typeof pgError.code !== 'string' || error instanceof OrgbackupError) return error;
+  const detail = pgError.detail ? ` (${pgError.detail})` : '';
+  const cycles = plan.cycles.filter((c) => !c.deferrable);
+  const cycleHint = pgError.code === '23503' && cycles.length > 0 ? `; tables ${cycles.map((c) => c.tables.join(' <-> ')).join(', ')} reference each other: make those foreign keys DEFERRABLE` : '';
+  return new OrgbackupError(`the rows restore failed and was rolled back, the target is unchanged: ${pgError.message ?? String(error)}${detail}`, ExitCode.failed, {
+    hint: `the archived rows do not fit the target's constraints${cycleHint}; restore into another database with --target to inspect them`,
+  });
+}
+
+/**
+ * Verify level 2 for a rows entry: it decompresses and reads through, and its COPY text has the
+ * row count and sha256 the manifest recorded at backup time.
+ */
+export async function checkRowsEntry(name: string, body: Readable, sidecar: Sidecar, signal: AbortSignal): Promise<void> {
+  const plain = await decompress(body, compressionOfEntry(name), signal);
+  const counter = new CopyCounter();
+  await Promise.all([pipeline(plain.stdout, counter, devNull()), plain.done]);
+  const entries = (sidecar.details as Partial<RowsDetails> | undefined)?.entries ?? {};
+  const table = Object.keys(entries).find((t) => entries[t] === name);
+  const info = sidecar.tables.find((t) => t.name === table);
+  if (!info) return;
+  if (info.rows !== counter.rows || (info.checksum && info.checksum !== counter.sha256)) {
+    throw new VerificationError(`archive ${sidecar.id}: ${name} holds ${counter.rows} rows${info.checksum !== counter.sha256 ? ' with another checksum' : ''}, the manifest says ${info.rows}`, {
+      hint: 'the archive does not hold what was dumped; use another archive',
+    });
+  }
+}
