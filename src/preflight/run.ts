@@ -5,6 +5,7 @@
  */
 import type { Context } from '../context.js';
 import { errorMessage, isOrgbackupError } from '../errors.js';
+import { checkEncryption } from './encryption.js';
 import { checkIdentity, checkUmask } from './identity.js';
 import { checkFilesSource } from './source-files.js';
 import { checkPostgresSource } from './source-postgres.js';
@@ -14,7 +15,7 @@ import { checkRemoteStorage } from './storage-remote.js';
 import type { CheckResult, NamedCheck, PreflightOptions, PreflightReport, ProcessCheck } from './types.js';
 
 /** About the process itself, run first. */
-const processChecks: ProcessCheck[] = [checkIdentity, checkUmask, checkTempDir];
+const processChecks: ProcessCheck[] = [checkIdentity, checkUmask, checkTempDir, checkEncryption];
 
 /** Per storage type, run for each selected storage. */
 const storageChecks: Record<string, NamedCheck[]> = {
