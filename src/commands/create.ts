@@ -62,7 +62,7 @@ export async function runCreate(options: CreateOptions, ctx: Context): Promise<C
     const jobs = options.jobs ?? ctx.config.defaults.jobs;
     ctx.progress.start('tenants', selected.length);
     const archives = await mapLimit(selected, jobs, async ({ source, tenant }) => {
-      const encryptor = await createEncryptor(ctx.config, { source: source.name, tenant: tenant.id });
+      const encryptor = await createEncryptor(ctx.config, { source: source.name, tenant: tenant.id, baseDir: ctx.baseDir });
       const result = await backupTenant(source, tenant, storages, { trigger: options.trigger ?? 'manual', labels, encryptor, compression: ctx.config.defaults.compression }, ctx);
       ctx.progress.itemDone();
       logOutcome(result, ctx);

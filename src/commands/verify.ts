@@ -39,7 +39,7 @@ export async function runVerify(options: VerifyOptions, ctx: Context): Promise<V
   for (const id of options.ids ?? []) {
     if (!targets.some((t) => t.listing.id === id)) throw new UsageError(`archive ${id} does not exist in ${storageNames.map((s) => `"${s}"`).join(', ')}`, { hint: 'see `orgbackup list`' });
   }
-  const decryptor = await createDecryptor(ctx.config);
+  const decryptor = await createDecryptor(ctx.config, ctx.baseDir);
   const sources = new Map<string, Source | undefined>();
   const archives: VerifyItem[] = [];
   ctx.progress.start('archives', targets.length);
