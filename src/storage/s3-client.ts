@@ -12,6 +12,10 @@ import { AlreadyExistsError, NotFoundError, StorageError } from './types.js';
 const MAX_ATTEMPTS = 5;
 
 export function createS3Client(config: S3StorageConfig): S3Client {
+  // The SDK warns on stderr, once per process, that its releases after January 2027 need Node 22.
+  // That is about upgrading the SDK, not about this run, and it would break stderr being NDJSON
+  // under --json; the engines field and the README carry the Node requirement instead.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   registerSecret(config.secretAccessKey);
   registerSecret(config.sessionToken);
   const options: S3ClientConfig = {

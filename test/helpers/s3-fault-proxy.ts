@@ -1,0 +1,66 @@
+/**
+ * A tiny HTTP proxy on 127.0.0.1 in front of an S3 server that injects faults (the one thing tests
+ * may fake): `decide` sees each request and either lets it through or answers it with an S3 error.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ProxiedRequest {
+  method: string;
+  url: string;
+  /** How many requests reached the proxy before this one. */
+  index: number;
+}
+
+export type FaultDecision = { status: number; code: string } | undefined;
+
+export interface FaultProxy {
+  endpoint: string;
+  /** Requests answered with an injected fault. */
+  injected: ProxiedRequest[];
+  seen: ProxiedRequest[];
+  stop(): Promise<void>;
+}
+
+export async function startFaultProxy(target: string, decide: (request: ProxiedRequest) => FaultDecision): Promise<FaultProxy> {
+  const upstream = new URL(target);
+  const injected: ProxiedRequest[] = [];
+  const seen: ProxiedRequest[] = [];
+  const server = http.createServer((req, res) => {
+    const request = { method: req.method ?? 'GET', url: req.url ?? '/', index: seen.length };
+    seen.push(request);
+    const fault = decide(request);
+    if (fault) {
+      injected.push(request);
+      req.resume();
+      req.once('end', () => {
+        res.writeHead(fault.status, { 'content-type': 'application/xml' });
+        res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${fault.code}</Code><Message>injected by the test proxy</Message></Error>`);
+      });
+      return;
+    }
+    const forward = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    forward.on('error', () => res.destroy());
+    req.pipe(forward);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    injected,
+    seen,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** An UploadPart request (PUT with partNumber and uploadId). */
+export function isUploadPart(request: ProxiedRequest): boolean {
+  return request.method === 'PUT' && /[?&]partNumber=/.test(request.url) && /[?&]uploadId=/.test(request.url);
+}
