@@ -38,6 +38,11 @@ export const runners: Record<string, Runner> = {
       },
       ctx,
     ),
+  prune: async (o, ctx) =>
+    (await import('../commands/prune.js')).runPrune(
+      { source: str(o.source) ? [str(o.source)!] : undefined, tenant: str(o.tenant), storage: list(o.storage), dryRun: bool(o.dryRun) },
+      ctx,
+    ),
   preflight: async (o, ctx) =>
     (await import('../commands/preflight.js')).runPreflightCommand(
       { source: list(o.source), storage: list(o.storage), for: str(o.for) as 'create' | 'restore' | undefined },

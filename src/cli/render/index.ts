@@ -4,6 +4,7 @@ import { redact } from '../../redact.js';
 import { renderCreate } from './create.js';
 import { renderList } from './list.js';
 import { renderPreflight } from './preflight.js';
+import { renderPrune } from './prune.js';
 import { renderRestore } from './restore.js';
 import { renderVerify } from './verify.js';
 
@@ -19,6 +20,7 @@ const renderers: Record<string, Renderer> = {
   create: renderCreate,
   list: renderList,
   preflight: renderPreflight,
+  prune: renderPrune,
   restore: renderRestore,
   verify: renderVerify,
   init: (r: { path: string }) => `wrote ${r.path}\n`,

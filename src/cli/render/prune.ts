@@ -1,0 +1,37 @@
+import type { ChalkInstance } from 'chalk';
+import type { PruneResult, PrunedArchive } from '../../commands/prune.js';
+import { formatBytes, table } from './format.js';
+
+const STATUS_TEXT: Record<PrunedArchive['status'], string> = { kept: 'keep', removed: 'removed', 'would-remove': 'remove', failed: 'FAILED' };
+
+function statusCell(a: PrunedArchive, c: ChalkInstance): string {
+  const text = STATUS_TEXT[a.status];
+  if (a.status === 'kept') return c.green(text);
+  return a.status === 'failed' ? c.red(text) : c.yellow(text);
+}
+
+/** The plan table (archive, keep/remove, reason), then orphans, unchecked sources and a summary. */
+export function renderPrune(result: PruneResult, c: ChalkInstance): string {
+  const parts: string[] = [];
+  if (result.archives.length === 0) parts.push('no archives\n');
+  else {
+    const rows = result.archives.map((a) => [
+      statusCell(a, c),
+      a.id + (a.complete ? '' : c.gray(' (incomplete)')),
+      a.storage,
+      formatBytes(a.size),
+      a.policy,
+      a.error ? c.red(a.error) : a.reasons.join(', '),
+    ]);
+    parts.push(table(['ACTION', 'ARCHIVE', 'STORAGE', 'SIZE', 'POLICY', 'REASON'], rows));
+  }
+  for (const o of result.orphans) {
+    parts.push(c.yellow(`orphan: ${o.source}/${o.tenant} is no longer a tenant of its source (${o.archives} archives in ${o.storage}, kept per retention.orphans ${JSON.stringify(o.policy)})\n`));
+  }
+  for (const u of result.unchecked) parts.push(c.red(`source ${u.source} not pruned: its tenants could not be learned: ${u.error.split('\n')[0] ?? ''}\n`));
+  const leftovers = Object.values(result.leftovers).reduce((a, b) => a + b, 0);
+  const s = result.summary;
+  const verb = result.dryRun ? 'would remove' : 'removed';
+  parts.push(`${result.dryRun ? c.cyan('dry run: nothing was deleted. ') : ''}${s.kept} kept, ${verb} ${s.removed} (${formatBytes(s.bytesFreed)})${s.failed ? c.red(`, ${s.failed} failed`) : ''}${leftovers ? `, ${leftovers} upload leftovers cleaned` : ''}\n`);
+  return parts.join('');
+}

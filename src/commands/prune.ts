@@ -1,0 +1,122 @@
+/**
+ * `orgbackup prune`: applies the retention policy. Decide, then act (restic PlanPrune/Execute):
+ * learn the tenants and their plans, take every selected storage's lock, plan from key listings,
+ * read sidecars only of archives the policy would remove (labels, trigger), then delete each
+ * removed archive sidecar first, so that a prune cut off half-way never leaves an archive that
+ * list/restore/verify would take for complete. `--dry-run` plans without the lock and deletes nothing.
+ */
+import { listArchives, readSidecar } from '../archive/catalog.js';
+import type { Context } from '../context.js';
+import { ExitCode, UsageError, errorMessage, exitCodeForItems, type ExitCodeValue } from '../errors.js';
+import { runPreflightGate } from '../preflight/gate.js';
+import { INCOMPLETE_GRACE_MS, needsSidecar, planPrune, protectArchives, type PlannedGroup, type SidecarFacts } from '../retention/plan.js';
+import { discoverTenantPlans, type UncheckedSource } from '../retention/tenants.js';
+import { acquireLock, DEFAULT_LOCK_TTL_MS, STORAGE_LOCK, type Lease } from '../schedule/lock.js';
+import { selectSourceNames } from '../sources/registry.js';
+import { selectStorageNames } from '../storage/registry.js';
+import type { Storage } from '../storage/types.js';
+import { mapLimit } from '../util/pool.js';
+import { toPruneResult, type Execution, type PruneResult } from './prune-result.js';
+
+export type { ArchiveStatus, PruneResult, PrunedArchive } from './prune-result.js';
+
+export interface PruneOptions {
+  source?: string[];
+  tenant?: string;
+  /** Default: every configured storage (retention applies wherever archives are). */
+  storage?: string[];
+  dryRun?: boolean;
+  /** Restricts tenants further (schedule shards). */
+  tenantFilter?: (source: string, tenant: string) => boolean;
+  skipPreflight?: boolean;
+  lockTtlMs?: number;
+}
+
+export async function runPrune(options: PruneOptions, ctx: Context): Promise<PruneResult> {
+  const sourceNames = selectSourceNames(ctx.config, options.source);
+  if (options.tenant && sourceNames.length !== 1) throw new UsageError('--tenant needs --source', { hint: 'tenant ids belong to one source: add --source <name>' });
+  const storageNames = options.storage?.length ? selectStorageNames(ctx.config, options.storage) : Object.keys(ctx.config.storage);
+  const dryRun = !!options.dryRun;
+  if (!options.skipPreflight && !dryRun) await runPreflightGate(ctx, { for: 'prune', sources: sourceNames, storages: storageNames });
+  const directory = await discoverTenantPlans(sourceNames, ctx);
+  const storages = await Promise.all(storageNames.map((name) => ctx.storage(name)));
+  const leases = dryRun ? [] : await lockAll(storages, options, ctx);
+  try {
+    const signal = AbortSignal.any([ctx.signal, ...leases.map((l) => l.signal)]);
+    const groups: PlannedGroup[] = [];
+    const execution: Execution = { status: new Map(), leftovers: new Map() };
+    for (const storage of storages) {
+      const planned = await planStorage(storage, sourceNames, directory.sources, options, { ...ctx, signal });
+      groups.push(...planned);
+      if (!dryRun) await execute(storage, planned, execution, { ...ctx, signal });
+    }
+    return finish(groups, execution, directory.unchecked, dryRun, storageNames, ctx);
+  } finally {
+    for (const lease of leases) await lease.release().catch((error: unknown) => ctx.log.warn(`prune: could not release a storage lock: ${errorMessage(error)}`));
+  }
+}
+
+/** Every storage's lock, or none: a busy one releases the others and ends the run with exit 75. */
+async function lockAll(storages: readonly Storage[], options: PruneOptions, ctx: Context): Promise<Lease[]> {
+  const leases: Lease[] = [];
+  try {
+    for (const storage of storages) {
+      leases.push(await acquireLock(storage, STORAGE_LOCK, { owner: 'prune', ttlMs: options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS, signal: ctx.signal, onLost: (error) => ctx.log.error(error.message) }));
+    }
+    return leases;
+  } catch (error) {
+    for (const lease of leases) await lease.release().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function planStorage(storage: Storage, sourceNames: string[], sources: Parameters<typeof planPrune>[0]['sources'], options: PruneOptions, ctx: Context): Promise<PlannedGroup[]> {
+  const filter = sourceNames.length === 1 ? { source: sourceNames[0]!, ...(options.tenant ? { tenant: options.tenant } : {}) } : {};
+  const listings = (await listArchives(storage, filter, ctx.signal)).filter(
+    (l) => sourceNames.includes(l.ref.source) && (!options.tenantFilter || options.tenantFilter(l.ref.source, l.ref.tenant)),
+  );
+  const now = ctx.now();
+  const groups = planPrune({ listings, sources, retention: ctx.config.retention, now });
+  const facts = new Map<string, SidecarFacts>();
+  await mapLimit(needsSidecar(groups), 8, async (archive) => {
+    try {
+      const sidecar = await readSidecar(storage, archive.id, ctx.signal);
+      facts.set(`${storage.name}\0${archive.id}`, { trigger: sidecar.trigger, labels: sidecar.labels ?? {} });
+    } catch (error) {
+      if (ctx.signal.aborted) throw error;
+      facts.set(`${storage.name}\0${archive.id}`, { unreadable: errorMessage(error).split('\n')[0]! });
+    }
+  });
+  protectArchives(groups, facts, now);
+  return groups;
+}
+
+/** Deletes removed archives, sidecar first; one failure does not stop the others. */
+async function execute(storage: Storage, groups: readonly PlannedGroup[], execution: Execution, ctx: Context): Promise<void> {
+  const removals = groups.flatMap((g) => g.archives.filter((a) => a.action === 'remove'));
+  await mapLimit(removals, 4, async (archive) => {
+    try {
+      for (const key of archive.keys) await storage.delete(key, { signal: ctx.signal });
+      execution.status.set(archive, { status: 'removed' });
+      ctx.log.info(`removed ${archive.id} from ${storage.name}: ${archive.reasons.join(', ')}`, { event: 'prune', archive: archive.id, storage: storage.name });
+    } catch (error) {
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      execution.status.set(archive, { status: 'failed', error: errorMessage(error) });
+      ctx.log.error(`could not remove ${archive.id} from ${storage.name}: ${errorMessage(error)}`, { archive: archive.id, storage: storage.name });
+    }
+  });
+  if (storage.cleanupIncomplete) {
+    const olderThan = new Date(ctx.now().getTime() - INCOMPLETE_GRACE_MS);
+    execution.leftovers.set(storage.name, await storage.cleanupIncomplete(olderThan, { signal: ctx.signal }));
+  }
+}
+
+function finish(groups: PlannedGroup[], execution: Execution, unchecked: UncheckedSource[], dryRun: boolean, storages: string[], ctx: Context): PruneResult {
+  const result = toPruneResult({ groups, execution, unchecked, dryRun, storages, retention: ctx.config.retention });
+  const statuses = [...result.archives.map((a) => a.status), ...unchecked.map(() => 'failed')];
+  const exitCode: ExitCodeValue = statuses.length === 0 ? ExitCode.ok : exitCodeForItems(statuses);
+  for (const orphan of result.orphans) {
+    ctx.log.warn(`prune: ${orphan.source}/${orphan.tenant} is no longer a tenant of its source; its ${orphan.archives} archives in ${orphan.storage} follow retention.orphans`, { event: 'orphan', source: orphan.source, tenant: orphan.tenant });
+  }
+  return { ...result, ok: exitCode === ExitCode.ok, exitCode };
+}
