@@ -97,6 +97,27 @@ describe.skipIf(!isRoot)('preflight: PostgreSQL sources', () => {
     expect(await readdir(storage)).toEqual([]);
   });
 
+  it('checks pg_restore and psql for restore, without dump privileges or space', async () => {
+    const { config } = await setup('for-restore', { url: pgUrl(db) });
+    const res = await runCliAs(['-c', config, 'preflight', '--for', 'restore', '--json']);
+    expect(res.exitCode, res.stdout).toBe(0);
+    expect(res.json.for).toBe('restore');
+    const ids = (res.json.checks as { id: string }[]).map((c) => c.id);
+    expect(ids).toEqual(expect.arrayContaining(['source.app.tool.pg_restore', 'source.app.tool.psql', 'storage.local.write']));
+    expect(ids).not.toContain('source.app.tool.pg_dump');
+    expect(ids).not.toContain('source.app.privileges');
+    expect(ids).not.toContain('storage.local.space');
+  });
+
+  it('keeps the password of the source URL out of the report', async () => {
+    const port = await closedPort();
+    const { config } = await setup('secret', { url: `postgres://postgres:Sup3rSecretPw@127.0.0.1:${port}/${db}` });
+    const res = await runCliAs(['-c', config, 'preflight', '--json']);
+    expect(res.exitCode).toBe(4);
+    expect(failedIds(res.json)).toEqual(['source.app.connect']);
+    expect(res.stdout + res.stderr).not.toContain('Sup3rSecretPw');
+  });
+
   it('fails a role that may not read one table, and its GRANT hint fixes it', async () => {
     const role = uniqueName('obpf_role');
     await pgQuery('postgres', `CREATE ROLE ${role} LOGIN`);
