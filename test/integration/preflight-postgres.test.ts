@@ -143,15 +143,16 @@ describe.skipIf(!isRoot)('preflight: PostgreSQL sources', () => {
     }
   });
 
-  it('warns about one tenant database the role may not read, and create backs up the others (exit 3)', async () => {
+  it('warns about tenant databases the role may not read or enter, and create backs up the others (exit 3)', async () => {
     const role = uniqueName('obpf_role');
     const prefix = uniqueName('obpft');
     const good = `${prefix}_good`;
     const bad = `${prefix}_bad`;
+    const closed = `${prefix}_closed`;
     await pgQuery('postgres', `CREATE ROLE ${role} LOGIN`);
-    await pgQuery('postgres', `CREATE DATABASE ${good}`);
-    await pgQuery('postgres', `CREATE DATABASE ${bad}`);
+    for (const name of [good, bad, closed]) await pgQuery('postgres', `CREATE DATABASE ${name}`);
     try {
+      await pgQuery('postgres', `REVOKE CONNECT ON DATABASE ${closed} FROM PUBLIC`);
       await pgQuery(good, `CREATE TABLE t (id int); GRANT SELECT ON t TO ${role}`);
       await pgQuery(bad, `CREATE TABLE t (id int); CREATE TABLE hidden (id int); GRANT SELECT ON t TO ${role}`);
       const { config, storage } = await setup('tenant-warn', { url: pgUrl('postgres', role), tenants: { mode: 'database', match: `${prefix}_%` } });
@@ -160,18 +161,20 @@ describe.skipIf(!isRoot)('preflight: PostgreSQL sources', () => {
       const warning = checkById(res.json, `tenant.app/${bad}.privileges`);
       expect(warning?.status).toBe('warn');
       expect(warning?.hint).toContain(`GRANT SELECT ON "public"."hidden" TO "${role}";`);
-      expect(checkById(res.json, 'source.app.privileges')?.message).toContain('1 of 2 tenant(s)');
+      const unreachable = checkById(res.json, `tenant.app/${closed}.connect`);
+      expect(unreachable?.status).toBe('warn');
+      expect(unreachable?.message).toContain('permission denied for database');
+      expect(checkById(res.json, 'source.app.privileges')?.message).toContain('1 of 3 tenant(s)');
 
       const created = await runCliAs(['-c', config, 'create', '--json']);
       expect(created.exitCode, created.stderr).toBe(3);
       const statuses = Object.fromEntries((created.json.archives as { tenant: string; status: string }[]).map((a) => [a.tenant, a.status]));
-      expect(statuses).toEqual({ [good]: 'ok', [bad]: 'failed' });
+      expect(statuses).toEqual({ [good]: 'ok', [bad]: 'failed', [closed]: 'failed' });
       const stored = (await readdir(path.join(storage, 'app'), { recursive: true })).filter((f) => f.endsWith('.zip') || f.endsWith('.manifest.json'));
       expect(stored).toHaveLength(2);
       expect(stored.filter((f) => !f.startsWith(`${good}/`))).toEqual([]);
     } finally {
-      await dropDb(good);
-      await dropDb(bad);
+      for (const name of [good, bad, closed]) await dropDb(name);
       await pgQuery('postgres', `DROP ROLE ${role}`);
     }
   });

@@ -163,6 +163,33 @@ describe.skipIf(!isRoot)('preflight: local storage as uid 1001', () => {
     }
   });
 
+  it('warns about one unreadable tenant directory, and create backs up the others (exit 3)', async () => {
+    const files = path.join(base.dir, 'tenant-files');
+    for (const tenant of ['open', 'locked']) {
+      await mkdir(path.join(files, tenant), { recursive: true, mode: 0o755 });
+      await writeFile(path.join(files, tenant, 'x.txt'), tenant, { mode: 0o644 });
+    }
+    await chmod(path.join(files, 'locked'), 0o700);
+    const storage = path.join(base.dir, 'tenant-files-backups');
+    await mkdir(storage, { mode: 0o700 });
+    await chown(storage, TEST_UID, TEST_GID);
+    const config = await writeConfig(base.dir, {
+      version: 1,
+      sources: { media: { type: 'files', path: files, tenants: { mode: 'directory' } } },
+      storage: { local: { type: 'local', path: storage } },
+    }, 'tenant-files.json');
+    await chmod(config, 0o644);
+    const res = await runCliAs(['-c', config, 'preflight', '--json'], asUser);
+    expect(res.exitCode, res.stdout).toBe(0);
+    const warning = checkById(res.json, 'tenant.media/locked.path');
+    expect(warning?.status).toBe('warn');
+    expect(warning?.message).toContain('this tenant will fail, the others are backed up');
+    const created = await runCliAs(['-c', config, 'create', '--json'], asUser);
+    expect(created.exitCode, created.stderr).toBe(3);
+    const statuses = Object.fromEntries((created.json.archives as { tenant: string; status: string }[]).map((a) => [a.tenant, a.status]));
+    expect(statuses).toEqual({ open: 'ok', locked: 'failed' });
+  });
+
   it('prints a checklist with ✓, ! and ✗ without --json', async () => {
     const dir = path.join(base.dir, 'root-owned-text');
     await mkdir(dir, { mode: 0o755 });
