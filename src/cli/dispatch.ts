@@ -38,6 +38,11 @@ export const runners: Record<string, Runner> = {
       },
       ctx,
     ),
+  'schedule-run': async (o, ctx) =>
+    (await import('../commands/schedule-run.js')).runScheduleRun(
+      { schedule: list(o.schedule), now: bool(o.now), shard: str(o.shard), metricsFile: str(o.metricsFile), pushgateway: str(o.pushgateway) },
+      ctx,
+    ),
   prune: async (o, ctx) =>
     (await import('../commands/prune.js')).runPrune(
       { source: str(o.source) ? [str(o.source)!] : undefined, tenant: str(o.tenant), storage: list(o.storage), dryRun: bool(o.dryRun) },

@@ -1,7 +1,8 @@
 /** `orgbackup list`: complete archives, newest first, from key names (sidecars only for --long/--json details). */
 import { listArchives, readSidecar, type ArchiveListing } from '../archive/catalog.js';
 import type { Context } from '../context.js';
-import { ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
+import { ExitCode, UsageError, errorMessage, type ExitCodeValue } from '../errors.js';
+import { createSource } from '../sources/registry.js';
 import { selectStorageNames } from '../storage/registry.js';
 import { parseDuration } from '../util/duration.js';
 import { mapLimit } from '../util/pool.js';
@@ -33,8 +34,15 @@ export interface StaleTenant {
   source: string;
   tenant: string;
   storage: string;
-  newest: string;
-  ageHours: number;
+  /** The newest complete archive; absent when the tenant has none at all in this storage. */
+  newest?: string;
+  ageHours?: number;
+}
+
+/** A source whose tenants could not be discovered, so tenants without any archive may be missing. */
+export interface UncheckedSource {
+  source: string;
+  error: string;
 }
 
 export interface ListResult {
@@ -43,6 +51,7 @@ export interface ListResult {
   exitCode: ExitCodeValue;
   archives: ListedArchive[];
   stale?: StaleTenant[];
+  unchecked?: UncheckedSource[];
 }
 
 export async function runList(options: ListOptions, ctx: Context): Promise<ListResult> {
@@ -54,7 +63,7 @@ export async function runList(options: ListOptions, ctx: Context): Promise<ListR
     all.push(...(await listArchives(storage, { source: options.source, tenant: options.tenant }, ctx.signal)).filter((a) => a.complete && a.archiveKey));
   }
   all.sort((a, b) => b.time.getTime() - a.time.getTime() || a.storage.localeCompare(b.storage));
-  if (options.stale) return staleReport(all, options.stale, ctx);
+  if (options.stale) return staleReport(all, options.stale, { storages: storageNames, ...options }, ctx);
   const shown = options.limit ? all.slice(0, options.limit) : all;
   const archives = await mapLimit(shown, 8, async (listing) => {
     const item = toListed(listing);
@@ -83,8 +92,11 @@ function toListed(listing: ArchiveListing): ListedArchive {
   };
 }
 
-/** Tenants whose newest complete archive (per storage) is older than the threshold: exit 1 when any. */
-function staleReport(all: ArchiveListing[], threshold: string, ctx: Context): ListResult {
+/**
+ * Tenants whose newest complete archive (per storage) is older than the threshold, and tenants the
+ * sources have now that have no archive at all: exit 1 when any, or when a source could not be asked.
+ */
+async function staleReport(all: ArchiveListing[], threshold: string, scope: ListOptions & { storages: string[] }, ctx: Context): Promise<ListResult> {
   const maxAge = parseDuration(threshold, '--stale');
   const now = ctx.now().getTime();
   const newest = new Map<string, ArchiveListing>();
@@ -100,6 +112,37 @@ function staleReport(all: ArchiveListing[], threshold: string, ctx: Context): Li
       stale.push({ source: listing.ref.source, tenant: listing.ref.tenant, storage: listing.storage, newest: listing.id, ageHours: Math.round(age / 36e5) });
     }
   }
-  const exitCode = stale.length > 0 ? ExitCode.failed : ExitCode.ok;
-  return { command: 'list', ok: stale.length === 0, exitCode, archives: [...newest.values()].map(toListed), stale };
+  const { tenants, unchecked } = await discoverForStale(scope, ctx);
+  for (const { source, tenant } of tenants) {
+    for (const storage of scope.storages) {
+      if (!newest.has(`${storage}\0${source}\0${tenant}`)) stale.push({ source, tenant, storage });
+    }
+  }
+  const exitCode = stale.length > 0 || unchecked.length > 0 ? ExitCode.failed : ExitCode.ok;
+  const archives = [...newest.values()].map(toListed);
+  return { command: 'list', ok: exitCode === ExitCode.ok, exitCode, archives, stale, ...(unchecked.length > 0 ? { unchecked } : {}) };
+}
+
+/** The tenants the selected sources have now: one discovery per source, all at once, sources closed after. */
+async function discoverForStale(scope: ListOptions, ctx: Context): Promise<{ tenants: { source: string; tenant: string }[]; unchecked: UncheckedSource[] }> {
+  const names = scope.source ? [scope.source] : Object.keys(ctx.config.sources);
+  const tenants: { source: string; tenant: string }[] = [];
+  const unchecked: UncheckedSource[] = [];
+  await Promise.all(
+    names.map(async (name) => {
+      try {
+        const source = await createSource(ctx.config, name, ctx.baseDir);
+        try {
+          for (const t of await source.discoverTenants(ctx.signal)) if (!scope.tenant || t.id === scope.tenant) tenants.push({ source: name, tenant: t.id });
+        } finally {
+          await source.close();
+        }
+      } catch (error) {
+        if (ctx.signal.aborted || error instanceof UsageError) throw error;
+        ctx.log.warn(`list --stale: cannot discover the tenants of source ${name}: ${errorMessage(error)}`, { source: name });
+        unchecked.push({ source: name, error: errorMessage(error) });
+      }
+    }),
+  );
+  return { tenants, unchecked };
 }

@@ -6,6 +6,7 @@ import { renderList } from './list.js';
 import { renderPreflight } from './preflight.js';
 import { renderPrune } from './prune.js';
 import { renderRestore } from './restore.js';
+import { renderScheduleRun } from './schedule-run.js';
 import { renderVerify } from './verify.js';
 
 export interface CommandResultBase {
@@ -22,6 +23,7 @@ const renderers: Record<string, Renderer> = {
   preflight: renderPreflight,
   prune: renderPrune,
   restore: renderRestore,
+  'schedule-run': renderScheduleRun,
   verify: renderVerify,
   init: (r: { path: string }) => `wrote ${r.path}\n`,
 };

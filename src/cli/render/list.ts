@@ -4,8 +4,9 @@ import { formatBytes, table } from './format.js';
 
 export function renderList(result: ListResult, c: ChalkInstance): string {
   if (result.stale) {
-    if (result.stale.length === 0) return c.green('no stale tenants\n');
-    return table(['SOURCE', 'TENANT', 'STORAGE', 'AGE', 'NEWEST'], result.stale.map((s) => [s.source, s.tenant, s.storage, `${s.ageHours}h`, s.newest]));
+    const unchecked = (result.unchecked ?? []).map((u) => c.red(`source ${u.source} not checked: ${u.error.split('\n')[0] ?? ''}\n`)).join('');
+    if (result.stale.length === 0) return unchecked + (unchecked ? '' : c.green('no stale tenants\n'));
+    return unchecked + table(['SOURCE', 'TENANT', 'STORAGE', 'AGE', 'NEWEST'], result.stale.map((s) => [s.source, s.tenant, s.storage, s.ageHours === undefined ? c.red('never') : `${s.ageHours}h`, s.newest ?? '-']));
   }
   if (result.archives.length === 0) return 'no archives\n';
   const long = result.archives.some((a) => a.trigger !== undefined);
