@@ -86,7 +86,7 @@ async function tenantsCheck(source: PostgresSource, checks: CheckResult[]): Prom
 }
 
 async function privilegeChecks(source: PostgresSource, conn: PgConnection, tenants: Tenant[], server: ServerFacts): Promise<CheckResult[]> {
-  const { withDatabase, withPgClient } = await import('../sources/postgres/connection.js');
+  const { withPgClient } = await import('../sources/postgres/connection.js');
   const { tenants: settings } = source.config;
   const id = `source.${source.name}.privileges`;
   if (source.mode === 'none' || source.mode === 'rows') {
@@ -96,23 +96,42 @@ async function privilegeChecks(source: PostgresSource, conn: PgConnection, tenan
     if (problems.length === 0) return [pass(id, `${server.role} may read every table and sequence it dumps in ${conn.database}`, source.name)];
     return [fail(id, `${server.role} may not read ${describeProblems(problems)} in ${conn.database}`, grantStatements(server.role, problems, server.major), source.name)];
   }
+  const warnings = source.mode === 'database' ? await tenantDatabaseProblems(source, conn, tenants, server) : await tenantSchemaProblems(source, conn, tenants, server);
+  const fine = tenants.length - warnings.length;
+  if (fine === 0 && warnings.length > 0) return warnings;
+  return [pass(id, `${server.role} may read every table and sequence of ${fine} of ${tenants.length} tenant(s)`, source.name), ...warnings];
+}
+
+const TENANT_ONLY = 'this tenant will fail, the others are backed up';
+
+/** Database mode: each tenant's own database, connected to one by one (a few at once). */
+async function tenantDatabaseProblems(source: PostgresSource, conn: PgConnection, tenants: Tenant[], server: ServerFacts): Promise<CheckResult[]> {
+  const { withDatabase, withPgClient } = await import('../sources/postgres/connection.js');
   const results = await mapLimit(tenants, TENANT_CONCURRENCY, async (tenant): Promise<CheckResult | undefined> => {
     const subject = `${source.name}/${tenant.id}`;
-    const tenantConn = source.mode === 'database' ? withDatabase(conn, tenant.id) : conn;
-    const schemas = source.mode === 'schema' ? [tenant.id] : undefined;
     try {
-      const problems = await withPgClient(tenantConn, (client) => findPrivilegeProblems(client, schemas));
+      const problems = await withPgClient(withDatabase(conn, tenant.id), (client) => findPrivilegeProblems(client));
       if (problems.length === 0) return undefined;
-      const where = source.mode === 'database' ? `database ${tenant.id}` : `schema ${tenant.id}`;
-      return warn(`tenant.${subject}.privileges`, `${server.role} may not read ${describeProblems(problems)} in ${where}; this tenant will fail, the others are backed up`, grantStatements(server.role, problems, server.major), subject);
+      return warn(`tenant.${subject}.privileges`, `${server.role} may not read ${describeProblems(problems)} in database ${tenant.id}; ${TENANT_ONLY}`, grantStatements(server.role, problems, server.major), subject);
     } catch (error) {
-      return warn(`tenant.${subject}.connect`, `${errorMessage(error)}; this tenant will fail, the others are backed up`, hintOf(error, undefined), subject);
+      return warn(`tenant.${subject}.connect`, `${errorMessage(error)}; ${TENANT_ONLY}`, hintOf(error, undefined), subject);
     }
   });
-  const problems = results.filter((r): r is CheckResult => r !== undefined);
-  const fine = tenants.length - problems.length;
-  if (fine === 0 && problems.length > 0) return problems;
-  return [pass(id, `${server.role} may read every table and sequence of ${fine} of ${tenants.length} tenant(s)`, source.name), ...problems];
+  return results.filter((r): r is CheckResult => r !== undefined);
+}
+
+/** Schema mode: every tenant schema in one query, problems grouped by schema. */
+async function tenantSchemaProblems(source: PostgresSource, conn: PgConnection, tenants: Tenant[], server: ServerFacts): Promise<CheckResult[]> {
+  const { withPgClient } = await import('../sources/postgres/connection.js');
+  const problems = await withPgClient(conn, (client) => findPrivilegeProblems(client, tenants.map((t) => t.id)));
+  const checks: CheckResult[] = [];
+  for (const tenant of tenants) {
+    const own = problems.filter((p) => p.schema === tenant.id);
+    if (own.length === 0) continue;
+    const subject = `${source.name}/${tenant.id}`;
+    checks.push(warn(`tenant.${subject}.privileges`, `${server.role} may not read ${describeProblems(own)} in schema ${tenant.id}; ${TENANT_ONLY}`, grantStatements(server.role, own, server.major), subject));
+  }
+  return checks;
 }
 
 function hintOf(error: unknown, fallback: string | undefined): string | undefined {

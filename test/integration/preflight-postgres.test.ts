@@ -179,6 +179,26 @@ describe.skipIf(!isRoot)('preflight: PostgreSQL sources', () => {
     }
   });
 
+  it('warns about the one tenant schema the role may not read (schema mode)', async () => {
+    const role = uniqueName('obpf_role');
+    const schemaDb = await createDb('obpf_schema');
+    await pgQuery('postgres', `CREATE ROLE ${role} LOGIN`);
+    try {
+      await pgQuery(schemaDb, `CREATE SCHEMA t_open; CREATE TABLE t_open.a (id int); CREATE SCHEMA t_shut; CREATE TABLE t_shut.a (id int); CREATE TABLE t_shut.b (id int)
+        ; GRANT USAGE ON SCHEMA t_open, t_shut TO ${role}; GRANT SELECT ON t_open.a, t_shut.a TO ${role}`);
+      const { config } = await setup('schema-warn', { url: pgUrl(schemaDb, role), tenants: { mode: 'schema', match: 't\\_%' } });
+      const res = await runCliAs(['-c', config, 'preflight', '--json']);
+      expect(res.exitCode, res.stdout).toBe(0);
+      const warnings = (res.json.checks as { id: string; status: string; hint?: string }[]).filter((c) => c.status === 'warn' && c.id.startsWith('tenant.'));
+      expect(warnings.map((w) => w.id)).toEqual(['tenant.app/t_shut.privileges']);
+      expect(warnings[0]?.hint).toContain(`GRANT SELECT ON "t_shut"."b" TO "${role}";`);
+      expect(checkById(res.json, 'source.app.privileges')?.message).toContain('1 of 2 tenant(s)');
+    } finally {
+      await dropDb(schemaDb);
+      await pgQuery('postgres', `DROP ROLE ${role}`);
+    }
+  });
+
   it('fails a nearly full storage filesystem against the size of the newest archive', async () => {
     const dataDb = await createDb('obpf_big');
     const volume = path.join(base.dir, 'small-volume');
