@@ -100,7 +100,7 @@ export async function makeArchive(lab: Lab, spec: ArchiveSpec): Promise<string> 
  */
 export async function cloneArchive(storage: Storage, templateId: string, tenant: string, at: Date): Promise<string> {
   const id = archiveId({ source: 'media', tenant, timestamp: formatTimestamp(at) });
-  const sidecar = JSON.parse((await storage.getBuffer(sidecarKey(templateId))).toString('utf8'));
+  const sidecar = JSON.parse((await storage.getBuffer(sidecarKey(templateId))).toString('utf8')) as { object: { key: string } };
   const zip = await storage.getBuffer(sidecar.object.key);
   const key = `${id}.zip`;
   await storage.put(key, zip);

@@ -17,6 +17,7 @@ import { cloneArchive, filesUnder, makeArchive, makeLab, type Lab } from '../hel
 
 const DAY = 86_400_000;
 const daysAgo = (n: number) => new Date(Date.now() - n * DAY).toISOString();
+const statusLines = (json: unknown) => (json as { archives: { status: string; reasons: string[] }[] }).archives.map((a) => `${a.status} ${a.reasons.join(',')}`);
 
 describe('prune (built binary, local storage)', () => {
   let lab: Lab;
@@ -34,7 +35,7 @@ describe('prune (built binary, local storage)', () => {
     const run = await runCli(['-c', lab.configPath, '--json', 'prune', '--dry-run']);
     expect(run.exitCode).toBe(0);
     expect(run.json.dryRun).toBe(true);
-    expect(run.json.archives.map((a: { status: string; reasons: string[] }) => `${a.status} ${a.reasons.join(',')}`)).toEqual(['kept last 1', 'kept last 2', 'would-remove not kept by any rule', 'would-remove not kept by any rule']);
+    expect(statusLines(run.json)).toEqual(['kept last 1', 'kept last 2', 'would-remove not kept by any rule', 'would-remove not kept by any rule']);
     expect(await filesUnder(path.join(lab.dir, 'backups'))).toEqual(before);
   });
 
@@ -56,7 +57,7 @@ describe('prune (built binary, local storage)', () => {
     await writeFile(config, JSON.stringify({ ...raw, retention: { keepWithin: '1h' } }));
     const run = await runCli(['-c', config, '--json', 'prune']);
     expect(run.exitCode).toBe(0);
-    expect(run.json.archives.map((a: { status: string; reasons: string[] }) => `${a.status} ${a.reasons.join(',')}`)).toEqual(['kept newest', 'removed not kept by any rule', 'removed not kept by any rule', 'removed not kept by any rule']);
+    expect(statusLines(run.json)).toEqual(['kept newest', 'removed not kept by any rule', 'removed not kept by any rule', 'removed not kept by any rule']);
     expect(await listArchives(storage, {})).toHaveLength(1);
   });
 
