@@ -4,7 +4,7 @@
  * carries the exit code or signal and the tail of stderr, redacted.
  */
 import { execa, type ResultPromise } from 'execa';
-import type { Readable, Writable } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { OrgbackupError, ExitCode } from './errors.js';
 import { redact } from './redact.js';
 
@@ -43,19 +43,24 @@ export function toolName(file: string): string {
 
 /** Starts a tool whose stdout is consumed as a stream; `done` settles when it exits. */
 export function spawnTool(file: string, args: readonly string[], options: ToolOptions = {}): { stdout: Readable; stdin: Writable | null; done: Promise<void> } {
-  const child = startChild(file, args, options, true);
+  const child = startChild(file, args, options, 'stream');
   if (!child.stdout) throw new Error(`internal: ${file} has no stdout pipe`);
-  return { stdout: child.stdout, stdin: child.stdin, done: settle(file, child).then(() => undefined) };
+  // execa may set the child's stdout flowing before the caller attaches a consumer; a PassThrough
+  // piped at once keeps every byte (and still applies backpressure to the child).
+  const stdout = new PassThrough({ highWaterMark: 1024 * 1024 });
+  child.stdout.pipe(stdout);
+  return { stdout, stdin: child.stdin, done: settle(file, child).then(() => undefined) };
 }
 
 /** Runs a tool to completion and returns its stdout (unless piped to options.stdout). */
 export async function runTool(file: string, args: readonly string[], options: ToolOptions = {}): Promise<string> {
-  const child = startChild(file, args, options, options.stdout === undefined);
+  const child = startChild(file, args, options, options.stdout === undefined ? 'collect' : 'stream');
   if (options.stdout && child.stdout) child.stdout.pipe(options.stdout);
   return settle(file, child);
 }
 
-function startChild(file: string, args: readonly string[], options: ToolOptions, pipeStdout: boolean): ResultPromise {
+/** `collect` buffers stdout for the caller; `stream` leaves it to be read (execa must not also read it). */
+function startChild(file: string, args: readonly string[], options: ToolOptions, stdoutMode: 'collect' | 'stream'): ResultPromise {
   const input = options.input;
   const stdin = input === undefined ? 'ignore' : 'pipe';
   const child = execa(file, args, {
@@ -64,9 +69,9 @@ function startChild(file: string, args: readonly string[], options: ToolOptions,
     cwd: options.cwd,
     cancelSignal: options.signal,
     stdin,
-    stdout: pipeStdout || options.stdout ? 'pipe' : 'ignore',
+    stdout: 'pipe',
     stderr: 'pipe',
-    buffer: { stdout: pipeStdout && !options.stdout, stderr: true },
+    buffer: { stdout: stdoutMode === 'collect', stderr: true },
     maxBuffer: { stderr: 1024 * 1024, stdout: 64 * 1024 * 1024 },
     stripFinalNewline: false,
     forceKillAfterDelay: 5000,
@@ -76,6 +81,8 @@ function startChild(file: string, args: readonly string[], options: ToolOptions,
     // A child that exits early closes stdin; that EPIPE is reported through the child's own result.
     child.stdin.on('error', () => undefined);
     if (typeof input === 'string' || Buffer.isBuffer(input)) child.stdin.end(input);
+    // A child may stop reading early (pg_restore --list): pipe() then unpipes the input and
+    // leaves it paused; the caller decides whether to drain it.
     else input.pipe(child.stdin);
   }
   return child;

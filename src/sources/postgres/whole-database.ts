@@ -66,7 +66,11 @@ export async function dumpWholeDatabase(conn: PgConnection, tools: Record<string
 export async function checkPgDumpEntry(name: string, body: Readable, tools: Record<string, string>, signal: AbortSignal): Promise<void> {
   const plain = await decompress(body, compressionOfEntry(name), signal);
   const pgRestore = await resolvePgTool('pg_restore', tools);
-  await Promise.all([runTool(pgRestore.file, ['--list'], { input: plain.stdout, signal, stdout: devNull() }), plain.done]);
+  // pg_restore --list reads the table of contents and exits without reading the data blocks;
+  // the rest still has to flow so the entry is hashed to its end and the decompressor exits.
+  await runTool(pgRestore.file, ['--list'], { input: plain.stdout, signal, stdout: devNull() });
+  plain.stdout.resume();
+  await plain.done;
 }
 
 /**
@@ -74,10 +78,13 @@ export async function checkPgDumpEntry(name: string, body: Readable, tools: Reco
  * `pg_restore --clean --if-exists --single-transaction`, so a failure leaves it as it was.
  */
 export async function restoreWholeDatabase(conn: PgConnection, tools: Record<string, string>, ctx: RestoreContext): Promise<RestoreResult> {
-  const created = await ensureDatabase(conn);
   const target = `database ${conn.database} on ${conn.host}:${conn.port}`;
-  const plan = [`${created ? 'create' : 'replace the contents of'} ${target}`, ...ctx.sidecar.tables.map((t) => `load ${t.name}: ${t.rows} rows`)];
-  if (ctx.options.dryRun) return { target, tables: ctx.sidecar.tables, plan };
+  if (ctx.options.dryRun) {
+    // A dry run changes nothing, so it only looks whether the database is there.
+    const exists = await withPgClient(withDatabase(conn, 'postgres'), async (client) => ((await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [conn.database])).rowCount ?? 0) > 0);
+    return { target, tables: ctx.sidecar.tables, plan: [`${exists ? 'replace the contents of' : 'create'} ${target}`, ...ctx.sidecar.tables.map((t) => `load ${t.name}: ${t.rows} rows`)] };
+  }
+  await ensureDatabase(conn);
   const pgRestore = await resolvePgTool('pg_restore', tools);
   const env = await pgToolEnv(conn, ctx.tempDir);
   for await (const entry of ctx.entries) {
