@@ -151,11 +151,14 @@ export const notificationsSchema = z
   .object({
     webhook: z
       .object({
-        url: z.string().min(1),
+        url: z.string().min(1).optional(),
+        /** A file holding the URL (a Kubernetes secret mount): webhook URLs usually embed a token. */
+        urlFile: z.string().min(1).optional(),
         on: z.array(z.enum(['failure', 'success', 'always'])).default(['failure']),
         timeoutMs: z.number().int().min(100).default(10_000),
       })
       .strict()
+      .refine((w) => !!w.url !== !!w.urlFile, 'set "url" or "urlFile" (one of them)')
       .optional(),
   })
   .strict();

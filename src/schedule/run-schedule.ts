@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { TenantBackup } from '../backup/backup-tenant.js';
 import { runCreate, type CreateOptions } from '../commands/create.js';
 import type { ScheduleConfig } from '../config/schema.js';
+import { resolveSecret } from '../config/secrets.js';
 import type { Context } from '../context.js';
 import { BusyError, ExitCode, InterruptedError, errorMessage, isOrgbackupError } from '../errors.js';
 import { sendWebhook, shouldNotify, type RunReport } from '../notify/webhook.js';
@@ -207,5 +208,14 @@ async function pruneAfterBackup(input: RunScheduleInput, scope: PruneScope, ctx:
 async function notify(report: RunReport, ctx: Context): Promise<boolean | undefined> {
   const webhook = ctx.config.notifications.webhook;
   if (!webhook || !shouldNotify(webhook.on, report.status)) return undefined;
-  return sendWebhook(webhook, report, { signal: ctx.signal, log: ctx.log });
+  let url: string | undefined;
+  try {
+    url = await resolveSecret(webhook.url, webhook.urlFile, 'notifications.webhook.urlFile');
+  } catch (error) {
+    // An alert channel that is misconfigured must not fail the backup it reports on.
+    ctx.log.warn(`webhook not sent: ${errorMessage(error)}`, { event: 'webhook' });
+    return false;
+  }
+  if (!url) return false;
+  return sendWebhook({ url, on: webhook.on, timeoutMs: webhook.timeoutMs }, report, { signal: ctx.signal, log: ctx.log });
 }

@@ -216,13 +216,21 @@ describe('schedule-run notifications and metrics', () => {
   const received: { body: WebhookPayload; path: string }[] = [];
   let failFirst = 0;
   let f: Fixture | undefined;
+  let onCleanup: (() => Promise<void>) | undefined;
+  const pushed: { path: string; text: string }[] = [];
 
   beforeEach(async () => {
     received.length = 0;
+    pushed.length = 0;
     server = createServer((req: IncomingMessage, res) => {
       let data = '';
       req.on('data', (chunk: Buffer) => (data += chunk.toString('utf8')));
       req.on('end', () => {
+        if (req.method === 'PUT') {
+          pushed.push({ path: req.url ?? '', text: data });
+          res.end();
+          return;
+        }
         received.push({ body: JSON.parse(data) as WebhookPayload, path: req.url ?? '' });
         res.statusCode = failFirst-- > 0 ? 500 : 200;
         res.end('ok');
@@ -234,6 +242,8 @@ describe('schedule-run notifications and metrics', () => {
   });
   afterEach(async () => {
     await new Promise((resolve) => server.close(resolve));
+    await onCleanup?.();
+    onCleanup = undefined;
     await f?.cleanup();
     f = undefined;
   });
@@ -242,7 +252,8 @@ describe('schedule-run notifications and metrics', () => {
     failFirst = 1;
     f = await fixture(['acme', 'globex'], { extra: { notifications: { webhook: { url, on: ['always'] } } } });
     const metrics = path.join(f.dir, 'orgbackup.prom');
-    const run = await runCli(['-c', f.config, 'schedule-run', '--metrics-file', metrics, '--json', '-v']);
+    const gateway = url.replace(/\/hooks\/.*$/, '/pushgateway');
+    const run = await runCli(['-c', f.config, 'schedule-run', '--metrics-file', metrics, '--pushgateway', gateway, '--json', '-v']);
     expect(run.exitCode, run.stderr).toBe(0);
     expect(received).toHaveLength(2);
     expect(received[1]!.body).toEqual(received[0]!.body);
@@ -265,10 +276,20 @@ describe('schedule-run notifications and metrics', () => {
     expect(text).toContain('orgbackup_schedule_last_run_failures{schedule="nightly",shard="all"} 0\n');
     expect(text).toMatch(/^orgbackup_schedule_last_run_duration_seconds\{schedule="nightly",shard="all"\} \d+(\.\d+)?$/m);
     expect(await readdir(f.dir)).not.toContainEqual(expect.stringMatching(/\.tmp$/));
+    // The Pushgateway gets this schedule's samples as one group.
+    expect(pushed.map((p) => p.path)).toEqual(['/pushgateway/metrics/job/orgbackup/schedule/nightly']);
+    expect(pushed[0]!.text).toContain('orgbackup_schedule_last_run_exit_code{schedule="nightly",shard="all"} 0\n');
+    for (const a of archives) expect(pushed[0]!.text).toContain(`orgbackup_last_success_timestamp_seconds{source="media",tenant="${a.tenant}"} ${Math.floor(Date.parse(a.time) / 1000)}\n`);
+    expect(run.json.metrics).toEqual({ file: metrics, pushed: true });
   });
 
   it('a run that cannot start is alerted on failure, recorded, and keeps earlier last-success metrics', async () => {
-    f = await fixture(['acme'], { extra: { notifications: { webhook: { url, on: ['failure'] } } } });
+    // The URL from a file, as a Kubernetes secret mount provides it.
+    const secrets = await tempDir('orgbackup-secret-');
+    const urlFile = path.join(secrets.dir, 'webhook-url');
+    await writeFile(urlFile, url + '\n', { mode: 0o600 });
+    onCleanup = () => secrets.cleanup();
+    f = await fixture(['acme'], { extra: { notifications: { webhook: { urlFile, on: ['failure'] } } } });
     const metrics = path.join(f.dir, 'orgbackup.prom');
     const ok = await runCli(['-c', f.config, 'schedule-run', '--metrics-file', metrics]);
     expect(ok.exitCode, ok.stderr).toBe(0);
@@ -286,6 +307,7 @@ describe('schedule-run notifications and metrics', () => {
     expect(received[0]!.body.error).toContain('tenants');
     expect(received[0]!.body.text).toMatch(/^:x: orgbackup schedule \*nightly\*/);
     expect(received[0]!.body.text.split('\n')[1]).toMatch(/^> /);
+    expect(failed.stderr + failed.stdout).not.toContain('s3cr3t');
     const text = await readFile(metrics, 'utf8');
     expect(text).toContain(before! + '\n');
     expect(text).toContain(`orgbackup_schedule_last_run_exit_code{schedule="nightly",shard="all"} ${failed.exitCode}\n`);
