@@ -48,6 +48,7 @@ export class AgeDecryptor implements Decryptor {
   readonly #identityCount: number;
   readonly #publicKeys: string[];
   readonly #hasPassphrase: boolean;
+  readonly #fileKeys = new Map<string, Promise<Uint8Array>>();
 
   constructor(keys: DecryptionKeys) {
     for (const identity of keys.identities) this.#decrypter.addIdentity(identity);
@@ -59,11 +60,26 @@ export class AgeDecryptor implements Decryptor {
 
   decrypt(ciphertext: Readable, what: string): Readable {
     const plain = new DecryptStream(
-      (header) => this.#decrypter.decryptHeader(header),
+      (header) => this.fileKey(header),
       (error) => this.describe(error, what),
     );
     ciphertext.on('error', (error) => plain.destroy(error));
     return ciphertext.pipe(plain);
+  }
+
+  /**
+   * A restore reads an archive twice (verify, then load): the file key of a header already opened
+   * is reused, which spares a second scrypt derivation for passphrase archives.
+   */
+  private fileKey(header: Buffer): Promise<Uint8Array> {
+    const id = header.toString('base64');
+    let key = this.#fileKeys.get(id);
+    if (!key) {
+      key = this.#decrypter.decryptHeader(header);
+      this.#fileKeys.set(id, key);
+      key.catch(() => this.#fileKeys.delete(id));
+    }
+    return key;
   }
 
   /** One line naming the archive and what to check; never a secret. */
