@@ -67,6 +67,8 @@ export interface S3Where {
   key?: string;
   /** The S3 action, as IAM names it (s3:PutObject). */
   action: string;
+  /** The storage's prefix ('' or ending in '/'), for the IAM resource in hints. */
+  root: string;
 }
 
 /** Turns an SDK failure into NotFoundError, AlreadyExistsError or a StorageError with a hint. */
@@ -83,7 +85,7 @@ export function s3Error(error: unknown, where: S3Where): Error {
 }
 
 function s3Hint(name: string, status: number | undefined, where: S3Where, text: string): string | undefined {
-  const resource = where.action === 's3:ListBucket' || where.action === 's3:ListBucketMultipartUploads' ? `arn:aws:s3:::${where.bucket}` : `arn:aws:s3:::${where.bucket}/${where.objectKey.replace(/[^/]*$/, '')}*`;
+  const resource = where.action === 's3:ListBucket' || where.action === 's3:ListBucketMultipartUploads' ? `arn:aws:s3:::${where.bucket}` : `arn:aws:s3:::${where.bucket}/${where.root}*`;
   switch (name) {
     case 'NoSuchBucket':
       return `the bucket "${where.bucket}" does not exist at this endpoint: create it, or fix "bucket"/"endpoint"/"region" in the storage's config`;

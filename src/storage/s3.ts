@@ -53,7 +53,7 @@ export class S3Storage implements Storage {
   }
 
   private where(action: string, objectKey: string, key?: string): S3Where {
-    return { storage: this.name, bucket: this.bucket, objectKey, action, ...(key === undefined ? {} : { key }) };
+    return { storage: this.name, bucket: this.bucket, root: this.root, objectKey, action, ...(key === undefined ? {} : { key }) };
   }
 
   async put(key: string, body: Readable | Buffer, options: StorageOptions = {}): Promise<{ size: number }> {
