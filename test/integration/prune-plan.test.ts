@@ -130,3 +130,35 @@ describe('prune plan: plans, orphans, protections, incomplete archives (local st
     expect(result.exitCode).toBe(0);
   });
 });
+
+describe('prune plan: retention.plans.query on a MariaDB source', () => {
+  it('gives each tenant the plan MariaDB returns', async () => {
+    const mysql = await import('mysql2/promise');
+    const admin = await mysql.createConnection({ host: '127.0.0.1', port: 3306, user: 'root' });
+    const db = `ob_prune_${Date.now().toString(36)}`;
+    await admin.query(`CREATE DATABASE ${db}`);
+    const lab = await makeLab(['acme', 'globex'], {
+      sources: {
+        media: { type: 'files', path: './data', tenants: { mode: 'directory' } },
+        shop: { type: 'mysql', url: `mysql://root@127.0.0.1:3306/${db}` },
+      },
+      retention: { keepDaily: 3, plans: { query: 'SELECT org AS id, tier AS plan FROM orgs', free: { keepLast: 1 } } },
+    });
+    try {
+      await admin.query(`CREATE TABLE ${db}.orgs (org varchar(20) PRIMARY KEY, tier varchar(20))`);
+      await admin.query(`INSERT INTO ${db}.orgs VALUES ('acme', 'free'), ('globex', NULL)`);
+      for (const tenant of ['acme', 'globex']) for (const at of ['2026-11-19T02:00:00.000Z', '2026-11-20T02:00:00.000Z']) await makeArchive(lab, { tenant, at });
+      const result = await runPrune({ dryRun: true, source: ['media'] }, lab.ctx(NOW));
+      expect(result.archives.map((a) => `${a.tenant} ${a.policy} ${a.status} ${a.reasons.join(',')}`)).toEqual([
+        'acme plan free kept last 1',
+        'acme plan free would-remove not kept by any rule',
+        'globex default kept daily 2026-11-20',
+        'globex default kept daily 2026-11-19',
+      ]);
+    } finally {
+      await lab.cleanup();
+      await admin.query(`DROP DATABASE ${db}`);
+      await admin.end();
+    }
+  });
+});
