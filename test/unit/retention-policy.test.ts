@@ -241,3 +241,23 @@ describe('parseSize', () => {
 
   it.each(['', '12', 'MB', '5 parsecs'])('"%s" is refused', (text) => expect(() => parseSize(text)).toThrow(UsageError));
 });
+
+describe('the worked example of the README (Retention and prune)', () => {
+  it('keeps exactly the archives the README says it keeps', () => {
+    const times = ['2026-09-30T02:00:00.000Z', '2026-10-15T02:00:00.000Z', '2026-10-31T02:00:00.000Z', '2026-11-20T11:00:00.000Z'];
+    for (let d = 8; d <= 20; d++) times.push(`2026-11-${String(d).padStart(2, '0')}T02:00:00.000Z`);
+    const decisions = applyRetention(times.map((t) => at(t)), { keepLast: 2, keepDaily: 4, keepWeekly: 3, keepMonthly: 3 }, new Date('2026-11-20T12:00:00Z'), 'UTC');
+    expect(kept(decisions)).toEqual([
+      '2026-11-20T11:00:00.000Z last 1, daily 2026-11-20, weekly 2026-W47, monthly 2026-11',
+      '2026-11-20T02:00:00.000Z last 2',
+      '2026-11-19T02:00:00.000Z daily 2026-11-19',
+      '2026-11-18T02:00:00.000Z daily 2026-11-18',
+      '2026-11-17T02:00:00.000Z daily 2026-11-17',
+      '2026-11-15T02:00:00.000Z weekly 2026-W46',
+      '2026-11-08T02:00:00.000Z weekly 2026-W45',
+      '2026-10-31T02:00:00.000Z monthly 2026-10',
+      '2026-09-30T02:00:00.000Z monthly 2026-09',
+    ]);
+    expect(removed(decisions)).toHaveLength(8);
+  });
+});
