@@ -77,7 +77,8 @@ export function s3Error(error: unknown, where: S3Where): Error {
   if (where.key !== undefined && isS3NotFound(error)) return new NotFoundError(where.storage, where.key);
   if (where.key !== undefined && isS3AlreadyExists(error)) return new AlreadyExistsError(where.storage, where.key);
   const failure = error as S3Failure;
-  const name = failure.name ?? failure.code ?? 'Error';
+  // Network failures come as plain Errors with a code (ECONNREFUSED); the code says more.
+  const name = failure.code && (!failure.name || failure.name === 'Error') ? failure.code : (failure.name ?? 'Error');
   const status = s3Status(error);
   const detail = status ? `${name} (HTTP ${status})` : name;
   const message = `storage "${where.storage}": ${where.action.replace(/^s3:/, '')} on s3://${where.bucket}/${where.objectKey} failed: ${detail}${failure.message && failure.message !== name ? `: ${failure.message}` : ''}`;

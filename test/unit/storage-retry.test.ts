@@ -1,0 +1,132 @@
+/** storage/retry.ts: which failures are transient, the backoff curve, and what the wrapper replays. */
+import { Readable } from 'node:stream';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ToolError } from '../../src/exec.js';
+import { LocalStorage } from '../../src/storage/local.js';
+import { backoffDelay, isTransientError, RetryingStorage, type RetryPolicy } from '../../src/storage/retry.js';
+import { StorageError, type ObjectInfo, type Storage, type StorageOptions } from '../../src/storage/types.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const s3Failure = (name: string, status: number) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+
+describe('isTransientError', () => {
+  it.each([
+    ['connection reset', Object.assign(new Error('reset'), { code: 'ECONNRESET' }), true],
+    ['connection refused', Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }), true],
+    ['S3 503 SlowDown', s3Failure('SlowDown', 503), true],
+    ['S3 500 InternalError', s3Failure('InternalError', 500), true],
+    ['S3 429', s3Failure('TooManyRequests', 429), true],
+    ['S3 403 AccessDenied', s3Failure('AccessDenied', 403), false],
+    ['S3 404 NoSuchBucket', s3Failure('NoSuchBucket', 404), false],
+    ['rclone temporary error (exit 5)', new ToolError('rclone', 'failed with exit code 5', 'temporary', 5), true],
+    ['rclone fatal error (exit 7)', new ToolError('rclone', 'failed with exit code 7', 'fatal', 7), false],
+    ['wrapped transient cause', new StorageError('storage "x": put failed', undefined, s3Failure('SlowDown', 503)), true],
+    ['plain error', new Error('something else'), false],
+  ])('%s -> %s', (_label, error, transient) => {
+    expect(isTransientError(error)).toBe(transient);
+  });
+});
+
+describe('backoffDelay', () => {
+  const policy = { baseDelayMs: 100, maxDelayMs: 1000 };
+  it.each([
+    [1, 0, 50],
+    [1, 1, 100],
+    [2, 0.5, 150],
+    [3, 1, 400],
+    [5, 1, 1000],
+    [9, 0, 500],
+  ])('attempt %i with random %f waits %i ms', (attempt, random, expected) => {
+    expect(backoffDelay(attempt, policy, () => random)).toBe(expected);
+  });
+});
+
+/** A real local storage whose first `failures` calls of each method fail with ECONNRESET (an injected fault). */
+class FlakyStorage implements Storage {
+  readonly type = 'flaky';
+  readonly location: string;
+  calls = new Map<string, number>();
+  constructor(
+    readonly inner: LocalStorage,
+    private readonly failures: number,
+    readonly name = 'flaky',
+  ) {
+    this.location = inner.location;
+  }
+  private fault(method: string): void {
+    const n = (this.calls.get(method) ?? 0) + 1;
+    this.calls.set(method, n);
+    if (n <= this.failures) throw Object.assign(new Error(`injected reset #${n}`), { code: 'ECONNRESET' });
+  }
+  async put(key: string, body: Readable | Buffer, options?: StorageOptions) {
+    this.fault('put');
+    return this.inner.put(key, body, options);
+  }
+  async get(key: string) {
+    this.fault('get');
+    return this.inner.get(key);
+  }
+  async getBuffer(key: string) {
+    this.fault('getBuffer');
+    return this.inner.getBuffer(key);
+  }
+  async exists(key: string) {
+    this.fault('exists');
+    return this.inner.exists(key);
+  }
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    this.fault('list');
+    yield* this.inner.list(prefix);
+  }
+  async delete(key: string) {
+    this.fault('delete');
+    return this.inner.delete(key);
+  }
+}
+
+describe('RetryingStorage', () => {
+  let tmp: { dir: string; cleanup(): Promise<void> };
+  const fast: RetryPolicy = { attempts: 3, baseDelayMs: 1, maxDelayMs: 2, isTransient: isTransientError };
+  beforeAll(async () => {
+    tmp = await tempDir('orgbackup-retry-');
+  });
+  afterAll(async () => {
+    await tmp.cleanup();
+  });
+
+  it('retries buffer puts, reads, lists and deletes through transient failures', async () => {
+    const flaky = new FlakyStorage(new LocalStorage('l', path.join(tmp.dir, 'a')), 2);
+    const storage = new RetryingStorage(flaky, fast);
+    await storage.put('x/one.manifest.json', Buffer.from('{}'));
+    expect((await storage.getBuffer('x/one.manifest.json')).toString()).toBe('{}');
+    expect(await storage.exists('x/one.manifest.json')).toBe(true);
+    const keys: string[] = [];
+    for await (const info of storage.list('x/')) keys.push(info.key);
+    expect(keys).toEqual(['x/one.manifest.json']);
+    await storage.delete('x/one.manifest.json');
+    expect(flaky.calls.get('put')).toBe(3);
+    expect(flaky.calls.get('list')).toBe(3);
+  });
+
+  it('gives up after the last attempt and rethrows the failure', async () => {
+    const flaky = new FlakyStorage(new LocalStorage('l', path.join(tmp.dir, 'b')), 5);
+    const storage = new RetryingStorage(flaky, fast);
+    await expect(storage.getBuffer('nothing')).rejects.toThrow(/injected reset #3/);
+    expect(flaky.calls.get('getBuffer')).toBe(3);
+  });
+
+  it('never retries a stream put: its bytes cannot be replayed', async () => {
+    const flaky = new FlakyStorage(new LocalStorage('l', path.join(tmp.dir, 'c')), 1);
+    const storage = new RetryingStorage(flaky, fast);
+    await expect(storage.put('x/a.zip', Readable.from([Buffer.from('data')]))).rejects.toThrow(/injected reset #1/);
+    expect(flaky.calls.get('put')).toBe(1);
+  });
+
+  it('does not retry permanent failures', async () => {
+    const flaky = new FlakyStorage(new LocalStorage('l', path.join(tmp.dir, 'd')), 0);
+    const storage = new RetryingStorage(flaky, fast);
+    await expect(storage.getBuffer('missing/key')).rejects.toThrow(/does not exist/);
+    expect(flaky.calls.get('getBuffer')).toBe(1);
+  });
+});
