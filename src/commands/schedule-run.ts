@@ -115,17 +115,17 @@ function pruneScheduled(lockTtlMs: number): NonNullable<RunScheduleInput['prune'
 
 /** Metrics never change the exit status: a missing textfile directory is logged, the backups stand. */
 async function writeMetrics(ran: RunFacts[], options: ScheduleRunOptions, ctx: Context): Promise<NonNullable<ScheduleRunResult['metrics']>> {
-  const perRun: { schedule: string; samples: Sample[] }[] = [];
-  for (const facts of ran) perRun.push({ schedule: facts.schedule, samples: runSamples(facts, await newestArchives(facts, ctx)) });
+  const perRun: { schedule: string; shard: string; samples: Sample[] }[] = [];
+  for (const facts of ran) perRun.push({ schedule: facts.schedule, shard: facts.shard, samples: runSamples(facts, await newestArchives(facts, ctx)) });
   const out: NonNullable<ScheduleRunResult['metrics']> = {};
   try {
     if (options.metricsFile) {
       await writeMetricsFile(options.metricsFile, perRun.flatMap((r) => r.samples));
       out.file = options.metricsFile;
     }
-    // One Pushgateway group per schedule, replaced whole: it holds exactly that schedule's tenants.
+    // One Pushgateway group per schedule and shard, replaced whole: it holds exactly that run's tenants.
     if (options.pushgateway) {
-      for (const run of perRun) await pushMetrics(options.pushgateway, run.schedule, formatMetrics(run.samples), ctx.signal);
+      for (const run of perRun) await pushMetrics(options.pushgateway, run, formatMetrics(run.samples), ctx.signal);
       out.pushed = true;
     }
   } catch (error) {

@@ -112,9 +112,12 @@ export async function writeMetricsFile(file: string, samples: readonly Sample[])
   return text;
 }
 
-/** PUTs the exposition text to a Pushgateway group `job=orgbackup/schedule=<name>`; throws on failure. */
-export async function pushMetrics(gateway: string, schedule: string, text: string, signal?: AbortSignal): Promise<void> {
-  const url = `${gateway.replace(/\/+$/, '')}/metrics/job/orgbackup/schedule/${encodeURIComponent(schedule)}`;
+/**
+ * PUTs the exposition text to the Pushgateway group `job=orgbackup, schedule=<name>, shard=<tag>`
+ * (replacing that group whole: it holds exactly one shard of one schedule); throws on failure.
+ */
+export async function pushMetrics(gateway: string, group: { schedule: string; shard: string }, text: string, signal?: AbortSignal): Promise<void> {
+  const url = `${gateway.replace(/\/+$/, '')}/metrics/job/orgbackup/schedule/${encodeURIComponent(group.schedule)}/shard/${encodeURIComponent(group.shard)}`;
   const timeout = AbortSignal.timeout(10_000);
   const response = await fetch(url, { method: 'PUT', headers: { 'content-type': 'text/plain; version=0.0.4' }, body: text, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
   await response.arrayBuffer().catch(() => undefined);

@@ -277,7 +277,7 @@ describe('schedule-run notifications and metrics', () => {
     expect(text).toMatch(/^orgbackup_schedule_last_run_duration_seconds\{schedule="nightly",shard="all"\} \d+(\.\d+)?$/m);
     expect(await readdir(f.dir)).not.toContainEqual(expect.stringMatching(/\.tmp$/));
     // The Pushgateway gets this schedule's samples as one group.
-    expect(pushed.map((p) => p.path)).toEqual(['/pushgateway/metrics/job/orgbackup/schedule/nightly']);
+    expect(pushed.map((p) => p.path)).toEqual(['/pushgateway/metrics/job/orgbackup/schedule/nightly/shard/all']);
     expect(pushed[0]!.text).toContain('orgbackup_schedule_last_run_exit_code{schedule="nightly",shard="all"} 0\n');
     for (const a of archives) expect(pushed[0]!.text).toContain(`orgbackup_last_success_timestamp_seconds{source="media",tenant="${a.tenant}"} ${Math.floor(Date.parse(a.time) / 1000)}\n`);
     expect(run.json.metrics).toEqual({ file: metrics, pushed: true });
