@@ -132,6 +132,11 @@ async function takeOver(storage: Storage, name: string, stale: LockState, token:
   }
   // Read again after claiming: the stale holder may have released, or a faster contender finished.
   const current = await readLockState(storage, name, settings.signal);
+  if (current.holder?.token === staleToken && current.expiresAt.getTime() > settings.now().getTime()) {
+    // The holder renewed meanwhile: it is alive after all.
+    await storage.delete(marker, { signal: settings.signal });
+    throw busyError(storage, current);
+  }
   if (current.holder?.token === staleToken) {
     for (const beat of current.heartbeats) if (beat.token === staleToken) await storage.delete(beat.key, { signal: settings.signal });
     await storage.delete(leaseKey(name), { signal: settings.signal });

@@ -161,6 +161,28 @@ describe('storage lease lock (local storage)', () => {
     expect(state.takeovers).toEqual([]);
   });
 
+  it('does not take over a lease whose holder renews while a contender is claiming it', async () => {
+    const clock = manualClock();
+    const holder = await take({ owner: 'slow-but-alive', ttlMs: MINUTE, now: clock.now });
+    clock.advance(MINUTE + 1);
+    // Injected timing: the holder's renewal lands right after the contender's takeover claim.
+    const racing: Storage = {
+      name: storage.name, type: storage.type, location: storage.location,
+      get: (k, o) => storage.get(k, o), getBuffer: (k, o) => storage.getBuffer(k, o), exists: (k, o) => storage.exists(k, o),
+      list: (p, o) => storage.list(p, o), delete: (k, o) => storage.delete(k, o),
+      put: async (key, body, o) => {
+        const result = await storage.put(key, body, o);
+        if (key.includes('/takeover-')) await holder.renew();
+        return result;
+      },
+    };
+    await expect(acquireLock(racing, 'storage', { now: clock.now, renewEveryMs: false })).rejects.toThrow(/locked by slow-but-alive/);
+    expect(holder.signal.aborted).toBe(false);
+    const state = await readLockState(storage, 'storage');
+    expect(state.holder?.token).toBe(holder.info.token);
+    expect(state.takeovers).toEqual([]);
+  });
+
   it('treats a damaged lease.json as expired instead of blocking every run', async () => {
     await storage.put(leaseKey('storage'), Buffer.from('{"owner": "half-writ'));
     const lease = await take({ owner: 'repair' });
