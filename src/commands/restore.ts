@@ -1,15 +1,25 @@
-/** `orgbackup restore <id|latest>`: verify the archive, then put one tenant back. */
+/**
+ * `orgbackup restore <id|latest>`: put one tenant back, in an order that makes it safe to run:
+ * confirmation possible? -> preflight -> the whole archive verified -> the target's schema
+ * reconciled -> plan (printed and stopped here with --dry-run) -> confirmation -> safety backup
+ * -> the source's restore (atomic where the engine allows). Nothing is touched before the safety
+ * backup exists.
+ */
 import { readSidecar, resolveArchive, type ArchiveListing } from '../archive/catalog.js';
 import { archiveEntries } from '../archive/reader.js';
 import { verifyArchive } from '../archive/verify.js';
-import type { Sidecar } from '../archive/manifest.js';
+import type { Sidecar, TableInfo } from '../archive/manifest.js';
 import type { Context } from '../context.js';
 import { createDecryptor } from '../crypto/keys.js';
+import type { Decryptor } from '../crypto/types.js';
 import { ExitCode, UsageError, VerificationError, isOrgbackupError, type ExitCodeValue } from '../errors.js';
 import { runPreflightGate } from '../preflight/gate.js';
+import { assertCanConfirm, confirmRestore } from '../restore/confirm.js';
+import { planRestore, summarisePlan, type TableChange } from '../restore/plan.js';
+import { describeDifferences, enforceSchema, inspectSchema, type ReconcileOutcome } from '../restore/reconcile.js';
+import { guardTarget } from '../restore/target-guard.js';
 import { createSource } from '../sources/registry.js';
 import type { RestoreOptions as SourceRestoreOptions, Source, Tenant } from '../sources/types.js';
-import type { TableInfo } from '../archive/manifest.js';
 import { selectStorageNames } from '../storage/registry.js';
 import type { Storage } from '../storage/types.js';
 
@@ -38,59 +48,84 @@ export interface RestoreCommandResult {
   target: string;
   dryRun: boolean;
   tables: TableInfo[];
+  /** The source's steps (what a dry run would do). */
   plan?: string[];
+  /** Per table: rows there now (replaced) and rows the archive loads. */
+  changes?: TableChange[];
+  schema: { status: ReconcileOutcome['status']; differences: string[] };
+  /** Why no safety backup was taken, when none was. */
+  safetyBackupSkipped?: string;
   safetyBackup?: { id: string; rollback: string };
+  warnings: string[];
 }
 
 export async function runRestore(options: RestoreOptions, ctx: Context): Promise<RestoreCommandResult> {
   const { storage, listing } = await findArchive(options, ctx);
   const sidecar = await readSidecar(storage, listing.id, ctx.signal);
+  assertCanConfirm(sidecar, options, ctx);
   const source = await createSource(ctx.config, listing.ref.source, ctx.baseDir);
   try {
-    const tenant: Tenant = { id: sidecar.tenant.id, ...(sidecar.tenant.name ? { name: sidecar.tenant.name } : {}) };
-    const sourceOptions: SourceRestoreOptions = {
-      target: options.target,
-      conflict: options.conflict ?? 'replace',
-      only: options.only,
-      force: !!options.force,
-      dryRun: !!options.dryRun,
-    };
-    if (!options.dryRun) await confirm(sidecar, options, ctx);
-    if (!options.skipPreflight && !options.dryRun) await runPreflightGate(ctx, { for: 'restore', sources: [source.name], storages: [storage.name] });
-    const decryptor = await createDecryptor(ctx.config);
-    // The whole archive is proven intact before the target is touched.
-    const { item } = await verifyArchive(storage, listing, { source, decryptor, signal: ctx.signal });
-    if (item.status !== 'ok') {
-      throw new VerificationError(`refusing to restore ${listing.id}: ${item.error ?? 'verification failed'}; the target was not touched`, { hint: item.hint ?? 'choose another archive (`orgbackup list`)' });
-    }
-    const safety = options.safetyBackup === false || options.dryRun || options.target ? undefined : await takeSafetyBackup(source, tenant, sidecar, ctx);
-    ctx.log.info(`restoring ${listing.id}${options.target ? ` into ${options.target}` : ''}`, { event: 'restore', id: listing.id });
-    const result = await source.restore(tenant, {
-      sidecar,
-      entries: archiveEntries(storage, sidecar, { decryptor, signal: ctx.signal }),
-      options: sourceOptions,
-      signal: ctx.signal,
-      log: ctx.log,
-      tempDir: await ctx.tempDir(),
-    }).catch((error: unknown) => {
-      if (safety && isOrgbackupError(error)) error.hint = `${error.hint ? `${error.hint}; ` : ''}the safety backup ${safety.id} holds what was there before`;
-      throw error;
-    });
-    return {
-      command: 'restore',
-      ok: true,
-      exitCode: ExitCode.ok,
-      id: listing.id,
-      storage: storage.name,
-      tenant: tenant.id,
-      target: result.target,
-      dryRun: !!options.dryRun,
-      tables: result.tables,
-      ...(result.plan ? { plan: result.plan } : {}),
-      ...(safety ? { safetyBackup: safety } : {}),
-    };
+    return await restoreWith(source, storage, listing, sidecar, options, ctx);
   } finally {
     await source.close();
+  }
+}
+
+async function restoreWith(source: Source, storage: Storage, listing: ArchiveListing, sidecar: Sidecar, options: RestoreOptions, ctx: Context): Promise<RestoreCommandResult> {
+  const tenant: Tenant = { id: sidecar.tenant.id, ...(sidecar.tenant.name ? { name: sidecar.tenant.name } : {}) };
+  const sourceOptions: SourceRestoreOptions = { target: options.target, conflict: options.conflict ?? 'replace', only: options.only, force: !!options.force, dryRun: !!options.dryRun };
+  const dryRun = !!options.dryRun;
+  if (!options.skipPreflight && !dryRun) await runPreflightGate(ctx, { for: 'restore', sources: [source.name], storages: [storage.name] });
+  const decryptor = await createDecryptor(ctx.config, ctx.baseDir);
+  // The whole archive is proven intact before the target is touched (a dry run reads no data).
+  if (!dryRun) await verifyOrRefuse(storage, listing, source, decryptor, ctx);
+  const warnings: string[] = [];
+  const schema = await inspectSchema(source, tenant, sidecar, options.target, ctx.signal);
+  if (!dryRun) enforceSchema(schema, sidecar, !!options.force, ctx.log);
+  if (options.target && !dryRun) {
+    const note = await guardTarget(source, tenant, sidecar, options.target, !!options.force, ctx.signal);
+    if (note) warnings.push(note);
+  }
+  const plan = await planRestore(source, tenant, sidecar, sourceOptions, ctx);
+  const skipped = safetySkipReason(options);
+  const base = {
+    command: 'restore' as const,
+    ok: true,
+    exitCode: ExitCode.ok,
+    id: listing.id,
+    storage: storage.name,
+    tenant: tenant.id,
+    dryRun,
+    schema: { status: schema.status, differences: describeDifferences(schema.differences) },
+    ...(skipped ? { safetyBackupSkipped: skipped } : {}),
+    warnings,
+  };
+  if (dryRun) return { ...base, target: plan.target, tables: sidecar.tables, plan: plan.steps, changes: plan.changes };
+
+  await confirmRestore(sidecar, plan.target, summarisePlan(plan), !skipped, options, ctx);
+  const safety = skipped ? undefined : await takeSafetyBackup(source, tenant, sidecar, options, ctx);
+  ctx.log.info(`restoring ${listing.id} into ${plan.target}`, { event: 'restore', id: listing.id });
+  const result = await source
+    .restore(tenant, { sidecar, entries: archiveEntries(storage, sidecar, { decryptor, signal: ctx.signal }), options: sourceOptions, signal: ctx.signal, log: ctx.log, tempDir: await ctx.tempDir() })
+    .catch((error: unknown) => {
+      if (safety && isOrgbackupError(error)) error.hint = `${error.hint ? `${error.hint}; ` : ''}the safety backup ${safety.id} holds what was there before (${safety.rollback})`;
+      throw error;
+    });
+  ctx.log.info(`restored ${listing.id} into ${result.target}`, { event: 'restored', id: listing.id });
+  return { ...base, target: result.target, tables: result.tables, changes: plan.changes, ...(safety ? { safetyBackup: safety } : {}) };
+}
+
+/** Why no safety backup is taken, or undefined when one is. */
+function safetySkipReason(options: RestoreOptions): string | undefined {
+  if (options.safetyBackup === false) return '--no-safety-backup';
+  if (options.target) return '--target restores elsewhere; the tenant itself is not touched';
+  return undefined;
+}
+
+async function verifyOrRefuse(storage: Storage, listing: ArchiveListing, source: Source, decryptor: Decryptor | undefined, ctx: Context): Promise<void> {
+  const { item } = await verifyArchive(storage, listing, { source, decryptor, signal: ctx.signal });
+  if (item.status !== 'ok') {
+    throw new VerificationError(`refusing to restore ${listing.id}: ${item.error ?? 'verification failed'}; the target was not touched`, { hint: item.hint ?? 'choose another archive (`orgbackup list`)' });
   }
 }
 
@@ -112,18 +147,8 @@ async function findArchive(options: RestoreOptions, ctx: Context): Promise<{ sto
   throw lastError instanceof Error ? lastError : new UsageError(`archive ${options.archive} not found`);
 }
 
-async function confirm(sidecar: Sidecar, options: RestoreOptions, ctx: Context): Promise<void> {
-  if (options.yes) return;
-  const where = options.target ?? `${sidecar.source.name}'s own ${sidecar.tenant.mode === 'rows' ? 'rows' : 'data'}`;
-  if (!ctx.interactive) {
-    throw new UsageError(`restore replaces data (${where}) and needs confirmation: pass --yes when no terminal is attached`);
-  }
-  const answer = await ctx.ask(`Restore ${sidecar.id} over ${where}?\nType the tenant id (${sidecar.tenant.id}) to confirm: `);
-  if (answer.trim() !== sidecar.tenant.id) throw new UsageError('restore cancelled: the answer did not match the tenant id');
-}
-
 /** Takes a `pre-restore` archive of what the restore will replace; its id is the rollback. */
-async function takeSafetyBackup(source: Source, tenant: Tenant, sidecar: Sidecar, ctx: Context): Promise<{ id: string; rollback: string } | undefined> {
+async function takeSafetyBackup(source: Source, tenant: Tenant, sidecar: Sidecar, options: RestoreOptions, ctx: Context): Promise<{ id: string; rollback: string } | undefined> {
   const { runSafetyBackup } = await import('../restore/safety-backup.js');
-  return runSafetyBackup(source, tenant, sidecar, ctx);
+  return runSafetyBackup(source, tenant, sidecar, { only: options.only, force: options.force }, ctx);
 }

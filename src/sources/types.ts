@@ -82,6 +82,8 @@ export interface Source {
    * does not exist yet. Restore compares the two before touching anything (src/restore/reconcile.ts).
    */
   currentFingerprint?(tenant: Tenant, sidecar: Sidecar, target: string | undefined, signal: AbortSignal): Promise<SchemaFingerprint | undefined>;
+  /** Row counts of what a restore of `sidecar` would replace now, for the dry-run plan; undefined when unknown. */
+  currentTables?(tenant: Tenant, sidecar: Sidecar, target: string | undefined, signal: AbortSignal): Promise<TableInfo[] | undefined>;
   close(): Promise<void>;
 }
 

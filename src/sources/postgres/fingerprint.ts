@@ -1,12 +1,12 @@
 /**
- * The schema a PostgreSQL restore would write into, read now, in the same shape and naming as the
- * archive's schemaFingerprint (catalog.ts), so that src/restore/reconcile.ts can compare the two
- * before anything is touched. Undefined when the target database or schema does not exist yet:
- * then there is nothing to reconcile.
+ * What a PostgreSQL restore would write into, read now, in the same shape and naming as the
+ * archive's manifest (catalog.ts): its schema fingerprint, so that src/restore/reconcile.ts can
+ * compare the two before anything is touched, and its row counts, for the dry-run plan.
+ * Undefined when the target database or schema does not exist yet: nothing to compare or replace.
  */
-import type { SchemaFingerprint, Sidecar } from '../../archive/manifest.js';
+import type { SchemaFingerprint, Sidecar, TableInfo } from '../../archive/manifest.js';
 import type { Tenant } from '../types.js';
-import { listTables, schemaFingerprint, type PgTable } from './catalog.js';
+import { countRows, listTables, schemaFingerprint, type PgTable } from './catalog.js';
 import { parsePgUrl, withDatabase, withPgClient, type PgConnection } from './connection.js';
 
 export async function currentPgFingerprint(conn: PgConnection, tenant: Tenant, sidecar: Sidecar, target: string | undefined): Promise<SchemaFingerprint | undefined> {
@@ -15,6 +15,26 @@ export async function currentPgFingerprint(conn: PgConnection, tenant: Tenant, s
   const database = databaseOf(conn, tenant, mode, target);
   if (!(await databaseExists(database))) return undefined;
   return withPgClient(database, async (client) => schemaFingerprint(client, await listTables(client)));
+}
+
+/**
+ * Row counts of the tables a whole-database or schema restore replaces. Rows mode replaces only
+ * the tenant's rows, which its own plan counts, so it is undefined here.
+ */
+export async function currentPgTables(conn: PgConnection, tenant: Tenant, sidecar: Sidecar, target: string | undefined): Promise<TableInfo[] | undefined> {
+  const mode = sidecar.tenant.mode;
+  if (mode === 'rows') return undefined;
+  if (mode === 'schema') {
+    const schema = target ?? tenant.id;
+    return withPgClient(conn, async (client) => {
+      const tables = await listTables(client, [schema]);
+      const rename = schemaRename(tenant, sidecar);
+      return (await countRows(client, tables)).map((t, i) => ({ ...t, name: rename(tables[i]!) }));
+    });
+  }
+  const database = databaseOf(conn, tenant, mode, target);
+  if (!(await databaseExists(database))) return undefined;
+  return withPgClient(database, async (client) => countRows(client, await listTables(client)));
 }
 
 /** The database a whole-database or rows restore writes into. */
@@ -40,9 +60,13 @@ async function schemaModeFingerprint(conn: PgConnection, tenant: Tenant, sidecar
   return withPgClient(conn, async (client) => {
     const found = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
     if (!found.rowCount) return undefined;
-    const archived = sidecar.schemaFingerprint?.tables ?? [];
-    const qualifiedNames = archived.some((t) => t.name.includes('.'));
-    const rename = (t: PgTable) => (qualifiedNames ? `${tenant.id}.${t.name}` : t.name);
-    return schemaFingerprint(client, await listTables(client, [schema]), rename);
+    return schemaFingerprint(client, await listTables(client, [schema]), schemaRename(tenant, sidecar));
   });
+}
+
+/** Names a target schema's table the way the archive names it (qualified by the tenant's schema, or bare). */
+function schemaRename(tenant: Tenant, sidecar: Sidecar): (t: PgTable) => string {
+  const archived = sidecar.schemaFingerprint?.tables ?? sidecar.tables;
+  const qualifiedNames = archived.some((t) => t.name.includes('.'));
+  return (t) => (qualifiedNames ? `${tenant.id}.${t.name}` : t.name);
 }

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import type { PostgresSourceConfig } from '../../config/schema.js';
 import { resolveSecret } from '../../config/secrets.js';
 import { UsageError } from '../../errors.js';
-import type { SchemaFingerprint, Sidecar } from '../../archive/manifest.js';
+import type { SchemaFingerprint, Sidecar, TableInfo } from '../../archive/manifest.js';
 import { ALL_TENANT, applyExclude, type DumpContext, type DumpResult, type RestoreContext, type RestoreResult, type Source, type Tenant } from '../types.js';
 import { parsePgUrl, withDatabase, withPgClient, type PgConnection } from './connection.js';
 import { checkPgDumpEntry, dumpWholeDatabase, restoreWholeDatabase } from './whole-database.js';
@@ -115,6 +115,11 @@ export class PostgresSource implements Source {
   async currentFingerprint(tenant: Tenant, sidecar: Sidecar, target: string | undefined): Promise<SchemaFingerprint | undefined> {
     const { currentPgFingerprint } = await import('./fingerprint.js');
     return currentPgFingerprint(await this.conn(), tenant, sidecar, target);
+  }
+
+  async currentTables(tenant: Tenant, sidecar: Sidecar, target: string | undefined): Promise<TableInfo[] | undefined> {
+    const { currentPgTables } = await import('./fingerprint.js');
+    return currentPgTables(await this.conn(), tenant, sidecar, target);
   }
 
   async close(): Promise<void> {}

@@ -68,9 +68,11 @@ export async function checkPgDumpEntry(name: string, body: Readable, tools: Reco
   const pgRestore = await resolvePgTool('pg_restore', tools);
   // pg_restore --list reads the table of contents and exits without reading the data blocks;
   // the rest still has to flow so the entry is hashed to its end and the decompressor exits.
-  await runTool(pgRestore.file, ['--list'], { input: plain.stdout, signal, stdout: devNull() });
-  plain.stdout.resume();
-  await plain.done;
+  const listing = runTool(pgRestore.file, ['--list'], { input: plain.stdout, signal, stdout: devNull() }).finally(() => plain.stdout.resume());
+  const [listed, decompressed] = await Promise.allSettled([listing, plain.done]);
+  // A decompression error is the root cause of whatever pg_restore said about the same bytes.
+  if (decompressed.status === 'rejected') throw decompressed.reason;
+  if (listed.status === 'rejected') throw listed.reason;
 }
 
 /**

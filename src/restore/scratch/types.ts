@@ -1,0 +1,25 @@
+/**
+ * A scratch place for a level-3 restore test: somewhere the archive is restored, measured and then
+ * always removed. Each kind (a PostgreSQL database or schema, a MySQL database, a directory) knows
+ * how to make itself, what `--target` value makes the source restore into it, and how to count
+ * what arrived.
+ */
+import type { TableInfo } from '../../archive/manifest.js';
+
+/** What a restore test found in the scratch place. */
+export interface Observation {
+  /** Per-table row counts (and checksums where the source can compute them), named as in the manifest. */
+  tables?: TableInfo[];
+  /** files sources: regular files and their total size. */
+  files?: { count: number; bytes: number };
+}
+
+export interface Scratch {
+  /** The `--target` a source's restore is given. May hold a password: never print it. */
+  target: string;
+  /** Where it is, for messages: no secrets. */
+  where: string;
+  measure(): Promise<Observation>;
+  /** Removes it; safe to call when creating it failed half-way, and more than once. */
+  drop(): Promise<void>;
+}
