@@ -166,12 +166,13 @@ describe('storage lease lock (local storage)', () => {
     const holder = await take({ owner: 'slow-but-alive', ttlMs: MINUTE, now: clock.now });
     clock.advance(MINUTE + 1);
     // Injected timing: the holder's renewal lands right after the contender's takeover claim.
+    const inner: Storage = storage;
     const racing: Storage = {
       name: storage.name, type: storage.type, location: storage.location,
-      get: (k, o) => storage.get(k, o), getBuffer: (k, o) => storage.getBuffer(k, o), exists: (k, o) => storage.exists(k, o),
-      list: (p, o) => storage.list(p, o), delete: (k, o) => storage.delete(k, o),
+      get: (k, o) => inner.get(k, o), getBuffer: (k, o) => inner.getBuffer(k, o), exists: (k, o) => inner.exists(k, o),
+      list: (p, o) => inner.list(p, o), delete: (k, o) => inner.delete(k, o),
       put: async (key, body, o) => {
-        const result = await storage.put(key, body, o);
+        const result = await inner.put(key, body, o);
         if (key.includes('/takeover-')) await holder.renew();
         return result;
       },
