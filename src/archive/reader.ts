@@ -3,7 +3,8 @@
  * are decrypted and unzipped, and every entry's bytes are hashed as the consumer reads them
  * (level 2). Any mismatch surfaces as a VerificationError naming the archive.
  */
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, Writable, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
 import { VerificationError } from '../errors.js';
 import type { Storage } from '../storage/types.js';
@@ -57,7 +58,8 @@ export async function* archiveEntries(storage: Storage, sidecar: Sidecar, option
   } catch (error) {
     // A damaged object usually shows first as a zip or decryption error; report the root cause
     // (level 1: the stored bytes differ from the sidecar) when that is what it is.
-    if (!options.signal?.aborted && !objectHasher.destroyed) {
+    // A small object may be read to its end already (and auto-destroyed): still check it.
+    if (!options.signal?.aborted && !objectHasher.errored && (objectHasher.readableEnded || !objectHasher.destroyed)) {
       plain.resume();
       objectHasher.unpipe();
       await drained(objectHasher);
@@ -121,13 +123,34 @@ function checkMetadataEntry(name: string, data: Buffer, sidecar: Sidecar, what: 
 
 /** A Node stream of an entry body, for tools that read stdin. */
 export function entryStream(body: AsyncIterable<Buffer>): Readable {
+  return checkedEntryStream(body).stream;
+}
+
+/**
+ * An entry body as a Node stream for a tool's stdin, plus `done`, which rejects when the body
+ * fails (damage found at its end). The stream itself just ends then, so a tool reading it sees
+ * end of input instead of hanging on a pipe that never closes; the caller reports `done`'s error.
+ */
+export function checkedEntryStream(body: AsyncIterable<Buffer>): { stream: Readable; done: Promise<void> } {
   const out = new PassThrough({ highWaterMark: 1024 * 1024 });
-  (async () => {
-    for await (const chunk of body) {
-      if (out.destroyed) return;
-      if (!out.write(chunk)) await new Promise((resolve) => out.once('drain', resolve).once('close', resolve));
+  const done = (async () => {
+    try {
+      for await (const chunk of body) {
+        if (out.destroyed) return;
+        if (!out.write(chunk)) await new Promise((resolve) => out.once('drain', resolve).once('close', resolve));
+      }
+    } finally {
+      out.end();
     }
-    out.end();
-  })().catch((error: unknown) => out.destroy(error as Error));
-  return out;
+  })();
+  done.catch(() => undefined);
+  return { stream: out, done };
+}
+
+/** Whether the stored object still has the size and sha256 its sidecar records (verify level 1). */
+export async function objectMatchesSidecar(storage: Storage, sidecar: Sidecar, signal?: AbortSignal): Promise<boolean> {
+  const hasher = new HashingStream();
+  const raw = await storage.get(sidecar.object.key, { signal });
+  await pipeline(raw, hasher, new Writable({ write: (_chunk, _encoding, callback) => callback() }), { signal });
+  return hasher.bytes === sidecar.object.size && hasher.sha256 === sidecar.object.sha256;
 }
