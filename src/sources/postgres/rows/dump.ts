@@ -5,13 +5,13 @@
  * of each table's COPY text are taken from the same bytes as they stream past; the manifest's
  * details carry the plan (roles, join paths, load order, shared tables) that a restore follows.
  */
-import { Transform, type TransformCallback } from 'node:stream';
+import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { PostgresSourceConfig } from '../../../config/schema.js';
-import type { TableInfo } from '../../../archive/manifest.js';
+import type { SchemaFingerprint, TableInfo } from '../../../archive/manifest.js';
 import { encodeTenant } from '../../../archive/layout.js';
 import { UsageError } from '../../../errors.js';
 import { compress, compressedName, effectiveCompression, type Compression } from '../../compression.js';
@@ -57,24 +57,43 @@ export function rowsEntryName(table: string, compression: Compression): string {
   return compressedName(`rows/${encodeTenant(table)}.copy`, compression);
 }
 
+/**
+ * The plan and fingerprint are read once per run and source (the catalog, not the data): a run
+ * over hundreds of tenants would otherwise repeat the same catalog queries for each of them.
+ * A schema change during the run makes the COPY of the changed table fail for later tenants.
+ */
+const catalogCache = new WeakMap<PostgresSourceConfig, Promise<{ plan: RowsPlan; fingerprint: SchemaFingerprint }>>();
+
+function cachedCatalog(client: pg.Client, config: PostgresSourceConfig): Promise<{ plan: RowsPlan; fingerprint: SchemaFingerprint }> {
+  let cached = catalogCache.get(config);
+  if (!cached) {
+    cached = (async () => {
+      const plan = await planForSource(client, config);
+      return { plan, fingerprint: await schemaFingerprint(client, await listTables(client, rowsSettings(config).schemas)) };
+    })();
+    cached.catch(() => catalogCache.delete(config));
+    catalogCache.set(config, cached);
+  }
+  return cached;
+}
+
 export async function dumpRows(conn: PgConnection, tenant: Tenant, config: PostgresSourceConfig, ctx: DumpContext): Promise<DumpResult> {
   const compression = await effectiveCompression(ctx.compression);
   if (compression !== ctx.compression) ctx.log.warn('zstd is not installed; compressing rows with gzip instead');
   return withPgClient(conn, async (client) => {
     const version = await serverVersion(client);
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const plan = await planForSource(client, config);
+    const { plan, fingerprint } = await cachedCatalog(client, config);
     const literal = client.escapeLiteral(tenant.id);
     const tables: TableInfo[] = [];
     const entries: Record<string, string> = {};
     for (const table of plan.tables) {
-      const entry = rowsEntryName(table.table, compression);
-      tables.push(await dumpTable(client, plan, table, literal, entry, compression, ctx));
+      const { info, entry } = await dumpTable(client, plan, table, literal, compression, ctx);
+      tables.push(info);
       entries[table.table] = entry;
     }
-    const { schemas, column } = rowsSettings(config);
-    const fingerprint = await schemaFingerprint(client, await listTables(client, schemas));
     await client.query('COMMIT');
+    const { schemas, column } = rowsSettings(config);
     const details: RowsDetails = { column, schemas, plan, entries, loadOrder: plan.tables.map((t) => t.table), shared: plan.shared };
     return {
       dump: { tool: ROWS_TOOL, version, args: [`--column=${column}`, ...schemas.map((s) => `--schema=${s}`), 'COPY TO STDOUT'] },
@@ -88,13 +107,50 @@ export async function dumpRows(conn: PgConnection, tenant: Tenant, config: Postg
   });
 }
 
-async function dumpTable(client: pg.Client, plan: RowsPlan, table: PlannedTable, literal: string, entry: string, compression: Compression, ctx: DumpContext): Promise<TableInfo> {
+/** Below this, a table's COPY text is stored plain: starting a compressor would cost more than it saves. */
+const SMALL_ENTRY_BYTES = 64 * 1024;
+
+async function dumpTable(client: pg.Client, plan: RowsPlan, table: PlannedTable, literal: string, compression: Compression, ctx: DumpContext): Promise<{ info: TableInfo; entry: string }> {
   const copy = client.query(copyTo(copyOutSql(plan, table, literal)));
   const counter = new CopyCounter();
-  const piped = await compress(counter, compression, ctx.signal);
-  await Promise.all([pipeline(copy, counter), ctx.writer.addEntry(entry, piped.stdout), piped.done]);
+  const flowing = pipeline(copy, counter);
+  flowing.catch(() => undefined);
+  const head = await readHead(counter, SMALL_ENTRY_BYTES);
+  let entry: string;
+  if (head.ended) {
+    await flowing;
+    entry = rowsEntryName(table.table, 'none');
+    await ctx.writer.addEntry(entry, Buffer.concat(head.chunks));
+  } else {
+    entry = rowsEntryName(table.table, compression);
+    const rest = new PassThrough();
+    for (const chunk of head.chunks) rest.write(chunk);
+    counter.pipe(rest);
+    const piped = await compress(rest, compression, ctx.signal);
+    await Promise.all([flowing, ctx.writer.addEntry(entry, piped.stdout), piped.done]);
+  }
   ctx.onBytes?.(counter.bytes);
-  return { name: table.table, rows: counter.rows, checksum: counter.sha256 };
+  return { info: { name: table.table, rows: counter.rows, checksum: counter.sha256 }, entry };
+}
+
+/** Reads up to `limit` bytes (or to the end) without losing what comes after. */
+async function readHead(stream: Readable, limit: number): Promise<{ chunks: Buffer[]; ended: boolean }> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      bytes += chunk.length;
+      if (bytes >= limit) finish(false);
+    };
+    const onEnd = () => finish(true);
+    const finish = (ended: boolean) => {
+      stream.off('data', onData).off('end', onEnd).off('error', reject);
+      stream.pause();
+      resolve({ chunks, ended });
+    };
+    stream.on('data', onData).once('end', onEnd).once('error', reject);
+  });
 }
 
 /** Passes COPY text through while counting rows (one line each in text format) and hashing it. */
