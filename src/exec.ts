@@ -49,7 +49,10 @@ export function spawnTool(file: string, args: readonly string[], options: ToolOp
   // piped at once keeps every byte (and still applies backpressure to the child).
   const stdout = new PassThrough({ highWaterMark: 1024 * 1024 });
   child.stdout.pipe(stdout);
-  return { stdout, stdin: child.stdin, done: settle(file, child).then(() => undefined) };
+  const done = settle(file, child).then(() => undefined);
+  // Callers await `done` when they are ready; until then a failure must not count as unhandled.
+  done.catch(() => undefined);
+  return { stdout, stdin: child.stdin, done };
 }
 
 /** Runs a tool to completion and returns its stdout (unless piped to options.stdout). */
@@ -83,7 +86,11 @@ function startChild(file: string, args: readonly string[], options: ToolOptions,
     if (typeof input === 'string' || Buffer.isBuffer(input)) child.stdin.end(input);
     // A child may stop reading early (pg_restore --list): pipe() then unpipes the input and
     // leaves it paused; the caller decides whether to drain it.
-    else input.pipe(child.stdin);
+    else {
+      // pipe() does not end the destination when the source fails: end it, or the child waits forever.
+      input.once('error', () => child.stdin?.destroy());
+      input.pipe(child.stdin);
+    }
   }
   return child;
 }

@@ -74,7 +74,8 @@ async function selectArchives(listings: ArchiveListing[], options: VerifyOptions
   const complete = listings.filter((l) => l.complete);
   if (options.ids?.length) {
     for (const id of options.ids) if (!parseKey(sidecarKey(id))) throw new UsageError(`"${id}" is not an archive id`, { hint: 'ids look like <source>/<tenant>/2026-11-20T02-00-00.000Z' });
-    return listings.filter((l) => options.ids!.includes(l.id));
+    // An archive without its sidecar is incomplete and, as SPEC.md says, invisible to verify.
+    return complete.filter((l) => options.ids!.includes(l.id));
   }
   if (options.all) return complete;
   // Default and --latest: the newest complete archive of each (source, tenant).

@@ -36,7 +36,7 @@ export const checkPostgresSource: NamedCheck = async (ctx, name, options) => {
   } catch (error) {
     return [fail(`source.${name}.connect`, errorMessage(error), hintOf(error, `check sources.${name}.url`), name)];
   }
-  const server = await connectCheck(name, conn, checks);
+  const server = await connectCheck(name, conn, checks, options);
   checks.push(...(await toolChecks(ctx, name, config.tools, server?.major, options)));
   if (!server) return checks;
   const tenants = await tenantsCheck(source, checks);
@@ -44,20 +44,33 @@ export const checkPostgresSource: NamedCheck = async (ctx, name, options) => {
   return checks;
 };
 
-async function connectCheck(name: string, conn: PgConnection, checks: CheckResult[]): Promise<ServerFacts | undefined> {
-  const { describePg, withPgClient } = await import('../sources/postgres/connection.js');
+async function connectCheck(name: string, conn: PgConnection, checks: CheckResult[], options: PreflightOptions): Promise<ServerFacts | undefined> {
+  const { describePg, withDatabase } = await import('../sources/postgres/connection.js');
   try {
-    const facts = await withPgClient(conn, async (client) => {
-      const res = await client.query<{ num: string; version: string }>(`SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version`);
-      const row = res.rows[0];
-      return { major: Math.floor(Number(row?.num ?? 0) / 10000), version: row?.version ?? 'unknown', role: (await roleInfo(client)).role };
-    });
+    const facts = await serverFacts(conn);
     checks.push(pass(`source.${name}.connect`, `connected to ${describePg(conn)} as ${facts.role}: PostgreSQL ${facts.version}`, name));
     return facts;
   } catch (error) {
+    // A restore recreates a dropped database: only the server must be reachable then.
+    if (options.for === 'restore' && /^database ".*" does not exist/.test(errorMessage(error))) {
+      const facts = await serverFacts(withDatabase(conn, 'postgres')).catch(() => undefined);
+      if (facts) {
+        checks.push(warn(`source.${name}.connect`, `database "${conn.database}" does not exist; a whole-database restore creates it`, undefined, name));
+        return facts;
+      }
+    }
     checks.push(fail(`source.${name}.connect`, errorMessage(error), hintOf(error, 'check the source URL, the server and the network'), name));
     return undefined;
   }
+}
+
+async function serverFacts(conn: PgConnection): Promise<ServerFacts> {
+  const { withPgClient } = await import('../sources/postgres/connection.js');
+  return withPgClient(conn, async (client) => {
+    const res = await client.query<{ num: string; version: string }>(`SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version`);
+    const row = res.rows[0];
+    return { major: Math.floor(Number(row?.num ?? 0) / 10000), version: row?.version ?? 'unknown', role: (await roleInfo(client)).role };
+  });
 }
 
 async function toolChecks(ctx: Context, name: string, tools: Record<string, string>, serverMajor: number | undefined, options: PreflightOptions): Promise<CheckResult[]> {
