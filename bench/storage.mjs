@@ -50,7 +50,7 @@ async function timed(cliArgs) {
   const wall = (performance.now() - started) / 1000;
   const rss = Number(/MAXRSS (\d+)/.exec(r.stderr)?.[1] ?? NaN) / 1024;
   if (r.exitCode !== 0) throw new Error(`orgbackup ${cliArgs.join(' ')} exited ${r.exitCode}: ${r.stderr.slice(-2000)}`);
-  return { wall, rss, json: JSON.parse(r.stdout) };
+  return { wall, rss, json: cliArgs.includes('--json') ? JSON.parse(r.stdout) : undefined };
 }
 
 /** The same listing with the bare SDK in this process: how much of list's time is the server's. */
