@@ -3,7 +3,7 @@
  * lock's directory, and one read of lease.json when it is there. Expiries of renewals live in the
  * heartbeat key names so that a contender never reads them one by one.
  */
-import { NotFoundError, type Storage } from '../storage/types.js';
+import { AlreadyExistsError, NotFoundError, type Storage } from '../storage/types.js';
 
 export const LOCK_ROOT = '_locks';
 
@@ -107,5 +107,16 @@ export async function claimExpiry(storage: Storage, key: string, signal?: AbortS
     return Number.isNaN(ms) ? 0 : ms;
   } catch {
     return 0;
+  }
+}
+
+/** put as a compare-and-set: true when this call created the object, false when it existed. */
+export async function putIfAbsent(storage: Storage, key: string, body: Buffer, signal?: AbortSignal): Promise<boolean> {
+  try {
+    await storage.put(key, body, { signal });
+    return true;
+  } catch (error) {
+    if (error instanceof AlreadyExistsError) return false;
+    throw error;
   }
 }

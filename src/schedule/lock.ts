@@ -26,10 +26,12 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { BusyError } from '../errors.js';
-import { AlreadyExistsError, type Storage } from '../storage/types.js';
-import { claimExpiry, leaseKey, lockDir, readLockState, takeoverKey, type LockInfo, type LockState } from './lock-state.js';
+import type { Storage } from '../storage/types.js';
+import { HeldLease, type Lease } from './lease.js';
+import { claimExpiry, leaseKey, putIfAbsent, readLockState, takeoverKey, type LockInfo, type LockState } from './lock-state.js';
 
 export type { LockInfo } from './lock-state.js';
+export type { Lease } from './lease.js';
 export { readLockState } from './lock-state.js';
 
 /** The lock prune and schedule-run take on every storage they change. */
@@ -49,15 +51,6 @@ export interface LockOptions {
   onLost?: (error: BusyError) => void;
 }
 
-export interface Lease {
-  readonly info: LockInfo;
-  /** Aborted (with a BusyError) when the lease was lost: the holder must stop changing the storage. */
-  readonly signal: AbortSignal;
-  expiresAt(): Date;
-  renew(): Promise<void>;
-  /** Stops renewal and removes the lease if it is still ours; safe to call twice. */
-  release(): Promise<void>;
-}
 
 interface Settings {
   ttlMs: number;
@@ -81,7 +74,7 @@ export async function acquireLock(storage: Storage, name: string, options: LockO
     const info = leaseInfo(settings, token);
     if (await putIfAbsent(storage, leaseKey(name), json(info), settings.signal)) {
       await confirmOwnership(storage, name, token, settings.signal);
-      return startLease(storage, name, info, settings, options);
+      return new HeldLease(storage, name, info, { ...settings, renewEveryMs: options.renewEveryMs, onLost: options.onLost });
     }
     const state = await readLockState(storage, name, settings.signal);
     if (!state.holder) continue;
@@ -148,81 +141,6 @@ async function takeOver(storage: Storage, name: string, stale: LockState, token:
 async function confirmOwnership(storage: Storage, name: string, token: string, signal?: AbortSignal): Promise<void> {
   const state = await readLockState(storage, name, signal);
   if (state.holder?.token !== token) throw busyError(storage, state);
-}
-
-function startLease(storage: Storage, name: string, info: LockInfo, settings: Settings, options: LockOptions): Lease {
-  const controller = new AbortController();
-  let expiresAtMs = Date.parse(info.expiresAt);
-  let heartbeatKey: string | undefined;
-  let inFlight: Promise<void> | undefined;
-  let released = false;
-
-  const lose = (state: LockState | undefined): void => {
-    if (controller.signal.aborted) return;
-    const error = new BusyError(`lost the "${name}" lock in storage "${storage.name}": ${state?.holder ? `${state.holder.owner} on ${state.holder.host} took it over` : 'it was removed'}`, {
-      hint: 'this run was paused or cut off for longer than the lock lifetime; run it again',
-    });
-    clearInterval(timer);
-    controller.abort(error);
-    options.onLost?.(error);
-  };
-
-  const renewOnce = async (): Promise<void> => {
-    const now = settings.now().getTime();
-    const state = await readLockState(storage, name, settings.signal);
-    if (state.holder?.token !== info.token) return lose(state);
-    const nextExpiry = now + settings.ttlMs;
-    const key = `${lockDir(name)}renew-${info.token}-${nextExpiry}`;
-    await putIfAbsent(storage, key, Buffer.alloc(0), settings.signal);
-    if (heartbeatKey && heartbeatKey !== key) await storage.delete(heartbeatKey, { signal: settings.signal });
-    heartbeatKey = key;
-    expiresAtMs = nextExpiry;
-  };
-
-  const renew = async (): Promise<void> => {
-    if (released || controller.signal.aborted) return;
-    inFlight ??= renewOnce().finally(() => (inFlight = undefined));
-    await inFlight;
-  };
-
-  const period = options.renewEveryMs === false ? undefined : (options.renewEveryMs ?? Math.max(1000, Math.floor(settings.ttlMs / 3)));
-  const timer = period === undefined ? undefined : setInterval(() => {
-    // A failed renewal is retried at the next tick; only an expired lease counts as lost.
-    renew().catch(() => {
-      if (settings.now().getTime() > expiresAtMs) lose(undefined);
-    });
-  }, period);
-  timer?.unref();
-
-  return {
-    info,
-    signal: controller.signal,
-    expiresAt: () => new Date(expiresAtMs),
-    renew: async () => {
-      await renew();
-      if (controller.signal.aborted) throw controller.signal.reason as BusyError;
-    },
-    release: async () => {
-      if (released) return;
-      released = true;
-      clearInterval(timer);
-      await inFlight?.catch(() => undefined);
-      const state = await readLockState(storage, name);
-      if (state.holder?.token !== info.token) return;
-      for (const beat of state.heartbeats) await storage.delete(beat.key);
-      await storage.delete(leaseKey(name));
-    },
-  };
-}
-
-async function putIfAbsent(storage: Storage, key: string, body: Buffer, signal?: AbortSignal): Promise<boolean> {
-  try {
-    await storage.put(key, body, { signal });
-    return true;
-  } catch (error) {
-    if (error instanceof AlreadyExistsError) return false;
-    throw error;
-  }
 }
 
 function json(value: unknown): Buffer {
