@@ -85,7 +85,7 @@ function reportError(error: unknown): number {
 }
 
 async function main(): Promise<void> {
-  const program = buildProgram(dispatch).exitOverride();
+  const program = buildProgram(dispatch);
   try {
     await program.parseAsync(process.argv);
   } catch (error) {

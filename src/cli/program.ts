@@ -50,6 +50,8 @@ export function buildProgram(dispatch: Dispatch): Command {
     .option('--no-color', 'no ANSI colours (also NO_COLOR)')
     .option('--no-progress', 'no progress bars')
     .showHelpAfterError('(run `orgbackup help <command>` for its options)')
+    // Set before the subcommands are added so they inherit it: usage errors become exit 2 in main.ts.
+    .exitOverride()
     .addHelpText('after', EXIT_STATUS);
 
   const command = (name: string, description: string) =>
