@@ -115,14 +115,22 @@ export async function runSchedule(input: RunScheduleInput, ctx: Context): Promis
     if (!decision.due) return { schedule: name, shard: tag, status: 'skipped', exitCode: ExitCode.ok, ...decisionFields(decision, lastRun) };
     ctx.log.info(`schedule ${name} (${tag}) is due: ${decision.reason}`, { event: 'schedule', schedule: name, shard: tag, due: true });
     const leaseCtx: Context = { ...ctx, signal: AbortSignal.any([ctx.signal, lease.signal]) };
-    const outcome = await backUpAndRecord(input, scope, storage, tag, leaseCtx);
-    return { ...outcome, ...decisionFields(decision, lastRun) };
+    try {
+      const outcome = await backUpAndRecord(input, scope, storage, tag, lease, leaseCtx);
+      return { ...outcome, ...decisionFields(decision, lastRun) };
+    } catch (error) {
+      // The lease was taken over (this run was frozen longer than its lifetime): the new holder
+      // runs the schedule; this run stopped and recorded nothing.
+      if (!(error instanceof BusyError && lease.signal.aborted)) throw error;
+      ctx.log.error(error.message, { event: 'schedule', schedule: name, shard: tag, status: 'busy' });
+      return { schedule: name, shard: tag, status: 'busy', exitCode: ExitCode.busy, ...decisionFields(decision, lastRun), error: { message: error.message, ...(error.hint ? { hint: error.hint } : {}) } };
+    }
   } finally {
     await lease.release().catch((error: unknown) => ctx.log.warn(`could not release the lock of schedule ${name}: ${errorMessage(error)}`));
   }
 }
 
-async function backUpAndRecord(input: RunScheduleInput, scope: { sources: string[]; storages: string[] }, storage: Storage, tag: string, ctx: Context): Promise<Omit<ScheduleOutcome, 'due' | 'reason'>> {
+async function backUpAndRecord(input: RunScheduleInput, scope: { sources: string[]; storages: string[] }, storage: Storage, tag: string, lease: Lease, ctx: Context): Promise<Omit<ScheduleOutcome, 'due' | 'reason'>> {
   const name = input.compiled.name;
   const startedAt = ctx.now();
   const tenantFilter = inShard(input.shard);
@@ -142,6 +150,8 @@ async function backUpAndRecord(input: RunScheduleInput, scope: { sources: string
   const facts: RunFacts = { schedule: name, shard: tag, exitCode, sources: scope.sources, storages: scope.storages, archives: created.archives, startedAt, finishedAt, ...(runError ? { error: runError } : {}) };
   const counts = countArchives(created.archives);
   const record = newRunRecord({ schedule: name, shard: tag, startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), exitCode, status: statusOf(exitCode), counts });
+  // Only the holder may record: a run that lost its lease since the last renewal learns it here.
+  await lease.renew();
   await recordRun(storage, record, ctx.log, ctx.signal);
   const notified = await notify(buildRunReport(facts), ctx);
   const status = statusOf(exitCode);

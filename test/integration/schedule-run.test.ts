@@ -62,6 +62,14 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, tim
   }
 }
 
+/** When the current lease really expires: lease.json's expiry or a later heartbeat's (`renew-<token>-<ms>`). */
+async function leaseExpiry(f: Fixture): Promise<number> {
+  const lease = await readLease(f);
+  const beats = await readdir(path.dirname(leaseFile(f))).catch(() => [] as string[]);
+  const renewed = beats.map((n) => /^renew-[a-z0-9]+-(\d+)$/.exec(n)?.[1]).filter((ms) => ms !== undefined).map(Number);
+  return Math.max(lease ? Date.parse(lease.expiresAt) : 0, ...renewed);
+}
+
 const readLease = (f: Fixture) => readFile(leaseFile(f), 'utf8').then((t) => JSON.parse(t) as { pid: number; expiresAt: string; owner: string }, () => undefined);
 
 function spawnRun(f: Fixture, args: string[], env: Record<string, string> = {}): ResultPromise {
@@ -165,18 +173,22 @@ describe('schedule-run', () => {
 
   it('a run killed with SIGKILL blocks others until its lease expires; then a new run takes over', async () => {
     f = await fixture(['acme', 'globex', 'initech'], { bytes: 24 * 1024 * 1024 });
-    const env = { ORGBACKUP_LOCK_TTL: '3s' };
+    const env = { ORGBACKUP_LOCK_TTL: '8s' };
     const victim = spawnRun(f, [], env);
     const lease = await waitFor(() => readLease(f!), 'the first run to take the lease');
     process.kill(victim.pid!, 'SIGKILL');
     await victim;
 
-    const early = await runCli(['-c', f.config, 'schedule-run', '--json'], { env });
-    if (Date.now() < Date.parse(lease.expiresAt)) expect(early.exitCode).toBe(75);
-    // Wait out the lease (the heartbeat may have extended it by one renewal period).
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(lease.expiresAt) - Date.now()) + 1500));
-
-    const takeover = await runCli(['-c', f.config, 'schedule-run', '--json'], { env });
+    let takeover = await runCli(['-c', f.config, 'schedule-run', '--json'], { env });
+    // Finished before the dead run's lease expired, so it ran into the lease: busy.
+    if (Date.now() < Date.parse(lease.expiresAt)) expect(takeover.exitCode).toBe(75);
+    if (takeover.exitCode === 75) {
+      expect(takeover.json.schedules[0].error.message).toContain(`pid ${victim.pid})`);
+      // Wait out the lease (heartbeats may have extended it), then try again.
+      const expiry = await leaseExpiry(f);
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiry - Date.now()) + 1500));
+      takeover = await runCli(['-c', f.config, 'schedule-run', '--json'], { env });
+    }
     expect(takeover.exitCode, takeover.stderr).toBe(0);
     expect(takeover.json.schedules[0]).toMatchObject({ status: 'ok', due: true, reason: 'never run', counts: { ok: 3, failed: 0 } });
     // Whatever the killed run left is incomplete: exactly one complete archive per tenant is listed.
@@ -184,6 +196,38 @@ describe('schedule-run', () => {
     expect((listed.json as ListResult).archives.map((a) => a.tenant).sort()).toEqual(['acme', 'globex', 'initech']);
     const verify = await runCli(['-c', f.config, 'verify', '--json']);
     expect(verify.exitCode, verify.stderr).toBe(0);
+  });
+
+  it('a run frozen longer than its lease is taken over, then stops with 75 and records nothing', async () => {
+    f = await fixture(['acme', 'globex', 'initech'], { bytes: 24 * 1024 * 1024 });
+    const env = { ORGBACKUP_LOCK_TTL: '2s' };
+    const frozen = spawnRun(f, ['--json'], env);
+    await waitFor(() => readLease(f!), 'the first run to take the lease');
+    // Freeze it once it is writing archives (past taking the lock).
+    await waitFor(() => readdir(path.join(f!.backups, 'media')).then((d) => (d.length > 0 ? true : undefined), () => undefined), 'the first archive upload');
+    process.kill(frozen.pid!, 'SIGSTOP');
+    let resumed = false;
+    try {
+      const expiry = await leaseExpiry(f);
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiry - Date.now()) + 1500));
+      const takeover = await runCli(['-c', f.config, 'schedule-run', '--json'], { env });
+      expect(takeover.exitCode, takeover.stderr).toBe(0);
+      expect(takeover.json.schedules[0]).toMatchObject({ status: 'ok', counts: { ok: 3 } });
+      process.kill(frozen.pid!, 'SIGCONT');
+      resumed = true;
+    } finally {
+      if (!resumed) process.kill(frozen.pid!, 'SIGCONT');
+    }
+    const done = await frozen;
+    expect(done.exitCode, String(done.stderr)).toBe(75);
+    const result = JSON.parse(String(done.stdout)) as ScheduleRunResult;
+    expect(result.schedules[0]).toMatchObject({ status: 'busy' });
+    expect(result.schedules[0]!.error!.message).toContain('lost the "schedule-nightly-all" lock');
+    // Only the run that took over recorded a run.
+    const records = await readdir(path.join(f.backups, '_state', 'schedules', 'nightly', 'all'));
+    expect(records).toHaveLength(1);
+    const record = JSON.parse(await readFile(path.join(f.backups, '_state', 'schedules', 'nightly', 'all', records[0]!), 'utf8')) as { pid: number };
+    expect(record.pid).not.toBe(frozen.pid);
   });
 
   it('shards 0/2 and 1/2, run together, back up each tenant exactly once', async () => {
