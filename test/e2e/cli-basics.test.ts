@@ -14,12 +14,13 @@ const filesConfig = (dir: string) => ({
 describe('CLI basics', () => {
   let dir: string;
   let config: string;
-  let cleanup: () => Promise<void>;
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
   beforeAll(async () => {
-    ({ dir, cleanup } = await tempDir());
+    tmp = await tempDir();
+    dir = tmp.dir;
     config = await writeConfig(dir, filesConfig(dir));
   });
-  afterAll(() => cleanup());
+  afterAll(() => tmp.cleanup());
 
   it('prints its version and help with an EXIT STATUS section for each command', async () => {
     const version = await runCli(['--version']);
