@@ -34,7 +34,9 @@ export async function* archiveEntries(storage: Storage, sidecar: Sidecar, option
   let plain: Readable = objectHasher;
   if (sidecar.encryption) {
     if (!options.decryptor) {
-      objectHasher.destroy();
+      // Level 1 needs no key: the stored bytes are still checked against the sidecar.
+      await drained(objectHasher);
+      checkObject(objectHasher, sidecar, what);
       throw new VerificationError(`${what} is encrypted and no identity is configured`, {
         hint: 'set encryption.identityFile (or identity / passphraseFile) in the config to the key that matches its recipients',
       });

@@ -28,6 +28,7 @@ let wrong: AgeKey;
 interface VerifyItem {
   id: string;
   status: string;
+  levels: number[];
   failedLevel?: number;
   error?: string;
 }
@@ -60,8 +61,23 @@ describe('keys that cannot decrypt', () => {
     expect(items(res)).toHaveLength(3);
     for (const item of items(res)) {
       expect(item.status).toBe('failed');
+      expect([item.failedLevel, item.levels]).toEqual([2, [1]]);
       expect(item.error).toBe(`archive ${item.id} is encrypted and no identity is configured`);
     }
+  });
+
+  it('no identity configured: level 1 (size and sha256 against the sidecar) still runs and catches a changed byte', async () => {
+    const backups = `./no-key-${uniqueName()}`;
+    await cp(path.join(dir, 'backups'), path.join(dir, backups), { recursive: true });
+    const archive = (await storedObjects(path.join(dir, backups))).find((s) => s.id.startsWith('media/acme/'))!;
+    const bytes = await readFile(archive.object);
+    bytes[bytes.length - 5] = bytes[bytes.length - 5]! ^ 0x01;
+    await writeFile(archive.object, bytes);
+    const res = await runCli(['-c', await configFor('no-key-damaged', { recipients: [right.recipient] }, backups), '--json', 'verify', archive.id]);
+    expect(res.exitCode).toBe(5);
+    const [item] = items(res);
+    expect(item!.failedLevel).toBe(1);
+    expect(item!.error).toBe(`archive ${archive.id}: stored object's sha256 does not match its sidecar (the bytes were altered)`);
   });
 
   it('wrong identity: verify exits 5 naming the configured public key; the secret appears nowhere', async () => {
