@@ -8,7 +8,9 @@ import { errorMessage, isOrgbackupError } from '../errors.js';
 import { checkEncryption } from './encryption.js';
 import { checkIdentity, checkUmask } from './identity.js';
 import { checkFilesSource } from './source-files.js';
+import { checkMysqlSource } from './source-mysql.js';
 import { checkPostgresSource } from './source-postgres.js';
+import { checkSqliteSource } from './source-sqlite.js';
 import { checkStorageSpace, checkTempDir } from './space.js';
 import { checkLocalStorage } from './storage-local.js';
 import { checkRemoteStorage } from './storage-remote.js';
@@ -27,6 +29,8 @@ const storageChecks: Record<string, NamedCheck[]> = {
 /** Per source type, run for each selected source. */
 const sourceChecks: Record<string, NamedCheck[]> = {
   postgres: [checkPostgresSource],
+  mysql: [checkMysqlSource],
+  sqlite: [checkSqliteSource],
   files: [checkFilesSource],
 };
 

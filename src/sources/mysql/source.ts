@@ -1,10 +1,117 @@
-// PLACEHOLDER (issue 5): replaced by the MySQL source.
-import type { Source } from '../types.js';
+/** The MySQL/MariaDB source: tenant discovery per mode, and dump/restore dispatched to the mode. */
+import type { Readable } from 'node:stream';
 import type { MysqlSourceConfig } from '../../config/schema.js';
+import { resolveSecret } from '../../config/secrets.js';
 import { UsageError } from '../../errors.js';
-const Placeholder = class MysqlSource {
-  constructor(name: string, _config: MysqlSourceConfig) {
-    throw new UsageError(`source "${name}": mysql sources are not available in this build yet`);
+import type { SchemaFingerprint, Sidecar } from '../../archive/manifest.js';
+import { ALL_TENANT, applyExclude, type DumpContext, type DumpResult, type RestoreContext, type RestoreResult, type Source, type Tenant } from '../types.js';
+import { databaseExists, schemaFingerprint } from './catalog.js';
+import { parseMysqlUrl, withDatabase, withMysql, type MysqlConnection } from './connection.js';
+import { matchingDatabases, queryTenants } from './tenants.js';
+import { checkMysqlDumpEntry, dumpWholeDatabase, MYSQL_DUMP_ENTRY, restoreWholeDatabase } from './whole-database.js';
+
+export class MysqlSource implements Source {
+  readonly type = 'mysql';
+  readonly mode: MysqlSourceConfig['tenants']['mode'];
+  private connection: MysqlConnection | undefined;
+
+  constructor(readonly name: string, readonly config: MysqlSourceConfig) {
+    this.mode = config.tenants.mode;
   }
+
+  /** The source connection, with the password resolved from its configured place. */
+  async conn(): Promise<MysqlConnection> {
+    if (!this.connection) {
+      const conn = parseMysqlUrl(this.config.url, `sources.${this.name}.url`);
+      const password = await resolveSecret(this.config.password, this.config.passwordFile, `sources.${this.name}.passwordFile`);
+      this.connection = password !== undefined ? { ...conn, password } : conn;
+      if (this.mode !== 'database' && !this.connection.database) {
+        throw new UsageError(`sources.${this.name}.url: mode "${this.mode}" needs a database in the URL (mysql://user@host:3306/app)`);
+      }
+    }
+    return this.connection;
+  }
+
+  async discoverTenants(): Promise<Tenant[]> {
+    const tenants = this.config.tenants;
+    if (this.mode === 'none') return [{ id: ALL_TENANT }];
+    const found = await withMysql(await this.conn(), async (client) => {
+      if (tenants.query) return queryTenants(client, tenants.query);
+      if (this.mode === 'database') return matchingDatabases(client, tenants.match ?? '%');
+      throw new UsageError(`sources.${this.name}.tenants: mode "${this.mode}" needs "query"`);
+    });
+    return applyExclude(found, tenants.exclude);
+  }
+
+  async tenantExists(tenant: Tenant): Promise<boolean> {
+    const conn = await this.conn();
+    if (this.mode === 'none' || this.mode === 'database') {
+      const database = this.mode === 'none' ? conn.database : tenant.id;
+      return withMysql(withDatabase(conn, ''), (client) => databaseExists(client, database));
+    }
+    return (await this.discoverTenants()).some((t) => t.id === tenant.id);
+  }
+
+  async dump(tenant: Tenant, ctx: DumpContext): Promise<DumpResult> {
+    const conn = await this.conn();
+    switch (this.mode) {
+      case 'none':
+        return dumpWholeDatabase(conn, this.config.tools, ctx);
+      case 'database':
+        return dumpWholeDatabase(withDatabase(conn, tenant.id), this.config.tools, ctx);
+      case 'rows': {
+        const { dumpMysqlRows } = await import('./rows/dump.js');
+        return dumpMysqlRows(conn, tenant, this.config, ctx);
+      }
+      default:
+        throw new UsageError(`tenant mode ${this.mode} is not available for mysql`);
+    }
+  }
+
+  async checkEntry(name: string, body: Readable, sidecar: Sidecar, signal: AbortSignal): Promise<void> {
+    if (name.startsWith(MYSQL_DUMP_ENTRY)) return checkMysqlDumpEntry(name, body, sidecar, signal);
+    if (sidecar.tenant.mode === 'rows') {
+      const { checkMysqlRowsEntry } = await import('./rows/restore.js');
+      return checkMysqlRowsEntry(name, body, sidecar, signal);
+    }
+    body.resume();
+  }
+
+  /** Where a whole-database restore writes: --target, else the tenant's own database. */
+  async restoreConnection(tenant: Tenant, mode: string, target: string | undefined): Promise<MysqlConnection> {
+    const conn = await this.conn();
+    if (!target) return mode === 'database' ? withDatabase(conn, tenant.id) : conn;
+    const into = parseMysqlUrl(target, '--target');
+    if (!into.database) throw new UsageError('--target: name the database to restore into (mysql://user@host:3306/copy)');
+    // The same server without a password in --target: the source's password applies.
+    return into.password === undefined && conn.password !== undefined && into.host === conn.host && into.port === conn.port ? { ...into, password: conn.password } : into;
+  }
+
+  async restore(tenant: Tenant, ctx: RestoreContext): Promise<RestoreResult> {
+    const mode = ctx.sidecar.tenant.mode;
+    switch (mode) {
+      case 'none':
+      case 'database':
+        return restoreWholeDatabase(await this.restoreConnection(tenant, mode, ctx.options.target), this.config.tools, ctx);
+      case 'rows': {
+        const { restoreMysqlRows } = await import('./rows/restore.js');
+        return restoreMysqlRows(await this.conn(), tenant, this.config, ctx);
+      }
+      default:
+        throw new UsageError(`archive ${ctx.sidecar.id} was made in tenant mode ${mode}, which mysql cannot restore`);
+    }
+  }
+
+  /** The schema of the database a restore would write into; undefined when it does not exist yet. */
+  async currentFingerprint(tenant: Tenant, sidecar: Sidecar, target: string | undefined): Promise<SchemaFingerprint | undefined> {
+    const mode = sidecar.tenant.mode;
+    const into = mode === 'rows' && target ? await this.restoreConnection(tenant, 'none', target) : mode === 'rows' ? await this.conn() : await this.restoreConnection(tenant, mode, target);
+    return withMysql(withDatabase(into, ''), async (client) => {
+      if (!(await databaseExists(client, into.database))) return undefined;
+      const only = mode === 'rows' ? sidecar.schemaFingerprint?.tables.map((t) => t.name) : undefined;
+      return schemaFingerprint(client, into.database, only);
+    });
+  }
+
+  async close(): Promise<void> {}
 }
-export const MysqlSource = Placeholder as unknown as new (name: string, config: MysqlSourceConfig) => Source;
