@@ -179,7 +179,7 @@ interface Created {
 }
 
 /** runCreate with the schedule's selection; an error that stops the whole run becomes a failed outcome to record and alert on. */
-async function createForSchedule(input: RunScheduleInput, scope: { sources: string[]; storages: string[] }, tenantFilter: CreateOptions['tenantFilter'], ctx: Context): Promise<Created> {
+async function createForSchedule(input: RunScheduleInput, scope: { sources: string[]; storages: string[] }, inShardFilter: (source: string, tenant: string) => boolean, ctx: Context): Promise<Created> {
   const tenants = input.config.tenants;
   const wanted = tenants && scope.sources.length > 1 ? new Set(tenants) : undefined;
   const options: CreateOptions = {
@@ -188,7 +188,7 @@ async function createForSchedule(input: RunScheduleInput, scope: { sources: stri
     trigger: `schedule:${input.compiled.name}`,
     ...(input.config.jobs ? { jobs: input.config.jobs } : {}),
     ...(tenants && !wanted ? { tenant: tenants } : {}),
-    tenantFilter: (source, tenant) => (!wanted || wanted.has(tenant)) && tenantFilter!(source, tenant),
+    tenantFilter: (source, tenant) => (!wanted || wanted.has(tenant)) && inShardFilter(source, tenant),
   };
   try {
     const result = await runCreate(options, ctx);
