@@ -45,6 +45,8 @@ export function checkRules(config: Config): string[] {
   if (config.retention?.plans?.source && !sourceNames.has(config.retention.plans.source)) {
     problems.push(`retention.plans.source: unknown source "${config.retention.plans.source}"`);
   }
+  const zone = config.retention?.timezone;
+  if (zone !== undefined && !isTimeZone(zone)) problems.push(`retention.timezone: "${zone}" is not a time zone (use an IANA name such as UTC or Europe/Berlin)`);
   const enc = config.encryption;
   if (enc) {
     if (enc.passphrase && enc.passphraseFile) problems.push('encryption: set "passphrase" or "passphraseFile", not both');
@@ -57,4 +59,13 @@ export function checkRules(config: Config): string[] {
     }
   }
   return problems;
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
 }

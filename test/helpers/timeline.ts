@@ -26,7 +26,7 @@ export interface Lab {
 }
 
 /** A directory with a `media` files source (one subdirectory per tenant) and the given config on top. */
-export async function makeLab(tenants: string[], config: Record<string, unknown>): Promise<Lab> {
+export async function makeLab(tenants: string[], overrides: Record<string, unknown>): Promise<Lab> {
   const tmp = await tempDir('orgbackup-prune-');
   for (const tenant of tenants) {
     await mkdir(path.join(tmp.dir, 'data', tenant), { recursive: true });
@@ -37,23 +37,36 @@ export async function makeLab(tenants: string[], config: Record<string, unknown>
     sources: { media: { type: 'files', path: './data', tenants: { mode: 'directory' } } },
     storage: { local: { type: 'local', path: './backups' } },
     defaults: { compression: 'none' },
-    ...config,
+    ...overrides,
   };
   const configPath = await writeConfig(tmp.dir, raw);
-  const parsed = parseConfig(raw, process.env);
+  // An invalid config is written all the same (tests of config errors); only using it throws.
+  let parseError: unknown;
+  let valid: Config | undefined;
+  try {
+    valid = parseConfig(raw, process.env);
+  } catch (error) {
+    parseError = error;
+  }
+  const config = () => {
+    if (!valid) throw parseError;
+    return valid;
+  };
   const storages = new Map<string, Promise<Storage>>();
   const temps: string[] = [];
   const storage = (name = 'local') => {
-    if (!storages.has(name)) storages.set(name, createStorage(name, storageConfig(parsed, name), tmp.dir));
+    if (!storages.has(name)) storages.set(name, createStorage(name, storageConfig(config(), name), tmp.dir));
     return storages.get(name)!;
   };
   return {
     dir: tmp.dir,
     configPath,
-    config: parsed,
+    get config() {
+      return config();
+    },
     storage,
     ctx: (now) => ({
-      config: parsed,
+      config: config(),
       baseDir: tmp.dir,
       configPath,
       log: silentLogger,

@@ -91,6 +91,23 @@ describe('prune (built binary, local storage)', () => {
   });
 });
 
+describe('prune refuses a bad retention config before doing anything', () => {
+  it.each([
+    [{ keepDaily: 3, timezone: 'Mars/Olympus' }, 'retention.timezone: "Mars/Olympus" is not a time zone'],
+    [{ keepWithin: 'a while' }, 'retention.keepWithin: a duration such as 90s, 36h, 30d or 1y'],
+    [{ plans: { query: 'SELECT 1', source: 'nowhere' } }, 'retention.plans.source: unknown source "nowhere"'],
+  ])('%j', async (retention, message) => {
+    const lab = await makeLab(['acme'], { retention });
+    try {
+      const run = await runCli(['-c', lab.configPath, 'prune']);
+      expect(run.exitCode).toBe(2);
+      expect(run.stderr).toContain(message);
+    } finally {
+      await lab.cleanup();
+    }
+  });
+});
+
 describe('prune deletes the sidecar first (injected fault)', () => {
   it('an archive whose object could not be deleted is no longer listed as complete, and the run exits 3', async () => {
     const lab = await makeLab(['acme'], { retention: { keepLast: 1 } });
