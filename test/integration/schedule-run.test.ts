@@ -357,6 +357,7 @@ describe('schedule-run notifications and metrics', () => {
     expect(text).toContain(`orgbackup_schedule_last_run_exit_code{schedule="nightly",shard="all"} ${failed.exitCode}\n`);
     // The failed run was recorded: the next call is not due again until the next tick.
     const next = await runCli(['-c', f.config, 'schedule-run', '--json']);
+    expect(next.exitCode, next.stderr).toBe(0);
     expect(next.json.schedules[0].status).toBe('skipped');
   });
 
