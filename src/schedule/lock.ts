@@ -5,7 +5,7 @@
  *
  * Objects under `_locks/<name>/` (ignored by archive listings):
  *   lease.json                     the holder: owner, host, pid, token, acquiredAt, expiresAt
- *   renew-<token>-<expiresAtMs>    a heartbeat carrying a renewed expiry in its key name
+ *   renew-<token>-<expiresAtMs>    a heartbeat carrying a renewed expiry in its key name (lease.ts)
  *   takeover-<staleToken>-<n>      one contender's claim on an expired lease
  *
  * Why this shape: the contract's only compare-and-set is "put never overwrites". Acquiring is
@@ -50,7 +50,6 @@ export interface LockOptions {
   /** Called once when the lease is found lost during a renewal. */
   onLost?: (error: BusyError) => void;
 }
-
 
 interface Settings {
   ttlMs: number;
