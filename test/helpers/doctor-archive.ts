@@ -9,9 +9,12 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import unzipper from 'unzipper';
-import type { Manifest, Sidecar } from '../../src/archive/manifest.js';
+import { sha256sums, type Manifest, type Sidecar } from '../../src/archive/manifest.js';
 
-export async function doctorArchive(storageDir: string, id: string, mutate: (manifest: Manifest) => void): Promise<string> {
+/** Rewrites a data entry's bytes; the manifest's entry size and sha256 (and SHA256SUMS) follow. */
+export type EntryRewrite = (name: string, data: Buffer) => Buffer;
+
+export async function doctorArchive(storageDir: string, id: string, mutate: (manifest: Manifest) => void, rewrite?: EntryRewrite): Promise<string> {
   const sidecar = JSON.parse(await readFile(path.join(storageDir, `${id}.manifest.json`), 'utf8')) as Sidecar;
   const zip = await unzipper.Open.file(path.join(storageDir, sidecar.object.key));
   // One millisecond later than the original: a new, valid, sortable id.
@@ -20,7 +23,15 @@ export async function doctorArchive(storageDir: string, id: string, mutate: (man
   const newId = `${parts[0]}/${parts[1]}/${stamp}`;
   const { object: _object, ...rest } = sidecar;
   const manifest: Manifest = { ...rest, id: newId };
+  const data = new Map<string, Buffer>();
+  for (const file of zip.files) {
+    if (file.path === 'manifest.json' || file.path === 'SHA256SUMS') continue;
+    const original = await file.buffer();
+    data.set(file.path, rewrite ? rewrite(file.path, original) : original);
+  }
+  // After the rewrites, so that `mutate` can record what they changed (row counts, checksums).
   mutate(manifest);
+  manifest.entries = manifest.entries.map((e) => ({ ...e, size: data.get(e.name)!.length, sha256: createHash('sha256').update(data.get(e.name)!).digest('hex') }));
   const out = archiver('zip', { store: true });
   const chunks: Buffer[] = [];
   out.on('data', (c: Buffer) => chunks.push(c));
@@ -28,8 +39,8 @@ export async function doctorArchive(storageDir: string, id: string, mutate: (man
   for (const file of zip.files) {
     // Like the real writer: data entries as streams (sizes in data descriptors), metadata as buffers.
     if (file.path === 'manifest.json') out.append(Buffer.from(JSON.stringify(manifest, null, 2) + '\n'), { name: file.path, store: true });
-    else if (file.path === 'SHA256SUMS') out.append(await file.buffer(), { name: file.path, store: true });
-    else out.append(Readable.from([await file.buffer()]), { name: file.path, store: true });
+    else if (file.path === 'SHA256SUMS') out.append(Buffer.from(sha256sums(manifest.entries)), { name: file.path, store: true });
+    else out.append(Readable.from([data.get(file.path)!]), { name: file.path, store: true });
   }
   await out.finalize();
   await ended;

@@ -24,6 +24,10 @@ export async function createScratch(source: Source, sidecar: Sidecar, scratch: s
     const conn = await source.conn();
     const url = isUrl(scratch) ? scratch : undefined;
     if (mode === 'none' || mode === 'database') return pg.createDatabaseScratch(pg.scratchServer(conn, url), sidecar);
+    if (mode === 'rows') {
+      const { createRowsScratch } = await import('./postgres-rows.js');
+      return createRowsScratch(conn, pg.scratchServer(conn, url), sidecar, { tools: source.config.tools, tempDir: await ctx.tempDir(), signal: ctx.signal });
+    }
     if (mode === 'schema') {
       if (url) ctx.log.warn('--scratch is not used for schema-mode archives: they are restore-tested in a throwaway schema of the source database');
       return pg.createSchemaScratch(conn, sidecar);

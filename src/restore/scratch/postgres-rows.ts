@@ -1,0 +1,75 @@
+/**
+ * The throwaway database for restore tests of rows-mode archives. A rows archive holds one
+ * tenant's rows, not the schema, so the scratch database gets the source's current schema
+ * (pg_dump --schema-only) and the rows of its shared tables (which tenant rows reference), then
+ * the rows restore loads the tenant into it. Measuring runs the same COPY query as the dump, so
+ * each table's row count and content sha256 can be compared with the ones recorded at backup time.
+ */
+import { pipeline } from 'node:stream/promises';
+import { to as copyTo } from 'pg-copy-streams';
+import type { Sidecar, TableInfo } from '../../archive/manifest.js';
+import { runTool, spawnTool } from '../../exec.js';
+import { describePg, pgToolEnv, withDatabase, withPgClient, type PgConnection } from '../../sources/postgres/connection.js';
+import { CopyCounter } from '../../sources/postgres/rows/dump.js';
+import { rowsDetails } from '../../sources/postgres/rows/restore.js';
+import { copyOutSql } from '../../sources/postgres/rows/sql.js';
+import { devNull } from '../../sources/postgres/whole-database.js';
+import { literalSchemaPattern } from '../../sources/postgres/schema-mode.js';
+import { resolvePgTool } from '../../sources/tools.js';
+import { createDatabaseScratch } from './postgres.js';
+import type { Scratch } from './types.js';
+
+export interface RowsScratchOptions {
+  tools: Record<string, string>;
+  tempDir: string;
+  signal: AbortSignal;
+}
+
+export async function createRowsScratch(source: PgConnection, server: PgConnection, sidecar: Sidecar, options: RowsScratchOptions): Promise<Scratch> {
+  const details = rowsDetails(sidecar);
+  const base = await createDatabaseScratch(server, sidecar);
+  const scratch = withDatabase(server, new URL(base.target).pathname.slice(1));
+  try {
+    await copySchemaAndShared(source, scratch, details.shared, options);
+  } catch (error) {
+    await base.drop().catch(() => undefined);
+    throw error;
+  }
+  const literal = (client: { escapeLiteral(s: string): string }) => client.escapeLiteral(sidecar.tenant.id);
+  return {
+    ...base,
+    where: `database ${describePg(scratch)}`,
+    measure: () =>
+      withPgClient(scratch, async (client) => {
+        // A parallel scan could return rows in another order than the restore wrote them.
+        await client.query('SET max_parallel_workers_per_gather = 0');
+        const tables: TableInfo[] = [];
+        for (const table of details.plan.tables) {
+          const counter = new CopyCounter();
+          await pipeline(client.query(copyTo(copyOutSql(details.plan, table, literal(client)))), counter, devNull());
+          tables.push({ name: table.table, rows: counter.rows, checksum: counter.sha256 });
+        }
+        return { tables };
+      }),
+  };
+}
+
+/** pg_dump of the source's schema (and shared tables' rows) piped into psql on the scratch database. */
+async function copySchemaAndShared(source: PgConnection, scratch: PgConnection, shared: readonly string[], options: RowsScratchOptions): Promise<void> {
+  const [pgDump, psql] = await Promise.all([resolvePgTool('pg_dump', options.tools), resolvePgTool('psql', options.tools)]);
+  const sourceEnv = await pgToolEnv(source, options.tempDir);
+  const scratchEnv = await pgToolEnv(scratch, options.tempDir);
+  const load = async (dumpArgs: string[]) => {
+    const dump = spawnTool(pgDump.file, ['--no-owner', '--no-privileges', '--no-password', ...dumpArgs], { env: sourceEnv, signal: options.signal });
+    const psqlArgs = ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '--no-password', `--dbname=${scratch.database}`];
+    await Promise.all([runTool(psql.file, psqlArgs, { input: dump.stdout, env: scratchEnv, signal: options.signal, stdout: devNull() }), dump.done]);
+  };
+  await load(['--schema-only']);
+  if (shared.length > 0) await load(['--data-only', ...shared.map((t) => `--table=${qualifiedPattern(t)}`)]);
+}
+
+/** `schema.table` as a literal pg_dump pattern (each part quoted, so nothing is a wildcard). */
+function qualifiedPattern(table: string): string {
+  const dot = table.indexOf('.');
+  return `${literalSchemaPattern(table.slice(0, dot))}.${literalSchemaPattern(table.slice(dot + 1))}`;
+}
