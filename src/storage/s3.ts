@@ -36,10 +36,15 @@ export class S3Storage implements Storage {
   /** The configured prefix with one trailing '/', or '' for the bucket's root. */
   readonly root: string;
 
+  /** Keys per ListObjectsV2 page: S3's maximum, 1000; smaller only so tests cross pages cheaply. */
+  readonly pageSize: number;
+
   constructor(
     readonly name: string,
     private readonly config: S3StorageConfig,
+    options: { pageSize?: number } = {},
   ) {
+    this.pageSize = options.pageSize ?? 1000;
     this.bucket = config.bucket;
     const prefix = config.prefix.replace(/^\/+|\/+$/g, '');
     this.root = prefix ? `${prefix}/` : '';
@@ -128,7 +133,7 @@ export class S3Storage implements Storage {
     do {
       let page;
       try {
-        page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: fullPrefix, ContinuationToken: token }), { abortSignal: options.signal });
+        page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: fullPrefix, ContinuationToken: token, MaxKeys: this.pageSize }), { abortSignal: options.signal });
       } catch (error) {
         throw s3Error(error, this.where('s3:ListBucket', fullPrefix));
       }

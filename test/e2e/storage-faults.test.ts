@@ -157,3 +157,16 @@ describe('s3 faults', () => {
     expect(await s3.pendingUploads()).toEqual([]);
   });
 });
+
+describe('rclone faults', () => {
+  it('an unknown remote fails preflight with exit 4, naming the remote and how to define it', async () => {
+    const rcloneConfig = path.join(tmp.dir, 'empty-rclone.conf');
+    await writeFile(rcloneConfig, '', { mode: 0o600 });
+    const config = await configFor({ type: 'rclone', remote: 'gdrive:acme-backups', configFile: rcloneConfig });
+    const created = await runCli(['-c', config, '--json', 'create']);
+    expect(created.exitCode).toBe(4);
+    expect(created.stderr).toMatch(/storage\.offsite\.reachable/);
+    expect(created.stderr).toMatch(/rclone does not know the remote \\"gdrive\\"|rclone does not know the remote "gdrive"/);
+    expect(created.stderr).toMatch(/rclone config/);
+  });
+});
