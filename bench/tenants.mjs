@@ -60,7 +60,8 @@ try {
   const baseline = timed('sequential psql \\copy loop', ['bash', '-c', loop]);
   results.push({ what: `rows mode, ${ORGS} tenants, scale ${SCALE}`, ours, baseline });
 
-  // --- database mode ---------------------------------------------------------------------
+  // --- database mode (BENCH_DBS=0 skips it) -----------------------------------------------
+  if (DBS > 0) {
   console.error(`creating ${DBS} small databases...`);
   for (let i = 0; i < DBS; i++) {
     const db = `${dbPrefix}_${i}`;
@@ -77,6 +78,7 @@ try {
   const dumpLoop = `mkdir -p ${work}/db-loop; for i in $(seq 0 ${DBS - 1}); do pg_dump -h 127.0.0.1 -U postgres -Fc -f ${work}/db-loop/$i.dump -d ${dbPrefix}_$i || exit 1; done`;
   const baselineDb = timed('sequential pg_dump -Fc loop', ['bash', '-c', dumpLoop]);
   results.push({ what: `database mode, ${DBS} databases`, ours: oursDb, baseline: baselineDb });
+  }
 } finally {
   spawnSync('psql', [...PG, '-X', '-q', '-d', 'postgres', '-c', `DROP DATABASE IF EXISTS ${rowsDb} WITH (FORCE)`]);
   for (let i = 0; i < DBS; i++) spawnSync('psql', [...PG, '-X', '-q', '-d', 'postgres', '-c', `DROP DATABASE IF EXISTS ${dbPrefix}_${i}`]);

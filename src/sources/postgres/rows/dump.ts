@@ -8,6 +8,8 @@
 import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { PostgresSourceConfig } from '../../../config/schema.js';
@@ -107,20 +109,28 @@ export async function dumpRows(conn: PgConnection, tenant: Tenant, config: Postg
   });
 }
 
-/** Below this, a table's COPY text is stored plain: starting a compressor would cost more than it saves. */
-const SMALL_ENTRY_BYTES = 64 * 1024;
+/**
+ * A tenant's slice of a table is usually small. Below 64 KiB it is stored plain; below 4 MiB it is
+ * gzipped in-process (in libuv's thread pool): starting a compressor process per table would cost
+ * more than it saves, hundreds of tenants times each table. Larger slices stream through zstd.
+ */
+const PLAIN_ENTRY_BYTES = 64 * 1024;
+const IN_PROCESS_ENTRY_BYTES = 4 * 1024 * 1024;
+const gzipAsync = promisify(gzip);
 
 async function dumpTable(client: pg.Client, plan: RowsPlan, table: PlannedTable, literal: string, compression: Compression, ctx: DumpContext): Promise<{ info: TableInfo; entry: string }> {
   const copy = client.query(copyTo(copyOutSql(plan, table, literal)));
   const counter = new CopyCounter();
   const flowing = pipeline(copy, counter);
   flowing.catch(() => undefined);
-  const head = await readHead(counter, SMALL_ENTRY_BYTES);
+  const head = await readHead(counter, IN_PROCESS_ENTRY_BYTES);
   let entry: string;
   if (head.ended) {
     await flowing;
-    entry = rowsEntryName(table.table, 'none');
-    await ctx.writer.addEntry(entry, Buffer.concat(head.chunks));
+    const text = Buffer.concat(head.chunks);
+    const small = text.length < PLAIN_ENTRY_BYTES || compression === 'none';
+    entry = rowsEntryName(table.table, small ? 'none' : 'gzip');
+    await ctx.writer.addEntry(entry, small ? text : await gzipAsync(text, { level: 3 }));
   } else {
     entry = rowsEntryName(table.table, compression);
     const rest = new PassThrough();
