@@ -72,11 +72,11 @@ export async function checkPgDumpEntry(name: string, body: Readable, tools: Reco
   const stopDecompressing = new AbortController();
   const plain = await decompress(body, compressionOfEntry(name), AbortSignal.any([signal, stopDecompressing.signal]));
   const pgRestore = await resolvePgTool('pg_restore', tools);
-  let listError: unknown;
-  await runTool(pgRestore.file, ['--list'], { input: plain.stdout, signal, stdout: devNull() }).catch((error: unknown) => (listError = error));
+  let listError: Error | undefined;
+  await runTool(pgRestore.file, ['--list'], { input: plain.stdout, signal, stdout: devNull() }).catch((error: Error) => (listError = error));
   const finishedAlone = await Promise.race([plain.done.then(() => true, () => true), new Promise((r) => setImmediate(r, false))]);
   if (!finishedAlone) stopDecompressing.abort();
-  const decompressError = await plain.done.then(() => undefined, (error: unknown) => error);
+  const decompressError = await plain.done.then(() => undefined, (error: Error) => error);
   body.unpipe();
   body.resume();
   if (signal.aborted) throw signal.reason;
