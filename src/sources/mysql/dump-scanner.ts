@@ -15,7 +15,8 @@
 import { Transform, type TransformCallback } from 'node:stream';
 
 const INSERT_PREFIX = Buffer.from('INSERT INTO `', 'latin1');
-const VALUES_WORD = Buffer.from('VALUES', 'latin1');
+/** What separates the table (and column list) from the tuples; its spaces keep a column named VALUES from matching. */
+const VALUES_WORD = Buffer.from(' VALUES ', 'latin1');
 /** Bytes of each line kept to recognise comments and DELIMITER lines. */
 const LINE_HEAD = 200;
 /** Lines searched for the header comment. */

@@ -95,7 +95,8 @@ export class MysqlSource implements Source {
         return restoreWholeDatabase(await this.restoreConnection(tenant, mode, ctx.options.target), this.config.tools, ctx);
       case 'rows': {
         const { restoreMysqlRows } = await import('./rows/restore.js');
-        return restoreMysqlRows(await this.conn(), tenant, this.config, ctx);
+        const into = ctx.options.target ? await this.restoreConnection(tenant, 'none', ctx.options.target) : await this.conn();
+        return restoreMysqlRows(into, tenant, ctx);
       }
       default:
         throw new UsageError(`archive ${ctx.sidecar.id} was made in tenant mode ${mode}, which mysql cannot restore`);

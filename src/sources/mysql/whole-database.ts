@@ -4,12 +4,13 @@
  * --databases, so the dump has no CREATE DATABASE/USE and restores under any name. Its SQL
  * flows through the row-counting scanner into zstd and into the archive as `db.sql.zst`.
  */
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { compress, compressedName, compressionOfEntry, decompress, effectiveCompression } from '../compression.js';
 import { spawnTool, runTool } from '../../exec.js';
 import { OrgbackupError, ExitCode, VerificationError } from '../../errors.js';
 import type mysql from 'mysql2/promise';
 import type { Sidecar } from '../../archive/manifest.js';
+import { checkedEntryStream } from '../../archive/reader.js';
 import type { DumpContext, DumpResult, RestoreContext, RestoreResult } from '../types.js';
 import { databaseCharset, databaseExists, listTables, schemaFingerprint, serverFacts } from './catalog.js';
 import { describeMysql, quoteMysqlIdent, withDatabase, withMysql, writeDefaultsFile, type MysqlConnection } from './connection.js';
@@ -135,12 +136,13 @@ interface LoadTarget {
 export async function loadDump(body: AsyncIterable<Buffer>, name: string, to: LoadTarget, signal: AbortSignal): Promise<void> {
   const stop = new AbortController();
   const both = AbortSignal.any([signal, stop.signal]);
-  const plain = await decompress(Readable.from(body), compressionOfEntry(name), both);
+  const entry = checkedEntryStream(body);
+  const plain = await decompress(entry.stream, compressionOfEntry(name), both);
   let sql: Readable = plain.stdout;
   if (to.stripDefiners) sql = plain.stdout.pipe(new DefinerStripper());
   const args = [`--defaults-extra-file=${to.defaults}`, '--batch', '--default-character-set=utf8mb4', '--max-allowed-packet=1G', to.database];
   try {
-    await Promise.all([runTool(to.file, args, { input: sql, signal: both }), plain.done]);
+    await Promise.all([runTool(to.file, args, { input: sql, signal: both }), plain.done, entry.done]);
   } catch (error) {
     stop.abort(error);
     throw error;

@@ -8,11 +8,11 @@
 import { createWriteStream } from 'node:fs';
 import { chown, lstat, mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
 import { OrgbackupError, ExitCode } from '../../errors.js';
 import type { RestoreContext } from '../types.js';
+import { checkedEntryStream } from '../../archive/reader.js';
 import { compressionOfEntry, decompress } from '../compression.js';
 import { checkIntegrity } from './cli.js';
 
@@ -23,8 +23,9 @@ const COMPANIONS = ['-wal', '-shm', '-journal'];
 async function extractEntry(ctx: RestoreContext, staging: string): Promise<void> {
   for await (const entry of ctx.entries) {
     if (!entry.name.startsWith(SQLITE_ENTRY)) continue;
-    const plain = await decompress(Readable.from(entry.body), compressionOfEntry(entry.name), ctx.signal);
-    await Promise.all([pipeline(plain.stdout, createWriteStream(staging, { flags: 'wx', mode: 0o644 }), { signal: ctx.signal }), plain.done]);
+    const body = checkedEntryStream(entry.body);
+    const plain = await decompress(body.stream, compressionOfEntry(entry.name), ctx.signal);
+    await Promise.all([pipeline(plain.stdout, createWriteStream(staging, { flags: 'wx', mode: 0o644 }), { signal: ctx.signal }), plain.done, body.done]);
     return;
   }
   throw new OrgbackupError(`archive ${ctx.sidecar.id} holds no ${SQLITE_ENTRY} entry`, ExitCode.verification);

@@ -1,5 +1,117 @@
-// PLACEHOLDER (issue 5): replaced by the MySQL rows-mode dump (in progress).
+/**
+ * Rows mode dump of one tenant from a shared MySQL/MariaDB database. mysqldump cannot do this
+ * consistently: its --where is one condition for all tables, and one mysqldump per table would
+ * read each table in a different snapshot. So the rows are read here, over one connection, in
+ * ONE `START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY`: every table's tenant rows (child
+ * tables through foreign-key subqueries, rows/plan.ts) as the same snapshot saw them. Each table
+ * becomes an entry `rows/<table>.sql.zst` of INSERT statements that the stock client loads.
+ */
+import { pipeline } from 'node:stream/promises';
+import type mysql from 'mysql2/promise';
+import type { Connection as CoreConnection } from 'mysql2';
+import type { MysqlSourceConfig } from '../../../config/schema.js';
+import type { SchemaFingerprint, TableInfo } from '../../../archive/manifest.js';
+import { encodeTenant } from '../../../archive/layout.js';
 import { UsageError } from '../../../errors.js';
-export async function dumpMysqlRows(..._args: unknown[]): Promise<never> {
-  throw new UsageError('tenant mode "rows" is not available for mysql sources in this build yet');
+import { compress, compressedName, effectiveCompression, type Compression } from '../../compression.js';
+import type { DumpContext, DumpResult, Tenant } from '../../types.js';
+import { planRows, type PlannedTable, type RowsPlan } from '../../rows/plan.js';
+import { schemaFingerprint, serverFacts } from '../catalog.js';
+import { withMysql, type MysqlConnection } from '../connection.js';
+import { readMysqlRowsCatalog } from './catalog.js';
+import { InsertWriter, selectSql, valueKind } from './sql.js';
+
+export const MYSQL_ROWS_TOOL = 'orgbackup-mysql-rows';
+
+/** What a rows archive's manifest `details` holds. */
+export interface MysqlRowsDetails {
+  column: string;
+  plan: RowsPlan;
+  /** Table (qualified, as in the plan) -> archive entry name. */
+  entries: Record<string, string>;
+  loadOrder: string[];
+  shared: string[];
+}
+
+interface PlanAndTypes {
+  plan: RowsPlan;
+  types: Record<string, Record<string, string>>;
+  fingerprint: SchemaFingerprint;
+}
+
+export async function planForMysql(client: mysql.Connection, database: string, config: MysqlSourceConfig): Promise<PlanAndTypes> {
+  const column = config.tenants.column;
+  if (!column) throw new UsageError('tenant mode "rows" needs tenants.column (the tenant id column, e.g. "org_id")');
+  const catalog = await readMysqlRowsCatalog(client, database);
+  const plan = planRows({ tables: catalog.tables, foreignKeys: catalog.foreignKeys, column, include: config.tenants.includeTables, exclude: config.tenants.excludeTables });
+  if (!plan.tables.some((t) => t.role === 'tenant')) {
+    throw new UsageError(`no table of database ${database} has the tenant column "${column}"`, { hint: 'check tenants.column and the include/exclude table lists' });
+  }
+  const fingerprint = await schemaFingerprint(client, database, plan.tables.map((t) => t.name));
+  return { plan, types: catalog.types, fingerprint };
+}
+
+/** The catalog is read once per run and source, not once per tenant (hundreds of tenants, one schema). */
+const catalogCache = new WeakMap<MysqlSourceConfig, Promise<PlanAndTypes>>();
+
+function cachedPlan(client: mysql.Connection, database: string, config: MysqlSourceConfig): Promise<PlanAndTypes> {
+  let cached = catalogCache.get(config);
+  if (!cached) {
+    cached = planForMysql(client, database, config);
+    cached.catch(() => catalogCache.delete(config));
+    catalogCache.set(config, cached);
+  }
+  return cached;
+}
+
+/** The callback-style connection under mysql2's promise wrapper: only it can stream a result. */
+function coreConnection(client: mysql.Connection): CoreConnection {
+  return (client as unknown as { connection: CoreConnection }).connection;
+}
+
+export function mysqlRowsEntryName(table: PlannedTable, compression: Compression): string {
+  return compressedName(`rows/${encodeTenant(table.name)}.sql`, compression);
+}
+
+export async function dumpMysqlRows(conn: MysqlConnection, tenant: Tenant, config: MysqlSourceConfig, ctx: DumpContext): Promise<DumpResult> {
+  const compression = await effectiveCompression(ctx.compression);
+  return withMysql(conn, async (client) => {
+    const server = await serverFacts(client);
+    await client.query("SET SESSION time_zone = '+00:00'");
+    await client.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+    await client.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+    const { plan, types, fingerprint } = await cachedPlan(client, conn.database, config);
+    const literal = client.escape(tenant.id);
+    const tables: TableInfo[] = [];
+    const entries: Record<string, string> = {};
+    for (const table of plan.tables) {
+      const { info, entry } = await dumpTable(client, plan, table, types[table.name] ?? {}, literal, compression, ctx);
+      tables.push(info);
+      entries[table.table] = entry;
+    }
+    await client.query('COMMIT');
+    const column = config.tenants.column!;
+    const details: MysqlRowsDetails = { column, plan, entries, loadOrder: plan.tables.map((t) => t.table), shared: plan.shared };
+    return {
+      dump: { tool: MYSQL_ROWS_TOOL, version: server.version, args: [`--column=${column}`, 'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY'] },
+      tables,
+      compression,
+      serverVersion: server.version,
+      database: conn.database,
+      schemaFingerprint: fingerprint,
+      details: details as unknown as Record<string, unknown>,
+    };
+  });
+}
+
+async function dumpTable(client: mysql.Connection, plan: RowsPlan, table: PlannedTable, types: Record<string, string>, literal: string, compression: Compression, ctx: DumpContext): Promise<{ info: TableInfo; entry: string }> {
+  // typeCast off: every value as the server's own text (or raw bytes), exactly as stored.
+  const rows = coreConnection(client).query({ sql: selectSql(plan, table, literal), rowsAsArray: true, typeCast: false }).stream({ highWaterMark: 256 });
+  const writer = new InsertWriter(table.name, table.columns, table.columns.map((c) => valueKind(types[c])));
+  const flowing = pipeline(rows, writer);
+  flowing.catch(() => undefined);
+  const entry = mysqlRowsEntryName(table, compression);
+  const piped = await compress(writer, compression, ctx.signal);
+  await Promise.all([flowing, ctx.writer.addEntry(entry, piped.stdout), piped.done]);
+  return { info: { name: table.name, rows: writer.rows, checksum: writer.sha256 }, entry };
 }

@@ -1,6 +1,202 @@
-// PLACEHOLDER (issue 5): replaced by the MySQL rows-mode restore (in progress).
-import { UsageError } from '../../../errors.js';
-export async function restoreMysqlRows(..._args: unknown[]): Promise<never> {
-  throw new UsageError('tenant mode "rows" is not available for mysql sources in this build yet');
+/**
+ * Rows mode restore of one tenant into a shared MySQL/MariaDB database, in ONE transaction on one
+ * connection: the tenant's current rows are deleted (children first), the archived INSERTs are
+ * replayed (parents first), every foreign key of the restored tables is checked for the tenant's
+ * rows, and only then it commits. Any failure rolls back: the target is exactly as it was.
+ * Foreign-key checks are off while loading (MySQL cannot defer them, and tables referencing each
+ * other or themselves have no valid order); the explicit check before COMMIT takes their place.
+ * AUTO_INCREMENT counters move past restored ids by themselves; triggers fire as for any write.
+ */
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type mysql from 'mysql2/promise';
+import type { RowDataPacket } from 'mysql2/promise';
+import type { Sidecar, TableInfo } from '../../../archive/manifest.js';
+import { checkedEntryStream } from '../../../archive/reader.js';
+import { OrgbackupError, ExitCode, UsageError, VerificationError } from '../../../errors.js';
+import { compressionOfEntry, decompress } from '../../compression.js';
+import type { RestoreContext, RestoreResult, Tenant } from '../../types.js';
+import type { PlannedTable, RowsPlan } from '../../rows/plan.js';
+import { chooseTables } from '../../postgres/rows/restore.js';
+import { describeMysql, quoteMysqlIdent, withMysql, type MysqlConnection } from '../connection.js';
+import { DumpScanner } from '../dump-scanner.js';
+import type { MysqlRowsDetails } from './dump.js';
+import { readMysqlRowsCatalog } from './catalog.js';
+import { deleteSql, tenantPredicate } from './sql.js';
+
+export function mysqlRowsDetails(sidecar: Sidecar): MysqlRowsDetails {
+  const details = sidecar.details as Partial<MysqlRowsDetails> | undefined;
+  if (!details?.plan || !details.entries) throw new VerificationError(`archive ${sidecar.id} has no rows plan in its manifest`, { hint: 'it was not made in rows mode; restore it with its own source' });
+  return details as MysqlRowsDetails;
 }
-export const checkMysqlRowsEntry = restoreMysqlRows;
+
+const SESSION = ['SET NAMES utf8mb4', "SET SESSION time_zone = '+00:00'", "SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'", 'SET SESSION foreign_key_checks = 0'];
+
+export async function restoreMysqlRows(into: MysqlConnection, tenant: Tenant, ctx: RestoreContext): Promise<RestoreResult> {
+  const details = mysqlRowsDetails(ctx.sidecar);
+  const chosen = chooseTables(details.plan, ctx.options.only);
+  const target = `rows of tenant ${tenant.id} in ${describeMysql(into)}`;
+  const archived = new Map(ctx.sidecar.tables.map((t) => [t.name, t]));
+  const tables: TableInfo[] = chosen.map((t) => archived.get(t.name) ?? { name: t.name, rows: 0 });
+  return withMysql(into, async (client) => {
+    const literal = client.escape(tenant.id);
+    await assertTablesExist(client, chosen, into.database);
+    const current = await currentCounts(client, details.plan, chosen, literal);
+    if (ctx.options.dryRun) return { target, tables, plan: describePlan(details.plan, chosen, tables, current, ctx.options.conflict) };
+    if (ctx.options.conflict === 'fail' && current.some((n) => n > 0)) {
+      const busy = chosen.filter((_, i) => current[i]! > 0).map((t, i) => `${t.name} (${current[i]})`);
+      throw new OrgbackupError(`tenant ${tenant.id} already has rows in ${busy.join(', ')}; --conflict fail restores only into an empty tenant`, ExitCode.failed, {
+        hint: 'use --conflict replace (the default) or skip, or restore elsewhere with --target',
+      });
+    }
+    for (const sql of SESSION) await client.query(sql);
+    await client.query('START TRANSACTION');
+    try {
+      if (ctx.options.conflict === 'replace') for (const table of [...chosen].reverse()) await client.query(deleteSql(details.plan, table, literal));
+      await loadEntries(client, chosen, details, ctx);
+      await checkForeignKeys(client, details.plan, chosen, literal, into.database);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw explainFailure(error);
+    }
+    return { target, tables };
+  });
+}
+
+/** Replays each chosen table's entry, one statement per line; other entries are read past. */
+async function loadEntries(client: mysql.Connection, chosen: PlannedTable[], details: MysqlRowsDetails, ctx: RestoreContext): Promise<void> {
+  const byEntry = new Map(chosen.map((t) => [details.entries[t.table], t]));
+  const ignore = ctx.options.conflict === 'skip';
+  const loaded = new Set<string>();
+  for await (const entry of ctx.entries) {
+    const table = byEntry.get(entry.name);
+    if (!table) {
+      for await (const _ of entry.body) void _;
+      continue;
+    }
+    const body = checkedEntryStream(entry.body);
+    const plain = await decompress(body.stream, compressionOfEntry(entry.name), ctx.signal);
+    const replay = (async () => {
+      for await (const line of lines(plain.stdout)) {
+        if (!line.startsWith('INSERT INTO ')) continue;
+        // skip: rows whose key exists are kept as they are, the missing ones are added.
+        await client.query(ignore ? `INSERT IGNORE INTO ${line.slice('INSERT INTO '.length)}` : line);
+      }
+    })();
+    await Promise.all([replay, plain.done, body.done]);
+    loaded.add(table.table);
+  }
+  const missing = chosen.filter((t) => !loaded.has(t.table));
+  if (missing.length > 0) throw new VerificationError(`archive ${ctx.sidecar.id} lacks the rows of ${missing.map((t) => t.name).join(', ')}`);
+}
+
+async function* lines(stream: Readable): AsyncGenerator<string> {
+  let pending: Buffer[] = [];
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    let start = 0;
+    for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
+      pending.push(chunk.subarray(start, nl));
+      yield Buffer.concat(pending).toString('utf8');
+      pending = [];
+      start = nl + 1;
+    }
+    if (start < chunk.length) pending.push(chunk.subarray(start));
+  }
+  if (pending.length > 0) yield Buffer.concat(pending).toString('utf8');
+}
+
+/**
+ * Every foreign key of the restored tables, for the tenant's rows: the referenced row must exist
+ * (in a restored table or in a shared one the target already has).
+ */
+async function checkForeignKeys(client: mysql.Connection, plan: RowsPlan, chosen: PlannedTable[], literal: string, database: string): Promise<void> {
+  const catalog = await readMysqlRowsCatalog(client, database);
+  const names = new Set(chosen.map((t) => t.name));
+  for (const fk of catalog.foreignKeys) {
+    const child = chosen.find((t) => `${database}.${t.name}` === fk.table);
+    if (!child || !names.has(child.name)) continue;
+    const parent = fk.references.slice(database.length + 1);
+    const notNull = fk.columns.map((c) => `c.${quoteMysqlIdent(c)} IS NOT NULL`).join(' AND ');
+    const match = fk.columns.map((c, i) => `p.${quoteMysqlIdent(fk.referencedColumns[i]!)} = c.${quoteMysqlIdent(c)}`).join(' AND ');
+    const [rows] = await client.query<RowDataPacket[]>(
+      `SELECT 1 FROM ${quoteMysqlIdent(child.name)} c WHERE ${tenantPredicate(plan, child, literal)} AND ${notNull} AND NOT EXISTS (SELECT 1 FROM ${quoteMysqlIdent(parent)} p WHERE ${match}) LIMIT 1`,
+    );
+    if (rows.length > 0) {
+      throw new OrgbackupError(`restored rows of ${child.name} reference ${parent} rows that are not there (foreign key ${fk.name})`, ExitCode.failed, {
+        hint: `the target lacks rows the archive needs (a shared table, or a table left out with --only); restore into another database with --target to inspect them`,
+      });
+    }
+  }
+}
+
+async function assertTablesExist(client: mysql.Connection, tables: PlannedTable[], database: string): Promise<void> {
+  const [rows] = await client.query<RowDataPacket[]>('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?)', [database, tables.map((t) => t.name)]);
+  const present = new Set(rows.map((r) => String(r.t)));
+  const missing = tables.filter((t) => !present.has(t.name)).map((t) => t.name);
+  if (missing.length > 0) {
+    throw new UsageError(`the target database ${database} lacks table(s) ${missing.join(', ')}`, {
+      hint: 'rows mode restores into an existing schema: create it first (e.g. mysqldump --no-data of the source database)',
+    });
+  }
+}
+
+async function currentCounts(client: mysql.Connection, plan: RowsPlan, chosen: PlannedTable[], literal: string): Promise<number[]> {
+  const counts: number[] = [];
+  for (const t of chosen) {
+    const [rows] = await client.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${quoteMysqlIdent(t.name)} WHERE ${tenantPredicate(plan, t, literal)}`);
+    counts.push(Number(rows[0]?.n ?? 0));
+  }
+  return counts;
+}
+
+function describePlan(plan: RowsPlan, chosen: PlannedTable[], tables: TableInfo[], current: number[], conflict: string): string[] {
+  const lines = [`conflict mode ${conflict}, one transaction, tables in load order:`];
+  chosen.forEach((t, i) => lines.push(`${t.name}: ${current[i] ?? 0} current row(s) of the tenant, ${tables[i]?.rows ?? 0} archived`));
+  if (plan.shared.length > 0) lines.push(`shared tables (not touched): ${plan.shared.map((s) => s.split('.').pop()).join(', ')}`);
+  return lines;
+}
+
+function explainFailure(error: unknown): unknown {
+  const err = error as { code?: string; sqlMessage?: string; message?: string };
+  if (error instanceof OrgbackupError) {
+    error.message = `the rows restore failed and was rolled back, the target is unchanged: ${error.message}`;
+    return error;
+  }
+  if (typeof err.code !== 'string') return error;
+  return new OrgbackupError(`the rows restore failed and was rolled back, the target is unchanged: ${err.sqlMessage ?? err.message ?? String(error)}`, ExitCode.failed, {
+    hint: "the archived rows do not fit the target's tables; restore into another database with --target to inspect them",
+  });
+}
+
+/**
+ * Verify level 2 for a rows entry: it decompresses and reads through to its trailer, and holds
+ * the row count and sha256 the manifest recorded at backup time.
+ */
+export async function checkMysqlRowsEntry(name: string, body: Readable, sidecar: Sidecar, signal: AbortSignal): Promise<void> {
+  const plain = await decompress(body, compressionOfEntry(name), signal);
+  const scanner = new DumpScanner();
+  const hash = createHash('sha256');
+  const reading = (async () => {
+    for await (const chunk of plain.stdout as AsyncIterable<Buffer>) {
+      scanner.push(chunk);
+      hash.update(chunk);
+    }
+  })();
+  await Promise.all([reading, plain.done]);
+  const scan = scanner.end();
+  const details = sidecar.details as Partial<MysqlRowsDetails> | undefined;
+  const entries = details?.entries ?? {};
+  const qualified = Object.keys(entries).find((t) => entries[t] === name);
+  const table = details?.plan?.tables.find((t) => t.table === qualified)?.name;
+  const info = sidecar.tables.find((t) => t.name === table);
+  if (!scan.completed || scan.truncated) throw new VerificationError(`archive ${sidecar.id}: ${name} is truncated (no closing "-- Dump completed" line)`);
+  if (!info) return;
+  const rows = table ? (scan.rows.get(table) ?? 0) : 0;
+  const sha = hash.digest('hex');
+  if (rows !== info.rows || (info.checksum && info.checksum !== sha)) {
+    throw new VerificationError(`archive ${sidecar.id}: ${name} holds ${rows} rows${info.checksum && info.checksum !== sha ? ' with another checksum' : ''}, the manifest says ${info.rows}`, {
+      hint: 'the archive does not hold what was dumped; use another archive',
+    });
+  }
+}
