@@ -5,6 +5,7 @@
  */
 import { PassThrough, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { drainOrClose } from '../util/streams.js';
 import { createHash } from 'node:crypto';
 import { VerificationError } from '../errors.js';
 import type { Storage } from '../storage/types.js';
@@ -139,7 +140,7 @@ export function checkedEntryStream(body: AsyncIterable<Buffer>): { stream: Reada
     try {
       for await (const chunk of body) {
         if (out.destroyed) return;
-        if (!out.write(chunk)) await new Promise((resolve) => out.once('drain', resolve).once('close', resolve));
+        if (!out.write(chunk)) await drainOrClose(out);
       }
     } finally {
       out.end();

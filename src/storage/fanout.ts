@@ -6,6 +6,7 @@
  */
 import { PassThrough, type Readable } from 'node:stream';
 import type { Storage } from './types.js';
+import { drainOrClose } from '../util/streams.js';
 
 export interface PutOutcome {
   storage: string;
@@ -45,7 +46,7 @@ export function fanOut(input: Readable, storages: readonly Storage[], key: strin
   const resumeWhenDrained = () => {
     const waiting = [...live.values()].filter((b) => b.writableNeedDrain);
     if (waiting.length === 0) return void input.resume();
-    Promise.all(waiting.map((b) => new Promise((resolve) => b.once('drain', resolve).once('close', resolve)))).then(resumeWhenDrained, () => undefined);
+    Promise.all(waiting.map(drainOrClose)).then(resumeWhenDrained, () => undefined);
   };
   input.on('data', (chunk: Buffer) => {
     let full = false;
