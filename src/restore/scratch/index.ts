@@ -33,5 +33,11 @@ export async function createScratch(source: Source, sidecar: Sidecar, scratch: s
       return pg.createSchemaScratch(conn, sidecar);
     }
   }
+  if (source.type === 'mysql' && (mode === 'none' || mode === 'database')) {
+    const { MysqlSource } = await import('../../sources/mysql/source.js');
+    if (!(source instanceof MysqlSource)) throw new Error('internal: mysql source of an unexpected class');
+    const { createMysqlScratch, mysqlScratchServer } = await import('./mysql.js');
+    return createMysqlScratch(mysqlScratchServer(await source.conn(), isUrl(scratch) ? scratch : undefined), sidecar);
+  }
   throw new UsageError(`restore tests of ${source.type} archives in tenant mode ${mode} are not supported by this build`);
 }

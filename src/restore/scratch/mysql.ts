@@ -1,0 +1,50 @@
+/**
+ * Throwaway MySQL/MariaDB databases for restore tests of whole-database archives (modes none and
+ * database): a new database on the source's server, or on the one `--scratch <mysql URL>` names,
+ * dropped by the caller afterwards whatever happened.
+ */
+import type { RowDataPacket } from 'mysql2/promise';
+import type { Sidecar, TableInfo } from '../../archive/manifest.js';
+import { listTables } from '../../sources/mysql/catalog.js';
+import { describeMysql, parseMysqlUrl, quoteMysqlIdent, withDatabase, withMysql, type MysqlConnection } from '../../sources/mysql/connection.js';
+import { scratchName } from './postgres.js';
+import type { Scratch } from './types.js';
+
+export function mysqlScratchServer(source: MysqlConnection, scratch: string | undefined): MysqlConnection {
+  if (!scratch) return source;
+  const conn = parseMysqlUrl(scratch, '--scratch');
+  return conn.password === undefined && source.password !== undefined && conn.host === source.host ? { ...conn, password: source.password } : conn;
+}
+
+/** A URL for the restore's `--target`; it may carry the password, so it stays inside the process. */
+function mysqlUrlOf(conn: MysqlConnection): string {
+  const url = new URL('mysql://localhost');
+  url.hostname = conn.host;
+  url.port = String(conn.port);
+  url.username = encodeURIComponent(conn.user);
+  if (conn.password !== undefined) url.password = encodeURIComponent(conn.password);
+  url.pathname = `/${encodeURIComponent(conn.database)}`;
+  if (conn.socket) url.searchParams.set('socket', conn.socket);
+  if (conn.ssl) url.searchParams.set('ssl-mode', conn.ssl === 'verify' ? 'VERIFY_IDENTITY' : 'REQUIRED');
+  return url.toString();
+}
+
+export async function createMysqlScratch(server: MysqlConnection, sidecar: Sidecar): Promise<Scratch> {
+  const conn = withDatabase(server, scratchName(sidecar.source.database ?? sidecar.tenant.id));
+  const admin = withDatabase(server, '');
+  await withMysql(admin, (client) => client.query(`CREATE DATABASE ${quoteMysqlIdent(conn.database)}`));
+  return {
+    target: mysqlUrlOf(conn),
+    where: `database ${describeMysql(conn)}`,
+    measure: () =>
+      withMysql(conn, async (client) => {
+        const tables: TableInfo[] = [];
+        for (const name of await listTables(client, conn.database)) {
+          const [rows] = await client.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${quoteMysqlIdent(conn.database)}.${quoteMysqlIdent(name)}`);
+          tables.push({ name, rows: Number(rows[0]?.n ?? 0) });
+        }
+        return { tables };
+      }),
+    drop: () => withMysql(admin, (client) => client.query(`DROP DATABASE IF EXISTS ${quoteMysqlIdent(conn.database)}`)).then(() => undefined),
+  };
+}
