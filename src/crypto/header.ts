@@ -1,12 +1,14 @@
 /**
  * The age header (age-encryption.org/v1): recipient stanzas, a MAC, then a 16-byte nonce from
  * which the payload key is derived. The header itself is built and opened by the age-encryption
- * package (recipient parsing, X25519 and post-quantum wrapping, the MAC); only the payload key
- * is taken out, so the payload can be sealed natively (stream.ts).
+ * package (post-quantum wrapping, the header encoding and MAC; X25519 and scrypt wrapping are
+ * native, see x25519.ts and scrypt.ts); only the payload key is taken out, so the payload can be
+ * sealed natively (stream.ts).
  */
 import { Encrypter, type Recipient } from 'age-encryption';
 import { hkdfSync } from 'node:crypto';
 import { ScryptRecipient } from './scrypt.js';
+import { toRecipient } from './x25519.js';
 import { TAG_SIZE } from './stream.js';
 
 export const NONCE_SIZE = 16;
@@ -26,7 +28,7 @@ export async function sealHeader(seal: SealWith): Promise<{ prefix: Buffer; payl
   if ('passphrase' in seal) encrypter.addRecipient(new ScryptRecipient(seal.passphrase, seal.logN));
   else {
     if (seal.recipients.length === 0) throw new Error('no recipients to encrypt to');
-    for (const recipient of seal.recipients) encrypter.addRecipient(recipient);
+    for (const recipient of seal.recipients) encrypter.addRecipient(toRecipient(recipient));
   }
   let fileKey: Uint8Array | undefined;
   // Adds no stanza: it only learns the file key, which the native payload cipher needs.
