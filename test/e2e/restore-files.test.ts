@@ -1,0 +1,75 @@
+/**
+ * Restoring a files tenant through the built binary: the directory comes back exactly as archived,
+ * the safety backup's rollback restores what was there before, --target clones without touching
+ * the tenant and refuses a non-empty directory unless --force, and --dry-run changes nothing.
+ */
+import { cp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT, runCli } from '../helpers/cli.js';
+import { configWith, createArchives } from '../helpers/restore.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterAll(async () => {
+  for (const cleanup of cleanups) await cleanup();
+});
+
+/** Every regular file under `dir` with its content, for exact comparisons. */
+async function snapshot(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) out[path.relative(dir, path.join(entry.parentPath, entry.name))] = await readFile(path.join(entry.parentPath, entry.name), 'utf8');
+  }
+  return out;
+}
+
+describe('restore, files', () => {
+  it('restores a tenant directory exactly, rolls back, and clones with --target', async () => {
+    const tmp = await tempDir();
+    cleanups.push(() => tmp.cleanup());
+    const tenants = path.join(tmp.dir, 'tenants');
+    await cp(path.join(ROOT, 'examples/tenants'), tenants, { recursive: true });
+    const config = await configWith(tmp.dir, { type: 'files', path: tenants, tenants: { mode: 'directory' } });
+    const [id] = await createArchives(config, ['--source', 'app', '--tenant', 'acme']);
+    const acme = path.join(tenants, 'acme');
+    const archived = await snapshot(acme);
+    const globex = await snapshot(path.join(tenants, 'globex'));
+
+    await rm(path.join(acme, 'profile.csv'));
+    await writeFile(path.join(acme, 'invoices', '2026-001.txt'), 'edited');
+    await writeFile(path.join(acme, 'new.txt'), 'added');
+    const edited = await snapshot(acme);
+
+    const dry = await runCli(['-c', config, 'restore', id!, '--dry-run']);
+    expect(dry.exitCode, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain(`replace directory ${acme}`);
+    expect(await snapshot(acme)).toEqual(edited);
+
+    const res = await runCli(['-c', config, '--json', 'restore', id!, '--yes']);
+    expect(res.exitCode, res.stderr).toBe(0);
+    expect(await snapshot(acme)).toEqual(archived);
+    expect(await snapshot(path.join(tenants, 'globex'))).toEqual(globex);
+
+    const back = await runCli(['--json', ...(res.json.safetyBackup.rollback as string).replace(/^orgbackup /, '').split(' ')]);
+    expect(back.exitCode, back.stderr).toBe(0);
+    expect(await snapshot(acme)).toEqual(edited);
+
+    const clone = path.join(tmp.dir, 'clone');
+    const cloned = await runCli(['-c', config, 'restore', id!, '--target', clone, '--yes']);
+    expect(cloned.exitCode, cloned.stderr).toBe(0);
+    expect(await snapshot(clone)).toEqual(archived);
+    expect(await snapshot(acme)).toEqual(edited);
+
+    const occupied = path.join(tmp.dir, 'occupied');
+    await mkdir(occupied);
+    await writeFile(path.join(occupied, 'keep.txt'), 'mine');
+    const refused = await runCli(['-c', config, 'restore', id!, '--target', occupied, '--yes']);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain('already holds 1 entry');
+    expect(await snapshot(occupied)).toEqual({ 'keep.txt': 'mine' });
+    const forced = await runCli(['-c', config, 'restore', id!, '--target', occupied, '--yes', '--force']);
+    expect(forced.exitCode, forced.stderr).toBe(0);
+    expect(await snapshot(occupied)).toEqual(archived);
+  });
+});
