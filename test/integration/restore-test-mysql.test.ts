@@ -1,0 +1,75 @@
+/**
+ * verify --restore-test (level 3) for MySQL/MariaDB whole-database archives: restored into a
+ * throwaway database on the server, counted per table, and dropped again. A doctored dump that
+ * still inserts every row (so levels 1-2, which count the INSERTs, pass) but deletes one at the
+ * end is caught by the restore test alone.
+ */
+import { execaSync } from 'execa';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { doctorArchive } from '../helpers/doctor-archive.js';
+import { createMysqlDb, dropMysqlDb, mysqlExec, mysqlQuery, mysqlUrl } from '../helpers/mysql.js';
+import { configWith, createArchives, verifyJson } from '../helpers/restore.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+});
+
+async function fixture(): Promise<{ db: string; dir: string; config: string }> {
+  const db = await createMysqlDb('rtmy');
+  cleanups.push(() => dropMysqlDb(db));
+  await mysqlExec(
+    db,
+    `CREATE TABLE orgs (id INT PRIMARY KEY, name VARCHAR(50) NOT NULL);
+     CREATE TABLE users (id INT AUTO_INCREMENT PRIMARY KEY, org_id INT NOT NULL, email VARCHAR(100), FOREIGN KEY (org_id) REFERENCES orgs (id));
+     INSERT INTO orgs VALUES (1, 'acme'), (2, 'globex');
+     INSERT INTO users (org_id, email) VALUES (1, 'a@x'), (1, 'b@x'), (2, 'c@x'), (2, 'd@x'), (2, 'e@x');`,
+  );
+  const tmp = await tempDir();
+  cleanups.push(() => tmp.cleanup());
+  return { db, dir: tmp.dir, config: await configWith(tmp.dir, { type: 'mysql', url: mysqlUrl(db) }) };
+}
+
+async function scratchLeftovers(db: string): Promise<unknown[]> {
+  return mysqlQuery(undefined, `SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'ob\\_rt\\_%' AND SCHEMA_NAME LIKE ?`, [`%${db.toLowerCase().slice(0, 40)}`]);
+}
+
+describe('verify --restore-test, MySQL/MariaDB whole database', () => {
+  it('passes, and drops its scratch database', async () => {
+    const { db, config } = await fixture();
+    await createArchives(config);
+    const res = await runCli(['-c', config, '--json', 'verify', '--latest', '--restore-test']);
+    expect(res.exitCode, res.stderr).toBe(0);
+    const [item] = verifyJson(res);
+    expect(item!.levels).toEqual([1, 2, 3]);
+    expect(item!.restoreTest).toMatchObject({ tables: 2, rows: 7, problems: [] });
+    expect(await scratchLeftovers(db)).toEqual([]);
+  });
+
+  it('fails level 3 on a dump that deletes a row after inserting it, and drops the scratch database', async () => {
+    const { db, dir, config } = await fixture();
+    const [id] = await createArchives(config);
+    const doctored = await doctorArchive(
+      `${dir}/backups`,
+      id!,
+      () => undefined,
+      (name, data) => {
+        if (!name.startsWith('db.sql')) return data;
+        const zstd = name.endsWith('.zst');
+        const sql = zstd ? execaSync('zstd', ['-dcq'], { input: data, encoding: 'utf8' }).stdout : data.toString('utf8');
+        const doctoredSql = `${sql}\nDELETE FROM \`users\` WHERE id = 5;\n`;
+        return zstd ? Buffer.from(execaSync('zstd', ['-cq'], { input: doctoredSql, encoding: 'buffer' }).stdout) : Buffer.from(doctoredSql);
+      },
+    );
+    const plain = await runCli(['-c', config, '--json', 'verify', doctored]);
+    expect(plain.exitCode, plain.stdout).toBe(0);
+    const res = await runCli(['-c', config, '--json', 'verify', doctored, '--restore-test']);
+    expect(res.exitCode).toBe(5);
+    const [item] = verifyJson(res);
+    expect(item).toMatchObject({ status: 'failed', failedLevel: 3, levels: [1, 2] });
+    expect(item!.error).toContain('users: 5 rows in the manifest, 4 restored');
+    expect(await scratchLeftovers(db)).toEqual([]);
+  });
+});
