@@ -126,7 +126,8 @@ describe('damage and secrets', () => {
   it('verify catches a flipped byte (exit 5, level 1) and restore refuses it without touching the target', async () => {
     const { id, file } = await freshArchive();
     const bytes = await readFile(file);
-    bytes[Math.floor(bytes.length / 2)] ^= 0xff;
+    const at = Math.floor(bytes.length / 2);
+    bytes[at] = bytes[at]! ^ 0xff;
     await writeFile(file, bytes);
     const verified = await runCli(['-c', s.config, '--json', 'verify', id]);
     expect(verified.exitCode).toBe(5);
