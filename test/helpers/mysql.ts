@@ -115,5 +115,6 @@ export async function routineReadGrant(): Promise<string> {
   const [row] = await mysqlQuery<{ v: string }>(undefined, 'SELECT VERSION() AS v');
   const [major = 0, minor = 0, patch = 0] = (/^(\d+)\.(\d+)\.(\d+)/.exec(row?.v ?? '') ?? []).slice(1).map(Number);
   const showRoutine = /mariadb/i.test(row?.v ?? '') ? major > 11 || (major === 11 && minor >= 3) : major > 8 || (major === 8 && (minor > 0 || patch >= 20));
-  return showRoutine ? 'GRANT SHOW_ROUTINE ON *.* TO %u' : 'GRANT SELECT ON mysql.proc TO %u';
+  if (!showRoutine) return 'GRANT SELECT ON mysql.proc TO %u';
+  return /mariadb/i.test(row?.v ?? '') ? 'GRANT SHOW CREATE ROUTINE ON *.* TO %u' : 'GRANT SHOW_ROUTINE ON *.* TO %u';
 }

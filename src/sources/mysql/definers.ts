@@ -3,8 +3,8 @@
  * for another account needs SUPER or SET USER (SET_USER_ID on MySQL 8), which managed servers
  * (RDS, Cloud SQL) never grant. When the restoring account lacks it, the DEFINER clauses are
  * dropped on the way to the client, so each object is owned by the restoring account instead
- * of the restore failing half-way. Data lines (INSERT) pass through untouched: only statements
- * outside the table data are rewritten.
+ * of the restore failing half-way. Data (INSERT statements, one line or one tuple per line)
+ * passes through untouched: only statements outside the table data are rewritten.
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import type mysql from 'mysql2/promise';
@@ -16,6 +16,7 @@ const INSERT_PREFIX = Buffer.from('INSERT INTO ', 'latin1');
 /** Longer non-data lines are passed through as they are (no DDL line is this long). */
 const MAX_LINE = 1024 * 1024;
 const NL = 0x0a;
+const SEMI = 0x3b;
 
 /** Whether the account may create objects owned by other accounts. */
 export async function maySetDefiners(client: mysql.Connection): Promise<boolean> {
@@ -37,6 +38,8 @@ export class DefinerStripper extends Transform {
   private pendingBytes = 0;
   /** undecided until the line's first bytes are in; data lines (and overlong ones) pass through. */
   private line: 'undecided' | 'data' | 'other' = 'undecided';
+  private lastByte = 0;
+  private inInsert = false;
   stripped = 0;
 
   constructor() {
@@ -51,6 +54,8 @@ export class DefinerStripper extends Transform {
       const piece = chunk.subarray(start, end);
       if (this.line === 'data') this.push(piece);
       else this.hold(piece, nl >= 0);
+      const body = nl >= 0 ? piece.subarray(0, piece.length - 1) : piece;
+      if (body.length > 0) this.lastByte = body[body.length - 1]!;
       if (nl >= 0) this.endLine();
       start = end;
     }
@@ -67,7 +72,8 @@ export class DefinerStripper extends Transform {
     this.pendingBytes += piece.length;
     if (this.line === 'undecided' && (this.pendingBytes >= INSERT_PREFIX.length || lineEnds)) {
       const head = Buffer.concat(this.pending).subarray(0, INSERT_PREFIX.length);
-      this.line = head.equals(INSERT_PREFIX) ? 'data' : 'other';
+      this.inInsert = head.equals(INSERT_PREFIX);
+      this.line = this.inInsert ? 'data' : 'other';
     }
     if (this.line === 'data' || this.pendingBytes > MAX_LINE) {
       for (const held of this.pending) this.push(held);
@@ -86,6 +92,9 @@ export class DefinerStripper extends Transform {
       this.pending = [];
       this.pendingBytes = 0;
     }
-    this.line = 'undecided';
+    // MariaDB writes one tuple per line: an INSERT goes on until a line ends with its semicolon
+    // (strings never hold a raw line break, so this cannot be fooled by data).
+    this.inInsert = this.inInsert && this.lastByte !== SEMI;
+    this.line = this.inInsert ? 'data' : 'undecided';
   }
 }

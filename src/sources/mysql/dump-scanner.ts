@@ -6,17 +6,22 @@
  * trailer `-- Dump completed` is there (mysqldump writes it last, only on success), and the counts
  * equal the manifest's.
  *
- * The scan is a byte-level state machine. Data INSERTs are single lines beginning
- * "INSERT INTO `table` VALUES (" (mysqldump escapes line breaks inside strings); inside them it
- * tracks string literals (backslash escapes, doubled quotes) and parenthesis depth, and counts a
- * row at each top-level "(". Lines inside DELIMITER blocks (routines, triggers, events) are
- * bodies, never data.
+ * The scan is a byte-level state machine. Data INSERTs begin a line with "INSERT INTO `table`"
+ * and run to the semicolon that ends them (MySQL writes them on one line, MariaDB 10.11 one tuple
+ * per line; strings never hold a raw line break). Inside them it tracks string literals
+ * (backslash escapes, doubled quotes) and parenthesis depth, and counts a row at each top-level
+ * "(". Lines inside DELIMITER blocks (routines, triggers, events) are bodies, never data.
  */
 import { Transform, type TransformCallback } from 'node:stream';
 
 const INSERT_PREFIX = Buffer.from('INSERT INTO `', 'latin1');
-/** What separates the table (and column list) from the tuples; its spaces keep a column named VALUES from matching. */
-const VALUES_WORD = Buffer.from(' VALUES ', 'latin1');
+/**
+ * What separates the table (and column list) from the tuples, followed by a space or a line
+ * break (MariaDB 10.11 writes each tuple on its own line); the blanks around it keep a column
+ * named VALUES from matching.
+ */
+const VALUES_WORD = Buffer.from(' VALUES', 'latin1');
+const isBlank = (b: number) => b === 0x20 || b === NL || b === 0x0d || b === 0x09;
 /** Bytes of each line kept to recognise comments and DELIMITER lines. */
 const LINE_HEAD = 200;
 /** Lines searched for the header comment. */
@@ -158,11 +163,15 @@ export class DumpScanner {
         this.lineByte(b);
         return;
       case State.SeekValues:
-        this.valuesPos = b === VALUES_WORD[this.valuesPos] ? this.valuesPos + 1 : b === VALUES_WORD[0] ? 1 : 0;
         if (this.valuesPos === VALUES_WORD.length) {
-          this.depth = 0;
-          this.state = State.Tuples;
+          if (isBlank(b)) {
+            this.depth = 0;
+            this.state = State.Tuples;
+            return;
+          }
+          this.valuesPos = 0;
         }
+        this.valuesPos = b === VALUES_WORD[this.valuesPos] ? this.valuesPos + 1 : b === VALUES_WORD[0] ? 1 : 0;
         return;
       case State.AfterStatement:
         if (b === NL) {

@@ -6,8 +6,9 @@
  * - SHOW VIEW when there are views (mysqldump fails without it),
  * - TRIGGER (without it SHOW TRIGGERS answers empty and the triggers vanish from the dump),
  * - EVENT (--events fails without it),
- * - the right to read the bodies of routines it did not define: SELECT on mysql.proc (MariaDB
- *   before 11.3) or SHOW_ROUTINE (MySQL 8.0.20+, MariaDB 11.3+); mysqldump --routines fails without.
+ * - the right to read routines it did not define: SELECT on mysql.proc (MariaDB before 11.3),
+ *   SHOW CREATE ROUTINE (MariaDB 11.3+) or SHOW_ROUTINE (MySQL 8.0.20+); without it mysqldump
+ *   --routines leaves them out silently (or fails on the ones it half sees).
  * LOCK TABLES is not needed: --single-transaction reads in one snapshot instead of locking.
  */
 import type mysql from 'mysql2/promise';
@@ -78,23 +79,31 @@ export async function dumpPrivilegeReport(client: mysql.Connection, database: st
     });
   }
   if (!held.has('SHOW VIEW')) {
+    // Views are invisible without some privilege on them: when SELECT is missing too, ask for both.
     const views = await listViews(client, database);
-    if (views.length > 0) problems.push({ privilege: 'SHOW VIEW', why: `cannot dump ${views.length} view(s)`, tables: views });
+    if (views.length > 0 || !held.has('SELECT')) problems.push({ privilege: 'SHOW VIEW', why: views.length > 0 ? `cannot dump ${views.length} view(s)` : 'views would fail the dump', ...(views.length > 0 ? { tables: views } : {}) });
   }
   if (!held.has('TRIGGER')) problems.push({ privilege: 'TRIGGER', why: 'without it triggers are silently left out of the dump' });
   if (!held.has('EVENT')) problems.push({ privilege: 'EVENT', why: 'mysqldump --events fails without it' });
-  const hidden = await hiddenRoutines(client, database);
-  if (hidden.length > 0) problems.push({ ...(await routinePrivilege(client)), why: `cannot read the body of ${hidden.length} routine(s) it did not define`, tables: hidden });
+  if (!(await canReadRoutines(client, account, held))) {
+    problems.push({ ...(await routinePrivilege(client)), why: 'routines other accounts defined are invisible to it, and mysqldump --routines leaves them out silently' });
+  }
   return { account, problems, viaRoles: await usesRoles(client) };
 }
 
-/** Routines whose definition this account cannot see (information_schema shows NULL). */
-async function hiddenRoutines(client: mysql.Connection, database: string): Promise<string[]> {
+/**
+ * Whether the account sees every routine's body: global SELECT, SHOW_ROUTINE (MySQL 8.0.20+),
+ * SHOW CREATE ROUTINE (MariaDB 11.3+), or SELECT on mysql.proc (MariaDB before 11.3).
+ */
+async function canReadRoutines(client: mysql.Connection, account: string, held: Set<string>): Promise<boolean> {
+  if (held.has('SHOW CREATE ROUTINE')) return true;
   const [rows] = await client.query<RowDataPacket[]>(
-    'SELECT ROUTINE_NAME AS name FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ? AND ROUTINE_DEFINITION IS NULL ORDER BY 1',
-    [database],
+    `SELECT 1 FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = ? AND PRIVILEGE_TYPE IN ('SELECT', 'SHOW_ROUTINE', 'SHOW CREATE ROUTINE')
+     UNION SELECT 1 FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = ? AND 'mysql' LIKE TABLE_SCHEMA AND PRIVILEGE_TYPE = 'SELECT'
+     UNION SELECT 1 FROM information_schema.TABLE_PRIVILEGES WHERE GRANTEE = ? AND TABLE_SCHEMA = 'mysql' AND TABLE_NAME = 'proc' AND PRIVILEGE_TYPE = 'SELECT'`,
+    [account, account, account],
   );
-  return rows.map((r) => String(r.name));
+  return rows.length > 0;
 }
 
 /** What lets an account read other definers' routines on this server. */
@@ -104,7 +113,8 @@ async function routinePrivilege(client: mysql.Connection): Promise<{ privilege: 
   const [major = 0, minor = 0, patch = 0] = (/^(\d+)\.(\d+)\.(\d+)/.exec(version) ?? []).slice(1).map(Number);
   const mariadb = /mariadb/i.test(version);
   const hasShowRoutine = mariadb ? major > 11 || (major === 11 && minor >= 3) : major > 8 || (major === 8 && (minor > 0 || patch >= 20));
-  return hasShowRoutine ? { privilege: 'SHOW_ROUTINE', on: '*.*' } : { privilege: 'SELECT', on: 'mysql.proc' };
+  if (!hasShowRoutine) return { privilege: 'SELECT', on: 'mysql.proc' };
+  return { privilege: mariadb ? 'SHOW CREATE ROUTINE' : 'SHOW_ROUTINE', on: '*.*' };
 }
 
 export function describePrivilegeProblems(report: PrivilegeReport, database: string): string {
