@@ -33,6 +33,12 @@ export async function createScratch(source: Source, sidecar: Sidecar, scratch: s
       return pg.createSchemaScratch(conn, sidecar);
     }
   }
+  if (source.type === 'sqlite') {
+    const { SqliteSource } = await import('../../sources/sqlite/source.js');
+    if (!(source instanceof SqliteSource)) throw new Error('internal: sqlite source of an unexpected class');
+    const { createSqliteScratch } = await import('./sqlite.js');
+    return createSqliteScratch(scratch && !isUrl(scratch) ? scratch : await ctx.tempDir(), source.config.tools, ctx.signal);
+  }
   if (source.type === 'mysql' && (mode === 'none' || mode === 'database')) {
     const { MysqlSource } = await import('../../sources/mysql/source.js');
     if (!(source instanceof MysqlSource)) throw new Error('internal: mysql source of an unexpected class');
