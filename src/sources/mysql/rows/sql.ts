@@ -12,6 +12,7 @@ import { quoteMysqlIdent } from '../connection.js';
 
 const HEX_TYPES = new Set(['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob', 'bit', 'geometry', 'point', 'linestring', 'polygon', 'multipoint', 'multilinestring', 'multipolygon', 'geometrycollection', 'geomcollection']);
 const NUMERIC_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint', 'decimal', 'numeric', 'float', 'double', 'real']);
+const ENTRY_SESSION = "/*!40101 SET NAMES utf8mb4 */;\nSET time_zone = '+00:00';\nSET sql_mode = 'NO_AUTO_VALUE_ON_ZERO';\nSET foreign_key_checks = 0;\n";
 /** Statements are cut at about this size, well under the default max_allowed_packet (16 MiB). */
 const STATEMENT_BYTES = 1024 * 1024;
 
@@ -83,7 +84,8 @@ export class InsertWriter extends Transform {
   constructor(private readonly table: string, columns: readonly string[], private readonly kinds: readonly ValueKind[]) {
     super({ writableObjectMode: true, readableHighWaterMark: 1024 * 1024 });
     this.prefix = Buffer.from(`INSERT INTO ${quoteMysqlIdent(table)} (${columnList(columns)}) VALUES `);
-    this.emit_(Buffer.from(`-- orgbackup rows of table ${quoteMysqlIdent(table)}\n`));
+    // The session settings the values were read with, for loading an entry with the stock client.
+    this.emit_(Buffer.from(`-- orgbackup rows of table ${quoteMysqlIdent(table)}\n${ENTRY_SESSION}`));
   }
 
   override _transform(row: (Buffer | null)[], _encoding: BufferEncoding, callback: TransformCallback): void {
