@@ -144,20 +144,20 @@ describe('sqlite: one database per tenant (mode directory)', () => {
 });
 
 describe('sqlite: failures', () => {
-  it('reports a missing sqlite3 binary with the tool name and how to fix it (exit 1)', async () => {
+  it('stops at preflight (exit 4) when sqlite3 is missing, naming the tool and how to install it', async () => {
     await sqlite(path.join(work.dir, 'a.db'), TENANT_SQL(1));
     const file = await writeConfig(work.dir, config({ path: './a.db', tools: { sqlite3: '/nonexistent/sqlite3' } }));
-    const out = await cli(file, 'create');
-    expect(out.exitCode).toBe(1);
-    expect(out.json.archives[0].error).toMatch(/sqlite3 was not found/);
-    expect(out.json.archives[0].hint).toMatch(/tools/);
+    const out = await runCli(['-c', file, 'create']);
+    expect(out.exitCode).toBe(4);
+    expect(out.stderr).toMatch(/source\.db\.tool\.sqlite3: sqlite3 was not found/);
+    expect(out.stderr).toMatch(/install the sqlite3 CLI/);
   });
 
-  it('refuses a database file that does not exist instead of letting sqlite3 create an empty one', async () => {
+  it('stops at preflight (exit 4) on a database file that does not exist, and never creates one', async () => {
     const file = await writeConfig(work.dir, config({ path: './missing.db' }));
-    const out = await cli(file, 'create');
-    expect(out.exitCode).toBe(1);
-    expect(out.json.archives[0].error).toMatch(/no database file/);
+    const out = await runCli(['-c', file, 'create']);
+    expect(out.exitCode).toBe(4);
+    expect(out.stderr).toMatch(/source\.db\.path: .*missing\.db does not exist/);
     await expect(stat(path.join(work.dir, 'missing.db'))).rejects.toThrow();
   });
 
