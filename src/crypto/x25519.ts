@@ -72,7 +72,20 @@ export class X25519Recipient implements Recipient {
   }
 }
 
-/** Native for plain X25519 keys; other types (post-quantum, tags) stay with the package. */
-export function toRecipient(recipient: string): string | Recipient {
-  return /^age1[02-9ac-hj-np-z]{58}$/.test(recipient) ? new X25519Recipient(recipient) : recipient;
+const X25519_RECIPIENT = /^age1[02-9ac-hj-np-z]{58}$/;
+const recipients = new Map<string, X25519Recipient>();
+
+/** Plain X25519 keys are wrapped natively; other types (post-quantum, tags) by the package. */
+export function isNativeRecipient(recipient: string): boolean {
+  return X25519_RECIPIENT.test(recipient);
+}
+
+/** One parsed key object per recipient for the whole run. */
+export function nativeRecipient(recipient: string): X25519Recipient {
+  let parsed = recipients.get(recipient);
+  if (!parsed) {
+    parsed = new X25519Recipient(recipient);
+    recipients.set(recipient, parsed);
+  }
+  return parsed;
 }

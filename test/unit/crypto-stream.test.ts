@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { generateIdentity, identityToRecipient } from 'age-encryption';
+import { generateHybridIdentity, generateIdentity, identityToRecipient } from 'age-encryption';
 import { AgeDecryptor, AgeEncryptor, type DecryptionKeys } from '../../src/crypto/age.js';
 import { CIPHER_CHUNK, PLAIN_CHUNK } from '../../src/crypto/stream.js';
 import { VerificationError } from '../../src/errors.js';
@@ -72,6 +72,14 @@ describe('age streams interoperate with the age CLI', () => {
     const sealed = await encryptTo(plain, [recipient, await identityToRecipient(other)]);
     expect(sha(await decryptWith(sealed, { identities: [other], publicKeys: [] }))).toBe(sha(plain));
     expect(sha(await decryptWith(sealed, { identities: [await generateIdentity(), identity], publicKeys: [] }))).toBe(sha(plain));
+  });
+
+  it('a post-quantum recipient (built by the age-encryption package) round-trips', async () => {
+    const pq = await generateHybridIdentity();
+    const plain = randomBytes(70_000);
+    const sealed = await encryptTo(plain, [await identityToRecipient(pq)]);
+    expect(sealed.toString('latin1', 0, 200)).toContain('-> mlkem768x25519');
+    expect(sha(await decryptWith(sealed, { identities: [pq], publicKeys: [] }))).toBe(sha(plain));
   });
 
   it('a passphrase archive round-trips and names a wrong passphrase', async () => {
