@@ -103,7 +103,7 @@ export function buildProgram(dispatch: Dispatch): Command {
     .option('--tenant <id>', 'only this tenant (needs --source)')
     .option('--storage <name>', 'only this storage (repeatable)', collect)
     .option('--restore-test', 'also restore into a throwaway database/schema/directory and compare row counts')
-    .option('--scratch <url>', 'where --restore-test restores (default: a temporary one it creates and drops)')
+    .option('--scratch <url-or-dir>', 'for --restore-test: the database server (URL) or directory where it creates, and always drops, its throwaway copy (default: the source\'s server / the temp directory)')
     .action(run('verify'));
 
   command('prune', 'apply the retention policy')
