@@ -84,6 +84,15 @@ function reportError(error: unknown): number {
   return exitCode;
 }
 
+let finished = false;
+// If the event loop empties while a command is still awaiting something (a stream nobody will
+// ever end), Node would exit quietly; that must never look like success to cron or CI.
+process.on('beforeExit', () => {
+  if (finished) return;
+  finished = true;
+  process.exitCode = reportError(new Error('the run stopped before it finished: an operation was left waiting with nothing to wake it (an internal bug)'));
+});
+
 async function main(): Promise<void> {
   const program = buildProgram(dispatch);
   try {
@@ -94,6 +103,8 @@ async function main(): Promise<void> {
       return;
     }
     process.exitCode = reportError(error);
+  } finally {
+    finished = true;
   }
 }
 

@@ -74,6 +74,9 @@ export async function checkPgDumpEntry(name: string, body: Readable, tools: Reco
   const pgRestore = await resolvePgTool('pg_restore', tools);
   let listError: Error | undefined;
   await runTool(pgRestore.file, ['--list'], { input: plain.stdout, signal, stdout: devNull() }).catch((error: Error) => (listError = error));
+  // Whatever the decompressor still writes goes nowhere (pg_restore has stopped reading); it
+  // must still be read, or the stopped child's pipe never reaches its end.
+  plain.stdout.resume();
   const finishedAlone = await Promise.race([plain.done.then(() => true, () => true), new Promise((r) => setImmediate(r, false))]);
   if (!finishedAlone) stopDecompressing.abort();
   const decompressError = await plain.done.then(() => undefined, (error: Error) => error);
