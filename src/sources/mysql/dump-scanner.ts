@@ -82,16 +82,11 @@ export class DumpScanner {
       const b = chunk[i]!;
       switch (this.state) {
         case State.Str: {
-          // The hot path: jump to the next quote or backslash.
-          const q = chunk.indexOf(QUOTE, i);
-          const s = chunk.indexOf(BACKSLASH, i);
-          const next = q < 0 ? s : s < 0 ? q : Math.min(q, s);
-          if (next < 0) {
-            i = chunk.length;
-            break;
-          }
-          i = next;
-          this.state = chunk[i] === QUOTE ? State.StrQuote : State.StrEscape;
+          // Hot path: skip to the next quote or backslash in one tight loop.
+          let j = i;
+          while (j < chunk.length && chunk[j] !== QUOTE && chunk[j] !== BACKSLASH) j++;
+          i = j;
+          if (j < chunk.length) this.state = chunk[j] === QUOTE ? State.StrQuote : State.StrEscape;
           break;
         }
         case State.StrEscape:
@@ -104,9 +99,14 @@ export class DumpScanner {
             i--;
           }
           break;
-        case State.Tuples:
-          this.tuplesByte(b);
+        case State.Tuples: {
+          // Hot path: numbers, commas and hex skip to the next byte that matters.
+          let j = i;
+          for (let c = chunk[j]!; j < chunk.length && c !== QUOTE && c !== OPEN && c !== CLOSE && c !== SEMI; c = chunk[++j]!);
+          i = j;
+          if (j < chunk.length) this.tuplesByte(chunk[j]!);
           break;
+        }
         default:
           this.lineByte(b);
       }
