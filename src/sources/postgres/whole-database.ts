@@ -99,17 +99,30 @@ export async function restoreWholeDatabase(conn: PgConnection, tools: Record<str
     const exists = await withPgClient(withDatabase(conn, 'postgres'), async (client) => ((await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [conn.database])).rowCount ?? 0) > 0);
     return { target, tables: ctx.sidecar.tables, plan: [`${exists ? 'replace the contents of' : 'create'} ${target}`, ...ctx.sidecar.tables.map((t) => `load ${t.name}: ${t.rows} rows`)] };
   }
-  await ensureDatabase(conn);
+  const created = await ensureDatabase(conn);
   const pgRestore = await resolvePgTool('pg_restore', tools);
   const env = await pgToolEnv(conn, ctx.tempDir);
+  // An existing database is replaced inside one transaction, so a failure leaves it as it was.
+  // A database this restore created has nothing to protect: it is loaded statement by statement
+  // (one transaction made the bench restore 1.6x slower) and dropped again if the load fails.
+  const mode = created ? [] : ['--clean', '--if-exists', '--single-transaction'];
   for await (const entry of ctx.entries) {
     if (!entry.name.startsWith(PG_DUMP_ENTRY)) continue;
     const plain = await decompress(Readable.from(entry.body), compressionOfEntry(entry.name), ctx.signal);
-    const args = ['--clean', '--if-exists', '--single-transaction', '--exit-on-error', '--no-password', `--dbname=${conn.database}`];
-    await Promise.all([runTool(pgRestore.file, args, { input: plain.stdout, env, signal: ctx.signal }), plain.done]);
+    const args = [...mode, '--exit-on-error', '--no-password', `--dbname=${conn.database}`];
+    try {
+      await Promise.all([runTool(pgRestore.file, args, { input: plain.stdout, env, signal: ctx.signal }), plain.done]);
+    } catch (error) {
+      if (created) await dropDatabase(conn).catch(() => undefined);
+      throw error;
+    }
     return { target, tables: ctx.sidecar.tables };
   }
   throw new OrgbackupError(`archive ${ctx.sidecar.id} holds no ${PG_DUMP_ENTRY} entry`, ExitCode.verification);
+}
+
+async function dropDatabase(conn: PgConnection): Promise<void> {
+  await withPgClient(withDatabase(conn, 'postgres'), (client) => client.query(`DROP DATABASE IF EXISTS ${quoteIdent(conn.database)} WITH (FORCE)`));
 }
 
 /** Creates the database when it does not exist; true when it did not. */
