@@ -115,4 +115,28 @@ describe('mysql: rows mode', () => {
     expect(failed.stderr).toMatch(/rolled back.*countries|countries.*rolled back/s);
     expect(await mysqlDigests(copy)).toEqual(copyBefore);
   });
+
+  it('--dry-run shows the plan and changes nothing; --only restores a subset that keeps its foreign keys, and refuses one that does not', async () => {
+    const db = await fixtureDb();
+    const before = await mysqlDigests(db);
+    const config = await rowsConfig(db);
+    const created = await cli(config, 'create', '--source', 'app', '--tenant', '11');
+    expect(created.exitCode, created.stderr).toBe(0);
+    const id = (created.json.archives[0] as { id: string }).id;
+
+    await mysqlQuery(db, "UPDATE departments SET name = 'renamed' WHERE org_id = 11");
+    const dry = await cli(config, 'restore', id, '--dry-run');
+    expect(dry.exitCode, dry.stderr).toBe(0);
+    expect(dry.json.plan).toContain('departments: 5 current row(s) of the tenant, 5 archived');
+    expect(dry.json.plan.join('\n')).toMatch(/shared tables \(not touched\): countries/);
+
+    const refused = await cli(config, 'restore', id, '--only', 'issues', '--yes', '--no-safety-backup');
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toMatch(/--only would break foreign keys/);
+
+    const subset = await cli(config, 'restore', id, '--only', 'organizations,departments', '--yes', '--no-safety-backup');
+    expect(subset.exitCode, subset.stderr).toBe(0);
+    expect((subset.json.tables as { name: string }[]).map((t) => t.name)).toEqual(['organizations', 'departments']);
+    expect(await mysqlDigests(db)).toEqual(before);
+  });
 });
