@@ -72,4 +72,31 @@ describe('verify --restore-test, MySQL/MariaDB whole database', () => {
     expect(item!.error).toContain('users: 5 rows in the manifest, 4 restored');
     expect(await scratchLeftovers(db)).toEqual([]);
   });
+
+  it('restores a rows-mode tenant into a scratch database with the schema and shared rows, and counts it', async () => {
+    const db = await createMysqlDb('rtmyrows');
+    cleanups.push(() => dropMysqlDb(db));
+    await mysqlExec(
+      db,
+      `CREATE TABLE plans (id INT PRIMARY KEY, name VARCHAR(20) NOT NULL);
+       CREATE TABLE organizations (id INT PRIMARY KEY, slug VARCHAR(20) NOT NULL, plan_id INT NOT NULL, FOREIGN KEY (plan_id) REFERENCES plans (id));
+       CREATE TABLE projects (id INT AUTO_INCREMENT PRIMARY KEY, org_id INT NOT NULL, name VARCHAR(20), FOREIGN KEY (org_id) REFERENCES organizations (id));
+       CREATE TABLE tasks (id INT AUTO_INCREMENT PRIMARY KEY, project_id INT NOT NULL, title VARCHAR(20), FOREIGN KEY (project_id) REFERENCES projects (id));
+       INSERT INTO plans VALUES (1, 'free'), (2, 'pro');
+       INSERT INTO organizations VALUES (1, 'acme', 1), (2, 'globex', 2);
+       INSERT INTO projects (org_id, name) VALUES (1, 'a1'), (2, 'g1'), (2, 'g2');
+       INSERT INTO tasks (project_id, title) VALUES (1, 't1'), (2, 't2'), (3, 't3'), (3, 't4');`,
+    );
+    const tmp = await tempDir();
+    cleanups.push(() => tmp.cleanup());
+    const config = await configWith(tmp.dir, { type: 'mysql', url: mysqlUrl(db), tenants: { mode: 'rows', column: 'org_id', query: 'SELECT id, slug AS name FROM organizations' } });
+    await createArchives(config, ['--source', 'app', '--tenant', '2']);
+    const res = await runCli(['-c', config, '--json', 'verify', '--latest', '--restore-test']);
+    expect(res.exitCode, res.stderr + res.stdout).toBe(0);
+    const [item] = verifyJson(res);
+    expect(item!.levels).toEqual([1, 2, 3]);
+    // Tenant 2: its organization, 2 projects and their 3 tasks.
+    expect(item!.restoreTest).toMatchObject({ tables: 3, rows: 6, problems: [] });
+    expect(await scratchLeftovers(db)).toEqual([]);
+  });
 });

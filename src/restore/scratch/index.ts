@@ -39,11 +39,15 @@ export async function createScratch(source: Source, sidecar: Sidecar, scratch: s
     const { createSqliteScratch } = await import('./sqlite.js');
     return createSqliteScratch(scratch && !isUrl(scratch) ? scratch : await ctx.tempDir(), source.config.tools, ctx.signal);
   }
-  if (source.type === 'mysql' && (mode === 'none' || mode === 'database')) {
+  if (source.type === 'mysql' && (mode === 'none' || mode === 'database' || mode === 'rows')) {
     const { MysqlSource } = await import('../../sources/mysql/source.js');
     if (!(source instanceof MysqlSource)) throw new Error('internal: mysql source of an unexpected class');
     const { createMysqlScratch, mysqlScratchServer } = await import('./mysql.js');
-    return createMysqlScratch(mysqlScratchServer(await source.conn(), isUrl(scratch) ? scratch : undefined), sidecar);
+    const conn = await source.conn();
+    const server = mysqlScratchServer(conn, isUrl(scratch) ? scratch : undefined);
+    if (mode !== 'rows') return createMysqlScratch(server, sidecar);
+    const { createMysqlRowsScratch } = await import('./mysql-rows.js');
+    return createMysqlRowsScratch(conn, server, sidecar, { tools: source.config.tools, tempDir: await ctx.tempDir(), signal: ctx.signal });
   }
   throw new UsageError(`restore tests of ${source.type} archives in tenant mode ${mode} are not supported by this build`);
 }
