@@ -66,6 +66,8 @@ export function quoteMysqlIdent(name: string): string {
 
 /** Opens a mysql2 connection; login and reachability problems become errors with hints. */
 export async function mysqlConnect(conn: MysqlConnection): Promise<mysql.Connection> {
+  // The clients' own fallback variable: a secret like any other.
+  registerSecret(process.env.MYSQL_PWD);
   try {
     return await mysql.createConnection({
       host: conn.host,
