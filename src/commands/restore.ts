@@ -82,8 +82,8 @@ async function restoreWith(source: Source, storage: Storage, listing: ArchiveLis
   const warnings: string[] = [];
   const schema = await inspectSchema(source, tenant, sidecar, options.target, ctx.signal);
   if (!dryRun) enforceSchema(schema, sidecar, !!options.force, ctx.log);
-  if (options.target && !dryRun) {
-    const note = await guardTarget(source, tenant, sidecar, options.target, !!options.force, ctx.signal);
+  if (options.target) {
+    const note = await guardTarget(source, tenant, sidecar, options.target, !!options.force, ctx.signal, dryRun);
     if (note) warnings.push(note);
   }
   const plan = await planRestore(source, tenant, sidecar, sourceOptions, ctx);

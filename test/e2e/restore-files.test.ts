@@ -64,6 +64,9 @@ describe('restore, files', () => {
     const occupied = path.join(tmp.dir, 'occupied');
     await mkdir(occupied);
     await writeFile(path.join(occupied, 'keep.txt'), 'mine');
+    const planned = await runCli(['-c', config, 'restore', id!, '--target', occupied, '--dry-run']);
+    expect(planned.exitCode, planned.stderr).toBe(0);
+    expect(planned.stdout).toContain('the restore refuses it without --force');
     const refused = await runCli(['-c', config, 'restore', id!, '--target', occupied, '--yes']);
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr).toContain('already holds 1 entry');

@@ -10,6 +10,7 @@ export function renderRestore(result: RestoreCommandResult, c: ChalkInstance): s
     for (const step of result.plan ?? []) lines.push(`  - ${step}`);
     lines.push(...schemaLines(result, c));
     lines.push(result.safetyBackupSkipped ? `  - take no safety backup (${result.safetyBackupSkipped})` : '  - first take a pre-restore safety backup of the tenant');
+    for (const warning of result.warnings) lines.push(c.yellow(`warning: ${warning}`));
     lines.push('nothing was changed.');
     const changes = result.changes ?? [];
     return lines.join('\n') + '\n' + (changes.length > 0 ? '\n' + changesTable(changes) : '');
