@@ -14,6 +14,7 @@ command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ] || need+=(mariadb-se
 command -v mariadb >/dev/null || need+=(mariadb-client)
 for tool in sqlite3 zstd age rclone unzip; do command -v "$tool" >/dev/null || need+=("$tool"); done
 command -v setpriv >/dev/null || need+=(util-linux)
+command -v script >/dev/null || need+=(bsdutils)   # script(1): the restore confirmation tests run on a pseudo-terminal
 [ -x /usr/bin/time ] || need+=(time)
 [ -x /usr/sbin/cron ] || need+=(cron)
 if [ ${#need[@]} -gt 0 ]; then
