@@ -35,6 +35,7 @@ export const runners: Record<string, Runner> = {
         yes: bool(o.yes),
         safetyBackup: o.safetyBackup !== false,
         dryRun: bool(o.dryRun),
+        jobs: num(o.jobs),
       },
       ctx,
     ),

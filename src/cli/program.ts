@@ -93,6 +93,7 @@ export function buildProgram(dispatch: Dispatch): Command {
     .option('--yes', 'do not ask for confirmation (required without a terminal)')
     .option('--no-safety-backup', 'do not take a pre-restore backup first')
     .option('--dry-run', 'print the plan, change nothing')
+    .option('--jobs <n>', 'parallel loaders when restoring into a new PostgreSQL database (pg_restore -j; needs temp space for the uncompressed dump)', positiveInt)
     .action(run('restore'));
 
   command('verify', 'prove archives intact (levels 1-2) and restorable (level 3)')

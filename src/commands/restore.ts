@@ -35,6 +35,8 @@ export interface RestoreOptions {
   yes?: boolean;
   safetyBackup?: boolean;
   dryRun?: boolean;
+  /** Parallel loaders where the engine allows (a PostgreSQL database the restore creates). */
+  jobs?: number;
   skipPreflight?: boolean;
 }
 
@@ -73,7 +75,7 @@ export async function runRestore(options: RestoreOptions, ctx: Context): Promise
 
 async function restoreWith(source: Source, storage: Storage, listing: ArchiveListing, sidecar: Sidecar, options: RestoreOptions, ctx: Context): Promise<RestoreCommandResult> {
   const tenant: Tenant = { id: sidecar.tenant.id, ...(sidecar.tenant.name ? { name: sidecar.tenant.name } : {}) };
-  const sourceOptions: SourceRestoreOptions = { target: options.target, conflict: options.conflict ?? 'replace', only: options.only, force: !!options.force, dryRun: !!options.dryRun };
+  const sourceOptions: SourceRestoreOptions = { target: options.target, conflict: options.conflict ?? 'replace', only: options.only, force: !!options.force, dryRun: !!options.dryRun, jobs: options.jobs };
   const dryRun = !!options.dryRun;
   if (!options.skipPreflight && !dryRun) await runPreflightGate(ctx, { for: 'restore', sources: [source.name], storages: [storage.name] });
   const decryptor = await createDecryptor(ctx.config, ctx.baseDir);

@@ -45,6 +45,8 @@ export interface RestoreOptions {
   only?: string[];
   force: boolean;
   dryRun: boolean;
+  /** Parallel loaders where the engine can use them (pg_restore -j into a new database). */
+  jobs?: number;
 }
 
 export interface RestoreContext {

@@ -5,8 +5,12 @@
  * `db.pgdump.zst`. Row counts and the schema fingerprint are read in the same exported snapshot
  * as the dump, so they describe exactly what was dumped.
  */
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
-import { compress, compressedName, compressionOfEntry, decompress, effectiveCompression } from '../compression.js';
+import { pipeline } from 'node:stream/promises';
+import { compress, compressedName, compressionOfEntry, decompress, effectiveCompression, type Piped } from '../compression.js';
 import { runTool, spawnTool } from '../../exec.js';
 import { OrgbackupError, ExitCode } from '../../errors.js';
 import type { DumpContext, DumpResult, RestoreContext, RestoreResult } from '../types.js';
@@ -110,8 +114,10 @@ export async function restoreWholeDatabase(conn: PgConnection, tools: Record<str
     if (!entry.name.startsWith(PG_DUMP_ENTRY)) continue;
     const plain = await decompress(Readable.from(entry.body), compressionOfEntry(entry.name), ctx.signal);
     const args = [...mode, '--exit-on-error', '--no-password', `--dbname=${conn.database}`];
+    const jobs = created ? (ctx.options.jobs ?? 1) : 1;
     try {
-      await Promise.all([runTool(pgRestore.file, args, { input: plain.stdout, env, signal: ctx.signal }), plain.done]);
+      if (jobs > 1) await parallelRestore(pgRestore.file, args, jobs, plain, env, ctx);
+      else await Promise.all([runTool(pgRestore.file, args, { input: plain.stdout, env, signal: ctx.signal }), plain.done]);
     } catch (error) {
       if (created) await dropDatabase(conn).catch(() => undefined);
       throw error;
@@ -119,6 +125,20 @@ export async function restoreWholeDatabase(conn: PgConnection, tools: Record<str
     return { target, tables: ctx.sidecar.tables };
   }
   throw new OrgbackupError(`archive ${ctx.sidecar.id} holds no ${PG_DUMP_ENTRY} entry`, ExitCode.verification);
+}
+
+/**
+ * pg_restore -j needs a seekable file: the dump is decompressed into the run's private temp
+ * directory first (as much space as the uncompressed dump), then loaded by `jobs` workers.
+ */
+async function parallelRestore(pgRestore: string, args: string[], jobs: number, plain: Piped, env: Record<string, string>, ctx: RestoreContext): Promise<void> {
+  const file = path.join(ctx.tempDir, `restore-${process.pid}.pgdump`);
+  try {
+    await Promise.all([pipeline(plain.stdout, createWriteStream(file, { mode: 0o600 }), { signal: ctx.signal }), plain.done]);
+    await runTool(pgRestore, [...args, `--jobs=${jobs}`, file], { env, signal: ctx.signal });
+  } finally {
+    await rm(file, { force: true });
+  }
 }
 
 async function dropDatabase(conn: PgConnection): Promise<void> {
