@@ -88,7 +88,8 @@ export async function backupTenant(source: Source, tenant: Tenant, storages: rea
     const storageResults = await commitSidecars(storages, outcomes, sidecar, signal);
     const okCount = storageResults.filter((s) => s.status === 'ok').length;
     const status = okCount === storageResults.length ? 'ok' : okCount > 0 ? 'partial' : 'failed';
-    const rows = result.tables.reduce((sum, t) => sum + t.rows, 0);
+    // Sources without tables (files) have no row count to show.
+    const rows = result.tables.length > 0 ? result.tables.reduce((sum, t) => sum + t.rows, 0) : undefined;
     const firstError = storageResults.find((s) => s.error)?.error;
     return { ...base, status, size: hasher.bytes, rows, durationMs: ctx.now().getTime() - started.getTime(), storages: storageResults, ...(firstError ? { error: firstError } : {}) };
   } catch (error) {
