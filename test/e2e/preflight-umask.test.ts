@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkById, ensureTestUser, isRoot, openTempDir, runCliAs, TEST_GID, TEST_UID } from '../helpers/as-user.js';
 import { writeConfig } from '../helpers/tmp.js';
 
-describe.skipIf(!isRoot)('preflight: umask', () => {
+describe.skipIf(!isRoot)('preflight: umask (needs root to run as uid 1001; skipped otherwise)', () => {
   let base: { dir: string; cleanup(): Promise<void> };
 
   beforeAll(async () => {

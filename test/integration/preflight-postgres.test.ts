@@ -15,7 +15,7 @@ import { uniqueName, writeConfig } from '../helpers/tmp.js';
 
 const PG_MAJOR = 15;
 
-describe.skipIf(!isRoot)('preflight: PostgreSQL sources', () => {
+describe.skipIf(!isRoot)('preflight: PostgreSQL sources (needs root to run as uid 1001; skipped otherwise)', () => {
   let base: { dir: string; cleanup(): Promise<void> };
   let db: string;
   let fakeBin: string;

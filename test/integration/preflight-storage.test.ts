@@ -12,7 +12,7 @@ import { writeConfig } from '../helpers/tmp.js';
 
 const asUser = { uid: TEST_UID, gid: TEST_GID };
 
-describe.skipIf(!isRoot)('preflight: local storage as uid 1001', () => {
+describe.skipIf(!isRoot)('preflight: local storage as uid 1001 (needs root to switch users and mount; skipped otherwise)', () => {
   let base: { dir: string; cleanup(): Promise<void> };
 
   beforeAll(async () => {
