@@ -4,10 +4,11 @@
  * atomically) and fsyncs the directory. Files are 0600 and created directories 0700 whatever the
  * umask, because archives hold every tenant's data.
  */
-import { createReadStream, createWriteStream, type Dirent } from 'node:fs';
+import { close, createReadStream, createWriteStream, fchmod, fstat, fsync, open as openCallback, type Dirent, type WriteStream } from 'node:fs';
+import { promisify } from 'node:util';
 import { chmod, link, mkdir, open, readFile, readdir, rename, stat, unlink, access } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
 import { AlreadyExistsError, NotFoundError, StorageError, assertSafeKey, type ObjectInfo, type Storage, type StorageOptions } from './types.js';
@@ -16,6 +17,12 @@ export const FILE_MODE = 0o600;
 export const DIR_MODE = 0o700;
 const TEMP_MARK = '.tmp-';
 const READ_CHUNK = 1024 * 1024;
+
+const openFd = promisify(openCallback);
+const fchmodFd = promisify(fchmod);
+const fsyncFd = promisify(fsync);
+const fstatFd = promisify(fstat);
+const closeFd = promisify(close);
 
 export class LocalStorage implements Storage {
   readonly type = 'local';
@@ -35,16 +42,22 @@ export class LocalStorage implements Storage {
     const dir = path.dirname(final);
     await ensureDirectory(dir);
     const temp = path.join(dir, `.${path.basename(final)}${TEMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}`);
-    const handle = await open(temp, 'wx', FILE_MODE).catch((error: unknown) => {
+    const fd = await openFd(temp, 'wx', FILE_MODE).catch((error: unknown) => {
       throw this.wrap(error, `cannot create a file in ${dir}`);
     });
+    // The write stream borrows the descriptor (autoClose off) but closes it itself when a failure
+    // destroys it. The descriptor must be closed exactly once: a second close could hit the same
+    // number reopened meanwhile by another tenant's file or pipe.
+    let stream: WriteStream | undefined;
+    let fdOpen = true;
     try {
-      await handle.chmod(FILE_MODE);
-      if (Buffer.isBuffer(body)) await handle.writeFile(body);
-      else await pipeline(body, createWriteStream('', { fd: handle.fd, autoClose: false, highWaterMark: READ_CHUNK }), { signal: options.signal });
-      await handle.sync();
-      const { size } = await handle.stat();
-      await handle.close();
+      await fchmodFd(fd, FILE_MODE);
+      stream = createWriteStream('', { fd, autoClose: false, highWaterMark: READ_CHUNK });
+      await pipeline(Buffer.isBuffer(body) ? Readable.from([body]) : body, stream, { signal: options.signal });
+      await fsyncFd(fd);
+      const { size } = await fstatFd(fd);
+      fdOpen = false;
+      await closeFd(fd);
       await commitWithoutOverwrite(temp, final).catch((error: unknown) => {
         if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new AlreadyExistsError(this.name, key);
         throw this.wrap(error, `cannot commit ${key}`);
@@ -52,7 +65,9 @@ export class LocalStorage implements Storage {
       await syncDirectory(dir);
       return { size };
     } catch (error) {
-      await handle.close().catch(() => undefined);
+      if (fdOpen && stream?.destroyed) {
+        if (!stream.closed) await new Promise<void>((resolve) => stream?.once('close', () => resolve()));
+      } else if (fdOpen) await closeFd(fd).catch(() => undefined);
       await unlink(temp).catch(() => undefined);
       throw error;
     }
