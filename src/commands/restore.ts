@@ -77,7 +77,7 @@ async function restoreWith(source: Source, storage: Storage, listing: ArchiveLis
   const tenant: Tenant = { id: sidecar.tenant.id, ...(sidecar.tenant.name ? { name: sidecar.tenant.name } : {}) };
   const sourceOptions: SourceRestoreOptions = { target: options.target, conflict: options.conflict ?? 'replace', only: options.only, force: !!options.force, dryRun: !!options.dryRun, jobs: options.jobs };
   const dryRun = !!options.dryRun;
-  if (!options.skipPreflight && !dryRun) await runPreflightGate(ctx, { for: 'restore', sources: [source.name], storages: [storage.name] });
+  if (!options.skipPreflight && !dryRun) await runPreflightGate(ctx, { for: 'restore', sources: [source.name], storages: [storage.name], target: options.target });
   const decryptor = await createDecryptor(ctx.config, ctx.baseDir);
   // The whole archive is proven intact before the target is touched (a dry run reads no data).
   if (!dryRun) await verifyOrRefuse(storage, listing, source, decryptor, ctx);

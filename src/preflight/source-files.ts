@@ -18,6 +18,7 @@ export const checkFilesSource: NamedCheck = async (ctx, name, options) => {
   const root = path.resolve(ctx.baseDir, config.path);
   const me = await readIdentity();
   const id = `source.${name}.path`;
+  if (options.for === 'restore' && options.target) return [await targetCheck(id, path.resolve(options.target), me, name)];
   const state = await inspectPath(root);
   if (state.kind !== 'directory') {
     const what = state.kind === 'missing' ? 'does not exist' : state.kind === 'not-a-directory' ? 'is not a directory' : `cannot be looked at (${state.code})`;
@@ -38,6 +39,14 @@ export const checkFilesSource: NamedCheck = async (ctx, name, options) => {
   if (config.tenants.mode === 'directory') checks.push(...(await tenantDirChecks(name, root, me.uid)));
   return checks;
 };
+
+/** restore --target <dir>: the nearest existing ancestor of the target must be writable (the source is not touched). */
+async function targetCheck(id: string, target: string, me: { uid: number; gid: number }, name: string): Promise<CheckResult> {
+  let dir = path.dirname(target);
+  while ((await inspectPath(dir)).kind === 'missing' && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  if (await can(dir, constants.W_OK | constants.X_OK)) return pass(id, `uid ${me.uid} may write ${dir}, where restore builds ${target}`, name);
+  return fail(id, `uid ${me.uid} may not write ${dir}, where restore would build ${target}`, `choose a --target under a directory uid ${me.uid} may write, or as root: \`chown ${me.uid}:${me.gid} ${dir}\``, name);
+}
 
 async function tenantDirChecks(name: string, root: string, uid: number): Promise<CheckResult[]> {
   const entries = await readdir(root, { withFileTypes: true }).catch(() => []);

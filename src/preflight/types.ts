@@ -16,6 +16,8 @@ export interface PreflightOptions {
   for: 'create' | 'restore' | 'prune' | 'verify';
   sources: string[];
   storages: string[];
+  /** restore --target: where the data goes instead of the source's own place. */
+  target?: string;
 }
 
 export interface PreflightReport {
