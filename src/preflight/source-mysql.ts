@@ -6,7 +6,7 @@
  * tenant fails during create, the others are backed up).
  */
 import type { Context } from '../context.js';
-import { errorMessage, isOrgbackupError } from '../errors.js';
+import { errorMessage } from '../errors.js';
 import type { MysqlSource } from '../sources/mysql/source.js';
 import type { MysqlConnection } from '../sources/mysql/connection.js';
 import type { ServerFacts } from '../sources/mysql/catalog.js';
@@ -14,9 +14,9 @@ import type { Tenant } from '../sources/types.js';
 import { mapLimit } from '../util/pool.js';
 import { checkTool } from './tool-check.js';
 import { fail, pass, warn, type CheckResult, type NamedCheck, type PreflightOptions } from './types.js';
+import { hintOf, tenantsCheck, TENANT_ONLY } from './source-common.js';
 
 const TENANT_CONCURRENCY = 4;
-const TENANT_ONLY = 'this tenant will fail, the others are backed up';
 
 export const checkMysqlSource: NamedCheck = async (ctx, name, options) => {
   const config = ctx.config.sources[name];
@@ -35,7 +35,7 @@ export const checkMysqlSource: NamedCheck = async (ctx, name, options) => {
   const server = await connectCheck(name, serverConn, checks);
   checks.push(await toolCheck(ctx, name, config.tools, server, options));
   if (!server) return checks;
-  const tenants = await tenantsCheck(source, checks);
+  const tenants = await tenantsCheck(source, checks, ctx.signal);
   if (tenants && options.for === 'create') checks.push(...(await privilegeChecks(source, conn, tenants)));
   return checks;
 };
@@ -77,16 +77,6 @@ async function toolCheck(ctx: Context, name: string, tools: Record<string, strin
   return check;
 }
 
-async function tenantsCheck(source: MysqlSource, checks: CheckResult[]): Promise<Tenant[] | undefined> {
-  try {
-    const tenants = await source.discoverTenants();
-    checks.push(pass(`source.${source.name}.tenants`, `${tenants.length} tenant(s) in mode ${source.mode}`, source.name));
-    return tenants;
-  } catch (error) {
-    checks.push(fail(`source.${source.name}.tenants`, `cannot list the tenants: ${errorMessage(error)}`, hintOf(error, 'check the tenants settings of the source'), source.name));
-    return undefined;
-  }
-}
 
 async function privilegeChecks(source: MysqlSource, conn: MysqlConnection, tenants: Tenant[]): Promise<CheckResult[]> {
   const id = `source.${source.name}.privileges`;
@@ -121,6 +111,3 @@ async function databaseProblem(conn: MysqlConnection, database: string): Promise
   return { message: describePrivilegeProblems(report, database) + roles, hint: `as an administrator: ${grantStatement(report, database)}`, uncertain: report.viaRoles };
 }
 
-function hintOf(error: unknown, fallback: string | undefined): string | undefined {
-  return isOrgbackupError(error) && error.hint ? error.hint : fallback;
-}

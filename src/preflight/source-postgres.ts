@@ -5,7 +5,7 @@
  * schema is a warning (SPEC.md: that tenant fails during create, the others are backed up).
  */
 import type { Context } from '../context.js';
-import { errorMessage, isOrgbackupError } from '../errors.js';
+import { errorMessage } from '../errors.js';
 import type { PostgresSource } from '../sources/postgres/source.js';
 import type { PgConnection } from '../sources/postgres/connection.js';
 import { installedPgTools, pgInstallHint, resolvePgTool } from '../sources/tools.js';
@@ -14,6 +14,7 @@ import { mapLimit } from '../util/pool.js';
 import { describeProblems, findPrivilegeProblems, grantStatements, roleInfo } from './pg-privileges.js';
 import { checkTool } from './tool-check.js';
 import { fail, pass, warn, type CheckResult, type NamedCheck, type PreflightOptions } from './types.js';
+import { hintOf, tenantsCheck, TENANT_ONLY } from './source-common.js';
 
 /** Tenant databases checked at once in database mode. */
 const TENANT_CONCURRENCY = 4;
@@ -39,7 +40,7 @@ export const checkPostgresSource: NamedCheck = async (ctx, name, options) => {
   const server = await connectCheck(name, conn, checks, options);
   checks.push(...(await toolChecks(ctx, name, config.tools, server?.major, options)));
   if (!server) return checks;
-  const tenants = await tenantsCheck(source, checks);
+  const tenants = await tenantsCheck(source, checks, ctx.signal);
   if (tenants && options.for === 'create') checks.push(...(await privilegeChecks(source, conn, tenants, server)));
   return checks;
 };
@@ -87,16 +88,6 @@ async function toolChecks(ctx: Context, name: string, tools: Record<string, stri
   return checks;
 }
 
-async function tenantsCheck(source: PostgresSource, checks: CheckResult[]): Promise<Tenant[] | undefined> {
-  try {
-    const tenants = await source.discoverTenants();
-    checks.push(pass(`source.${source.name}.tenants`, `${tenants.length} tenant(s) in mode ${source.mode}`, source.name));
-    return tenants;
-  } catch (error) {
-    checks.push(fail(`source.${source.name}.tenants`, `cannot list the tenants: ${errorMessage(error)}`, hintOf(error, 'check the tenants settings of the source'), source.name));
-    return undefined;
-  }
-}
 
 async function privilegeChecks(source: PostgresSource, conn: PgConnection, tenants: Tenant[], server: ServerFacts): Promise<CheckResult[]> {
   const { withPgClient } = await import('../sources/postgres/connection.js');
@@ -115,7 +106,6 @@ async function privilegeChecks(source: PostgresSource, conn: PgConnection, tenan
   return [pass(id, `${server.role} may read every table and sequence of ${fine} of ${tenants.length} tenant(s)`, source.name), ...warnings];
 }
 
-const TENANT_ONLY = 'this tenant will fail, the others are backed up';
 
 /** Database mode: each tenant's own database, connected to one by one (a few at once). */
 async function tenantDatabaseProblems(source: PostgresSource, conn: PgConnection, tenants: Tenant[], server: ServerFacts): Promise<CheckResult[]> {
@@ -147,6 +137,3 @@ async function tenantSchemaProblems(source: PostgresSource, conn: PgConnection, 
   return checks;
 }
 
-function hintOf(error: unknown, fallback: string | undefined): string | undefined {
-  return isOrgbackupError(error) && error.hint ? error.hint : fallback;
-}
