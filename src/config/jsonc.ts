@@ -26,10 +26,7 @@ export function stripJsonComments(text: string): string {
   return out.replace(/,(\s*[}\]])/g, '$1');
 }
 
-export function parseJsonc(filepath: string, content: string): unknown {
-  try {
-    return JSON.parse(stripJsonComments(content)) as unknown;
-  } catch (error) {
-    throw new Error(`${filepath}: ${(error as Error).message}`);
-  }
+/** cosmiconfig loader; the loader reports the file, so the message is JSON's own. */
+export function parseJsonc(_filepath: string, content: string): unknown {
+  return JSON.parse(stripJsonComments(content)) as unknown;
 }
