@@ -81,9 +81,9 @@ async function discoverAll(sources: Source[], options: CreateOptions, ctx: Conte
   const selected: Selected[] = [];
   for (const source of sources) {
     const discovered = await source.discoverTenants(ctx.signal);
-    for (const tenant of selectTenants(source, discovered, options.tenant)) {
-      if (!options.tenantFilter || options.tenantFilter(source.name, tenant.id)) selected.push({ source, tenant });
-    }
+    const chosen = selectTenants(source, discovered, options.tenant).filter((tenant) => !options.tenantFilter || options.tenantFilter(source.name, tenant.id));
+    if (!options.dryRun) source.planRun?.(chosen, { discovered: discovered.length, signal: ctx.signal, log: ctx.log, tempDir: () => ctx.tempDir() });
+    selected.push(...chosen.map((tenant) => ({ source, tenant })));
   }
   return selected;
 }

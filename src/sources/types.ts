@@ -28,6 +28,14 @@ export interface DumpContext {
   onBytes?(bytes: number): void;
 }
 
+export interface RunInfo {
+  /** How many tenants discovery found; the run's tenants are a share of them. */
+  discovered: number;
+  signal: AbortSignal;
+  log: Logger;
+  tempDir(): Promise<string>;
+}
+
 export interface DumpResult {
   dump: { tool: string; version?: string; args: string[] };
   tables: TableInfo[];
@@ -74,6 +82,12 @@ export interface Source {
   discoverTenants(signal: AbortSignal): Promise<Tenant[]>;
   /** Whether the tenant currently has data to back up (a safety backup needs it). */
   tenantExists?(tenant: Tenant, signal: AbortSignal): Promise<boolean>;
+  /**
+   * Called before the first dump of a run with every tenant it will back up from this source, so
+   * the source may read them together (rows mode: one pass over each table). Reading starts at
+   * the first dump; `signal` is the run's, not one tenant's.
+   */
+  planRun?(tenants: readonly Tenant[], run: RunInfo): void;
   dump(tenant: Tenant, ctx: DumpContext): Promise<DumpResult>;
   /** Reads a data entry the way a restore would (e.g. `pg_restore --list`); throws if it cannot. */
   checkEntry?(name: string, body: Readable, sidecar: Sidecar, signal: AbortSignal): Promise<void>;

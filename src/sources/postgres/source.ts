@@ -4,7 +4,9 @@ import type { PostgresSourceConfig } from '../../config/schema.js';
 import { resolveSecret } from '../../config/secrets.js';
 import { UsageError } from '../../errors.js';
 import type { SchemaFingerprint, Sidecar, TableInfo } from '../../archive/manifest.js';
-import { ALL_TENANT, applyExclude, type DumpContext, type DumpResult, type RestoreContext, type RestoreResult, type Source, type Tenant } from '../types.js';
+import { ALL_TENANT, applyExclude, type DumpContext, type DumpResult, type RestoreContext, type RestoreResult, type RunInfo, type Source, type Tenant } from '../types.js';
+import { errorMessage } from '../../errors.js';
+import type { RowsBatch } from './rows/batch.js';
 import { parsePgUrl, withDatabase, withPgClient, type PgConnection } from './connection.js';
 import { checkPgDumpEntry, dumpWholeDatabase, restoreWholeDatabase } from './whole-database.js';
 import { queryTenants } from './tenants.js';
@@ -13,6 +15,8 @@ export class PostgresSource implements Source {
   readonly type = 'postgres';
   readonly mode: PostgresSourceConfig['tenants']['mode'];
   private connection: PgConnection | undefined;
+  /** Rows mode: the run's tenants, read together at the first dump (rows/batch.ts). */
+  private run: { tenants: readonly Tenant[]; ids: Set<string>; info: RunInfo; batch?: Promise<RowsBatch | undefined> } | undefined;
 
   constructor(readonly name: string, readonly config: PostgresSourceConfig) {
     this.mode = config.tenants.mode;
@@ -71,12 +75,37 @@ export class PostgresSource implements Source {
         return dumpSchema(conn, tenant, this.config, ctx);
       }
       case 'rows': {
-        const { dumpRows } = await import('./rows/dump.js');
-        return dumpRows(conn, tenant, this.config, ctx);
+        const { dumpRows, dumpRowsFromBatch } = await import('./rows/dump.js');
+        const batch = await this.rowsBatch(tenant);
+        return batch ? dumpRowsFromBatch(batch, tenant, conn, this.config, ctx) : dumpRows(conn, tenant, this.config, ctx);
       }
       default:
         throw new UsageError(`tenant mode ${this.mode} is not available for postgres`);
     }
+  }
+
+  planRun(tenants: readonly Tenant[], info: RunInfo): void {
+    if (this.mode === 'rows') this.run = { tenants, ids: new Set(tenants.map((t) => t.id)), info };
+  }
+
+  /**
+   * The run's rows batch when `tenant` is in it. Reading it fails over to one query per tenant
+   * (each tenant then succeeds or fails on its own), unless the run itself was stopped.
+   */
+  private async rowsBatch(tenant: Tenant): Promise<RowsBatch | undefined> {
+    const run = this.run;
+    if (!run?.ids.has(tenant.id)) return undefined;
+    run.batch ??= (async () => {
+      const { readRowsBatch } = await import('./rows/batch.js');
+      try {
+        return await readRowsBatch(await this.conn(), this.config, run.tenants, { discovered: run.info.discovered, tempDir: await run.info.tempDir(), signal: run.info.signal, log: run.info.log });
+      } catch (error) {
+        if (run.info.signal.aborted) throw error;
+        run.info.log.warn(`${this.name}: reading all tenants' rows in one pass failed (${errorMessage(error)}); reading each tenant on its own`);
+        return undefined;
+      }
+    })();
+    return run.batch;
   }
 
   async checkEntry(name: string, body: Readable, sidecar: Sidecar, signal: AbortSignal): Promise<void> {
@@ -122,5 +151,9 @@ export class PostgresSource implements Source {
     return currentPgTables(await this.conn(), tenant, sidecar, target);
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    const batch = await this.run?.batch?.catch(() => undefined);
+    this.run = undefined;
+    await batch?.spool.close();
+  }
 }

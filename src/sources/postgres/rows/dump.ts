@@ -22,6 +22,7 @@ import { planRows, type PlannedTable, type RowsPlan } from '../../rows/plan.js';
 import { listTables, schemaFingerprint, serverVersion } from '../catalog.js';
 import { withPgClient, type PgConnection } from '../connection.js';
 import { readRowsCatalog } from './catalog.js';
+import type { RowsBatch } from './batch.js';
 import { copyOutSql } from './sql.js';
 
 export const ROWS_TOOL = 'orgbackup-rows';
@@ -35,6 +36,8 @@ export interface RowsDetails {
   entries: Record<string, string>;
   loadOrder: string[];
   shared: string[];
+  /** Set when the tenant was read with others in one pass: when that snapshot was taken. */
+  snapshotAt?: string;
 }
 
 export function rowsSettings(config: PostgresSourceConfig): { column: string; schemas: string[] } {
@@ -66,7 +69,7 @@ export function rowsEntryName(table: string, compression: Compression): string {
  */
 const catalogCache = new WeakMap<PostgresSourceConfig, Promise<{ plan: RowsPlan; fingerprint: SchemaFingerprint }>>();
 
-function cachedCatalog(client: pg.Client, config: PostgresSourceConfig): Promise<{ plan: RowsPlan; fingerprint: SchemaFingerprint }> {
+export function cachedCatalog(client: pg.Client, config: PostgresSourceConfig): Promise<{ plan: RowsPlan; fingerprint: SchemaFingerprint }> {
   let cached = catalogCache.get(config);
   if (!cached) {
     cached = (async () => {
@@ -80,8 +83,7 @@ function cachedCatalog(client: pg.Client, config: PostgresSourceConfig): Promise
 }
 
 export async function dumpRows(conn: PgConnection, tenant: Tenant, config: PostgresSourceConfig, ctx: DumpContext): Promise<DumpResult> {
-  const compression = await effectiveCompression(ctx.compression);
-  if (compression !== ctx.compression) ctx.log.warn('zstd is not installed; compressing rows with gzip instead');
+  const compression = await rowsCompression(ctx);
   return withPgClient(conn, async (client) => {
     const version = await serverVersion(client);
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -95,18 +97,68 @@ export async function dumpRows(conn: PgConnection, tenant: Tenant, config: Postg
       entries[table.table] = entry;
     }
     await client.query('COMMIT');
-    const { schemas, column } = rowsSettings(config);
-    const details: RowsDetails = { column, schemas, plan, entries, loadOrder: plan.tables.map((t) => t.table), shared: plan.shared };
-    return {
-      dump: { tool: ROWS_TOOL, version, args: [`--column=${column}`, ...schemas.map((s) => `--schema=${s}`), 'COPY TO STDOUT'] },
-      tables,
-      compression,
-      serverVersion: version,
-      database: conn.database,
-      schemaFingerprint: fingerprint,
-      details: details as unknown as Record<string, unknown>,
-    };
+    return rowsResult(config, { plan, fingerprint, serverVersion: version, database: conn.database, tables, entries, compression });
   });
+}
+
+/** Writes a tenant's archive entries from a batch read earlier (batch.ts) instead of querying. */
+export async function dumpRowsFromBatch(batch: RowsBatch, tenant: Tenant, conn: PgConnection, config: PostgresSourceConfig, ctx: DumpContext): Promise<DumpResult> {
+  const compression = await rowsCompression(ctx);
+  const index = batch.index.get(tenant.id);
+  if (index === undefined) throw new Error(`internal: tenant ${tenant.id} is not in the rows batch`);
+  const tables: TableInfo[] = [];
+  const entries: Record<string, string> = {};
+  for (const table of batch.plan.tables) {
+    const segment = batch.spool.segment(table.table, index);
+    entries[table.table] =
+      segment.bytes < IN_PROCESS_ENTRY_BYTES
+        ? await storeInMemory(ctx, table.table, await batch.spool.read(segment), compression)
+        : await storeStreamed(ctx, table.table, batch.spool.stream(segment), compression);
+    ctx.onBytes?.(segment.bytes);
+    tables.push({ name: table.table, rows: segment.rows, checksum: segment.sha256 });
+  }
+  const { plan, fingerprint, serverVersion: version, snapshotAt } = batch;
+  return rowsResult(config, { plan, fingerprint, serverVersion: version, database: conn.database, tables, entries, compression, snapshotAt });
+}
+
+async function rowsCompression(ctx: DumpContext): Promise<Compression> {
+  const compression = await effectiveCompression(ctx.compression);
+  if (compression !== ctx.compression) ctx.log.warn('zstd is not installed; compressing rows with gzip instead');
+  return compression;
+}
+
+interface RowsRead {
+  plan: RowsPlan;
+  fingerprint: SchemaFingerprint;
+  serverVersion: string;
+  database: string;
+  tables: TableInfo[];
+  entries: Record<string, string>;
+  compression: Compression;
+  snapshotAt?: string;
+}
+
+function rowsResult(config: PostgresSourceConfig, read: RowsRead): DumpResult {
+  const { schemas, column } = rowsSettings(config);
+  const { plan } = read;
+  const details: RowsDetails = {
+    column,
+    schemas,
+    plan,
+    entries: read.entries,
+    loadOrder: plan.tables.map((t) => t.table),
+    shared: plan.shared,
+    ...(read.snapshotAt ? { snapshotAt: read.snapshotAt } : {}),
+  };
+  return {
+    dump: { tool: ROWS_TOOL, version: read.serverVersion, args: [`--column=${column}`, ...schemas.map((s) => `--schema=${s}`), 'COPY TO STDOUT'] },
+    tables: read.tables,
+    compression: read.compression,
+    serverVersion: read.serverVersion,
+    database: read.database,
+    schemaFingerprint: read.fingerprint,
+    details: details as unknown as Record<string, unknown>,
+  };
 }
 
 /**
@@ -127,20 +179,31 @@ async function dumpTable(client: pg.Client, plan: RowsPlan, table: PlannedTable,
   let entry: string;
   if (head.ended) {
     await flowing;
-    const text = Buffer.concat(head.chunks);
-    const small = text.length < PLAIN_ENTRY_BYTES || compression === 'none';
-    entry = rowsEntryName(table.table, small ? 'none' : 'gzip');
-    await ctx.writer.addEntry(entry, small ? text : await gzipAsync(text, { level: 3 }));
+    entry = await storeInMemory(ctx, table.table, Buffer.concat(head.chunks), compression);
   } else {
-    entry = rowsEntryName(table.table, compression);
     const rest = new PassThrough();
     for (const chunk of head.chunks) rest.write(chunk);
     counter.pipe(rest);
-    const piped = await compress(rest, compression, ctx.signal);
-    await Promise.all([flowing, ctx.writer.addEntry(entry, piped.stdout), piped.done]);
+    [entry] = await Promise.all([storeStreamed(ctx, table.table, rest, compression), flowing]);
   }
   ctx.onBytes?.(counter.bytes);
   return { info: { name: table.table, rows: counter.rows, checksum: counter.sha256 }, entry };
+}
+
+/** Stores a small slice plain, or gzipped in-process; returns the entry name. */
+async function storeInMemory(ctx: DumpContext, table: string, text: Buffer, compression: Compression): Promise<string> {
+  const plain = text.length < PLAIN_ENTRY_BYTES || compression === 'none';
+  const entry = rowsEntryName(table, plain ? 'none' : 'gzip');
+  await ctx.writer.addEntry(entry, plain ? text : await gzipAsync(text, { level: 3 }));
+  return entry;
+}
+
+/** Streams a large slice through the configured compressor; returns the entry name. */
+async function storeStreamed(ctx: DumpContext, table: string, text: Readable, compression: Compression): Promise<string> {
+  const entry = rowsEntryName(table, compression);
+  const piped = await compress(text, compression, ctx.signal);
+  await Promise.all([ctx.writer.addEntry(entry, piped.stdout), piped.done]);
+  return entry;
 }
 
 /** Reads up to `limit` bytes (or to the end) without losing what comes after. */

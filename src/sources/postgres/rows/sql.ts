@@ -3,7 +3,7 @@
  * follows a child table's foreign keys up to its tenant or root table), and the statements built
  * on it. The tenant id always arrives as an escaped literal (COPY cannot take bind parameters).
  */
-import type { PlannedTable, RowsPlan } from '../../rows/plan.js';
+import { pathToAnchor, type PlannedTable, type RowsPlan } from '../../rows/plan.js';
 import { quoteIdent, quoteTable } from '../catalog.js';
 
 export function tableRef(t: PlannedTable): string {
@@ -46,4 +46,21 @@ export function keyEquals(primaryKey: readonly string[], a: string, b: string): 
 /** A row's text form: compares any column types, json included (which has no `=`). */
 export function rowText(columns: readonly string[], alias: string): string {
   return `ROW(${columnList(columns, alias)})::text`;
+}
+
+/**
+ * Many tenants' rows of one table in one statement, each line keyed by the tenant's index:
+ * `COPY (SELECT k.i, t0.* ...) TO STDOUT`. `keys(anchor)` is a relation (i int, id) of the
+ * selected tenants, its ids typed like the anchor's filter column. A child table joins up its foreign-key path to its anchor (the tenant or root table);
+ * each step joins on the parent's referenced (unique) columns, so no row is repeated.
+ */
+export function keyedCopyOutSql(plan: RowsPlan, t: PlannedTable, keys: (anchor: PlannedTable) => string): string {
+  const path = pathToAnchor(plan, t.table);
+  const joins = path.slice(1).map((parent, i) => {
+    const via = path[i]!.via!;
+    const on = via.columns.map((c, j) => `t${i}.${quoteIdent(c)} = t${i + 1}.${quoteIdent(via.referencedColumns[j]!)}`).join(' AND ');
+    return ` JOIN ${tableRef(parent)} t${i + 1} ON ${on}`;
+  });
+  const anchor = path.length - 1;
+  return `COPY (SELECT k.i, ${columnList(t.columns, 't0')} FROM ${tableRef(t)} t0${joins.join('')} JOIN ${keys(path[anchor]!)} k ON t${anchor}.${quoteIdent(path[anchor]!.filterColumn!)} = k.id) TO STDOUT`;
 }

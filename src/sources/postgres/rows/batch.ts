@@ -1,0 +1,130 @@
+/**
+ * Rows mode for many tenants at once: every planned table is read once, in one REPEATABLE READ
+ * READ ONLY transaction, as keyed COPY text (`<tenant index>\t<row>`), and routed into a disk
+ * spool of per-tenant segments (src/sources/rows/spool.ts). Each tenant's archive is then written
+ * from its segments (dump.ts), with `--jobs` archives at a time.
+ *
+ * Why: one sequential scan per table replaces one index scan per table per tenant, which on rows
+ * spread over the heap reads most pages once per tenant (bench/RESULTS.md "Tenants"). All tenants
+ * of the run see the same snapshot, and the snapshot is held only while the tables are read.
+ * When few of the tenants are selected, or the spool would crowd the temp directory, the plan says
+ * so and each tenant is read on its own instead (dump.ts).
+ */
+import { statfs } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import type { PostgresSourceConfig } from '../../../config/schema.js';
+import type { SchemaFingerprint } from '../../../archive/manifest.js';
+import type { Logger } from '../../../context.js';
+import type { PlannedTable, RowsPlan } from '../../rows/plan.js';
+import { RowSpool } from '../../rows/spool.js';
+import type { Tenant } from '../../types.js';
+import { serverVersion, quoteTable } from '../catalog.js';
+import { withPgClient, type PgConnection } from '../connection.js';
+import { cachedCatalog } from './dump.js';
+import { keyedCopyOutSql } from './sql.js';
+
+export interface RowsBatch {
+  spool: RowSpool;
+  /** Tenant id -> its index in the spool. */
+  index: Map<string, number>;
+  plan: RowsPlan;
+  fingerprint: SchemaFingerprint;
+  serverVersion: string;
+  /** When the snapshot all tenants were read from was taken. */
+  snapshotAt: string;
+}
+
+export interface BatchOptions {
+  /** How many tenants discovery found (the selected ones are a share of them). */
+  discovered: number;
+  tempDir: string;
+  signal: AbortSignal;
+  log: Logger;
+}
+
+export interface BatchDecision {
+  batch: boolean;
+  reason: string;
+}
+
+/** Below this the tables are cheap to scan whole, whatever share of tenants is selected. */
+const SMALL_TABLES_BYTES = 64 * 1024 * 1024;
+/** Below this share of tenants, per-tenant index lookups read less than whole-table scans. */
+const MIN_SHARE = 0.25;
+
+/** Whether one pass over the tables beats one query per tenant, and fits the temp directory. */
+export function decideBatch(input: { selected: number; discovered: number; tableBytes: number; freeBytes: number }): BatchDecision {
+  const { selected, tableBytes, freeBytes } = input;
+  const discovered = Math.max(input.discovered, selected);
+  if (selected < 2) return { batch: false, reason: 'one tenant selected' };
+  const spoolBytes = Math.ceil((tableBytes * selected) / discovered);
+  if (spoolBytes > freeBytes / 2) {
+    return { batch: false, reason: `the spool (~${mib(spoolBytes)}) would take more than half of the temp directory's free ${mib(freeBytes)}` };
+  }
+  if (selected / discovered < MIN_SHARE && tableBytes > SMALL_TABLES_BYTES) {
+    return { batch: false, reason: `${selected} of ${discovered} tenants selected: per-tenant lookups read less than whole-table scans` };
+  }
+  return { batch: true, reason: `${selected} tenants read in one pass (spool ~${mib(spoolBytes)})` };
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MiB`;
+}
+
+/** Reads the selected tenants' rows into a spool; undefined when reading them one by one is better. */
+export async function readRowsBatch(conn: PgConnection, config: PostgresSourceConfig, tenants: readonly Tenant[], options: BatchOptions): Promise<RowsBatch | undefined> {
+  return withPgClient(conn, async (client) => {
+    const version = await serverVersion(client);
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const snapshotAt = new Date().toISOString();
+    const { plan, fingerprint } = await cachedCatalog(client, config);
+    const decision = decideBatch({ selected: tenants.length, discovered: options.discovered, tableBytes: await tableBytes(client, plan), freeBytes: await freeBytes(options.tempDir) });
+    options.log.debug(`rows mode: ${decision.batch ? '' : 'one query per tenant: '}${decision.reason}`);
+    if (!decision.batch) {
+      await client.query('ROLLBACK');
+      return undefined;
+    }
+    // Every table is read whole: hash joins over sequential scans, never a lookup per key.
+    await client.query('SET LOCAL enable_nestloop = off; SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off');
+    const spool = await RowSpool.create(options.tempDir, tenants.length);
+    try {
+      const keys = keysRelation(client, tenants, fingerprint);
+      for (const table of plan.tables) {
+        const copy = client.query(copyTo(keyedCopyOutSql(plan, table, keys)));
+        await pipeline(copy, spool.router(table.table), { signal: options.signal });
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await spool.close();
+      throw error;
+    }
+    options.log.debug(`rows mode: ${plan.tables.length} tables read for ${tenants.length} tenants, ${mib(spool.size)} spooled`);
+    return { spool, index: new Map(tenants.map((t, i) => [t.id, i])), plan, fingerprint, serverVersion: version, snapshotAt };
+  });
+}
+
+/** `(SELECT i, id ...)`: the tenants' ids typed like the anchor's filter column, with their index. */
+function keysRelation(client: pg.Client, tenants: readonly Tenant[], fingerprint: SchemaFingerprint): (anchor: PlannedTable) => string {
+  const ids = `ARRAY[${tenants.map((t) => client.escapeLiteral(t.id)).join(', ')}]::text[]`;
+  return (anchor) => {
+    const type = fingerprint.tables.find((t) => t.name === anchor.table)?.columns.find((c) => c.name === anchor.filterColumn)?.type;
+    if (!type) throw new Error(`internal: no type for ${anchor.table}.${anchor.filterColumn} in the schema fingerprint`);
+    return `(SELECT (u.n - 1)::int AS i, u.id FROM unnest(${ids}::${type}[]) WITH ORDINALITY AS u(id, n))`;
+  };
+}
+
+/** Heap bytes of the planned tables (partitions included). */
+async function tableBytes(client: pg.Client, plan: RowsPlan): Promise<number> {
+  const res = await client.query<{ bytes: string }>(
+    'SELECT coalesce(sum(pg_relation_size(p.relid)), 0)::text AS bytes FROM unnest($1::text[]) AS t(name), pg_partition_tree(t.name::regclass) AS p',
+    [plan.tables.map((t) => quoteTable(t))],
+  );
+  return Number(res.rows[0]?.bytes ?? 0);
+}
+
+async function freeBytes(dir: string): Promise<number> {
+  const stats = await statfs(dir);
+  return stats.bavail * stats.bsize;
+}
