@@ -102,17 +102,15 @@ export class RowSpool {
 
   /** A segment's text as a stream, a piece (or a run of adjacent pieces, up to 1 MiB) at a time. */
   stream(segment: Segment): Readable {
-    const handle = this;
-    return Readable.from(
-      (async function* () {
-        for (const [at, length] of coalesce(segment.pieces, 1024 * 1024)) {
-          const buffer = Buffer.allocUnsafe(length);
-          await handle.readFully(buffer, 0, length, at);
-          yield buffer;
-        }
-      })(),
-      { objectMode: false },
-    );
+    return Readable.from(this.pieces(segment), { objectMode: false });
+  }
+
+  private async *pieces(segment: Segment): AsyncGenerator<Buffer> {
+    for (const [at, length] of coalesce(segment.pieces, 1024 * 1024)) {
+      const buffer = Buffer.allocUnsafe(length);
+      await this.readFully(buffer, 0, length, at);
+      yield buffer;
+    }
   }
 
   private async readFully(buffer: Buffer, offset: number, length: number, position: number): Promise<void> {
