@@ -42,6 +42,11 @@ export class RowSpool {
   private position = 0;
   private readonly segments = new Map<string, Segment>();
   private readonly bufferSize: number;
+  /**
+   * Written-out buffers, reused: allocating a fresh one per flush leaves the garbage collector
+   * hundreds of MiB of dead buffers to find, and the process's RSS grows with them.
+   */
+  private readonly free: Buffer[] = [];
 
   private constructor(private readonly file: string, private readonly handle: FileHandle, readonly tenantCount: number) {
     this.bufferSize = Math.max(MIN_BUFFER, Math.min(MAX_BUFFER, Math.floor(BUFFERED_BYTES / Math.max(1, tenantCount))));
@@ -69,6 +74,21 @@ export class RowSpool {
    */
   router(table: string): Writable {
     return new TableRouter(this, table, this.tenantCount, this.bufferSize);
+  }
+
+  /** Drops the reusable buffers once every table is routed. */
+  routingDone(): void {
+    this.free.length = 0;
+  }
+
+  /** @internal a buffer of the spool's buffer size, reused when one is free. */
+  takeBuffer(): Buffer {
+    return this.free.pop() ?? Buffer.allocUnsafe(this.bufferSize);
+  }
+
+  /** @internal gives back buffers whose bytes are in the file (other sizes are left to the GC). */
+  giveBack(buffers: readonly Buffer[]): void {
+    for (const b of buffers) if (b.buffer.byteLength === this.bufferSize && b.byteOffset === 0) this.free.push(Buffer.from(b.buffer, 0, this.bufferSize));
   }
 
   /** @internal appends buffers at the end of the spool file. */
@@ -247,7 +267,7 @@ class TableRouter extends Writable {
       this.queue(index, Buffer.from(row));
       return;
     }
-    segment.buffer ??= Buffer.allocUnsafe(this.bufferSize);
+    segment.buffer ??= this.spool.takeBuffer();
     row.copy(segment.buffer, segment.used);
     segment.used += row.length;
   }
@@ -265,10 +285,12 @@ class TableRouter extends Writable {
     const batch = this.waiting;
     this.waiting = [];
     this.waitingBytes = 0;
-    let at = await this.spool.append(batch.map((w) => w.buffer));
+    const buffers = batch.map((w) => w.buffer);
+    let at = await this.spool.append(buffers);
     for (const { index, buffer } of batch) {
       this.segments[index]!.pieces.push([at, buffer.length]);
       at += buffer.length;
     }
+    this.spool.giveBack(buffers);
   }
 }

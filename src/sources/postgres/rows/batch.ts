@@ -95,6 +95,7 @@ export async function readRowsBatch(conn: PgConnection, config: PostgresSourceCo
         const copy = client.query(copyTo(keyedCopyOutSql(plan, table, keys)));
         await pipeline(copy, spool.router(table.table), { signal: options.signal });
       }
+      spool.routingDone();
       await client.query('COMMIT');
     } catch (error) {
       await spool.close();
@@ -117,8 +118,10 @@ function keysRelation(client: pg.Client, tenants: readonly Tenant[], fingerprint
 
 /** Heap bytes of the planned tables (partitions included). */
 async function tableBytes(client: pg.Client, plan: RowsPlan): Promise<number> {
+  // pg_partition_tree lists a partitioned table's members; a plain table is its own only member.
   const res = await client.query<{ bytes: string }>(
-    'SELECT coalesce(sum(pg_relation_size(p.relid)), 0)::text AS bytes FROM unnest($1::text[]) AS t(name), pg_partition_tree(t.name::regclass) AS p',
+    `SELECT coalesce(sum(CASE WHEN c.relkind = 'p' THEN (SELECT coalesce(sum(pg_relation_size(p.relid)), 0) FROM pg_partition_tree(c.oid) p) ELSE pg_relation_size(c.oid) END), 0)::text AS bytes
+       FROM unnest($1::text[]) AS t(name) JOIN pg_class c ON c.oid = t.name::regclass`,
     [plan.tables.map((t) => quoteTable(t))],
   );
   return Number(res.rows[0]?.bytes ?? 0);
