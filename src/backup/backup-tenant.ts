@@ -21,6 +21,8 @@ export interface BackupOptions {
   labels: Record<string, string>;
   encryptor?: Encryptor;
   compression: 'zstd' | 'gzip' | 'none';
+  /** Called once the source has finished dumping (its connections are free); the archive is then committed. */
+  onDumped?(): void;
 }
 
 export interface StorageOutcome {
@@ -65,6 +67,7 @@ export async function backupTenant(source: Source, tenant: Tenant, storages: rea
 
   try {
     const result = await source.dump(tenant, { writer, signal, log: ctx.log, tempDir: await ctx.tempDir(), compression: options.compression });
+    options.onDumped?.();
     const manifest = await writer.finish({
       formatVersion: MANIFEST_FORMAT_VERSION,
       tool: { name: 'orgbackup', version: VERSION },

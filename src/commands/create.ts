@@ -8,7 +8,7 @@ import { runPreflightGate } from '../preflight/gate.js';
 import { createSource, selectSourceNames } from '../sources/registry.js';
 import type { Source } from '../sources/types.js';
 import { selectStorageNames } from '../storage/registry.js';
-import { mapLimit } from '../util/pool.js';
+import { mapLimit, Slots } from '../util/pool.js';
 
 export interface CreateOptions {
   source?: string[];
@@ -61,12 +61,21 @@ export async function runCreate(options: CreateOptions, ctx: Context): Promise<C
     const storages = await Promise.all(storageNames.map((name) => ctx.storage(name)));
     const jobs = options.jobs ?? ctx.config.defaults.jobs;
     ctx.progress.start('tenants', selected.length);
-    const archives = await mapLimit(selected, jobs, async ({ source, tenant }) => {
-      const encryptor = await createEncryptor(ctx.config, { source: source.name, tenant: tenant.id, baseDir: ctx.baseDir });
-      const result = await backupTenant(source, tenant, storages, { trigger: options.trigger ?? 'manual', labels, encryptor, compression: ctx.config.defaults.compression }, ctx);
-      ctx.progress.itemDone();
-      logOutcome(result, ctx);
-      return result;
+    // `jobs` tenants dump at once (each holds database connections); a tenant whose dump is done
+    // commits its archive (storage fsyncs, sidecar) while the next one starts dumping.
+    const dumping = new Slots(jobs);
+    const archives = await mapLimit(selected, jobs * 2, async ({ source, tenant }) => {
+      const release = await dumping.acquire();
+      try {
+        const encryptor = await createEncryptor(ctx.config, { source: source.name, tenant: tenant.id, baseDir: ctx.baseDir });
+        const backupOptions = { trigger: options.trigger ?? 'manual', labels, encryptor, compression: ctx.config.defaults.compression, onDumped: release };
+        const result = await backupTenant(source, tenant, storages, backupOptions, ctx);
+        ctx.progress.itemDone();
+        logOutcome(result, ctx);
+        return result;
+      } finally {
+        release();
+      }
     });
     ctx.progress.stop();
     const exitCode = exitCodeForBackups(archives);

@@ -4,6 +4,8 @@
  * `zstd -d` / `gunzip`.
  */
 import type { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import { spawnTool } from '../exec.js';
 import { findOnPath } from './tools.js';
 
@@ -51,4 +53,18 @@ export async function decompress(input: Readable, compression: Compression, sign
   const [file, args] = compression === 'zstd' ? [(await findZstd()) ?? 'zstd', ['-d', '-q', '-c']] : ['gzip', ['-d', '-c']];
   const child = spawnTool(file, args, { input, signal });
   return { stdout: child.stdout, done: child.done };
+}
+
+/**
+ * Small dumps are compressed in-process: below 64 KiB they are stored plain, below
+ * IN_PROCESS_BYTES gzipped in libuv's thread pool. Starting a compressor process per entry would
+ * cost more than it saves when hundreds of tenants each bring a few small entries.
+ */
+export const IN_PROCESS_BYTES = 4 * 1024 * 1024;
+const PLAIN_BYTES = 64 * 1024;
+const gzipAsync = promisify(gzip);
+
+export async function compressInMemory(data: Buffer, wanted: Compression): Promise<{ data: Buffer; compression: Compression }> {
+  if (data.length < PLAIN_BYTES || wanted === 'none') return { data, compression: 'none' };
+  return { data: await gzipAsync(data, { level: 3 }), compression: 'gzip' };
 }

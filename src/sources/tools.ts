@@ -24,8 +24,16 @@ export function parseMajorVersion(versionOutput: string): number | undefined {
   return plain ? Number(plain[1]) : undefined;
 }
 
-export async function toolVersion(file: string, signal?: AbortSignal): Promise<string> {
-  return (await runTool(file, ['--version'], { signal })).trim();
+/** `<tool> --version`, asked once per run and file (a run may dump hundreds of tenants). */
+const versions = new Map<string, Promise<string>>();
+export function toolVersion(file: string, signal?: AbortSignal): Promise<string> {
+  let version = versions.get(file);
+  if (!version) {
+    version = runTool(file, ['--version'], { signal }).then((out) => out.trim());
+    version.catch(() => versions.delete(file));
+    versions.set(file, version);
+  }
+  return version;
 }
 
 export const PG_LIB_DIR = '/usr/lib/postgresql';

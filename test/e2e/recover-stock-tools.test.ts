@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ROOT, runCli } from '../helpers/cli.js';
-import { PG_HOST, PG_PORT, PG_USER, dropDb, tableDigests } from '../helpers/pg.js';
+import { PG_HOST, PG_PORT, PG_USER, dropDb, pgQuery, tableDigests } from '../helpers/pg.js';
 import { tempDir, uniqueName, writeConfig } from '../helpers/tmp.js';
 import { ageKey, baseConfig, filesFixture, pgFixture, storedObjects } from '../integration/encryption-helpers.js';
 
@@ -35,6 +35,8 @@ describe('README: recovering without orgbackup', () => {
     cleanups.push(() => tmp.cleanup());
     const db = await pgFixture();
     cleanups.push(() => dropDb(db));
+    // Over 8 MiB of table data, so the dump goes through zstd (smaller ones are pg_dump-compressed).
+    await pgQuery(db, `CREATE TABLE padding AS SELECT g AS id, repeat(md5(g::text), 8) AS filler FROM generate_series(1, 40000) g`);
     const key = await ageKey(tmp.dir, 'key');
     const config = baseConfig(db, await filesFixture(tmp.dir), { recipients: [key.recipient] });
     config.defaults.compression = 'zstd';

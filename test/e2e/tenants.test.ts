@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { dropDb, pgQuery, pgUrl, PG_HOST, PG_PORT, tableDigests } from '../helpers/pg.js';
 import { tempDir, uniqueName, writeConfig } from '../helpers/tmp.js';
@@ -58,9 +58,13 @@ describe('database mode fan-out', () => {
     expect(events.map((e) => e.tenant).sort()).toEqual(names.slice(0, 3));
   });
 
-  it('restores one database after it changed', async () => {
+  it('restores one database after it changed (a small database: pg_dump compresses, no zstd process)', async () => {
     const created = await cli(config, 'create', '--source', 'app', '--tenant', names[1]!);
     expect(created.exitCode, created.stderr).toBe(0);
+    const sidecar = JSON.parse(await readFile(path.join(dir.dir, 'backups', `${firstArchiveId(created)}.manifest.json`), 'utf8')) as { compression: string; entries: { name: string }[]; dump: { args: string[] } };
+    expect(sidecar.entries.map((e) => e.name)).toEqual(['db.pgdump']);
+    expect(sidecar.compression).toBe('pg_dump');
+    expect(sidecar.dump.args).toContain('--compress=6');
     const before = await tableDigests(names[1]!);
     await pgQuery(names[1]!, `DELETE FROM items WHERE id > 5`);
     const restored = await cli(config, 'restore', firstArchiveId(created), '--yes', '--no-safety-backup');

@@ -2,7 +2,7 @@
  * Dump and restore of one whole PostgreSQL database in pg_dump's custom format (tenant modes
  * `none` and `database`). With zstd present the dump runs uncompressed (-Z0) into a threaded zstd,
  * which is faster and smaller than pg_dump's own zlib (see bench/RESULTS.md); the entry is
- * `db.pgdump.zst`. Row counts and the schema fingerprint are read in the same exported snapshot
+ * `db.pgdump.zst`, or `db.pgdump` compressed by pg_dump itself for small databases. Row counts and the schema fingerprint are read in the same exported snapshot
  * as the dump, so they describe exactly what was dumped.
  */
 import { createWriteStream } from 'node:fs';
@@ -14,12 +14,20 @@ import { compress, compressedName, compressionOfEntry, decompress, effectiveComp
 import { runTool, spawnTool } from '../../exec.js';
 import { OrgbackupError, ExitCode } from '../../errors.js';
 import type { DumpContext, DumpResult, RestoreContext, RestoreResult } from '../types.js';
-import { countRows, listTables, schemaFingerprint, serverVersion, serverVersionNum } from './catalog.js';
+import type pg from 'pg';
+import { countRows, listTables, schemaFingerprint } from './catalog.js';
 import { pgClient, pgConnectError, pgToolEnv, withDatabase, withPgClient, type PgConnection } from './connection.js';
 import { quoteIdent } from './catalog.js';
 import { resolvePgTool, toolVersion } from '../tools.js';
 
 export const PG_DUMP_ENTRY = 'db.pgdump';
+
+/**
+ * Below this much table data (indexes and TOAST included) pg_dump compresses with its own zlib and
+ * no zstd process is started: for hundreds of small tenant databases the extra process per tenant
+ * cost more than it saved (bench/RESULTS.md "Tenants"). The entry is then plain `db.pgdump`.
+ */
+export const SMALL_DATA_BYTES = 8 * 1024 * 1024;
 
 export async function dumpWholeDatabase(conn: PgConnection, tools: Record<string, string>, ctx: DumpContext, extraArgs: string[] = [], schemas?: readonly string[]): Promise<DumpResult> {
   const client = pgClient(conn);
@@ -28,42 +36,51 @@ export async function dumpWholeDatabase(conn: PgConnection, tools: Record<string
     throw pgConnectError(conn, error);
   });
   try {
-    const major = Math.floor((await serverVersionNum(client)) / 10000);
-    const version = await serverVersion(client);
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const snapshot = (await client.query<{ s: string }>('SELECT pg_export_snapshot() AS s')).rows[0]?.s ?? '';
-    const pgDump = await resolvePgTool('pg_dump', tools, major);
+    const server = await serverFacts(client, schemas);
+    // One round trip: the transaction whose snapshot pg_dump and the counts below share.
+    const [, exported] = (await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_export_snapshot() AS s')) as unknown as [unknown, { rows: { s: string }[] }];
+    const snapshot = exported.rows[0]?.s ?? '';
+    const pgDump = await resolvePgTool('pg_dump', tools, Math.floor(server.versionNum / 10000));
     ctx.log.debug(`using ${pgDump.file} (${pgDump.reason})`);
     const compression = await effectiveCompression(ctx.compression);
     if (compression !== ctx.compression) ctx.log.warn(`zstd is not installed; compressing with pg_dump's own zlib instead`);
+    const throughZstd = compression === 'zstd' && server.dataBytes >= SMALL_DATA_BYTES;
     // zstd compresses pg_dump's uncompressed output; otherwise pg_dump compresses itself.
-    const args = ['--format=custom', compression === 'zstd' || compression === 'none' ? '--compress=0' : '--compress=6', `--snapshot=${snapshot}`, '--no-password', ...extraArgs];
+    const args = ['--format=custom', throughZstd || compression === 'none' ? '--compress=0' : '--compress=6', `--snapshot=${snapshot}`, '--no-password', ...extraArgs];
     const dump = spawnTool(pgDump.file, args, { env: await pgToolEnv(conn, ctx.tempDir), signal: ctx.signal });
-    const entryCompression = compression === 'zstd' ? 'zstd' : 'none';
+    const entryCompression = throughZstd ? 'zstd' : 'none';
     const piped = await compress(dump.stdout, entryCompression, ctx.signal);
     const counting = (async () => {
       // Schema mode dumps one schema (-n): count and fingerprint just that.
       const tables = await listTables(client, schemas);
       return { tables: await countRows(client, tables), fingerprint: await schemaFingerprint(client, tables) };
     })();
-    const [, , , stats] = await Promise.all([
-      ctx.writer.addEntry(compressedName(PG_DUMP_ENTRY, entryCompression), piped.stdout),
-      dump.done,
-      piped.done,
-      counting,
-    ]);
+    const [, , , stats] = await Promise.all([ctx.writer.addEntry(compressedName(PG_DUMP_ENTRY, entryCompression), piped.stdout), dump.done, piped.done, counting]);
     await client.query('COMMIT');
     return {
       dump: { tool: 'pg_dump', version: await toolVersion(pgDump.file), args: args.map((a) => (a.startsWith('--snapshot=') ? '--snapshot=<exported>' : a)) },
       tables: stats.tables,
-      compression: compression === 'zstd' ? 'zstd' : 'pg_dump',
-      serverVersion: version,
+      compression: throughZstd ? 'zstd' : 'pg_dump',
+      serverVersion: server.version,
       database: conn.database,
       schemaFingerprint: stats.fingerprint,
     };
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/** The server's version and how much table data the dump will hold, in one round trip. */
+async function serverFacts(client: pg.Client, schemas: readonly string[] | undefined): Promise<{ versionNum: number; version: string; dataBytes: number }> {
+  const res = await client.query<{ num: string; version: string; bytes: string }>(
+    `SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version,
+            (SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+                AND ($1::text[] IS NULL OR n.nspname = ANY($1::text[])))::text AS bytes`,
+    [schemas ?? null],
+  );
+  const row = res.rows[0];
+  return { versionNum: Number(row?.num ?? 0), version: row?.version ?? 'unknown', dataBytes: Number(row?.bytes ?? 0) };
 }
 
 /**

@@ -5,18 +5,17 @@
  * of each table's COPY text are taken from the same bytes as they stream past; the manifest's
  * details carry the plan (roles, join paths, load order, shared tables) that a restore follows.
  */
-import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { readHead, rejoin } from '../../../util/streams.js';
 import { pipeline } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { PostgresSourceConfig } from '../../../config/schema.js';
 import type { SchemaFingerprint, TableInfo } from '../../../archive/manifest.js';
 import { encodeTenant } from '../../../archive/layout.js';
 import { UsageError } from '../../../errors.js';
-import { compress, compressedName, effectiveCompression, type Compression } from '../../compression.js';
+import { compress, compressedName, compressInMemory, effectiveCompression, IN_PROCESS_BYTES, type Compression } from '../../compression.js';
 import type { DumpContext, DumpResult, Tenant } from '../../types.js';
 import { planRows, type PlannedTable, type RowsPlan } from '../../rows/plan.js';
 import { listTables, schemaFingerprint, serverVersion } from '../catalog.js';
@@ -111,7 +110,7 @@ export async function dumpRowsFromBatch(batch: RowsBatch, tenant: Tenant, conn: 
   for (const table of batch.plan.tables) {
     const segment = batch.spool.segment(table.table, index);
     entries[table.table] =
-      segment.bytes < IN_PROCESS_ENTRY_BYTES
+      segment.bytes < IN_PROCESS_BYTES
         ? await storeInMemory(ctx, table.table, await batch.spool.read(segment), compression)
         : await storeStreamed(ctx, table.table, batch.spool.stream(segment), compression);
     ctx.onBytes?.(segment.bytes);
@@ -161,30 +160,18 @@ function rowsResult(config: PostgresSourceConfig, read: RowsRead): DumpResult {
   };
 }
 
-/**
- * A tenant's slice of a table is usually small. Below 64 KiB it is stored plain; below 4 MiB it is
- * gzipped in-process (in libuv's thread pool): starting a compressor process per table would cost
- * more than it saves, hundreds of tenants times each table. Larger slices stream through zstd.
- */
-const PLAIN_ENTRY_BYTES = 64 * 1024;
-const IN_PROCESS_ENTRY_BYTES = 4 * 1024 * 1024;
-const gzipAsync = promisify(gzip);
-
 async function dumpTable(client: pg.Client, plan: RowsPlan, table: PlannedTable, literal: string, compression: Compression, ctx: DumpContext): Promise<{ info: TableInfo; entry: string }> {
   const copy = client.query(copyTo(copyOutSql(plan, table, literal)));
   const counter = new CopyCounter();
   const flowing = pipeline(copy, counter);
   flowing.catch(() => undefined);
-  const head = await readHead(counter, IN_PROCESS_ENTRY_BYTES);
+  const head = await readHead(counter, IN_PROCESS_BYTES);
   let entry: string;
   if (head.ended) {
     await flowing;
     entry = await storeInMemory(ctx, table.table, Buffer.concat(head.chunks), compression);
   } else {
-    const rest = new PassThrough();
-    for (const chunk of head.chunks) rest.write(chunk);
-    counter.pipe(rest);
-    [entry] = await Promise.all([storeStreamed(ctx, table.table, rest, compression), flowing]);
+    [entry] = await Promise.all([storeStreamed(ctx, table.table, rejoin(head.chunks, counter), compression), flowing]);
   }
   ctx.onBytes?.(counter.bytes);
   return { info: { name: table.table, rows: counter.rows, checksum: counter.sha256 }, entry };
@@ -192,9 +179,9 @@ async function dumpTable(client: pg.Client, plan: RowsPlan, table: PlannedTable,
 
 /** Stores a small slice plain, or gzipped in-process; returns the entry name. */
 async function storeInMemory(ctx: DumpContext, table: string, text: Buffer, compression: Compression): Promise<string> {
-  const plain = text.length < PLAIN_ENTRY_BYTES || compression === 'none';
-  const entry = rowsEntryName(table, plain ? 'none' : 'gzip');
-  await ctx.writer.addEntry(entry, plain ? text : await gzipAsync(text, { level: 3 }));
+  const small = await compressInMemory(text, compression);
+  const entry = rowsEntryName(table, small.compression);
+  await ctx.writer.addEntry(entry, small.data);
   return entry;
 }
 
@@ -204,26 +191,6 @@ async function storeStreamed(ctx: DumpContext, table: string, text: Readable, co
   const piped = await compress(text, compression, ctx.signal);
   await Promise.all([ctx.writer.addEntry(entry, piped.stdout), piped.done]);
   return entry;
-}
-
-/** Reads up to `limit` bytes (or to the end) without losing what comes after. */
-async function readHead(stream: Readable, limit: number): Promise<{ chunks: Buffer[]; ended: boolean }> {
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      chunks.push(chunk);
-      bytes += chunk.length;
-      if (bytes >= limit) finish(false);
-    };
-    const onEnd = () => finish(true);
-    const finish = (ended: boolean) => {
-      stream.off('data', onData).off('end', onEnd).off('error', reject);
-      stream.pause();
-      resolve({ chunks, ended });
-    };
-    stream.on('data', onData).once('end', onEnd).once('error', reject);
-  });
 }
 
 /** Passes COPY text through while counting rows (one line each in text format) and hashing it. */
