@@ -88,6 +88,23 @@ describe('rows mode backup', () => {
     }
   });
 
+  it('falls back to one query per tenant when the one-pass read fails; the bad tenant fails alone (exit 3)', async () => {
+    const badDir = await tempDir();
+    try {
+      // 'not-a-number' cannot be compared with the bigint org_id: the shared read fails on it.
+      const badConfig = await rowsConfig(badDir.dir, db, { query: `SELECT id::text AS id FROM organizations WHERE id <= 3 UNION ALL SELECT 'not-a-number'` });
+      const result = await cli(badConfig, 'create', '--jobs', '2');
+      expect(result.exitCode, result.stderr).toBe(3);
+      expect(result.stderr).toMatch(/reading all tenants' rows in one pass failed .*reading each tenant on its own/);
+      const byTenant = Object.fromEntries(archivesOf(result).map((a) => [a.tenant, a]));
+      expect(byTenant['not-a-number']!.status).toBe('failed');
+      expect(byTenant['not-a-number']!.error).toMatch(/bigint/);
+      for (const id of ['1', '2', '3']) expect(byTenant[id]!.status, id).toBe('ok');
+    } finally {
+      await badDir.cleanup();
+    }
+  });
+
   it('verify reads every rows entry back and matches the recorded counts', async () => {
     const result = await cli(config, 'verify', '--latest', '--source', 'app', '--tenant', '7');
     expect(result.exitCode, result.stderr).toBe(0);

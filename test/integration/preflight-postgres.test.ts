@@ -179,6 +179,20 @@ describe.skipIf(!isRoot)('preflight: PostgreSQL sources (needs root to run as ui
     }
   });
 
+  it('trusts a superuser with every tenant database instead of visiting each one', async () => {
+    const prefix = uniqueName('obpfsu');
+    const names = [`${prefix}_a`, `${prefix}_b`];
+    for (const name of names) await pgQuery('postgres', `CREATE DATABASE ${name}`);
+    try {
+      const { config } = await setup('superuser', { url: pgUrl('postgres'), tenants: { mode: 'database', match: `${prefix}_%` } });
+      const res = await runCliAs(['-c', config, 'preflight', '--json']);
+      expect(res.exitCode, res.stdout).toBe(0);
+      expect(checkById(res.json, 'source.app.privileges')?.message).toBe('postgres is a superuser: may read every table and sequence of the 2 tenant database(s)');
+    } finally {
+      for (const name of names) await dropDb(name);
+    }
+  });
+
   it('warns about the one tenant schema the role may not read (schema mode)', async () => {
     const role = uniqueName('obpf_role');
     const schemaDb = await createDb('obpf_schema');

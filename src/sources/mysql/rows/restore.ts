@@ -17,7 +17,7 @@ import { OrgbackupError, ExitCode, UsageError, VerificationError } from '../../.
 import { compressionOfEntry, decompress } from '../../compression.js';
 import type { RestoreContext, RestoreResult, Tenant } from '../../types.js';
 import type { PlannedTable, RowsPlan } from '../../rows/plan.js';
-import { chooseTables } from '../../postgres/rows/restore.js';
+import { chooseTables } from '../../rows/subset.js';
 import { describeMysql, quoteMysqlIdent, withMysql, type MysqlConnection } from '../connection.js';
 import { DumpScanner } from '../dump-scanner.js';
 import type { MysqlRowsDetails } from './dump.js';

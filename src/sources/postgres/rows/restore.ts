@@ -15,7 +15,8 @@ import type { Sidecar, TableInfo } from '../../../archive/manifest.js';
 import { OrgbackupError, ExitCode, UsageError, VerificationError } from '../../../errors.js';
 import { compressionOfEntry, decompress } from '../../compression.js';
 import type { RestoreContext, RestoreResult, Tenant } from '../../types.js';
-import { checkSubset, type PlannedTable, type RowsPlan } from '../../rows/plan.js';
+import type { PlannedTable, RowsPlan } from '../../rows/plan.js';
+import { chooseTables } from '../../rows/subset.js';
 import { withPgClient, describePg, type PgConnection } from '../connection.js';
 import { databaseOf } from '../fingerprint.js';
 import { devNull } from '../whole-database.js';
@@ -28,22 +29,6 @@ export function rowsDetails(sidecar: Sidecar): RowsDetails {
   const details = sidecar.details as Partial<RowsDetails> | undefined;
   if (!details?.plan || !details.entries) throw new VerificationError(`archive ${sidecar.id} has no rows plan in its manifest`, { hint: 'it was not made in rows mode; restore it with its own source' });
   return details as RowsDetails;
-}
-
-/** The tables to restore: all, or an `--only` subset that keeps every foreign key satisfiable. */
-export function chooseTables(plan: RowsPlan, only: readonly string[] | undefined): PlannedTable[] {
-  if (!only || only.length === 0) return plan.tables;
-  const check = checkSubset(plan, only);
-  if (check.unknown.length > 0) {
-    throw new UsageError(`--only: ${check.unknown.join(', ')} ${check.unknown.length > 1 ? 'are' : 'is'} not in this archive`, { hint: `archived tables: ${plan.tables.map((t) => t.table).join(', ')}` });
-  }
-  if (check.missing.length > 0) {
-    const needs = [...new Set(check.missing.flatMap((m) => m.needs))];
-    throw new UsageError(`--only would break foreign keys: ${check.missing.map((m) => `${m.table} references ${m.needs.join(', ')}`).join('; ')}`, {
-      hint: `add ${needs.join(', ')} to --only (their rows are restored too)`,
-    });
-  }
-  return check.tables;
 }
 
 export async function restoreRows(conn: PgConnection, tenant: Tenant, _config: PostgresSourceConfig, ctx: RestoreContext): Promise<RestoreResult> {
