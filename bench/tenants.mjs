@@ -4,7 +4,8 @@
 //   rows mode:     200 orgs of the fixture at scale 8, `create --jobs 2`, vs one psql with a
 //                  `\copy` per table per tenant, tenants one after another;
 //   database mode: 200 small databases, `create --jobs 2`, vs a loop of `pg_dump -Fc`.
-// Wall time and peak RSS come from /usr/bin/time. Usage (after `npm run build`):
+// Wall time and peak RSS come from /usr/bin/time; each case runs BENCH_RUNS times (default 3),
+// orgbackup and the loop alternating, and the medians are reported. Usage (after `npm run build`):
 //   node bench/tenants.mjs            BENCH_SCALE=8 BENCH_ORGS=200 BENCH_DBS=200 by default
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ const SEED = path.resolve(ROOT, '../shared/bench/seed-pg.sql');
 const SCALE = process.env.BENCH_SCALE ?? '8';
 const ORGS = Number(process.env.BENCH_ORGS ?? 200);
 const DBS = Number(process.env.BENCH_DBS ?? 200);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const PG = ['-h', '127.0.0.1', '-p', '5432', '-U', 'postgres'];
 const stamp = Date.now().toString(36);
 const work = mkdtempSync(path.join(os.tmpdir(), 'ob-bench-tenants-'));
@@ -36,7 +38,22 @@ function timed(label, argv, env = {}) {
 function orgbackup(label, config, dir) {
   const file = path.join(dir, 'backup.config.json');
   writeFileSync(file, JSON.stringify(config));
+  // Each run writes fresh archives: the previous run's are removed first.
+  rmSync(path.join(dir, 'backups'), { recursive: true, force: true });
   return timed(label, [process.execPath, path.join(ROOT, 'bin/orgbackup.js'), '-c', file, '--json', '--no-progress', '-q', 'create', '--jobs', '2']);
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Runs both sides RUNS times, alternating; medians of wall time, the largest peak RSS. */
+function compare(what, ours, baseline) {
+  const runs = { ours: [], baseline: [] };
+  for (let i = 0; i < RUNS; i++) {
+    runs.ours.push(ours());
+    runs.baseline.push(baseline());
+  }
+  const summary = (list) => ({ wall: median(list.map((r) => r.wall)), walls: list.map((r) => r.wall), rssMb: Math.max(...list.map((r) => r.rssMb)) });
+  results.push({ what, ours: summary(runs.ours), baseline: summary(runs.baseline) });
 }
 
 const results = [];
@@ -48,17 +65,17 @@ try {
   console.error(`seeding ${rowsDb} (scale ${SCALE}, ${ORGS} orgs)...`);
   execFileSync('psql', [...PG, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-v', `scale=${SCALE}`, '-v', `orgs=${ORGS}`, '-d', rowsDb, '-f', SEED], { stdio: ['ignore', 'ignore', 'inherit'] });
   const rowsDir = path.join(work, 'rows');
-  const ours = orgbackup('orgbackup rows --jobs 2', {
+  execFileSync('mkdir', ['-p', rowsDir]);
+  const rowsConfig = {
     version: 1,
     sources: { app: { type: 'postgres', url: `postgres://postgres@127.0.0.1:5432/${rowsDb}`, tenants: { mode: 'rows', column: 'org_id', query: 'SELECT id, slug AS name FROM organizations' } } },
     storage: { local: { type: 'local', path: path.join(rowsDir, 'backups') } },
-  }, (execFileSync('mkdir', ['-p', rowsDir]), rowsDir));
+  };
   const loopDir = path.join(work, 'rows-loop');
   const tables = { organizations: 'id', departments: 'org_id', users: 'org_id', assets: 'org_id', issues: 'org_id', notifications: 'org_id' };
   const copies = Object.entries(tables).map(([t, c]) => `-c "\\\\copy (SELECT * FROM ${t} WHERE ${c} = $id) TO '${loopDir}/$id.${t}.copy'"`).join(' ');
-  const loop = `mkdir -p ${loopDir}; for id in $(seq 1 ${ORGS}); do psql -X -q -h 127.0.0.1 -U postgres -d ${rowsDb} ${copies} || exit 1; done`;
-  const baseline = timed('sequential psql \\copy loop', ['bash', '-c', loop]);
-  results.push({ what: `rows mode, ${ORGS} tenants, scale ${SCALE}`, ours, baseline });
+  const loop = `rm -rf ${loopDir}; mkdir -p ${loopDir}; for id in $(seq 1 ${ORGS}); do psql -X -q -h 127.0.0.1 -U postgres -d ${rowsDb} ${copies} || exit 1; done`;
+  compare(`rows mode, ${ORGS} tenants, scale ${SCALE}`, () => orgbackup('orgbackup rows --jobs 2', rowsConfig, rowsDir), () => timed('sequential psql \\copy loop', ['bash', '-c', loop]));
 
   // --- database mode (BENCH_DBS=0 skips it) -----------------------------------------------
   if (DBS > 0) {
@@ -70,14 +87,13 @@ try {
   }
   const dbDir = path.join(work, 'db');
   execFileSync('mkdir', ['-p', dbDir]);
-  const oursDb = orgbackup('orgbackup database --jobs 2', {
+  const dbConfig = {
     version: 1,
     sources: { app: { type: 'postgres', url: 'postgres://postgres@127.0.0.1:5432/postgres', tenants: { mode: 'database', match: `${dbPrefix}\\_%` } } },
     storage: { local: { type: 'local', path: path.join(dbDir, 'backups') } },
-  }, dbDir);
-  const dumpLoop = `mkdir -p ${work}/db-loop; for i in $(seq 0 ${DBS - 1}); do pg_dump -h 127.0.0.1 -U postgres -Fc -f ${work}/db-loop/$i.dump -d ${dbPrefix}_$i || exit 1; done`;
-  const baselineDb = timed('sequential pg_dump -Fc loop', ['bash', '-c', dumpLoop]);
-  results.push({ what: `database mode, ${DBS} databases`, ours: oursDb, baseline: baselineDb });
+  };
+  const dumpLoop = `rm -rf ${work}/db-loop; mkdir -p ${work}/db-loop; for i in $(seq 0 ${DBS - 1}); do pg_dump -h 127.0.0.1 -U postgres -Fc -f ${work}/db-loop/$i.dump -d ${dbPrefix}_$i || exit 1; done`;
+  compare(`database mode, ${DBS} databases`, () => orgbackup('orgbackup database --jobs 2', dbConfig, dbDir), () => timed('sequential pg_dump -Fc loop', ['bash', '-c', dumpLoop]));
   }
 } finally {
   spawnSync('psql', [...PG, '-X', '-q', '-d', 'postgres', '-c', `DROP DATABASE IF EXISTS ${rowsDb} WITH (FORCE)`]);
@@ -85,8 +101,9 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
-console.log(`| case | sequential loop s | orgbackup --jobs 2 s | ratio | orgbackup peak RSS MB |`);
+console.log(`| case | sequential loop s (median of ${RUNS}) | orgbackup --jobs 2 s (median of ${RUNS}) | ratio | orgbackup peak RSS MB (max) |`);
 console.log(`|---|---|---|---|---|`);
 for (const r of results) {
-  console.log(`| ${r.what} | ${r.baseline.wall.toFixed(1)} | ${r.ours.wall.toFixed(1)} | ${(r.ours.wall / r.baseline.wall).toFixed(2)}x | ${r.ours.rssMb.toFixed(0)} |`);
+  const all = (s) => s.walls.map((w) => w.toFixed(1)).join(', ');
+  console.log(`| ${r.what} | ${r.baseline.wall.toFixed(1)} (${all(r.baseline)}) | ${r.ours.wall.toFixed(1)} (${all(r.ours)}) | ${(r.ours.wall / r.baseline.wall).toFixed(2)}x | ${r.ours.rssMb.toFixed(0)} |`);
 }
