@@ -127,6 +127,8 @@ describe('hostile tenant ids', () => {
     const result = await cli(config, 'create', '--jobs', '2');
     expect(result.exitCode, result.stderr).toBe(0);
     expect(archivesOf(result).map((a) => a.tenant).sort()).toEqual([...ids].sort());
+    // All twelve were read in one pass (escaped literals in one statement): each got its own 3 rows.
+    expect(archivesOf(result).map((a) => a.rows)).toEqual(ids.map(() => 3));
     expect(existsSync(sentinel)).toBe(false);
     // Nothing was written beside the storage directory, and every key is app/<encoded>/<file>.
     expect(await readdir(path.join(dir.dir, 'store'))).toEqual(['backups']);
