@@ -9,6 +9,9 @@ export interface ManifestEntry {
   name: string;
   size: number;
   sha256: string;
+  /** Files sources: the file's permission bits (e.g. 0o640) and modification time, restored with it. */
+  mode?: number;
+  mtime?: string;
 }
 
 export interface TableInfo {

@@ -28,8 +28,11 @@ export class ArchiveWriter {
     this.output = this.zip;
   }
 
-  /** Adds one data entry; resolves with its size and sha256 once it has been fully read. */
-  async addEntry(name: string, data: Readable | Buffer): Promise<ManifestEntry> {
+  /**
+   * Adds one data entry; resolves with its size and sha256 once it has been fully read. A file's
+   * mode and mtime go into the manifest and the zip's own fields (so stock `unzip` keeps them too).
+   */
+  async addEntry(name: string, data: Readable | Buffer, file?: { mode: number; mtime: Date }): Promise<ManifestEntry> {
     assertSafeEntryName(name);
     if (this.names.has(name)) throw new Error(`internal: duplicate archive entry ${name}`);
     this.names.add(name);
@@ -37,14 +40,14 @@ export class ArchiveWriter {
     if (Buffer.isBuffer(data)) hasher.end(data);
     else data.on('error', (error) => hasher.destroy(error)).pipe(hasher);
     this.throwIfAborted();
-    this.zip.append(hasher, { name, date: this.date, store: true });
+    this.zip.append(hasher, { name, date: file?.mtime ?? this.date, store: true, ...(file ? { mode: file.mode & 0o777 } : {}) });
     // An aborted archive (failed storage, signal) never consumes the entry: settle with the reason.
     await new Promise<void>((resolve, reject) => {
       this.pending.add(reject);
       finished(hasher).then(resolve, reject).finally(() => this.pending.delete(reject));
     });
     this.throwIfAborted();
-    const entry = { name, size: hasher.bytes, sha256: hasher.sha256 };
+    const entry: ManifestEntry = { name, size: hasher.bytes, sha256: hasher.sha256, ...(file ? { mode: file.mode & 0o777, mtime: file.mtime.toISOString() } : {}) };
     this.entries.push(entry);
     return entry;
   }

@@ -5,7 +5,7 @@
  * into a temp directory beside the target and then swaps it in, so a failure changes nothing.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { lstat, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -14,6 +14,7 @@ import type { FilesSourceConfig } from '../config/schema.js';
 import { OrgbackupError, ExitCode, UsageError } from '../errors.js';
 import { ALL_TENANT, applyExclude, type DumpContext, type DumpResult, type RestoreContext, type RestoreResult, type Source, type Tenant } from './types.js';
 import type { Logger } from '../context.js';
+import type { ManifestEntry } from '../archive/manifest.js';
 
 export const FILES_PREFIX = 'files/';
 
@@ -52,15 +53,18 @@ export class FilesSource implements Source {
     let files = 0;
     let bytes = 0;
     for await (const rel of walkFiles(dir, ctx.log)) {
-      const entry = await ctx.writer.addEntry(FILES_PREFIX + rel, createReadStream(path.join(dir, ...rel.split('/')), { highWaterMark: 1024 * 1024 }));
+      const file = path.join(dir, ...rel.split('/'));
+      const info = await stat(file);
+      const entry = await ctx.writer.addEntry(FILES_PREFIX + rel, createReadStream(file, { highWaterMark: 1024 * 1024 }), { mode: info.mode, mtime: info.mtime });
       files++;
       bytes += entry.size;
     }
+    const directoryMode = (await stat(dir)).mode & 0o777;
     return {
       dump: { tool: 'orgbackup-files', args: [] },
       tables: [],
       compression: 'none',
-      details: { files, bytes, directory: this.mode === 'none' ? '.' : tenant.id },
+      details: { files, bytes, directory: this.mode === 'none' ? '.' : tenant.id, directoryMode },
     };
   }
 
@@ -99,6 +103,8 @@ async function extractAndSwap(target: string, ctx: RestoreContext): Promise<{ pl
     throw notWritable(parent, error);
   });
   const old = path.join(parent, `.${path.basename(target)}.old-${randomBytes(4).toString('hex')}`);
+  // Archives made before modes were recorded have none: their files keep the umask's defaults.
+  const recorded = new Map(ctx.sidecar.entries.map((e) => [e.name, e]));
   try {
     for await (const entry of ctx.entries) {
       if (!entry.name.startsWith(FILES_PREFIX)) continue;
@@ -106,7 +112,10 @@ async function extractAndSwap(target: string, ctx: RestoreContext): Promise<{ pl
       if (!file.startsWith(staging + path.sep)) throw new OrgbackupError(`refusing archive entry ${entry.name}: it points outside the target`, ExitCode.verification);
       await mkdir(path.dirname(file), { recursive: true });
       await pipeline(Readable.from(entry.body), createWriteStream(file, { flags: 'wx' }), { signal: ctx.signal });
+      await applyRecorded(file, recorded.get(entry.name));
     }
+    const directoryMode = ctx.sidecar.details?.directoryMode;
+    if (typeof directoryMode === 'number') await chmod(staging, directoryMode & 0o777);
     const existed = await stat(target).then((s) => s.isDirectory(), () => false);
     if (existed) await rename(target, old);
     await rename(staging, target);
@@ -116,6 +125,15 @@ async function extractAndSwap(target: string, ctx: RestoreContext): Promise<{ pl
     await rm(staging, { recursive: true, force: true });
     if (await lstat(old).then(() => true, () => false)) await rename(old, target).catch(() => undefined);
     throw error;
+  }
+}
+
+/** Permission bits (never setuid/setgid/sticky) and mtime as archived. */
+async function applyRecorded(file: string, entry: ManifestEntry | undefined): Promise<void> {
+  if (entry?.mode !== undefined) await chmod(file, entry.mode & 0o777);
+  if (entry?.mtime !== undefined) {
+    const mtime = new Date(entry.mtime);
+    if (!Number.isNaN(mtime.getTime())) await utimes(file, mtime, mtime);
   }
 }
 

@@ -3,7 +3,8 @@
  * the safety backup's rollback restores what was there before, --target clones without touching
  * the tenant and refuses a non-empty directory unless --force, and --dry-run changes nothing.
  */
-import { cp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { execa } from 'execa';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli } from '../helpers/cli.js';
@@ -74,5 +75,39 @@ describe('restore, files', () => {
     const forced = await runCli(['-c', config, 'restore', id!, '--target', occupied, '--yes', '--force']);
     expect(forced.exitCode, forced.stderr).toBe(0);
     expect(await snapshot(occupied)).toEqual(archived);
+  });
+
+  it('gives files back their permission bits and modification times, and the directory its mode', async () => {
+    const tmp = await tempDir();
+    cleanups.push(() => tmp.cleanup());
+    const tenants = path.join(tmp.dir, 'tenants');
+    await cp(path.join(ROOT, 'examples/tenants'), tenants, { recursive: true });
+    const acme = path.join(tenants, 'acme');
+    const then = new Date('2025-03-04T05:06:07.000Z');
+    const modes: Record<string, number> = { 'profile.csv': 0o640, 'invoices/2026-001.txt': 0o755 };
+    for (const [file, mode] of Object.entries(modes)) {
+      await chmod(path.join(acme, file), mode);
+      await utimes(path.join(acme, file), then, then);
+    }
+    await chmod(acme, 0o750);
+    const config = await configWith(tmp.dir, { type: 'files', path: tenants, tenants: { mode: 'directory' } });
+    const [id] = await createArchives(config, ['--source', 'app', '--tenant', 'acme']);
+
+    const clone = path.join(tmp.dir, 'clone');
+    const cloned = await runCli(['-c', config, 'restore', id!, '--target', clone, '--yes']);
+    expect(cloned.exitCode, cloned.stderr).toBe(0);
+    for (const [file, mode] of Object.entries(modes)) {
+      const info = await stat(path.join(clone, file));
+      expect(info.mode & 0o777, file).toBe(mode);
+      expect(info.mtime.toISOString(), file).toBe(then.toISOString());
+    }
+    expect((await stat(clone)).mode & 0o777).toBe(0o750);
+
+    // Stock unzip reads the same bits from the zip itself.
+    const archive = path.join(tmp.dir, 'backups', `${id!}.zip`);
+    const unzipped = path.join(tmp.dir, 'unzipped');
+    await execa('unzip', ['-q', archive, '-d', unzipped]);
+    expect((await stat(path.join(unzipped, 'files/invoices/2026-001.txt'))).mode & 0o777).toBe(0o755);
+    expect((await stat(path.join(unzipped, 'files/profile.csv'))).mode & 0o777).toBe(0o640);
   });
 });
