@@ -81,7 +81,9 @@ export async function readRowsBatch(conn: PgConnection, config: PostgresSourceCo
     const snapshotAt = new Date().toISOString();
     const { plan, fingerprint } = await cachedCatalog(client, config);
     const decision = decideBatch({ selected: tenants.length, discovered: options.discovered, tableBytes: await tableBytes(client, plan), freeBytes: await freeBytes(options.tempDir) });
-    options.log.debug(`rows mode: ${decision.batch ? '' : 'one query per tenant: '}${decision.reason}`);
+    // Said at info level when reading in one pass: the progress bar does not move until it is done.
+    if (decision.batch) options.log.info(`rows mode: ${decision.reason}`);
+    else options.log.debug(`rows mode: one query per tenant: ${decision.reason}`);
     if (!decision.batch) {
       await client.query('ROLLBACK');
       return undefined;
