@@ -28,6 +28,14 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+// A closed stdout or stderr (`orgbackup create | head`) must not kill a backup half-way and leave
+// its temp files behind: the output is dropped from then on, and the run finishes and cleans up.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+  });
+}
+
 function colorEnabled(globals: GlobalOptions, level: unknown): boolean {
   return globals.color !== false && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '') && !!level;
 }

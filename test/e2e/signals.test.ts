@@ -1,9 +1,9 @@
 /** SIGINT/SIGTERM mid-backup: children stopped, temp files removed, exit 130/143, nothing listed. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { BIN, runCli } from '../helpers/cli.js';
+import { BIN, ROOT, runCli } from '../helpers/cli.js';
 import { createDb, dropDb, pgQuery, pgUrl, psql } from '../helpers/pg.js';
 import { tempDir, writeConfig } from '../helpers/tmp.js';
 import { BENCH_SEED } from '../helpers/datasets.js';
@@ -60,5 +60,31 @@ describe('interrupted create', () => {
       if (sessions !== 0) await new Promise((r) => setTimeout(r, 100));
     }
     expect(sessions).toBe(0);
+  });
+});
+
+describe('closed output', () => {
+  it('a reader that goes away (`create | head`) neither stops the backup nor leaves temp files', async () => {
+    const tmp = await tempDir();
+    try {
+      const tmpdir = path.join(tmp.dir, 'tmp');
+      await mkdir(tmpdir);
+      const config = await writeConfig(tmp.dir, {
+        version: 1,
+        sources: { app: { type: 'files', path: path.join(ROOT, 'examples/tenants'), tenants: { mode: 'directory' } } },
+        storage: { local: { type: 'local', path: path.join(tmp.dir, 'backups') } },
+      });
+      const child = execa(process.execPath, [BIN, '-c', config, '--verbose', 'create'], { reject: false, buffer: false, env: { NO_COLOR: '1', TMPDIR: tmpdir } });
+      // Both pipes are closed before the first line is written: every write meets EPIPE.
+      child.stdout.destroy();
+      child.stderr.destroy();
+      const result = await child;
+      expect(result.exitCode).toBe(0);
+      const listed = await runCli(['-c', config, '--json', 'list']);
+      expect((listed.json.archives as unknown[]).length).toBe(3);
+      expect(await readdir(tmpdir)).toEqual([]);
+    } finally {
+      await tmp.cleanup();
+    }
   });
 });
