@@ -1,4 +1,5 @@
 /** Builds the Context a command runs with, from global options and the loaded config. */
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +25,17 @@ export interface OwnedContext {
   dispose(): Promise<void>;
 }
 
+/**
+ * The run's private temp directory. Besides the orderly removal in dispose(), it is removed
+ * synchronously when the process exits any other way it still can (an internal error that
+ * escapes): it may hold tenant data (the rows spool, pgpass files) in the clear.
+ */
+async function makeTempDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'orgbackup-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 export function createContext(parts: ContextParts): OwnedContext {
   let tempDir: Promise<string> | undefined;
   const storages = new Map<string, Promise<Storage>>();
@@ -36,7 +48,7 @@ export function createContext(parts: ContextParts): OwnedContext {
     progress: parts.progress ?? noProgress,
     now: () => new Date(),
     signal: parts.signal,
-    tempDir: () => (tempDir ??= mkdtemp(path.join(os.tmpdir(), 'orgbackup-'))),
+    tempDir: () => (tempDir ??= makeTempDir()),
     storage: (name) => {
       let storage = storages.get(name);
       if (!storage) {
