@@ -87,47 +87,55 @@ function truncated(what: string): VerificationError {
  */
 export async function* readZipStream(source: AsyncIterable<Buffer>, knownSizes: ReadonlyMap<string, number>, what: string): AsyncGenerator<ZipEntry> {
   const reader = new ChunkReader(source[Symbol.asyncIterator](), what);
-  for (;;) {
-    if (await reader.atEnd()) throw truncated(what);
-    const signature = (await reader.readExact(4)).readUInt32LE(0);
-    if (signature === CENTRAL_HEADER || signature === END_OF_CENTRAL || signature === ZIP64_END) break;
-    if (signature !== LOCAL_HEADER) throw new VerificationError(`${what} is not a valid orgbackup zip (unexpected bytes where an entry should start)`);
-    const header = await reader.readExact(26);
-    const flags = header.readUInt16LE(2);
-    const method = header.readUInt16LE(4);
-    const headerSize = header.readUInt32LE(14);
-    const name = (await reader.readExact(header.readUInt16LE(22))).toString('utf8');
-    await reader.readExact(header.readUInt16LE(24));
-    try {
-      assertSafeEntryName(name);
-    } catch {
-      throw new VerificationError(`${what} holds an unsafe entry name "${name}" (absolute or with ".."); refusing it`);
-    }
-    if (method !== 0) throw new VerificationError(`${what}: entry ${name} uses zip method ${method}; orgbackup archives store entries uncompressed`);
-    const hasDescriptor = (flags & 0x08) !== 0;
-    const size = hasDescriptor ? knownSizes.get(name) : headerSize;
-    if (size === undefined || size === ZIP64_MAGIC) {
-      throw new VerificationError(`${what}: entry ${name} is not listed in the manifest`, { hint: 'the archive does not match its sidecar manifest' });
-    }
-    let left = size;
-    const body: AsyncIterable<Buffer> = {
-      async *[Symbol.asyncIterator]() {
-        while (left > 0) {
-          const chunk = await reader.next(left);
-          left -= chunk.length;
-          yield chunk;
+  try {
+    for (;;) {
+      if (await reader.atEnd()) throw truncated(what);
+      const signature = (await reader.readExact(4)).readUInt32LE(0);
+      if (signature === CENTRAL_HEADER || signature === END_OF_CENTRAL || signature === ZIP64_END) break;
+      if (signature !== LOCAL_HEADER) throw new VerificationError(`${what} is not a valid orgbackup zip (unexpected bytes where an entry should start)`);
+      const header = await reader.readExact(26);
+      const flags = header.readUInt16LE(2);
+      const method = header.readUInt16LE(4);
+      const headerSize = header.readUInt32LE(14);
+      const name = (await reader.readExact(header.readUInt16LE(22))).toString('utf8');
+      await reader.readExact(header.readUInt16LE(24));
+      try {
+        assertSafeEntryName(name);
+      } catch {
+        throw new VerificationError(`${what} holds an unsafe entry name "${name}" (absolute or with ".."); refusing it`);
+      }
+      if (method !== 0) throw new VerificationError(`${what}: entry ${name} uses zip method ${method}; orgbackup archives store entries uncompressed`);
+      const hasDescriptor = (flags & 0x08) !== 0;
+      const size = hasDescriptor ? knownSizes.get(name) : headerSize;
+      if (size === undefined || size === ZIP64_MAGIC) {
+        throw new VerificationError(`${what}: entry ${name} is not listed in the manifest`, { hint: 'the archive does not match its sidecar manifest' });
+      }
+      let left = size;
+      const body: AsyncIterable<Buffer> = {
+        async *[Symbol.asyncIterator]() {
+          while (left > 0) {
+            const chunk = await reader.next(left);
+            left -= chunk.length;
+            yield chunk;
+          }
+        },
+      };
+      yield { name, size, body };
+      // Whatever the consumer left unread is skipped, so the next header is found where it starts.
+      while (left > 0) left -= (await reader.next(left)).length;
+      if (hasDescriptor) {
+        const descriptor = await reader.readExact(size > ZIP64_MAGIC ? 24 : 16);
+        if (descriptor.readUInt32LE(0) !== DATA_DESCRIPTOR) {
+          throw new VerificationError(`${what}: entry ${name} has a different size than its manifest says`, { hint: 'the archive or its sidecar was altered' });
         }
-      },
-    };
-    yield { name, size, body };
-    // Whatever the consumer left unread is skipped, so the next header is found where it starts.
-    while (left > 0) left -= (await reader.next(left)).length;
-    if (hasDescriptor) {
-      const descriptor = await reader.readExact(size > ZIP64_MAGIC ? 24 : 16);
-      if (descriptor.readUInt32LE(0) !== DATA_DESCRIPTOR) {
-        throw new VerificationError(`${what}: entry ${name} has a different size than its manifest says`, { hint: 'the archive or its sidecar was altered' });
       }
     }
+  } catch (error) {
+    // The rest of the object is still read, so the caller can hash all of it and report the
+    // root cause (the stored bytes differ from the sidecar). Left unread, the source would never
+    // end: a stream with an async iterator attached does not flow again on resume().
+    await reader.drain().catch(() => undefined);
+    throw error;
   }
   await reader.drain();
 }

@@ -5,7 +5,7 @@
  * -> the source's restore (atomic where the engine allows). Nothing is touched before the safety
  * backup exists.
  */
-import { readSidecar, resolveArchive, type ArchiveListing } from '../archive/catalog.js';
+import { listArchives, readSidecar, resolveArchive, type ArchiveListing } from '../archive/catalog.js';
 import { archiveEntries } from '../archive/reader.js';
 import { verifyArchive } from '../archive/verify.js';
 import type { Sidecar, TableInfo } from '../archive/manifest.js';
@@ -63,14 +63,31 @@ export interface RestoreCommandResult {
 
 export async function runRestore(options: RestoreOptions, ctx: Context): Promise<RestoreCommandResult> {
   const { storage, listing } = await findArchive(options, ctx);
-  const sidecar = await readSidecar(storage, listing.id, ctx.signal);
-  assertCanConfirm(sidecar, options, ctx);
-  const source = await createSource(ctx.config, listing.ref.source, ctx.baseDir);
   try {
-    return await restoreWith(source, storage, listing, sidecar, options, ctx);
-  } finally {
-    await source.close();
+    const sidecar = await readSidecar(storage, listing.id, ctx.signal);
+    assertCanConfirm(sidecar, options, ctx);
+    const source = await createSource(ctx.config, listing.ref.source, ctx.baseDir);
+    try {
+      return await restoreWith(source, storage, listing, sidecar, options, ctx);
+    } finally {
+      await source.close();
+    }
+  } catch (error) {
+    if (options.archive === 'latest' && error instanceof VerificationError) await pointAtOlder(error, storage, listing, ctx);
+    throw error;
   }
+}
+
+/**
+ * `restore latest` met a damaged archive: nothing was touched, and the hint names the newest
+ * archive before it, so an operator can choose it knowingly (never silently: an older restore
+ * point loses more data).
+ */
+async function pointAtOlder(error: VerificationError, storage: Storage, listing: ArchiveListing, ctx: Context): Promise<void> {
+  const archives = await listArchives(storage, { source: listing.ref.source, tenant: listing.ref.tenant }, ctx.signal).catch(() => []);
+  const older = archives.find((a) => a.complete && a.archiveKey && a.time < listing.time);
+  const next = older ? `the newest archive before it is ${older.id}: orgbackup restore ${older.id} --storage ${storage.name}` : 'there is no older complete archive of this tenant';
+  error.withHint(`${error.hint ? `${error.hint}; ` : ''}"latest" was ${listing.id}; ${next}`);
 }
 
 async function restoreWith(source: Source, storage: Storage, listing: ArchiveListing, sidecar: Sidecar, options: RestoreOptions, ctx: Context): Promise<RestoreCommandResult> {

@@ -110,4 +110,40 @@ describe('restore, files', () => {
     expect((await stat(path.join(unzipped, 'files/invoices/2026-001.txt'))).mode & 0o777).toBe(0o755);
     expect((await stat(path.join(unzipped, 'files/profile.csv'))).mode & 0o777).toBe(0o640);
   });
+
+  it('restore latest refuses a damaged newest archive and names the one before it', async () => {
+    const tmp = await tempDir();
+    cleanups.push(() => tmp.cleanup());
+    const tenants = path.join(tmp.dir, 'tenants');
+    await cp(path.join(ROOT, 'examples/tenants'), tenants, { recursive: true });
+    const config = await configWith(tmp.dir, { type: 'files', path: tenants, tenants: { mode: 'directory' } });
+    const [older] = await createArchives(config, ['--source', 'app', '--tenant', 'acme']);
+    const [newest] = await createArchives(config, ['--source', 'app', '--tenant', 'acme']);
+    const acme = path.join(tenants, 'acme');
+    await writeFile(path.join(acme, 'new.txt'), 'after both backups');
+    const before = await snapshot(acme);
+    const latest = ['-c', config, '--json', 'restore', 'latest', '--source', 'app', '--tenant', 'acme', '--yes', '--no-safety-backup'];
+
+    // A flipped byte in the newest archive's data.
+    const zip = path.join(tmp.dir, 'backups', `${newest!}.zip`);
+    const bytes = await readFile(zip);
+    bytes[100] = bytes[100]! ^ 0xff;
+    await writeFile(zip, bytes);
+    const flipped = await runCli(latest);
+    expect(flipped.exitCode, flipped.stderr).toBe(5);
+    expect(flipped.json.error.hint).toContain(`"latest" was ${newest!}; the newest archive before it is ${older!}: orgbackup restore ${older!} --storage local`);
+    expect(await snapshot(acme)).toEqual(before);
+
+    // A sidecar that is not JSON any more.
+    await writeFile(path.join(tmp.dir, 'backups', `${newest!}.manifest.json`), '{ damaged');
+    const damaged = await runCli(latest);
+    expect(damaged.exitCode, damaged.stderr).toBe(5);
+    expect(damaged.json.error.hint).toContain(`the newest archive before it is ${older!}`);
+    expect(await snapshot(acme)).toEqual(before);
+
+    // The named one restores.
+    const restored = await runCli(['-c', config, 'restore', older!, '--storage', 'local', '--yes', '--no-safety-backup']);
+    expect(restored.exitCode, restored.stderr).toBe(0);
+    expect(await snapshot(acme)).not.toHaveProperty('new.txt');
+  });
 });

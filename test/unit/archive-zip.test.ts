@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { ArchiveWriter } from '../../src/archive/writer.js';
 import { readZipStream } from '../../src/archive/zip-reader.js';
@@ -76,6 +76,21 @@ describe('archive zip', () => {
     const { zip, sizes } = await writeArchive(data);
     sizes.set('db.pgdump.zst', 299_999);
     await expect(readAll(zip, sizes)).rejects.toThrow(/different size than its manifest/);
+  });
+
+  it('reads a damaged archive to its end before reporting, so the whole object can still be hashed', async () => {
+    const { zip, sizes } = await writeArchive(data);
+    // The first entry's data descriptor signature, just after its bytes.
+    const at = zip.indexOf(Buffer.from([0x50, 0x4b, 0x07, 0x08]));
+    expect(at).toBeGreaterThan(0);
+    const damaged = Buffer.from(zip);
+    damaged[at + 3] = damaged[at + 3]! ^ 0xff;
+    const source = Readable.from([damaged.subarray(0, at + 2), damaged.subarray(at + 2)]).pipe(new PassThrough());
+    const read = (async () => {
+      for await (const entry of readZipStream(source, sizes, 'test archive')) for await (const _ of entry.body) void _;
+    })();
+    await expect(read).rejects.toThrow(/different size than its manifest/);
+    expect(source.readableEnded).toBe(true);
   });
 
   it.each(['../evil.txt', '/etc/passwd', 'files/../../x', 'a\\b'])('refuses to write and to read an unsafe entry name %j', async (name) => {
