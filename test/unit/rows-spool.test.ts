@@ -46,6 +46,8 @@ describe('RowSpool', () => {
     ['chunks that split lines', 5, 300, 97],
     ['64 KiB chunks', 9, 2000, 65536],
     ['one tenant', 1, 50, 4096],
+    // More tenants than one writev may take buffers (IOV_MAX 1024): the table's tail is 3000 of them.
+    ['3000 tenants', 3000, 4000, 65536],
   ])('routes each line to its tenant (%s)', async (_label, tenants, rows, size) => {
     const { input, expected } = keyedLines(tenants, rows);
     const spool = await RowSpool.create(dir.dir, tenants + 1);
