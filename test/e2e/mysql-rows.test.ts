@@ -70,7 +70,8 @@ describe('mysql: rows mode', () => {
     expect(totals).toEqual(TENANT_TABLES);
     const three = await sidecarOf(archives.find((a) => a.tenant === '3')!.id);
     expect(three.details?.shared).toEqual([`${db}.countries`]);
-    expect(three.entries.map((e) => e.name)).toContain('rows/issue_comments.sql.zst');
+    // A tenant's small slices are stored plain or gzipped in-process, not through a zstd process each.
+    expect(three.entries.map((e) => e.name)).toContainEqual(expect.stringMatching(/^rows\/issue_comments\.sql(\.gz)?$/));
 
     const verified = await cli(config, 'verify', '--all');
     expect(verified.exitCode, verified.stderr).toBe(0);

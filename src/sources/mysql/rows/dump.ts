@@ -13,7 +13,8 @@ import type { MysqlSourceConfig } from '../../../config/schema.js';
 import type { SchemaFingerprint, TableInfo } from '../../../archive/manifest.js';
 import { encodeTenant } from '../../../archive/layout.js';
 import { UsageError } from '../../../errors.js';
-import { compress, compressedName, effectiveCompression, type Compression } from '../../compression.js';
+import { effectiveCompression, type Compression } from '../../compression.js';
+import { storeRowsEntry } from '../../rows/entries.js';
 import type { DumpContext, DumpResult, Tenant } from '../../types.js';
 import { planRows, type PlannedTable, type RowsPlan } from '../../rows/plan.js';
 import { schemaFingerprint, serverFacts } from '../catalog.js';
@@ -69,10 +70,6 @@ function coreConnection(client: mysql.Connection): CoreConnection {
   return (client as unknown as { connection: CoreConnection }).connection;
 }
 
-export function mysqlRowsEntryName(table: PlannedTable, compression: Compression): string {
-  return compressedName(`rows/${encodeTenant(table.name)}.sql`, compression);
-}
-
 export async function dumpMysqlRows(conn: MysqlConnection, tenant: Tenant, config: MysqlSourceConfig, ctx: DumpContext): Promise<DumpResult> {
   const compression = await effectiveCompression(ctx.compression);
   return withMysql(conn, async (client) => {
@@ -110,8 +107,6 @@ async function dumpTable(client: mysql.Connection, plan: RowsPlan, table: Planne
   const writer = new InsertWriter(table.name, table.columns, table.columns.map((c) => valueKind(types[c])));
   const flowing = pipeline(rows, writer);
   flowing.catch(() => undefined);
-  const entry = mysqlRowsEntryName(table, compression);
-  const piped = await compress(writer, compression, ctx.signal);
-  await Promise.all([flowing, ctx.writer.addEntry(entry, piped.stdout), piped.done]);
+  const [entry] = await Promise.all([storeRowsEntry(ctx, `rows/${encodeTenant(table.name)}.sql`, writer, compression), flowing]);
   return { info: { name: table.name, rows: writer.rows, checksum: writer.sha256 }, entry };
 }

@@ -5,8 +5,7 @@
  * of each table's COPY text are taken from the same bytes as they stream past; the manifest's
  * details carry the plan (roles, join paths, load order, shared tables) that a restore follows.
  */
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import { readHead, rejoin } from '../../../util/streams.js';
+import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
@@ -15,7 +14,8 @@ import type { PostgresSourceConfig } from '../../../config/schema.js';
 import type { SchemaFingerprint, TableInfo } from '../../../archive/manifest.js';
 import { encodeTenant } from '../../../archive/layout.js';
 import { UsageError } from '../../../errors.js';
-import { compress, compressedName, compressInMemory, effectiveCompression, IN_PROCESS_BYTES, type Compression } from '../../compression.js';
+import { effectiveCompression, type Compression } from '../../compression.js';
+import { storeRowsEntry } from '../../rows/entries.js';
 import type { DumpContext, DumpResult, Tenant } from '../../types.js';
 import { planRows, type PlannedTable, type RowsPlan } from '../../rows/plan.js';
 import { listTables, schemaFingerprint, serverVersion } from '../catalog.js';
@@ -57,8 +57,9 @@ export async function planForSource(client: pg.Client, config: PostgresSourceCon
   return plan;
 }
 
-export function rowsEntryName(table: string, compression: Compression): string {
-  return compressedName(`rows/${encodeTenant(table)}.copy`, compression);
+/** An entry's name before the compression suffix: `rows/<schema>.<table>.copy`. */
+function rowsEntryBase(table: string): string {
+  return `rows/${encodeTenant(table)}.copy`;
 }
 
 /**
@@ -109,10 +110,7 @@ export async function dumpRowsFromBatch(batch: RowsBatch, tenant: Tenant, conn: 
   const entries: Record<string, string> = {};
   for (const table of batch.plan.tables) {
     const segment = batch.spool.segment(table.table, index);
-    entries[table.table] =
-      segment.bytes < IN_PROCESS_BYTES
-        ? await storeInMemory(ctx, table.table, await batch.spool.read(segment), compression)
-        : await storeStreamed(ctx, table.table, batch.spool.stream(segment), compression);
+    entries[table.table] = await storeRowsEntry(ctx, rowsEntryBase(table.table), batch.spool.stream(segment), compression);
     ctx.onBytes?.(segment.bytes);
     tables.push({ name: table.table, rows: segment.rows, checksum: segment.sha256 });
   }
@@ -165,32 +163,9 @@ async function dumpTable(client: pg.Client, plan: RowsPlan, table: PlannedTable,
   const counter = new CopyCounter();
   const flowing = pipeline(copy, counter);
   flowing.catch(() => undefined);
-  const head = await readHead(counter, IN_PROCESS_BYTES);
-  let entry: string;
-  if (head.ended) {
-    await flowing;
-    entry = await storeInMemory(ctx, table.table, Buffer.concat(head.chunks), compression);
-  } else {
-    [entry] = await Promise.all([storeStreamed(ctx, table.table, rejoin(head.chunks, counter), compression), flowing]);
-  }
+  const [entry] = await Promise.all([storeRowsEntry(ctx, rowsEntryBase(table.table), counter, compression), flowing]);
   ctx.onBytes?.(counter.bytes);
   return { info: { name: table.table, rows: counter.rows, checksum: counter.sha256 }, entry };
-}
-
-/** Stores a small slice plain, or gzipped in-process; returns the entry name. */
-async function storeInMemory(ctx: DumpContext, table: string, text: Buffer, compression: Compression): Promise<string> {
-  const small = await compressInMemory(text, compression);
-  const entry = rowsEntryName(table, small.compression);
-  await ctx.writer.addEntry(entry, small.data);
-  return entry;
-}
-
-/** Streams a large slice through the configured compressor; returns the entry name. */
-async function storeStreamed(ctx: DumpContext, table: string, text: Readable, compression: Compression): Promise<string> {
-  const entry = rowsEntryName(table, compression);
-  const piped = await compress(text, compression, ctx.signal);
-  await Promise.all([ctx.writer.addEntry(entry, piped.stdout), piped.done]);
-  return entry;
 }
 
 /** Passes COPY text through while counting rows (one line each in text format) and hashing it. */

@@ -1,0 +1,25 @@
+/**
+ * Writing one rows-mode entry (both engines): a tenant's slice of a table is usually small, so
+ * slices under 64 KiB are stored plain and slices under IN_PROCESS_BYTES are gzipped in-process
+ * (compression.ts); only larger ones stream through the configured compressor. Starting a zstd
+ * process per table per tenant cost more than it saved, hundreds of tenants times each table.
+ */
+import type { Readable } from 'node:stream';
+import { readHead, rejoin } from '../../util/streams.js';
+import { compress, compressedName, compressInMemory, IN_PROCESS_BYTES, type Compression } from '../compression.js';
+import type { DumpContext } from '../types.js';
+
+/** Stores `text` as entry `base` plus the suffix of the compression used; returns the entry name. */
+export async function storeRowsEntry(ctx: DumpContext, base: string, text: Readable, compression: Compression): Promise<string> {
+  const head = await readHead(text, IN_PROCESS_BYTES);
+  if (head.ended) {
+    const small = await compressInMemory(Buffer.concat(head.chunks), compression);
+    const entry = compressedName(base, small.compression);
+    await ctx.writer.addEntry(entry, small.data);
+    return entry;
+  }
+  const entry = compressedName(base, compression);
+  const piped = await compress(rejoin(head.chunks, text), compression, ctx.signal);
+  await Promise.all([ctx.writer.addEntry(entry, piped.stdout), piped.done]);
+  return entry;
+}
