@@ -1,7 +1,7 @@
 /**
  * prune through the built binary, as cron would run it: --dry-run changes nothing, the newest
  * archive survives any policy, a held storage lock means exit 75 naming the holder, and of two
- * prunes started together one gets 75. Archives are real (create with an injected clock).
+ * overlapping prunes one gets 75. Archives are real (create with an injected clock).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
@@ -77,16 +77,31 @@ describe('prune (built binary, local storage)', () => {
     expect(await listArchives(storage, {})).toHaveLength(2);
   });
 
-  it('of two prunes started together, one prunes and the other exits 75', async () => {
-    // A long timeline, so that the first prune still holds the lock when the second asks for it.
+  it('of two overlapping prunes, one prunes and the other exits 75', async () => {
+    // The first prune is frozen (SIGSTOP) as soon as it holds the storage lock, so the second
+    // surely asks while it is held, however loaded the machine; then the first is let go.
     const template = (await listArchives(storage, {}))[0]!.id;
     const start = Date.now() - 400 * DAY;
     for (let i = 0; i < 400; i++) await cloneArchive(storage, template, 'acme', new Date(start + i * 3_600_000));
     const spawn = () => execa(process.execPath, [BIN, '-c', lab.configPath, '--json', 'prune'], { reject: false, env: { NO_COLOR: '1' } });
-    const [a, b] = await Promise.all([spawn(), spawn()]);
-    expect([a.exitCode, b.exitCode].sort()).toEqual([0, 75]);
-    const busy = a.exitCode === 75 ? a : b;
-    expect(String(busy.stderr)).toContain('locked by prune');
+    const first = spawn();
+    let held = false;
+    for (let i = 0; i < 4000 && !held && first.exitCode === null; i++) {
+      held = await storage.exists('_locks/storage/lease.json');
+      if (!held) await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(held, 'the first prune took the lock').toBe(true);
+    first.kill('SIGSTOP');
+    let second;
+    try {
+      second = await spawn();
+    } finally {
+      first.kill('SIGCONT');
+    }
+    const a = await first;
+    expect(a.exitCode, String(a.stderr)).toBe(0);
+    expect(second.exitCode, String(second.stderr)).toBe(75);
+    expect(String(second.stderr)).toContain('locked by prune');
     expect(await listArchives(storage, {})).toHaveLength(2);
   });
 });
