@@ -19,3 +19,18 @@ export function selectTenants(source: Source, discovered: Tenant[], requested: r
   }
   return [...new Set(requested)].map((id) => byId.get(id)!);
 }
+
+/**
+ * Each tenant once, the first of each id kept: a tenants query may return an id twice (a join, a
+ * UNION), and two archives of one tenant in one run would only race each other. `repeated` lists
+ * the ids that came more than once, for a warning.
+ */
+export function uniqueTenants(tenants: readonly Tenant[]): { tenants: Tenant[]; repeated: string[] } {
+  const seen = new Map<string, Tenant>();
+  const repeated = new Set<string>();
+  for (const tenant of tenants) {
+    if (seen.has(tenant.id)) repeated.add(tenant.id);
+    else seen.set(tenant.id, tenant);
+  }
+  return { tenants: [...seen.values()], repeated: [...repeated] };
+}

@@ -1,6 +1,6 @@
 /** `orgbackup create`: one archive per (source, tenant), written to every selected storage. */
 import { backupTenant, type TenantBackup } from '../backup/backup-tenant.js';
-import { selectTenants, type Selected } from '../backup/select.js';
+import { selectTenants, uniqueTenants, type Selected } from '../backup/select.js';
 import type { Context } from '../context.js';
 import { createEncryptor } from '../crypto/keys.js';
 import { ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
@@ -89,7 +89,11 @@ export async function runCreate(options: CreateOptions, ctx: Context): Promise<C
 async function discoverAll(sources: Source[], options: CreateOptions, ctx: Context): Promise<Selected[]> {
   const selected: Selected[] = [];
   for (const source of sources) {
-    const discovered = await source.discoverTenants(ctx.signal);
+    const found = uniqueTenants(await source.discoverTenants(ctx.signal));
+    if (found.repeated.length > 0) {
+      ctx.log.warn(`${source.name}: the tenants query returned ${found.repeated.map((id) => `"${id}"`).join(', ')} more than once; each tenant is backed up once`, { source: source.name, repeated: found.repeated });
+    }
+    const discovered = found.tenants;
     const chosen = selectTenants(source, discovered, options.tenant).filter((tenant) => !options.tenantFilter || options.tenantFilter(source.name, tenant.id));
     if (!options.dryRun) source.planRun?.(chosen, { discovered: discovered.length, signal: ctx.signal, log: ctx.log, tempDir: () => ctx.tempDir() });
     selected.push(...chosen.map((tenant) => ({ source, tenant })));

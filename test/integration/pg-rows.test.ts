@@ -105,6 +105,20 @@ describe('rows mode backup', () => {
     }
   });
 
+  it('backs up a tenant the query returns twice only once, and says so', async () => {
+    const dupDir = await tempDir();
+    try {
+      const dupConfig = await rowsConfig(dupDir.dir, db, { query: 'SELECT id FROM organizations WHERE id <= 2 UNION ALL SELECT 2' });
+      const result = await cli(dupConfig, 'create', '--jobs', '2');
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(archivesOf(result).map((a) => a.tenant).sort()).toEqual(['1', '2']);
+      const warnings = result.stderr.trim().split('\n').map((line) => JSON.parse(line) as { level?: string; msg?: string }).filter((e) => e.level === 'warn');
+      expect(warnings.map((w) => w.msg)).toContain('app: the tenants query returned "2" more than once; each tenant is backed up once');
+    } finally {
+      await dupDir.cleanup();
+    }
+  });
+
   it('verify reads every rows entry back and matches the recorded counts', async () => {
     const result = await cli(config, 'verify', '--latest', '--source', 'app', '--tenant', '7');
     expect(result.exitCode, result.stderr).toBe(0);

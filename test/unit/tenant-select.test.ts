@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { selectTenants } from '../../src/backup/select.js';
+import { selectTenants, uniqueTenants } from '../../src/backup/select.js';
 import { exitCodeForBackups } from '../../src/commands/create.js';
 import { applyExclude, type Source, type Tenant } from '../../src/sources/types.js';
 import type { TenantBackup } from '../../src/backup/backup-tenant.js';
@@ -29,6 +29,20 @@ describe('selectTenants', () => {
   ])('unknown ids %j are a usage error naming them', (requested, message) => {
     expect(() => selectTenants(source, discovered, requested)).toThrowError(message);
     expect(() => selectTenants(source, discovered, requested)).toThrowError(UsageError);
+  });
+});
+
+describe('uniqueTenants', () => {
+  it.each([
+    ['no repeats', [{ id: '1' }, { id: '2' }], ['1', '2'], []],
+    ['a repeated id keeps its first entry', [{ id: '1', name: 'first' }, { id: '2' }, { id: '1', name: 'second' }], ['1', '2'], ['1']],
+    ['ids differ by case: both kept', [{ id: 'a' }, { id: 'A' }], ['a', 'A'], []],
+    ['nothing', [], [], []],
+  ])('%s', (_label, tenants, ids, repeated) => {
+    const result = uniqueTenants(tenants);
+    expect(result.tenants.map((t) => t.id)).toEqual(ids);
+    expect(result.repeated).toEqual(repeated);
+    if (ids.includes('1') && repeated.includes('1')) expect(result.tenants[0]!.name).toBe('first');
   });
 });
 
