@@ -24,8 +24,6 @@ export interface DumpContext {
   log: Logger;
   tempDir: string;
   compression: 'zstd' | 'gzip' | 'none';
-  /** Bytes produced so far, for progress. */
-  onBytes?(bytes: number): void;
 }
 
 export interface RunInfo {

@@ -20,11 +20,6 @@ export function quoteTable(table: PgTable): string {
   return `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
 }
 
-export async function serverVersionNum(client: pg.Client): Promise<number> {
-  const res = await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v");
-  return Number(res.rows[0]?.v ?? 0);
-}
-
 export async function serverVersion(client: pg.Client): Promise<string> {
   const res = await client.query<{ v: string }>("SELECT current_setting('server_version') AS v");
   return res.rows[0]?.v ?? 'unknown';

@@ -10,16 +10,19 @@ import { compress, compressedName, compressInMemory, IN_PROCESS_BYTES, type Comp
 import type { DumpContext } from '../types.js';
 
 /** Stores `text` as entry `base` plus the suffix of the compression used; returns the entry name. */
-export async function storeRowsEntry(ctx: DumpContext, base: string, text: Readable, compression: Compression): Promise<string> {
+export async function storeRowsEntry(ctx: DumpContext, base: string, text: Readable | Buffer, compression: Compression): Promise<string> {
+  if (Buffer.isBuffer(text)) return storeInMemory(ctx, base, text, compression);
   const head = await readHead(text, IN_PROCESS_BYTES);
-  if (head.ended) {
-    const small = await compressInMemory(Buffer.concat(head.chunks), compression);
-    const entry = compressedName(base, small.compression);
-    await ctx.writer.addEntry(entry, small.data);
-    return entry;
-  }
+  if (head.ended) return storeInMemory(ctx, base, Buffer.concat(head.chunks), compression);
   const entry = compressedName(base, compression);
   const piped = await compress(rejoin(head.chunks, text), compression, ctx.signal);
   await Promise.all([ctx.writer.addEntry(entry, piped.stdout), piped.done]);
+  return entry;
+}
+
+async function storeInMemory(ctx: DumpContext, base: string, text: Buffer, compression: Compression): Promise<string> {
+  const small = await compressInMemory(text, compression);
+  const entry = compressedName(base, small.compression);
+  await ctx.writer.addEntry(entry, small.data);
   return entry;
 }

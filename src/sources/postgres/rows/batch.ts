@@ -10,13 +10,13 @@
  * When few of the tenants are selected, or the spool would crowd the temp directory, the plan says
  * so and each tenant is read on its own instead (dump.ts).
  */
-import { statfs } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { PostgresSourceConfig } from '../../../config/schema.js';
 import type { SchemaFingerprint } from '../../../archive/manifest.js';
 import type { Logger } from '../../../context.js';
+import { freeBytes } from '../../../preflight/space.js';
 import type { PlannedTable, RowsPlan } from '../../rows/plan.js';
 import { RowSpool } from '../../rows/spool.js';
 import type { Tenant } from '../../types.js';
@@ -80,7 +80,7 @@ export async function readRowsBatch(conn: PgConnection, config: PostgresSourceCo
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const snapshotAt = new Date().toISOString();
     const { plan, fingerprint } = await cachedCatalog(client, config);
-    const decision = decideBatch({ selected: tenants.length, discovered: options.discovered, tableBytes: await tableBytes(client, plan), freeBytes: await freeBytes(options.tempDir) });
+    const decision = decideBatch({ selected: tenants.length, discovered: options.discovered, tableBytes: await tableBytes(client, plan), freeBytes: (await freeBytes(options.tempDir)) ?? 0 });
     // Said at info level when reading in one pass: the progress bar does not move until it is done.
     if (decision.batch) options.log.info(`rows mode: ${decision.reason}`);
     else options.log.debug(`rows mode: one query per tenant: ${decision.reason}`);
@@ -120,16 +120,11 @@ function keysRelation(client: pg.Client, tenants: readonly Tenant[], fingerprint
 
 /** Heap bytes of the planned tables (partitions included). */
 async function tableBytes(client: pg.Client, plan: RowsPlan): Promise<number> {
-  // pg_partition_tree lists a partitioned table's members; a plain table is its own only member.
+  // A partitioned table ('p') stores nothing itself: its size is its partitions' (pg_partition_tree).
   const res = await client.query<{ bytes: string }>(
     `SELECT coalesce(sum(CASE WHEN c.relkind = 'p' THEN (SELECT coalesce(sum(pg_relation_size(p.relid)), 0) FROM pg_partition_tree(c.oid) p) ELSE pg_relation_size(c.oid) END), 0)::text AS bytes
        FROM unnest($1::text[]) AS t(name) JOIN pg_class c ON c.oid = t.name::regclass`,
     [plan.tables.map((t) => quoteTable(t))],
   );
   return Number(res.rows[0]?.bytes ?? 0);
-}
-
-async function freeBytes(dir: string): Promise<number> {
-  const stats = await statfs(dir);
-  return stats.bavail * stats.bsize;
 }

@@ -14,7 +14,7 @@ import type { PostgresSourceConfig } from '../../../config/schema.js';
 import type { SchemaFingerprint, TableInfo } from '../../../archive/manifest.js';
 import { encodeTenant } from '../../../archive/layout.js';
 import { UsageError } from '../../../errors.js';
-import { effectiveCompression, type Compression } from '../../compression.js';
+import { effectiveCompression, IN_PROCESS_BYTES, type Compression } from '../../compression.js';
 import { storeRowsEntry } from '../../rows/entries.js';
 import type { DumpContext, DumpResult, Tenant } from '../../types.js';
 import { planRows, type PlannedTable, type RowsPlan } from '../../rows/plan.js';
@@ -110,8 +110,9 @@ export async function dumpRowsFromBatch(batch: RowsBatch, tenant: Tenant, conn: 
   const entries: Record<string, string> = {};
   for (const table of batch.plan.tables) {
     const segment = batch.spool.segment(table.table, index);
-    entries[table.table] = await storeRowsEntry(ctx, rowsEntryBase(table.table), batch.spool.stream(segment), compression);
-    ctx.onBytes?.(segment.bytes);
+    // A small segment is read whole in one go (its pieces lie scattered between other tenants').
+    const text = segment.bytes < IN_PROCESS_BYTES ? await batch.spool.read(segment) : batch.spool.stream(segment);
+    entries[table.table] = await storeRowsEntry(ctx, rowsEntryBase(table.table), text, compression);
     tables.push({ name: table.table, rows: segment.rows, checksum: segment.sha256 });
   }
   const { plan, fingerprint, serverVersion: version, snapshotAt } = batch;
@@ -164,7 +165,6 @@ async function dumpTable(client: pg.Client, plan: RowsPlan, table: PlannedTable,
   const flowing = pipeline(copy, counter);
   flowing.catch(() => undefined);
   const [entry] = await Promise.all([storeRowsEntry(ctx, rowsEntryBase(table.table), counter, compression), flowing]);
-  ctx.onBytes?.(counter.bytes);
   return { info: { name: table.table, rows: counter.rows, checksum: counter.sha256 }, entry };
 }
 
