@@ -90,7 +90,7 @@ export class PostgresSource implements Source {
 
   /**
    * The run's rows batch when `tenant` is in it. Reading it fails over to one query per tenant
-   * (each tenant then succeeds or fails on its own), unless the run itself was stopped.
+   * (each tenant then succeeds or fails on its own), unless the run was stopped or the config is wrong.
    */
   private async rowsBatch(tenant: Tenant): Promise<RowsBatch | undefined> {
     const run = this.run;
@@ -100,7 +100,9 @@ export class PostgresSource implements Source {
       try {
         return await readRowsBatch(await this.conn(), this.config, run.tenants, { discovered: run.info.discovered, tempDir: await run.info.tempDir(), signal: run.info.signal, log: run.info.log });
       } catch (error) {
-        if (run.info.signal.aborted) throw error;
+        // A stopped run, or a config the plan cannot be made from (the same for every tenant), is
+        // not something reading tenant by tenant could get past.
+        if (run.info.signal.aborted || error instanceof UsageError) throw error;
         run.info.log.warn(`${this.name}: reading all tenants' rows in one pass failed (${errorMessage(error)}); reading each tenant on its own`);
         return undefined;
       }
