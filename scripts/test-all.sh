@@ -5,6 +5,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The PostgreSQL tests seed the shared multi-tenant fixture; without it they cannot run (the public
+# sample datasets beside it are optional: those tests skip and say so).
+datasets="${ORGBACKUP_TEST_DATASETS:-$(pwd)/../shared/datasets}"
+if [ ! -f "$datasets/../bench/seed-pg.sql" ]; then
+  echo "test-all: the shared bench fixture is not at $datasets/../bench/seed-pg.sql" >&2
+  echo "hint: in a clone outside the workspace, set ORGBACKUP_TEST_DATASETS=/path/to/shared/datasets (its ../bench holds the fixture)" >&2
+  exit 1
+fi
+
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
