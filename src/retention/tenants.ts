@@ -1,8 +1,9 @@
 /**
  * Who the tenants are now, and their plans, for prune: each selected source's tenant discovery
  * (the tenants query may return a `plan` column), then `retention.plans.query` when configured,
- * whose answer wins. A source whose tenants cannot be learned is left out: without knowing which
- * tenants are orphans or on which plan, no complete archive of it may be judged.
+ * whose answer wins. A source whose tenants cannot be learned (discovery fails or returns no
+ * tenant) is left out: without knowing which tenants are orphans or on which plan, no complete
+ * archive of it may be judged.
  */
 import type { Context } from '../context.js';
 import { UsageError, errorMessage } from '../errors.js';
@@ -54,6 +55,9 @@ async function discoverOne(name: string, ctx: Context): Promise<Map<string, stri
   const source = await createSource(ctx.config, name, ctx.baseDir);
   try {
     const tenants = await source.discoverTenants(ctx.signal);
+    // No tenant at all is far likelier an outage or a wrong query than every tenant deleted at
+    // once; taking it at its word would make every archive of the source an orphan.
+    if (tenants.length === 0) throw new Error('its tenant discovery returned no tenant, which is taken for a fault, not for every tenant gone');
     // Excluded tenants are still the source's tenants: their archives are not orphans.
     const excluded = ctx.config.sources[name]?.tenants.exclude ?? [];
     return new Map([...tenants.map((t) => [t.id, t.plan] as const), ...excluded.map((id) => [id, undefined] as const)]);

@@ -2,7 +2,7 @@
  * A tiny HTTP proxy on 127.0.0.1 in front of an S3 server that injects faults (the one thing tests
  * may fake): `decide` sees each request and either lets it through or answers it with an S3 error.
  */
-import http from 'node:http';
+import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface ProxiedRequest {
@@ -10,6 +10,7 @@ export interface ProxiedRequest {
   url: string;
   /** How many requests reached the proxy before this one. */
   index: number;
+  headers: IncomingHttpHeaders;
 }
 
 export type FaultDecision = { status: number; code: string } | undefined;
@@ -27,7 +28,7 @@ export async function startFaultProxy(target: string, decide: (request: ProxiedR
   const injected: ProxiedRequest[] = [];
   const seen: ProxiedRequest[] = [];
   const server = http.createServer((req, res) => {
-    const request = { method: req.method ?? 'GET', url: req.url ?? '/', index: seen.length };
+    const request = { method: req.method ?? 'GET', url: req.url ?? '/', index: seen.length, headers: req.headers };
     seen.push(request);
     const fault = decide(request);
     if (fault) {

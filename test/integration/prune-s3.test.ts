@@ -1,15 +1,19 @@
 /**
  * prune and the storage lease lock on an S3 storage (s3rver on loopback): the same Storage
  * interface, so the same guarantees: plan and removal, incomplete uploads removed after an hour,
- * exit 75 while the lock is held, and one winner among simultaneous contenders.
+ * exit 75 while the lock is held, and what the server can show of exclusivity (the conditional
+ * write is sent; a refused one means BusyError).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listArchives } from '../../src/archive/catalog.js';
 import { runPrune } from '../../src/commands/prune.js';
+import { parseConfig } from '../../src/config/load.js';
 import { BusyError } from '../../src/errors.js';
-import { acquireLock, readLockState, type Lease } from '../../src/schedule/lock.js';
+import { acquireLock, readLockState } from '../../src/schedule/lock.js';
+import { createStorage, storageConfig } from '../../src/storage/registry.js';
 import type { Storage } from '../../src/storage/types.js';
 import { runCli } from '../helpers/cli.js';
+import { startFaultProxy } from '../helpers/s3-fault-proxy.js';
 import { s3StorageConfig, startS3rver, type S3rverHandle } from '../helpers/s3rver.js';
 import { makeArchive, makeLab, type Lab } from '../helpers/timeline.js';
 
@@ -80,17 +84,52 @@ describe('prune on s3 storage', () => {
     expect(await s3.exists('media/acme/2020-01-01T00-00-00.000Z.zip')).toBe(false);
   });
 
-  it.each([false, true])('lets exactly one of six simultaneous lock contenders in (expired lock first: %s)', async (expiredFirst) => {
-    let now = Date.now();
-    const clock = () => new Date(now);
-    if (expiredFirst) {
-      await acquireLock(s3, 'contention', { owner: 'dead', ttlMs: 60_000, now: clock, renewEveryMs: false });
-      now += 60_001;
+  // s3rver ignores If-None-Match, so contenders racing on it prove nothing about exclusivity (they
+  // pass or fail on timing). What can be shown: the driver asks for the condition on every write,
+  // and when a server enforces it (the proxy answers as AWS does, only when the header is sent) a
+  // contender that lost the race between its HEAD and its PUT gets exit 75, not the lock.
+  it('sends If-None-Match: * with every object write', async () => {
+    const proxy = await startFaultProxy(server.endpoint, () => undefined);
+    try {
+      const viaProxy = await s3Through(proxy.endpoint);
+      const lease = await acquireLock(viaProxy, 'headers', { owner: 'probe', renewEveryMs: false });
+      await lease.release();
+      await viaProxy.put('probe/object.bin', Buffer.from('x'));
+      const writes = proxy.seen.filter((r) => r.method === 'PUT');
+      expect(writes.length).toBeGreaterThanOrEqual(2);
+      for (const write of writes) expect(write.headers['if-none-match'], write.url).toBe('*');
+    } finally {
+      await proxy.stop();
     }
-    const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => acquireLock(s3, 'contention', { owner: `c${i}`, now: clock, renewEveryMs: false })));
-    const winners = results.filter((r): r is PromiseFulfilledResult<Lease> => r.status === 'fulfilled').map((r) => r.value);
-    expect(winners).toHaveLength(1);
-    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(BusyError);
-    await winners[0]!.release();
   });
+
+  it('a contender whose lease write the server refuses (412) gets BusyError and the holder keeps the lock', async () => {
+    const holder = await acquireLock(s3, 'race', { owner: 'first', renewEveryMs: false });
+    // The race window, made certain: the contender's HEAD misses the holder's lease (it landed
+    // just after), and its conditional PUT meets the object, as AWS answers then.
+    const proxy = await startFaultProxy(server.endpoint, (r) => {
+      if (!r.url.includes('/_locks/race/lease.json')) return undefined;
+      if (r.method === 'HEAD') return { status: 404, code: 'NotFound' };
+      if (r.method === 'PUT' && r.headers['if-none-match'] === '*') return { status: 412, code: 'PreconditionFailed' };
+      return undefined;
+    });
+    try {
+      const contender = await acquireLock(await s3Through(proxy.endpoint), 'race', { owner: 'second', renewEveryMs: false }).then(
+        (lease) => lease,
+        (error: unknown) => error,
+      );
+      expect(contender).toBeInstanceOf(BusyError);
+      expect((contender as BusyError).message).toContain('locked by first');
+      expect(proxy.injected.some((r) => r.method === 'PUT')).toBe(true);
+      expect((await readLockState(s3, 'race')).holder?.token).toBe(holder.info.token);
+    } finally {
+      await proxy.stop();
+      await holder.release();
+    }
+  });
+
+  async function s3Through(endpoint: string): Promise<Storage> {
+    const config = parseConfig({ version: 1, sources: { media: { type: 'files', path: '.' } }, storage: { racer: s3StorageConfig(server, { endpoint, prefix: 'prod' }) } }, process.env);
+    return createStorage('racer', storageConfig(config, 'racer'), lab.dir);
+  }
 });
