@@ -11,6 +11,7 @@ export default defineConfig({
     // machine where a timing-sensitive case (lock contention, a signal mid-dump) can lose a race
     // under load; a real regression fails twice. Retries are reported in the run's output.
     retry: 1,
-    reporters: ['default'],
+    // The skip summary lists each skipped test and its reason after vitest's own totals.
+    reporters: ['default', './test/reporters/skip-summary.ts'],
   },
 });

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { Encrypter, generateIdentity, identityToRecipient } from 'age-encryption';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SEED = path.resolve(ROOT, '../shared/bench/seed-pg.sql');
+const SEED = path.join(ROOT, 'test/fixtures/saas-pg.sql');
 const SCALE = process.env.BENCH_SCALE ?? '8';
 const ORGS = Number(process.env.BENCH_ORGS ?? 200);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);

@@ -46,7 +46,7 @@ if (!exists || !keep) {
   psql('postgres', `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
   psql('postgres', `CREATE DATABASE ${db}`);
   console.error(`seeding ${db} at scale ${scale} ...`);
-  sh('psql', [...pg, '-d', db, '-Xq', '-v', `scale=${scale}`, '-v', 'orgs=200', '-f', path.resolve(root, '../shared/bench/seed-pg.sql')], { env: { ...process.env, PGOPTIONS: '--client-min-messages=warning' } });
+  sh('psql', [...pg, '-d', db, '-Xq', '-v', `scale=${scale}`, '-v', 'orgs=200', '-f', path.join(root, 'test/fixtures/saas-pg.sql')], { env: { ...process.env, PGOPTIONS: '--client-min-messages=warning' } });
   psql(db, 'VACUUM ANALYZE');
 }
 const dbSize = Number(psql('postgres', `SELECT pg_database_size('${db}')`));

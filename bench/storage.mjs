@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Storage benchmark (issue 7): `orgbackup create` of the scale-8 fixture (../shared/bench/seed-pg.sql)
+// Storage benchmark (issue 7): `orgbackup create` of the scale-8 fixture (test/fixtures/saas-pg.sql)
 // to s3rver on loopback vs to local disk (wall time ratio, peak RSS via /usr/bin/time -f %M), and
 // `orgbackup list` over 10,000 archives in s3rver (wall time). Needs the build (npm run build),
 // PostgreSQL on 127.0.0.1:5432 and /usr/bin/time. Prints a markdown section and, with --write,
@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'bin/orgbackup.js');
-const SEED = path.resolve(ROOT, '../shared/bench/seed-pg.sql');
+const SEED = path.join(ROOT, 'test/fixtures/saas-pg.sql');
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
   const i = args.indexOf(`--${name}`);

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SEED = path.resolve(ROOT, '../shared/bench/seed-pg.sql');
+const SEED = path.join(ROOT, 'test/fixtures/saas-pg.sql');
 const SCALE = process.env.BENCH_SCALE ?? '8';
 const ORGS = Number(process.env.BENCH_ORGS ?? 200);
 const DBS = Number(process.env.BENCH_DBS ?? 200);

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { createDb, dropDb, pgQuery, pgUrl, psql, tableDigests } from '../helpers/pg.js';
 import { tempDir, writeConfig } from '../helpers/tmp.js';
-import { BENCH_SEED, DATASETS_SKIP_REASON, dataset, hasDatasets } from '../helpers/datasets.js';
+import { seedSaasInto } from '../helpers/tenants.js';
+import { DATASETS_SKIP_REASON, dataset, hasDatasets } from '../helpers/datasets.js';
 
 interface Setup {
   db: string;
@@ -84,7 +85,7 @@ describe('PostgreSQL round trip', () => {
   });
 
   it('the multi-tenant bench fixture survives create -> drop -> restore', async () => {
-    const s = await setup((db) => psql(db, { file: BENCH_SEED, vars: { scale: '1', orgs: '20' } }));
+    const s = await setup((db) => seedSaasInto(db));
     try {
       await roundTrip(s);
     } finally {

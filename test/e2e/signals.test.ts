@@ -4,9 +4,9 @@ import { execa } from 'execa';
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { BIN, ROOT, runCli } from '../helpers/cli.js';
-import { createDb, dropDb, pgQuery, pgUrl, psql } from '../helpers/pg.js';
+import { createDb, dropDb, pgQuery, pgUrl } from '../helpers/pg.js';
 import { tempDir, writeConfig } from '../helpers/tmp.js';
-import { BENCH_SEED } from '../helpers/datasets.js';
+import { seedSaasInto } from '../helpers/tenants.js';
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
@@ -19,7 +19,7 @@ describe('interrupted create', () => {
   let config: string;
   beforeAll(async () => {
     db = await createDb('ob_sig');
-    await psql(db, { file: BENCH_SEED, vars: { scale: '2', orgs: '20' } });
+    await seedSaasInto(db, { scale: 2 });
     tmp = await tempDir();
     config = await writeConfig(tmp.dir, {
       version: 1,

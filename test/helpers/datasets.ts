@@ -4,8 +4,6 @@ import path from 'node:path';
 import { ROOT } from './cli.js';
 
 export const DATASETS = process.env.ORGBACKUP_TEST_DATASETS ?? path.resolve(ROOT, '../shared/datasets');
-// The bench fixture sits beside the datasets in shared/, so one variable points at both.
-export const BENCH_SEED = path.resolve(DATASETS, '../bench/seed-pg.sql');
 
 export function dataset(...parts: string[]): string {
   return path.join(DATASETS, ...parts);

@@ -1,28 +1,32 @@
 /** Tenant-mode test fixtures: the seeded SaaS database, configs, and digests of one tenant's rows. */
 import { execa } from 'execa';
-import { BENCH_SEED } from './datasets.js';
+import path from 'node:path';
 import { createDb, PG_HOST, PG_PORT, PG_USER, pgQuery, pgUrl, psql } from './pg.js';
-import { runCli, type CliResult } from './cli.js';
+import { ROOT, runCli, type CliResult } from './cli.js';
 import { writeConfig } from './tmp.js';
 
-/**
- * The bench fixture (every table but organizations has org_id) plus what it lacks: a child table
- * without the tenant column (issue_comments -> issues), a second-level child
- * (comment_reactions -> issue_comments) and a shared lookup table (countries).
- */
+/** orgbackup's own multi-tenant fixture (test/fixtures/saas-pg.sql; its header lists the FK shapes). */
+export const SAAS_PG_FIXTURE = path.join(ROOT, 'test/fixtures/saas-pg.sql');
+
+export interface SaasFixtureOptions {
+  /** Size: each unit adds 500 users, 4000 assets, 40000 issues and 40000 notifications. */
+  scale?: number;
+  orgs?: number;
+  /** users.mentor_id points at a user of the next organization. */
+  crossTenant?: boolean;
+}
+
+/** Seeds the fixture into an existing database. */
+export async function seedSaasInto(db: string, options: SaasFixtureOptions = {}): Promise<void> {
+  const vars: Record<string, string> = { scale: String(options.scale ?? 1), orgs: String(options.orgs ?? 20) };
+  if (options.crossTenant) vars.cross_tenant = '1';
+  await psql(db, { file: SAAS_PG_FIXTURE, vars });
+}
+
+/** A new database holding the fixture at scale 1. */
 export async function seedSaas(orgs = 20): Promise<string> {
   const db = await createDb('ob_saas');
-  await psql(db, { file: BENCH_SEED, vars: { scale: '1', orgs: String(orgs) } });
-  await psql(db, {
-    sql: `
-      CREATE TABLE countries (code text PRIMARY KEY, name text NOT NULL);
-      INSERT INTO countries VALUES ('de', 'Germany'), ('fr', 'France');
-      CREATE TABLE issue_comments (id bigserial PRIMARY KEY, issue_id bigint NOT NULL REFERENCES issues(id), body text NOT NULL, country text REFERENCES countries(code));
-      INSERT INTO issue_comments (issue_id, body, country) SELECT id, 'comment on ' || id, CASE WHEN id % 2 = 0 THEN 'de' END FROM issues WHERE id % 7 = 0;
-      CREATE TABLE comment_reactions (id bigserial PRIMARY KEY, comment_id bigint NOT NULL REFERENCES issue_comments(id), emoji text NOT NULL);
-      INSERT INTO comment_reactions (comment_id, emoji) SELECT id, ':+1:' FROM issue_comments WHERE id % 3 = 0;
-      ANALYZE;`,
-  });
+  await seedSaasInto(db, { orgs });
   return db;
 }
 
@@ -36,6 +40,8 @@ export function saasTenantQueries(org: number | string): Record<string, string> 
     assets: `SELECT * FROM assets WHERE org_id = ${id}`,
     issues: `SELECT * FROM issues WHERE org_id = ${id}`,
     notifications: `SELECT * FROM notifications WHERE org_id = ${id}`,
+    asset_tags: `SELECT * FROM asset_tags WHERE org_id = ${id}`,
+    tag_votes: `SELECT * FROM tag_votes WHERE org_id = ${id}`,
     issue_comments: `SELECT c.* FROM issue_comments c JOIN issues i ON i.id = c.issue_id WHERE i.org_id = ${id}`,
     comment_reactions: `SELECT r.* FROM comment_reactions r JOIN issue_comments c ON c.id = r.comment_id JOIN issues i ON i.id = c.issue_id WHERE i.org_id = ${id}`,
   };

@@ -3,7 +3,7 @@ import { execa } from 'execa';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createDb, psql } from '../helpers/pg.js';
+import { createDb, pgUrl, psql } from '../helpers/pg.js';
 
 export const ROW_MARKER = 'fixture-row-7d1c';
 export const FILE_MARKER = 'fixture-file-5be2';
@@ -47,7 +47,7 @@ export function baseConfig(db: string, filesRoot: string, encryption: Record<str
   return {
     version: 1,
     sources: {
-      app: { type: 'postgres', url: `postgres://postgres@127.0.0.1:5432/${db}` },
+      app: { type: 'postgres', url: pgUrl(db) },
       media: { type: 'files', path: filesRoot, tenants: { mode: 'directory' } },
     },
     storage: { local: { type: 'local', path: './backups' } },

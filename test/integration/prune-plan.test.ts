@@ -10,6 +10,7 @@ import { listArchives } from '../../src/archive/catalog.js';
 import { runPrune, type PruneResult } from '../../src/commands/prune.js';
 import type { Storage } from '../../src/storage/types.js';
 import { createDb, dropDb, pgQuery, pgUrl } from '../helpers/pg.js';
+import { createMysqlDb, dropMysqlDb, mysqlQuery, mysqlUrl } from '../helpers/mysql.js';
 import { filesUnder, makeArchive, makeLab, type Lab } from '../helpers/timeline.js';
 
 const NOW = '2026-11-20T12:00:00.000Z';
@@ -133,20 +134,17 @@ describe('prune plan: plans, orphans, protections, incomplete archives (local st
 
 describe('prune plan: retention.plans.query on a MariaDB source', () => {
   it('gives each tenant the plan MariaDB returns', async () => {
-    const mysql = await import('mysql2/promise');
-    const admin = await mysql.createConnection({ host: '127.0.0.1', port: 3306, user: 'root' });
-    const db = `ob_prune_${Date.now().toString(36)}`;
-    await admin.query(`CREATE DATABASE ${db}`);
+    const db = await createMysqlDb('ob_prune');
     const lab = await makeLab(['acme', 'globex'], {
       sources: {
         media: { type: 'files', path: './data', tenants: { mode: 'directory' } },
-        shop: { type: 'mysql', url: `mysql://root@127.0.0.1:3306/${db}` },
+        shop: { type: 'mysql', url: mysqlUrl(db) },
       },
       retention: { keepDaily: 3, plans: { query: 'SELECT org AS id, tier AS plan FROM orgs', free: { keepLast: 1 } } },
     });
     try {
-      await admin.query(`CREATE TABLE ${db}.orgs (org varchar(20) PRIMARY KEY, tier varchar(20))`);
-      await admin.query(`INSERT INTO ${db}.orgs VALUES ('acme', 'free'), ('globex', NULL)`);
+      await mysqlQuery(db, `CREATE TABLE orgs (org varchar(20) PRIMARY KEY, tier varchar(20))`);
+      await mysqlQuery(db, `INSERT INTO orgs VALUES ('acme', 'free'), ('globex', NULL)`);
       for (const tenant of ['acme', 'globex']) for (const at of ['2026-11-19T02:00:00.000Z', '2026-11-20T02:00:00.000Z']) await makeArchive(lab, { tenant, at });
       const result = await runPrune({ dryRun: true, source: ['media'] }, lab.ctx(NOW));
       expect(result.archives.map((a) => `${a.tenant} ${a.policy} ${a.status} ${a.reasons.join(',')}`)).toEqual([
@@ -157,8 +155,7 @@ describe('prune plan: retention.plans.query on a MariaDB source', () => {
       ]);
     } finally {
       await lab.cleanup();
-      await admin.query(`DROP DATABASE ${db}`);
-      await admin.end();
+      await dropMysqlDb(db);
     }
   });
 });
