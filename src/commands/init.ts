@@ -1,6 +1,7 @@
 /** `orgbackup init`: writes a commented starter config (JSON with comments, which orgbackup reads). */
 import { access, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
 
 export interface InitOptions {
@@ -15,10 +16,28 @@ export interface InitResult {
   path: string;
 }
 
-export const STARTER_CONFIG = `{
+/** The JSON Schema shipped in this installation's package (dist/commands/init.js -> schema/). */
+const SHIPPED_SCHEMA = fileURLToPath(new URL('../../schema/orgbackup.schema.json', import.meta.url));
+
+/**
+ * The config's "$schema": the shipped schema's path relative to the config file, so an editor finds it
+ * wherever orgbackup is installed (globally, in node_modules, in a checkout). None when the schema is
+ * missing (a build that did not write it), rather than a reference that does not resolve.
+ */
+export async function schemaReference(configFile: string, schemaFile = SHIPPED_SCHEMA): Promise<string | undefined> {
+  if (!(await access(schemaFile).then(() => true, () => false))) return undefined;
+  const relative = path.relative(path.dirname(configFile), schemaFile).split(path.sep).join('/');
+  return relative.startsWith('.') || relative.startsWith('/') ? relative : `./${relative}`;
+}
+
+export function starterConfig(schemaRef: string | undefined): string {
+  const schemaLine = schemaRef === undefined ? '' : `\n  "$schema": ${JSON.stringify(schemaRef)},`;
+  return STARTER_CONFIG.replace('\n  "version": 1,', `${schemaLine}\n  "version": 1,`);
+}
+
+const STARTER_CONFIG = `{
   // orgbackup configuration, version 1. Reference: README.md "Configuration".
   // Strings may use \${VAR} and \${VAR:-default}; secrets may come from files (passwordFile...).
-  "$schema": "./node_modules/orgbackup/schema/orgbackup.schema.json",
   "version": 1,
   "sources": {
     // A PostgreSQL database. tenants.mode: none | database | schema | rows
@@ -51,7 +70,7 @@ export async function runInit(options: InitOptions): Promise<InitResult> {
   if (await access(file).then(() => true, () => false)) {
     throw new UsageError(`${file} already exists; init never overwrites a config`, { hint: 'choose another path with --path' });
   }
-  await writeFile(file, STARTER_CONFIG, { mode: 0o600, flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
+  await writeFile(file, starterConfig(await schemaReference(file)), { mode: 0o600, flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
     throw new UsageError(`cannot write ${file}: ${error.code ?? error.message}`, { hint: 'check that the directory exists and is writable' });
   });
   return { command: 'init', ok: true, exitCode: ExitCode.ok, path: file };
