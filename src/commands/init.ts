@@ -36,7 +36,7 @@ export function starterConfig(schemaRef: string | undefined): string {
 }
 
 const STARTER_CONFIG = `{
-  // orgbackup configuration, version 1. Reference: README.md "Configuration".
+  // orgbackup configuration, version 1. Reference: docs/configuration.md.
   // Strings may use \${VAR} and \${VAR:-default}; secrets may come from files (passwordFile...).
   "version": 1,
   "sources": {

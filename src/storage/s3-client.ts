@@ -111,6 +111,6 @@ function s3Hint(name: string, status: number | undefined, where: S3Where, text: 
   }
   if (/region is missing/i.test(text)) return 'set "region" in the storage config, or AWS_REGION';
   if (status === 403) return `the credentials may not ${where.action} here: the policy needs ${where.action} on ${resource}`;
-  if (status === 501) return 'this S3-compatible server does not implement the call; see the README section on S3-compatible servers';
+  if (status === 501) return 'this S3-compatible server does not implement the call; see "S3 and S3-compatible stores" in docs/storage.md';
   return undefined;
 }

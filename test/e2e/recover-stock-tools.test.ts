@@ -1,7 +1,7 @@
 /**
- * The README's "Recovering without orgbackup" steps, run as written against a real encrypted
+ * The "Recovering without orgbackup" steps of docs/recovery.md, run as written against a real encrypted
  * archive with stock tools only (age, unzip, sha256sum, zstd, createdb, pg_restore): only the
- * example paths and database name are replaced. If the README changes, this test runs the change.
+ * example paths and database name are replaced. If the page changes, this test runs the change.
  */
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -21,13 +21,13 @@ afterAll(async () => {
 function recoverySteps(readme: string): string[] {
   const section = readme.slice(readme.indexOf('## Recovering without orgbackup'));
   const block = /```sh\n([\s\S]*?)```/.exec(section);
-  if (!block) throw new Error('README: no sh block under "Recovering without orgbackup"');
+  if (!block) throw new Error('docs/recovery.md: no sh block under "Recovering without orgbackup"');
   return block[1]!.trimEnd().split('\n');
 }
 
-describe('README: recovering without orgbackup', () => {
+describe('docs/recovery.md: recovering without orgbackup', () => {
   it('the documented steps recover an encrypted PostgreSQL archive with stock tools', async () => {
-    const steps = recoverySteps(await readFile(path.join(ROOT, 'README.md'), 'utf8'));
+    const steps = recoverySteps(await readFile(path.join(ROOT, 'docs', 'recovery.md'), 'utf8'));
     // The steps this test exists for are still there.
     for (const tool of ['age -d -i', 'unzip', 'sha256sum -c SHA256SUMS', 'zstd -d', 'pg_restore']) expect(steps.join('\n')).toContain(tool);
 
