@@ -15,6 +15,7 @@ import { Printer } from './printer.js';
 import { BarProgress } from './progress.js';
 import { buildProgram, type GlobalOptions } from './program.js';
 import { renderResult } from './render/index.js';
+import { RESULT_SCHEMA_VERSION } from '../results/schemas.js';
 
 const controller = new AbortController();
 let interrupts = 0;
@@ -83,7 +84,7 @@ function reportError(error: unknown): number {
   const printer = new Printer({ json: !!currentGlobals.json, quiet: false, verbose: false, chalk: new Chalk({ level: 0 }), stderr: process.stderr });
   if (currentGlobals.json) {
     printer.error(message, { exitCode, ...(hint ? { hint } : {}) });
-    process.stdout.write(JSON.stringify({ command: currentCommand, ok: false, exitCode, error: { message, ...(hint ? { hint } : {}) } }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ schemaVersion: RESULT_SCHEMA_VERSION, command: currentCommand, ok: false, exitCode, error: { message, ...(hint ? { hint } : {}) } }, null, 2) + '\n');
   } else {
     const c = new Chalk({ level: colorEnabled(currentGlobals, supportsColorStderr) && process.stderr.isTTY && supportsColorStderr ? supportsColorStderr.level : 0 });
     process.stderr.write(`${c.red('error:')} ${message}\n${hint ? `${c.gray('hint:')} ${hint}\n` : ''}`);

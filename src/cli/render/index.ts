@@ -1,6 +1,7 @@
 /** Result objects -> stdout text. With --json, exactly one JSON document; otherwise a table per command. */
 import type { ChalkInstance } from 'chalk';
 import { redact } from '../../redact.js';
+import { RESULT_SCHEMA_VERSION } from '../../results/schemas.js';
 import { renderCreate } from './create.js';
 import { renderList } from './list.js';
 import { renderPreflight } from './preflight.js';
@@ -34,7 +35,7 @@ export function registerRenderer(command: string, renderer: Renderer): void {
 }
 
 export function renderResult(result: CommandResultBase, options: { json: boolean; chalk: ChalkInstance }): string {
-  if (options.json) return redact(JSON.stringify(result, null, 2)) + '\n';
+  if (options.json) return redact(JSON.stringify({ schemaVersion: RESULT_SCHEMA_VERSION, ...result }, null, 2)) + '\n';
   const renderer = renderers[result.command];
   return redact(renderer ? renderer(result as never, options.chalk) : JSON.stringify(result, null, 2) + '\n');
 }

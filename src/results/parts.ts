@@ -1,0 +1,119 @@
+/**
+ * Building blocks of the `--json` result documents (src/results/schemas.ts). Objects are loose: a
+ * field may be added within a schemaVersion, never removed or retyped, so a client that validates
+ * against the shipped schema keeps working when orgbackup grows.
+ */
+import { z } from 'zod';
+
+export const exitCode = z.union([0, 1, 2, 3, 4, 5, 75, 130, 143].map((code) => z.literal(code)) as [z.ZodLiteral<0>, ...z.ZodLiteral<number>[]]);
+export const isoTime = z.string().describe('ISO 8601 time, UTC');
+
+/** Every document starts with these: which command, whether it succeeded, its exit status. */
+export function resultBase<const C extends string>(command: C) {
+  return {
+    schemaVersion: z.literal(1),
+    command: z.literal(command),
+    ok: z.boolean(),
+    exitCode,
+  };
+}
+
+export const storageOutcome = z.looseObject({ name: z.string(), status: z.enum(['ok', 'failed']), error: z.string().optional() });
+
+export const tenantBackup = z.looseObject({
+  source: z.string(),
+  tenant: z.string(),
+  tenantName: z.string().optional(),
+  id: z.string(),
+  status: z.enum(['ok', 'partial', 'failed']),
+  size: z.number().optional(),
+  rows: z.number().optional(),
+  durationMs: z.number(),
+  storages: z.array(storageOutcome),
+  error: z.string().optional(),
+  hint: z.string().optional(),
+});
+
+export const uncheckedSource = z.looseObject({ source: z.string(), error: z.string() });
+
+export const tableInfo = z.looseObject({ name: z.string(), rows: z.number(), checksum: z.string().optional() });
+
+export const checkResult = z.looseObject({
+  id: z.string(),
+  status: z.enum(['pass', 'warn', 'fail']),
+  message: z.string(),
+  hint: z.string().optional(),
+  subject: z.string().optional(),
+});
+
+export const verifyItem = z.looseObject({
+  id: z.string(),
+  storage: z.string(),
+  status: z.enum(['ok', 'failed']),
+  failedLevel: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(),
+  levels: z.array(z.number()),
+  size: z.number().optional(),
+  error: z.string().optional(),
+  hint: z.string().optional(),
+  restoreTest: z
+    .looseObject({ where: z.string(), tables: z.number(), rows: z.number(), files: z.number().optional(), problems: z.array(z.string()), durationMs: z.number() })
+    .optional(),
+});
+
+export const listedArchive = z.looseObject({
+  id: z.string(),
+  source: z.string(),
+  tenant: z.string(),
+  time: isoTime,
+  storage: z.string(),
+  size: z.number().optional(),
+  encrypted: z.boolean(),
+  trigger: z.string().optional(),
+  tenantName: z.string().optional(),
+  rows: z.number().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+});
+
+export const staleTenant = z.looseObject({
+  source: z.string(),
+  tenant: z.string(),
+  storage: z.string(),
+  newest: z.string().optional(),
+  ageHours: z.number().optional(),
+});
+
+export const prunedArchive = z.looseObject({
+  id: z.string(),
+  storage: z.string(),
+  source: z.string(),
+  tenant: z.string(),
+  time: isoTime,
+  size: z.number().optional(),
+  complete: z.boolean(),
+  action: z.enum(['keep', 'remove']),
+  status: z.enum(['kept', 'removed', 'would-remove', 'failed']),
+  reasons: z.array(z.string()),
+  policy: z.string(),
+  error: z.string().optional(),
+});
+
+export const orphanTenant = z.looseObject({ source: z.string(), tenant: z.string(), storage: z.string(), archives: z.number(), policy: z.record(z.string(), z.unknown()) });
+
+export const scheduleItem = z.looseObject({
+  schedule: z.string(),
+  shard: z.string(),
+  status: z.enum(['ok', 'partial', 'failed', 'skipped', 'busy']),
+  exitCode: z.number(),
+  due: z.boolean(),
+  reason: z.string(),
+  lastRun: z.string().optional(),
+  tick: z.string().optional(),
+  nextTick: z.string().optional(),
+  startedAt: z.string().optional(),
+  durationMs: z.number().optional(),
+  counts: z.looseObject({ ok: z.number(), partial: z.number(), failed: z.number() }).optional(),
+  archives: z.array(tenantBackup).optional(),
+  prune: z.looseObject({ status: z.enum(['ok', 'skipped', 'failed']), message: z.string() }).optional(),
+  error: z.looseObject({ message: z.string(), hint: z.string().optional() }).optional(),
+  notified: z.boolean().optional(),
+});

@@ -1,0 +1,86 @@
+/**
+ * The `--json` result document of every command, as zod schemas. The build turns them into the JSON
+ * Schemas shipped in schema/results/ (scripts/write-json-schema.mjs); the e2e tests validate every
+ * `--json` output against those files; src/results/conformance.ts makes the compiler check that the
+ * commands' result types fit them.
+ */
+import { z } from 'zod';
+import * as p from './parts.js';
+
+/** Bumped only for a change that is not an addition (a field removed, renamed or retyped). */
+export const RESULT_SCHEMA_VERSION = 1;
+
+const create = z.looseObject({
+  ...p.resultBase('create'),
+  dryRun: z.boolean(),
+  storages: z.array(z.string()),
+  archives: z.array(p.tenantBackup),
+  planned: z.array(z.looseObject({ source: z.string(), tenant: z.string(), tenantName: z.string().optional() })).optional(),
+});
+
+const list = z.looseObject({
+  ...p.resultBase('list'),
+  archives: z.array(p.listedArchive),
+  stale: z.array(p.staleTenant).optional(),
+  unchecked: z.array(p.uncheckedSource).optional(),
+});
+
+const verify = z.looseObject({ ...p.resultBase('verify'), archives: z.array(p.verifyItem) });
+
+const restore = z.looseObject({
+  ...p.resultBase('restore'),
+  id: z.string(),
+  storage: z.string(),
+  tenant: z.string(),
+  target: z.string(),
+  dryRun: z.boolean(),
+  tables: z.array(p.tableInfo),
+  plan: z.array(z.string()).optional(),
+  changes: z.array(z.looseObject({ table: z.string(), current: z.number().optional(), restored: z.number().optional() })).optional(),
+  schema: z.looseObject({ status: z.enum(['match', 'new-target', 'not-recorded', 'differs']), differences: z.array(z.string()) }),
+  safetyBackupSkipped: z.string().optional(),
+  safetyBackup: z.looseObject({ id: z.string(), rollback: z.string() }).optional(),
+  warnings: z.array(z.string()),
+});
+
+const prune = z.looseObject({
+  ...p.resultBase('prune'),
+  dryRun: z.boolean(),
+  storages: z.array(z.string()),
+  archives: z.array(p.prunedArchive),
+  orphans: z.array(p.orphanTenant),
+  unchecked: z.array(p.uncheckedSource),
+  leftovers: z.record(z.string(), z.number()),
+  summary: z.looseObject({ kept: z.number(), removed: z.number(), failed: z.number(), bytesFreed: z.number() }),
+});
+
+const preflight = z.looseObject({
+  ...p.resultBase('preflight'),
+  for: z.enum(['create', 'restore', 'prune', 'verify']),
+  sources: z.array(z.string()),
+  storages: z.array(z.string()),
+  summary: z.looseObject({ pass: z.number(), warn: z.number(), fail: z.number() }),
+  checks: z.array(p.checkResult),
+});
+
+const scheduleRun = z.looseObject({
+  ...p.resultBase('schedule-run'),
+  host: z.string(),
+  shard: z.string(),
+  schedules: z.array(p.scheduleItem),
+  metrics: z.looseObject({ file: z.string().optional(), pushed: z.boolean().optional(), error: z.string().optional() }).optional(),
+});
+
+const init = z.looseObject({ ...p.resultBase('init'), path: z.string() });
+
+/** What every command prints instead of its result when it fails before producing one. */
+const error = z.looseObject({
+  schemaVersion: z.literal(1),
+  command: z.string(),
+  ok: z.literal(false),
+  exitCode: p.exitCode,
+  error: z.looseObject({ message: z.string(), hint: z.string().optional() }),
+});
+
+export const resultSchemas = { create, list, verify, restore, prune, preflight, 'schedule-run': scheduleRun, init, error } as const;
+export type ResultSchemaName = keyof typeof resultSchemas;
