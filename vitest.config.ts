@@ -7,10 +7,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Integration tests share two real servers and spawn the built binary; two workers match the 2-core machine.
     maxWorkers: 2,
-    // One retry for the whole suite: tests drive real servers and spawned processes on a 2-core
-    // machine where a timing-sensitive case (lock contention, a signal mid-dump) can lose a race
-    // under load; a real regression fails twice. Retries are reported in the run's output.
-    retry: 1,
     // The skip summary lists each skipped test and its reason after vitest's own totals.
     reporters: ['default', './test/reporters/skip-summary.ts'],
   },
