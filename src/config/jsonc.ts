@@ -1,32 +1,54 @@
 /**
  * JSON with comments and trailing commas (as in SPEC.md's config example), for config files.
- * Comments are blanked outside strings, keeping line numbers for error messages.
+ * Parsed by Microsoft's jsonc-parser (the one VS Code uses): a hand-written comment stripper
+ * rewrote strings (`"abc,}"` became `abc}`) and dropped the rest of a file after an unclosed
+ * `/*`. A syntax error is never repaired: the first one is reported with its line and column.
  */
-export function stripJsonComments(text: string): string {
-  let out = '';
-  let i = 0;
-  while (i < text.length) {
-    const ch = text[i]!;
-    if (ch === '"') {
-      const start = i++;
-      while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
-      out += text.slice(start, ++i);
-    } else if (ch === '/' && text[i + 1] === '/') {
-      while (i < text.length && text[i] !== '\n') i++;
-    } else if (ch === '/' && text[i + 1] === '*') {
-      const end = text.indexOf('*/', i + 2);
-      const stop = end === -1 ? text.length : end + 2;
-      out += text.slice(i, stop).replace(/[^\n]/g, ' ');
-      i = stop;
-    } else {
-      out += ch;
-      i++;
-    }
-  }
-  return out.replace(/,(\s*[}\]])/g, '$1');
+import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { UsageError } from '../errors.js';
+
+// Keyed by printParseErrorCode's names: the package's ParseErrorCode is a const enum that
+// verbatimModuleSyntax cannot import.
+const WHAT: Partial<Record<ReturnType<typeof printParseErrorCode>, string>> = {
+  InvalidSymbol: 'unexpected characters (keys and strings need double quotes)',
+  InvalidNumberFormat: 'not a valid number',
+  PropertyNameExpected: 'expected a key in double quotes',
+  ValueExpected: 'expected a value',
+  ColonExpected: 'expected ":" after the key',
+  CommaExpected: 'expected "," between entries',
+  CloseBraceExpected: 'expected "}": an object is not closed',
+  CloseBracketExpected: 'expected "]": a list is not closed',
+  EndOfFileExpected: 'unexpected text after the end of the config',
+  InvalidCommentToken: 'not a valid comment',
+  UnexpectedEndOfComment: 'a /* comment is not closed with */',
+  UnexpectedEndOfString: 'a string is not closed (a line break inside a string must be written \\n)',
+  UnexpectedEndOfNumber: 'a number is cut short',
+  InvalidUnicode: 'not a valid \\u escape',
+  InvalidEscapeCharacter: 'not a valid escape after \\ (write \\\\ for a backslash)',
+  InvalidCharacter: 'a control character inside a string (escape it)',
+};
+
+/** 1-based line and column (in UTF-16 units, as editors count them) of an offset. */
+export function positionOf(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const lineStart = before.lastIndexOf('\n') + 1;
+  return { line: before.split('\n').length, column: offset - lineStart + 1 };
 }
 
-/** cosmiconfig loader; the loader reports the file, so the message is JSON's own. */
-export function parseJsonc(_filepath: string, content: string): unknown {
-  return JSON.parse(stripJsonComments(content)) as unknown;
+/** The config value; throws a UsageError (exit 2) naming the first syntax error's position. */
+export function parseJsoncText(text: string, file = 'the config'): unknown {
+  const errors: ParseError[] = [];
+  const value = parse(text, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false }) as unknown;
+  const first = errors[0];
+  if (!first) return value;
+  const { line, column } = positionOf(text, first.offset);
+  const what = WHAT[printParseErrorCode(first.error)] ?? 'invalid JSON';
+  throw new UsageError(`${file}:${line}:${column}: syntax error: ${what}`, {
+    hint: `fix line ${line}, column ${column}; comments (// and /* */) and trailing commas are allowed`,
+  });
+}
+
+/** cosmiconfig loader. */
+export function parseJsonc(filepath: string, content: string): unknown {
+  return parseJsoncText(content, filepath);
 }

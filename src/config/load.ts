@@ -73,6 +73,8 @@ export function parseConfig(raw: unknown, env: Env, filepath?: string): Config {
 }
 
 function readError(error: unknown, file: string | undefined): UsageError {
+  // The JSONC loader's syntax errors already name the file, line and column.
+  if (error instanceof UsageError) return error;
   const err = error as NodeJS.ErrnoException;
   if (err.code === 'ENOENT') {
     return new UsageError(`config file ${file ?? ''} does not exist`, { hint: 'check the path, or run `orgbackup init --path <file>`' });

@@ -1,5 +1,6 @@
 /** Cross-field rules the schema cannot express; each returns `path: message` problems. */
 import type { Config, SourceConfig } from './schema.js';
+import { isTimeZone } from './time.js';
 
 const MODES_BY_TYPE: Record<SourceConfig['type'], readonly string[]> = {
   postgres: ['none', 'database', 'schema', 'rows'],
@@ -59,13 +60,4 @@ export function checkRules(config: Config): string[] {
     }
   }
   return problems;
-}
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
 }

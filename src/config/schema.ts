@@ -3,9 +3,20 @@
  * schema/orgbackup.schema.json is generated from this file (scripts/write-json-schema.mjs).
  */
 import { z } from 'zod';
+import { cronProblem, timeZoneProblem } from './time.js';
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'use letters, digits, ".", "_" and "-"');
 const duration = z.string().regex(/^\d+(ms|s|m|h|d|w|y)$/, 'a duration such as 90s, 36h, 30d or 1y');
+
+/** A string that `problem` accepts (returns undefined for); its message names what to write. */
+const checked = (problem: (value: string) => string | undefined) =>
+  z.string().superRefine((value, ctx) => {
+    const message = problem(value);
+    if (message) ctx.addIssue({ code: 'custom', message });
+  });
+// Checked at load, not only by schedule-run: a schedule that can never run must fail the first command.
+const cronPattern = checked(cronProblem);
+const timeZone = checked(timeZoneProblem);
 
 export const tenantModes = ['none', 'database', 'schema', 'rows', 'directory'] as const;
 
@@ -137,8 +148,8 @@ export const encryptionSchema = z
 
 export const scheduleSchema = z
   .object({
-    cron: z.string().min(1),
-    timezone: z.string().default('UTC'),
+    cron: cronPattern,
+    timezone: timeZone.default('UTC'),
     sources: z.array(z.string()).optional(),
     tenants: z.array(z.string()).optional(),
     storage: z.array(z.string()).optional(),

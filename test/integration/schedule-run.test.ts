@@ -135,10 +135,13 @@ describe('schedule-run', () => {
   });
 
   it('rejects unknown schedules, bad cron patterns and bad shards with exit 2', async () => {
-    f = await fixture(['acme'], { schedule: { cron: '0 25 * * *' } });
-    const badCron = await runCli(['-c', f.config, 'schedule-run']);
+    // A bad pattern now fails at config load, before schedule-run looks at any schedule.
+    f = await fixture(['acme']);
+    const bad = await fixture(['acme'], { schedule: { cron: '0 25 * * *' } });
+    const badCron = await runCli(['-c', bad.config, 'schedule-run']);
+    await bad.cleanup();
     expect(badCron.exitCode).toBe(2);
-    expect(badCron.stderr).toContain('schedules.nightly: "0 25 * * *"');
+    expect(badCron.stderr).toContain('schedules.nightly.cron: "0 25 * * *" is not a cron pattern');
     const unknown = await runCli(['-c', f.config, 'schedule-run', '--schedule', 'weekly']);
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toContain('unknown schedule "weekly"');

@@ -3,7 +3,6 @@ import { mkdtemp, writeFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { interpolate } from '../../src/config/interpolate.js';
-import { stripJsonComments } from '../../src/config/jsonc.js';
 import { loadConfig, parseConfig } from '../../src/config/load.js';
 import { ConfigError, UsageError } from '../../src/errors.js';
 
@@ -36,17 +35,6 @@ describe('interpolation', () => {
     const found: string[] = [];
     expect(interpolate({ a: { b: text } }, env, found)).toEqual({ a: { b: expected } });
     expect(found).toEqual(problems);
-  });
-});
-
-describe('JSON with comments', () => {
-  it.each([
-    ['{"a": 1 // note\n}', { a: 1 }],
-    ['{"a": "http://x//y" /* block */}', { a: 'http://x//y' }],
-    ['{"a": [1, 2,], "b": {"c": 3,},}', { a: [1, 2], b: { c: 3 } }],
-    ['{"a": "quote \\" // not a comment"}', { a: 'quote " // not a comment' }],
-  ])('%s', (text, expected) => {
-    expect(JSON.parse(stripJsonComments(text))).toEqual(expected);
   });
 });
 
