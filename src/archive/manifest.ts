@@ -18,8 +18,14 @@ export interface TableInfo {
   /** Schema-qualified where the engine has schemas. */
   name: string;
   rows: number;
-  /** rows mode: sha256 of the table's COPY text, for restore tests. */
+  /** rows mode: sha256 of the table's archived text (in archive order), checked when it is read. */
   checksum?: string;
+  /**
+   * rows mode: order-independent digest of the table's rows (src/sources/rows/digest.ts), which
+   * restore tests compare with the restored rows. Absent in older archives: their restore tests
+   * compare row counts only (their checksum depends on the order the rows were read in).
+   */
+  digest?: string;
 }
 
 export interface ColumnInfo {

@@ -39,6 +39,7 @@ export async function runVerify(options: VerifyOptions, ctx: Context): Promise<V
   for (const id of options.ids ?? []) {
     if (!targets.some((t) => t.listing.id === id)) throw new UsageError(`archive ${id} does not exist in ${storageNames.map((s) => `"${s}"`).join(', ')}`, { hint: 'see `orgbackup list`' });
   }
+  if (options.scratch !== undefined) await checkScratchOption(options, targets, ctx);
   const decryptor = await createDecryptor(ctx.config, ctx.baseDir);
   const sources = new Map<string, Source | undefined>();
   const archives: VerifyItem[] = [];
@@ -60,6 +61,18 @@ export async function runVerify(options: VerifyOptions, ctx: Context): Promise<V
   for (const source of sources.values()) await source?.close();
   const ok = archives.every((a) => a.status === 'ok');
   return { command: 'verify', ok, exitCode: ok ? ExitCode.ok : ExitCode.verification, archives };
+}
+
+/** Before any archive is read: a --scratch the restore tests cannot use is an error, never ignored. */
+async function checkScratchOption(options: VerifyOptions, targets: readonly { listing: ArchiveListing }[], ctx: Context): Promise<void> {
+  if (!options.restoreTest) throw new UsageError('--scratch is used only with --restore-test', { hint: 'add --restore-test, or leave --scratch out' });
+  const types = new Map<string, string>();
+  for (const { listing } of targets) {
+    const type = ctx.config.sources[listing.ref.source]?.type;
+    if (type) types.set(listing.ref.source, type);
+  }
+  const { checkScratch } = await import('../restore/scratch/check.js');
+  await checkScratch(options.scratch!, types);
 }
 
 function filterFor(options: VerifyOptions): { source?: string; tenant?: string } {

@@ -1,6 +1,7 @@
 /**
  * What a restore test found against what the manifest recorded at backup time: per-table row
- * counts, per-table content checksums where both sides have one (rows mode), and for files
+ * counts, per-table order-independent row digests where both sides have one (rows mode: the
+ * restored rows may come back in another order than they were archived in), and for files
  * archives the number of files and bytes. Pure, so it is tested with tables of cases.
  */
 import type { Sidecar, TableInfo } from '../archive/manifest.js';
@@ -20,7 +21,7 @@ function compareTables(expected: readonly TableInfo[], observed: readonly TableI
     const got = found.get(table.name);
     if (!got) problems.push(`${table.name}: in the manifest (${table.rows} rows), missing after restore`);
     else if (got.rows !== table.rows) problems.push(`${table.name}: ${table.rows} rows in the manifest, ${got.rows} restored`);
-    else if (table.checksum && got.checksum && table.checksum !== got.checksum) problems.push(`${table.name}: content checksum differs from the manifest's`);
+    else if (table.digest && got.digest && table.digest !== got.digest) problems.push(`${table.name}: the restored rows differ from the archived ones (same count, other contents)`);
   }
   return problems;
 }

@@ -1,13 +1,14 @@
 /**
  * The rows spool (src/sources/rows/spool.ts) splits keyed COPY text into per-tenant segments:
  * whatever the chunking of the input, each segment holds exactly its tenant's lines in order,
- * with their count and sha256, both read whole and streamed. And the batch decision table.
+ * with their count, sha256 and row digest, both read whole and streamed. And the batch decision table.
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LineDigest } from '../../src/sources/rows/digest.js';
 import { RowSpool } from '../../src/sources/rows/spool.js';
 import { decideBatch } from '../../src/sources/postgres/rows/batch.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -40,6 +41,12 @@ function chunked(input: string, size: number): Readable {
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
+function lineDigest(s: string): string {
+  const digest = new LineDigest();
+  digest.update(Buffer.from(s));
+  return digest.hex;
+}
+
 describe('RowSpool', () => {
   it.each([
     ['one byte at a time', 3, 40, 1],
@@ -58,12 +65,13 @@ describe('RowSpool', () => {
         expect(segment.rows).toBe(expected[i]!.split('\n').length - 1);
         expect(segment.bytes).toBe(Buffer.byteLength(expected[i]!));
         expect(segment.sha256).toBe(sha256(expected[i]!));
+        expect(segment.digest).toBe(lineDigest(expected[i]!));
         expect((await spool.read(segment)).toString()).toBe(expected[i]);
         expect(await text(spool.stream(segment))).toBe(expected[i]);
       }
       // The extra tenant had no rows: an empty segment, not an error.
       const empty = spool.segment('public.t', tenants);
-      expect([empty.rows, empty.bytes, empty.sha256]).toEqual([0, 0, sha256('')]);
+      expect([empty.rows, empty.bytes, empty.sha256, empty.digest]).toEqual([0, 0, sha256(''), lineDigest('')]);
       expect(await text(spool.stream(empty))).toBe('');
     } finally {
       await spool.close();

@@ -3,7 +3,8 @@
  * tenant's rows, not the schema, so the scratch database gets the source's current schema
  * (pg_dump --schema-only) and the rows of its shared tables (which tenant rows reference), then
  * the rows restore loads the tenant into it. Measuring runs the same COPY query as the dump, so
- * each table's row count and content sha256 can be compared with the ones recorded at backup time.
+ * each table's row count and order-independent digest of its rows can be compared with the ones
+ * recorded at backup time (in whatever order the scratch database returns the rows).
  */
 import { pipeline } from 'node:stream/promises';
 import { to as copyTo } from 'pg-copy-streams';
@@ -41,13 +42,11 @@ export async function createRowsScratch(source: PgConnection, server: PgConnecti
     where: `database ${describePg(scratch)}`,
     measure: () =>
       withPgClient(scratch, async (client) => {
-        // A parallel scan could return rows in another order than the restore wrote them.
-        await client.query('SET max_parallel_workers_per_gather = 0');
         const tables: TableInfo[] = [];
         for (const table of details.plan.tables) {
           const counter = new CopyCounter();
           await pipeline(client.query(copyTo(copyOutSql(details.plan, table, literal(client)))), counter, devNull());
-          tables.push({ name: table.table, rows: counter.rows, checksum: counter.sha256 });
+          tables.push({ name: table.table, rows: counter.rows, digest: counter.digest });
         }
         return { tables };
       }),

@@ -3,8 +3,9 @@
  * segments (rows mode, engine-neutral). The input is COPY text whose every line starts with the
  * tenant's index and a tab (`7\t<row>\n`); the router strips that field and appends the row to the
  * tenant's buffer, and full buffers go to one append-only spool file in big sequential writes.
- * A segment remembers where its pieces are, its row count and the sha256 of its text, so a tenant's
- * archive entry can later be read back in order without rescanning the table.
+ * A segment remembers where its pieces are, its row count, the sha256 of its text and the
+ * order-independent digest of its rows (digest.ts), so a tenant's archive entry can later be read
+ * back in order without rescanning the table.
  *
  * Why: reading every table once (one sequential scan) for all selected tenants is far cheaper than
  * one index scan per table per tenant, and the spool keeps memory bounded whatever the data size.
@@ -13,11 +14,14 @@ import { createHash, type Hash } from 'node:crypto';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
+import { RowDigest } from './digest.js';
 
 export interface Segment {
   rows: number;
   bytes: number;
   sha256: string;
+  /** Order-independent digest of the rows (digest.ts). */
+  digest: string;
   /** [position, length] of each piece in the spool file, in order. */
   pieces: [number, number][];
 }
@@ -33,6 +37,7 @@ interface OpenSegment {
   rows: number;
   bytes: number;
   hash: Hash;
+  digest: RowDigest;
   pieces: [number, number][];
   buffer: Buffer | undefined;
   used: number;
@@ -148,7 +153,7 @@ export class RowSpool {
   }
 }
 
-const EMPTY: Segment = { rows: 0, bytes: 0, sha256: createHash('sha256').digest('hex'), pieces: [] };
+const EMPTY: Segment = { rows: 0, bytes: 0, sha256: createHash('sha256').digest('hex'), digest: new RowDigest().hex, pieces: [] };
 
 function key(table: string, index: number): string {
   return `${index}\u0000${table}`;
@@ -211,7 +216,7 @@ class TableRouter extends Writable {
     });
     this.writeWaiting().then(() => {
       this.segments.forEach((segment, index) => {
-        if (segment) this.spool.finishSegment(this.table, index, { rows: segment.rows, bytes: segment.bytes, sha256: segment.hash.digest('hex'), pieces: segment.pieces });
+        if (segment) this.spool.finishSegment(this.table, index, { rows: segment.rows, bytes: segment.bytes, sha256: segment.hash.digest('hex'), digest: segment.digest.hex, pieces: segment.pieces });
       });
       callback();
     }, callback);
@@ -251,9 +256,11 @@ class TableRouter extends Writable {
     if (at === start || data[at] !== 9 || index >= this.segments.length) {
       throw new Error(`internal: a keyed COPY line of ${this.table} does not start with a tenant index`);
     }
-    const segment = (this.segments[index] ??= { rows: 0, bytes: 0, hash: createHash('sha256'), pieces: [], buffer: undefined, used: 0 });
+    const segment = (this.segments[index] ??= { rows: 0, bytes: 0, hash: createHash('sha256'), digest: new RowDigest(), pieces: [], buffer: undefined, used: 0 });
     segment.rows++;
-    this.add(index, segment, data.subarray(at + 1, end));
+    const row = data.subarray(at + 1, end);
+    segment.digest.addRow(row);
+    this.add(index, segment, row);
   }
 
   private add(index: number, segment: OpenSegment, row: Buffer): void {

@@ -1,8 +1,9 @@
 /**
  * Rows mode dump of one tenant: every planned table's tenant rows as a `COPY ... TO STDOUT`
  * stream, compressed, as entry `rows/<schema>.<table>.copy[.zst]`, all read in one REPEATABLE
- * READ READ ONLY transaction so the archive is one consistent snapshot. Row counts and a sha256
- * of each table's COPY text are taken from the same bytes as they stream past; the manifest's
+ * READ READ ONLY transaction so the archive is one consistent snapshot. Row counts, a sha256
+ * of each table's COPY text and an order-independent digest of its rows are taken from the same
+ * bytes as they stream past; the manifest's
  * details carry the plan (roles, join paths, load order, shared tables) that a restore follows.
  */
 import { Transform, type TransformCallback } from 'node:stream';
@@ -15,6 +16,7 @@ import type { SchemaFingerprint, TableInfo } from '../../../archive/manifest.js'
 import { encodeTenant } from '../../../archive/layout.js';
 import { UsageError } from '../../../errors.js';
 import { effectiveCompression, IN_PROCESS_BYTES, type Compression } from '../../compression.js';
+import { LineDigest } from '../../rows/digest.js';
 import { storeRowsEntry } from '../../rows/entries.js';
 import type { DumpContext, DumpResult, Tenant } from '../../types.js';
 import { planRows, type PlannedTable, type RowsPlan } from '../../rows/plan.js';
@@ -113,7 +115,7 @@ export async function dumpRowsFromBatch(batch: RowsBatch, tenant: Tenant, conn: 
     // A small segment is read whole in one go (its pieces lie scattered between other tenants').
     const text = segment.bytes < IN_PROCESS_BYTES ? await batch.spool.read(segment) : batch.spool.stream(segment);
     entries[table.table] = await storeRowsEntry(ctx, rowsEntryBase(table.table), text, compression);
-    tables.push({ name: table.table, rows: segment.rows, checksum: segment.sha256 });
+    tables.push({ name: table.table, rows: segment.rows, checksum: segment.sha256, digest: segment.digest });
   }
   const { plan, fingerprint, serverVersion: version, snapshotAt } = batch;
   return rowsResult(config, { plan, fingerprint, serverVersion: version, database: conn.database, tables, entries, compression, snapshotAt });
@@ -165,25 +167,36 @@ async function dumpTable(client: pg.Client, plan: RowsPlan, table: PlannedTable,
   const flowing = pipeline(copy, counter);
   flowing.catch(() => undefined);
   const [entry] = await Promise.all([storeRowsEntry(ctx, rowsEntryBase(table.table), counter, compression), flowing]);
-  return { info: { name: table.table, rows: counter.rows, checksum: counter.sha256 }, entry };
+  return { info: { name: table.table, rows: counter.rows, checksum: counter.sha256, digest: counter.digest }, entry };
 }
 
-/** Passes COPY text through while counting rows (one line each in text format) and hashing it. */
+/**
+ * Passes COPY text through while counting rows (one line each in text format), hashing it, and
+ * taking the order-independent digest of its rows (rows/digest.ts) that restore tests compare.
+ */
 export class CopyCounter extends Transform {
   rows = 0;
   bytes = 0;
   private readonly hash = createHash('sha256');
-  private digest: string | undefined;
+  private readonly lines = new LineDigest();
+  private sha: string | undefined;
+  private rowsHex: string | undefined;
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.hash.update(chunk);
+    this.lines.update(chunk);
     this.bytes += chunk.length;
     for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) this.rows++;
     callback(null, chunk);
   }
 
   get sha256(): string {
-    this.digest ??= this.hash.digest('hex');
-    return this.digest;
+    this.sha ??= this.hash.digest('hex');
+    return this.sha;
+  }
+
+  get digest(): string {
+    this.rowsHex ??= this.lines.hex;
+    return this.rowsHex;
   }
 }
