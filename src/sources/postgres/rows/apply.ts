@@ -6,8 +6,8 @@
  * replace: the tenant's rows become exactly the archived ones. Archived rows are upserted (rows
  *   that already hold the archived values are left alone, so their triggers do not fire and rows of
  *   other tenants that reference them never see them disappear); then the tenant's rows that are
- *   not in the archive are deleted. Tables without a primary key are emptied of the tenant's rows
- *   and loaded. An archived key held by another tenant's row stops the restore: never touched.
+ *   not in the archive are deleted. In tables without a primary key only the copies of rows that
+ *   differ are deleted or inserted. An archived key held by another tenant's row stops the restore.
  * skip: existing rows are kept, missing ones added.
  * fail: stops before loading when the tenant has any row in the restored tables.
  */
@@ -44,8 +44,7 @@ export async function applyStaged(client: pg.Client, plan: RowsPlan, staged: Sta
 async function replaceTable(client: pg.Client, plan: RowsPlan, s: StagedTable, literal: string): Promise<void> {
   const t = s.table;
   if (t.primaryKey.length === 0) {
-    await client.query(`DELETE FROM ${tableRef(t)} t WHERE ${tenantPredicate(plan, t, 't', literal)}`);
-    await insertStaged(client, s, false);
+    await replaceUnkeyed(client, plan, s, literal);
     return;
   }
   const foreign = await client.query<{ n: string }>(
@@ -63,6 +62,26 @@ async function replaceTable(client: pg.Client, plan: RowsPlan, s: StagedTable, l
     : `DO UPDATE SET ${others.map((c) => `${quoteIdent(c)} = EXCLUDED.${quoteIdent(c)}`).join(', ')} WHERE ${rowText(t.columns, 't')} IS DISTINCT FROM ${rowText(t.columns, 'EXCLUDED')}`;
   await client.query(
     `INSERT INTO ${tableRef(t)} AS t (${columnList(t.columns)}) OVERRIDING SYSTEM VALUE SELECT ${columnList(t.columns)} FROM ${s.stage} ON CONFLICT (${columnList(t.primaryKey)}) ${action}`,
+  );
+}
+
+/**
+ * A table without a primary key is a multiset of rows: the n-th copy of a row's values on one
+ * side matches the n-th copy on the other. Copies the archive lacks are deleted, copies the target
+ * lacks inserted; matching rows are not written. (tableoid, ctid) names a row in a partition tree.
+ */
+async function replaceUnkeyed(client: pg.Client, plan: RowsPlan, s: StagedTable, literal: string): Promise<void> {
+  const t = s.table;
+  const numbered = (from: string, alias: string, where = '') =>
+    `(SELECT ${alias}.tableoid AS rel, ${alias}.ctid AS id, ${rowText(t.columns, alias)} AS r, row_number() OVER (PARTITION BY ${rowText(t.columns, alias)}) AS n FROM ${from} ${alias}${where})`;
+  const current = numbered(tableRef(t), 't', ` WHERE ${tenantPredicate(plan, t, 't', literal)}`);
+  const archived = numbered(s.stage, 's');
+  await client.query(
+    `DELETE FROM ${tableRef(t)} t USING ${current} c WHERE t.tableoid = c.rel AND t.ctid = c.id AND NOT EXISTS (SELECT 1 FROM ${archived} a WHERE a.r = c.r AND a.n = c.n)`,
+  );
+  await client.query(
+    `INSERT INTO ${tableRef(t)} (${columnList(t.columns)}) OVERRIDING SYSTEM VALUE SELECT ${columnList(t.columns, 's')} FROM ${s.stage} s JOIN ${archived} a ON a.rel = s.tableoid AND a.id = s.ctid
+      WHERE NOT EXISTS (SELECT 1 FROM ${current} c WHERE c.r = a.r AND c.n = a.n)`,
   );
 }
 

@@ -3,7 +3,8 @@
  * streamed (COPY FROM STDIN) into a temp staging table, then applied by --conflict mode (apply.ts),
  * sequences are moved past the restored ids, and everything commits at once. Any failure rolls
  * back: the target is exactly as it was. Constraints that can be deferred are deferred to COMMIT,
- * so rows can arrive in any order within the transaction; triggers fire as for any write.
+ * so rows can arrive in any order within the transaction. The target's user triggers are off for
+ * the load and back as they were before COMMIT (triggers.ts): restored rows are the archived ones.
  */
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -22,6 +23,7 @@ import { databaseOf } from '../fingerprint.js';
 import { devNull } from '../whole-database.js';
 import { applyStaged, type StagedTable } from './apply.js';
 import { advanceSequences } from './sequences.js';
+import { disableUserTriggers, enabledUserTriggers, restoreTriggers } from './triggers.js';
 import { columnList, tableRef, tenantPredicate } from './sql.js';
 import { CopyCounter, type RowsDetails } from './dump.js';
 
@@ -46,8 +48,10 @@ export async function restoreRows(conn: PgConnection, tenant: Tenant, _config: P
     try {
       await client.query('SET CONSTRAINTS ALL DEFERRED');
       const staged = await stageEntries(client, chosen, details, ctx);
+      const triggers = await disableUserTriggers(client, chosen);
       await applyStaged(client, details.plan, staged, ctx.options.conflict, literal);
       await advanceSequences(client, chosen);
+      await restoreTriggers(client, triggers);
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -95,6 +99,8 @@ async function describePlan(client: pg.Client, plan: RowsPlan, chosen: PlannedTa
     lines.push(`${t.table}: ${res.rows[0]?.n ?? 0} current row(s) of the tenant, ${tables[i]?.rows ?? 0} archived`);
   }
   if (plan.shared.length > 0) lines.push(`shared tables (not touched): ${plan.shared.join(', ')}`);
+  const triggers = await enabledUserTriggers(client, chosen);
+  if (triggers.length > 0) lines.push(`user triggers off during the load, then back on: ${triggers.map((t) => `${t.relation}.${t.name}`).join(', ')}`);
   return lines;
 }
 
