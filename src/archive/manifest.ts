@@ -64,7 +64,22 @@ export interface Sidecar extends Manifest {
   object: { key: string; size: number; sha256: string };
 }
 
+/**
+ * The SHA256SUMS text, in GNU coreutils' format so `sha256sum -c` checks it: a name holding a
+ * backslash, newline or carriage return gets a leading `\` on its line and those escaped.
+ */
 export function sha256sums(entries: readonly ManifestEntry[]): string {
+  return entries.map((e) => sha256sumLine(e.sha256, e.name)).join('');
+}
+
+export function sha256sumLine(sha256: string, name: string): string {
+  if (!/[\\\n\r]/.test(name)) return `${sha256}  ${name}\n`;
+  const escaped = name.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+  return `\\${sha256}  ${escaped}\n`;
+}
+
+/** SHA256SUMS as archives made before names were escaped hold it (still accepted by verify). */
+export function unescapedSha256sums(entries: readonly ManifestEntry[]): string {
   return entries.map((e) => `${e.sha256}  ${e.name}\n`).join('');
 }
 

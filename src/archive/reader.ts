@@ -11,7 +11,7 @@ import { VerificationError } from '../errors.js';
 import type { Storage } from '../storage/types.js';
 import type { Decryptor } from '../crypto/types.js';
 import { HashingStream } from './hashing.js';
-import { sha256sums, type Manifest, type Sidecar } from './manifest.js';
+import { sha256sums, unescapedSha256sums, type Manifest, type Sidecar } from './manifest.js';
 import { readZipStream, type ZipEntry } from './zip-reader.js';
 
 export interface ReadOptions {
@@ -110,7 +110,8 @@ async function collect(body: AsyncIterable<Buffer>): Promise<Buffer> {
 
 function checkMetadataEntry(name: string, data: Buffer, sidecar: Sidecar, what: string): void {
   if (name === 'SHA256SUMS') {
-    if (data.toString('utf8') !== sha256sums(sidecar.entries)) throw new VerificationError(`${what}: SHA256SUMS differs from the sidecar manifest`);
+    const text = data.toString('utf8');
+    if (text !== sha256sums(sidecar.entries) && text !== unescapedSha256sums(sidecar.entries)) throw new VerificationError(`${what}: SHA256SUMS differs from the sidecar manifest`);
     return;
   }
   let inner: Manifest;

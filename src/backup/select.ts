@@ -34,3 +34,12 @@ export function uniqueTenants(tenants: readonly Tenant[]): { tenants: Tenant[]; 
   }
   return { tenants: [...seen.values()], repeated: [...repeated] };
 }
+
+/**
+ * Why a discovered tenant id cannot name an archive, or undefined when it can. Such a tenant
+ * fails on its own (SPEC.md: one broken tenant never blocks the others) instead of stopping the run.
+ */
+export function tenantIdProblem(id: string): string | undefined {
+  if (id === '') return 'a tenant id cannot be empty';
+  return undefined;
+}

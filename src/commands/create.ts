@@ -1,12 +1,12 @@
 /** `orgbackup create`: one archive per (source, tenant), written to every selected storage. */
 import { backupTenant, type TenantBackup } from '../backup/backup-tenant.js';
-import { selectTenants, uniqueTenants, type Selected } from '../backup/select.js';
+import { selectTenants, tenantIdProblem, uniqueTenants, type Selected } from '../backup/select.js';
 import type { Context } from '../context.js';
 import { createEncryptor } from '../crypto/keys.js';
 import { ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
 import { runPreflightGate } from '../preflight/gate.js';
 import { createSource, selectSourceNames } from '../sources/registry.js';
-import type { Source } from '../sources/types.js';
+import type { Source, Tenant } from '../sources/types.js';
 import { selectStorageNames } from '../storage/registry.js';
 import { mapLimit, Slots } from '../util/pool.js';
 
@@ -53,7 +53,8 @@ export async function runCreate(options: CreateOptions, ctx: Context): Promise<C
   const sources = await Promise.all(sourceNames.map((name) => createSource(ctx.config, name, ctx.baseDir)));
   try {
     if (!options.skipPreflight && !options.dryRun) await runPreflightGate(ctx, { for: 'create', sources: sourceNames, storages: storageNames });
-    const selected = await discoverAll(sources, options, ctx);
+    const { selected, rejected } = await discoverAll(sources, options, storageNames, ctx);
+    for (const result of rejected) logOutcome(result, ctx);
     if (options.dryRun) {
       const planned = selected.map(({ source, tenant }) => ({ source: source.name, tenant: tenant.id, ...(tenant.name ? { tenantName: tenant.name } : {}) }));
       return { command: 'create', ok: true, exitCode: ExitCode.ok, dryRun: true, storages: storageNames, archives: [], planned };
@@ -64,7 +65,7 @@ export async function runCreate(options: CreateOptions, ctx: Context): Promise<C
     // `jobs` tenants dump at once (each holds database connections); a tenant whose dump is done
     // commits its archive (storage fsyncs, sidecar) while the next one starts dumping.
     const dumping = new Slots(jobs);
-    const archives = await mapLimit(selected, jobs * 2, async ({ source, tenant }) => {
+    const stored = await mapLimit(selected, jobs * 2, async ({ source, tenant }) => {
       const release = await dumping.acquire();
       try {
         const encryptor = await createEncryptor(ctx.config, { source: source.name, tenant: tenant.id, baseDir: ctx.baseDir });
@@ -78,6 +79,7 @@ export async function runCreate(options: CreateOptions, ctx: Context): Promise<C
       }
     });
     ctx.progress.stop();
+    const archives = [...rejected, ...stored];
     const exitCode = exitCodeForBackups(archives);
     return { command: 'create', ok: exitCode === ExitCode.ok, exitCode, dryRun: false, storages: storageNames, archives };
   } finally {
@@ -86,19 +88,44 @@ export async function runCreate(options: CreateOptions, ctx: Context): Promise<C
   }
 }
 
-async function discoverAll(sources: Source[], options: CreateOptions, ctx: Context): Promise<Selected[]> {
+/** The tenants to back up, and those whose id cannot name an archive (each a failed result). */
+async function discoverAll(sources: Source[], options: CreateOptions, storageNames: readonly string[], ctx: Context): Promise<{ selected: Selected[]; rejected: TenantBackup[] }> {
   const selected: Selected[] = [];
+  const rejected: TenantBackup[] = [];
   for (const source of sources) {
     const found = uniqueTenants(await source.discoverTenants(ctx.signal));
     if (found.repeated.length > 0) {
       ctx.log.warn(`${source.name}: the tenants query returned ${found.repeated.map((id) => `"${id}"`).join(', ')} more than once; each tenant is backed up once`, { source: source.name, repeated: found.repeated });
     }
     const discovered = found.tenants;
-    const chosen = selectTenants(source, discovered, options.tenant).filter((tenant) => !options.tenantFilter || options.tenantFilter(source.name, tenant.id));
+    const wanted = selectTenants(source, discovered, options.tenant).filter((tenant) => !options.tenantFilter || options.tenantFilter(source.name, tenant.id));
+    const chosen = wanted.filter((tenant) => {
+      const problem = tenantIdProblem(tenant.id);
+      if (problem) rejected.push(unusableTenant(source, tenant, problem, storageNames));
+      return !problem;
+    });
     if (!options.dryRun) source.planRun?.(chosen, { discovered: discovered.length, signal: ctx.signal, log: ctx.log, tempDir: () => ctx.tempDir() });
     selected.push(...chosen.map((tenant) => ({ source, tenant })));
   }
-  return selected;
+  return { selected, rejected };
+}
+
+/** A tenant that gets no archive: nothing was written for it. */
+function unusableTenant(source: Source, tenant: Tenant, problem: string, storages: readonly string[]): TenantBackup {
+  const hint = source.type === 'files'
+    ? `rename or exclude that entry in the source directory (sources.${source.name}.tenants.exclude)`
+    : `make the tenants query or match of source ${source.name} return only usable ids (e.g. add WHERE id <> '')`;
+  return {
+    source: source.name,
+    tenant: tenant.id,
+    ...(tenant.name ? { tenantName: tenant.name } : {}),
+    id: '',
+    status: 'failed',
+    durationMs: 0,
+    storages: storages.map((name) => ({ name, status: 'failed' as const })),
+    error: `tenant ${JSON.stringify(tenant.id)} of source ${source.name} was not backed up: ${problem}`,
+    hint,
+  };
 }
 
 /** 0 all stored everywhere; 1 nothing stored; 3 anything in between (SPEC.md exit 3). */

@@ -10,11 +10,16 @@ export function renderCreate(result: CreateResult, c: ChalkInstance): string {
   if (result.archives.length === 0) return 'no tenants to back up\n';
   const rows = result.archives.map((a) => [
     a.status === 'ok' ? c.green('ok') : a.status === 'partial' ? c.yellow('partial') : c.red('failed'),
-    a.id,
+    archiveCell(a),
     formatBytes(a.size),
     a.rows === undefined ? '-' : String(a.rows),
     formatDuration(a.durationMs),
     a.error ? c.red(a.error.split('\n')[0] ?? '') : '',
   ]);
   return table(['STATUS', 'ARCHIVE', 'SIZE', 'ROWS', 'TIME', 'ERROR'], rows);
+}
+
+/** A tenant whose id could not name an archive has no archive id: show its source and id. */
+export function archiveCell(a: { id: string; source: string; tenant: string }): string {
+  return a.id || `${a.source}/${JSON.stringify(a.tenant)}`;
 }

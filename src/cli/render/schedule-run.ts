@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { ScheduleRunResult } from '../../commands/schedule-run.js';
+import { archiveCell } from './create.js';
 import { formatDuration, table } from './format.js';
 
 export function renderScheduleRun(result: ScheduleRunResult, c: ChalkInstance): string {
@@ -16,7 +17,7 @@ export function renderScheduleRun(result: ScheduleRunResult, c: ChalkInstance): 
   ]);
   let out = table(['SCHEDULE', 'SHARD', 'STATUS', 'STORED', 'TIME', 'PRUNE', 'DETAIL'], rows);
   const failures = result.schedules.flatMap((s) => (s.archives ?? []).filter((a) => a.status !== 'ok'));
-  if (failures.length > 0) out += '\n' + table(['FAILED', 'ERROR'], failures.map((a) => [a.id, c.red((a.error ?? a.status).split('\n')[0] ?? '')]));
+  if (failures.length > 0) out += '\n' + table(['FAILED', 'ERROR'], failures.map((a) => [archiveCell(a), c.red((a.error ?? a.status).split('\n')[0] ?? '')]));
   if (result.metrics?.file) out += `metrics written to ${result.metrics.file}\n`;
   return out;
 }

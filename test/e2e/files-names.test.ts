@@ -1,0 +1,60 @@
+/**
+ * File names that are legal on Linux but awkward elsewhere (newline, backslash), through the built
+ * binary: they are archived, SHA256SUMS lists them as GNU sha256sum does (so `sha256sum -c` over a
+ * stock `unzip -^` extraction passes), verify accepts them, and a restore brings them back byte-exact.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { unescapedSha256sums } from '../../src/archive/manifest.js';
+import { runCli } from '../helpers/cli.js';
+import { doctorArchive } from '../helpers/doctor-archive.js';
+import { configWith, createArchives } from '../helpers/restore.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterAll(async () => {
+  for (const cleanup of cleanups) await cleanup();
+});
+
+async function filesTenant(files: Record<string, string>): Promise<{ dir: string; tenants: string; config: string }> {
+  const tmp = await tempDir();
+  cleanups.push(() => tmp.cleanup());
+  const tenants = path.join(tmp.dir, 'tenants');
+  await mkdir(path.join(tenants, 'acme'), { recursive: true });
+  for (const [name, body] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(tenants, 'acme', name)), { recursive: true });
+    await writeFile(path.join(tenants, 'acme', name), body);
+  }
+  const config = await configWith(tmp.dir, { type: 'files', path: tenants, tenants: { mode: 'directory' } });
+  return { dir: tmp.dir, tenants, config };
+}
+
+/** Stock unzip (`-^` keeps control characters in names) into `out`. */
+async function unzipArchive(dir: string, id: string, out: string): Promise<void> {
+  await execa('unzip', ['-q', '-^', path.join(dir, 'backups', `${id}.zip`), '-d', out]);
+}
+
+describe('file names with a newline', () => {
+  it('are listed in SHA256SUMS so that sha256sum -c passes on the extracted archive', async () => {
+    const { dir, config } = await filesTenant({ 'plain.txt': 'plain', 'notes\nv2.txt': 'two lines in a name', 'sub/more\nlines\n.csv': 'a,b' });
+    const [id] = await createArchives(config, ['--source', 'app']);
+    const out = path.join(dir, 'unzipped');
+    await unzipArchive(dir, id!, out);
+    const sums = await readFile(path.join(out, 'SHA256SUMS'), 'utf8');
+    expect(sums.split('\n').filter(Boolean)).toHaveLength(3);
+    const check = await execa('sha256sum', ['-c', 'SHA256SUMS'], { cwd: out, reject: false });
+    expect(check.exitCode, check.stdout + check.stderr).toBe(0);
+    expect(check.stdout).not.toContain('FAILED');
+
+    const verified = await runCli(['-c', config, '--json', 'verify', id!]);
+    expect(verified.exitCode, verified.stderr).toBe(0);
+    // Archives written before names were escaped hold the names raw: they still verify.
+    const legacy = await doctorArchive(path.join(dir, 'backups'), id!, () => undefined, undefined, unescapedSha256sums);
+    const legacySums = await execa('unzip', ['-p', path.join(dir, 'backups', `${legacy}.zip`), 'SHA256SUMS']);
+    expect(legacySums.stdout).toContain('  files/notes\nv2.txt');
+    const verifiedLegacy = await runCli(['-c', config, '--json', 'verify', legacy]);
+    expect(verifiedLegacy.exitCode, verifiedLegacy.stderr).toBe(0);
+  });
+});
