@@ -8,7 +8,7 @@
 import os from 'node:os';
 import type { Logger } from '../context.js';
 import { errorMessage } from '../errors.js';
-import { registerSecret } from '../redact.js';
+import { redactDeep, registerSecret } from '../redact.js';
 
 export type NotifyOn = 'failure' | 'success' | 'always';
 
@@ -70,8 +70,9 @@ function firstLine(text: string): string {
   return (text.split('\n')[0] ?? '').slice(0, 300);
 }
 
+/** The body posted: error texts may quote a connection string or a tool's output, so it is redacted. */
 export function webhookPayload(report: RunReport, host = os.hostname()): WebhookPayload {
-  return { ...report, host, text: slackText(report, host) };
+  return redactDeep({ ...report, host, text: slackText(report, host) });
 }
 
 export interface SendOptions {
