@@ -6,6 +6,7 @@
 import { UsageError, VerificationError } from '../errors.js';
 import type { Storage } from '../storage/types.js';
 import { parseKey, parseTimestamp, sidecarKey, tenantPrefix, type ArchiveRef } from './layout.js';
+import { checkSidecarIdentity } from './identity.js';
 import { isSidecar, type Sidecar } from './manifest.js';
 
 export interface ArchiveListing {
@@ -61,6 +62,7 @@ export function newestFirst(a: ArchiveListing, b: ArchiveListing): number {
   return b.time.getTime() - a.time.getTime() || (a.id < b.id ? 1 : -1);
 }
 
+/** The sidecar of `id`, refused (VerificationError) unless it describes exactly that id's archive. */
 export async function readSidecar(storage: Storage, id: string, signal?: AbortSignal): Promise<Sidecar> {
   const raw = await storage.getBuffer(sidecarKey(id), { signal });
   let parsed: unknown;
@@ -69,9 +71,10 @@ export async function readSidecar(storage: Storage, id: string, signal?: AbortSi
   } catch {
     throw new VerificationError(`the sidecar manifest of ${id} in storage "${storage.name}" is not valid JSON`, { hint: 'the sidecar was damaged; verify reports the archive as broken' });
   }
-  if (!isSidecar(parsed) || parsed.id !== id) {
-    throw new VerificationError(`the sidecar manifest of ${id} in storage "${storage.name}" is not an orgbackup manifest for this archive`);
+  if (!isSidecar(parsed)) {
+    throw new VerificationError(`the sidecar manifest of ${id} in storage "${storage.name}" is not an orgbackup manifest`);
   }
+  checkSidecarIdentity(id, parsed, storage.name);
   return parsed;
 }
 

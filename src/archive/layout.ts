@@ -61,7 +61,9 @@ export function parseArchiveId(id: string): ArchiveRef | undefined {
   if (parts.length !== 3) return undefined;
   const [source, tenant, timestamp] = parts as [string, string, string];
   if (!SOURCE_NAME.test(source) || !ENCODED_TENANT.test(tenant) || !parseTimestamp(timestamp)) return undefined;
-  return { source, tenant: decodeTenant(tenant), timestamp };
+  // Only the one encoding orgbackup writes: `%61cme` is not a second name for tenant `acme`.
+  const decoded = decodeTenant(tenant);
+  return encodeTenant(decoded) === tenant ? { source, tenant: decoded, timestamp } : undefined;
 }
 
 export function archiveKey(id: string, encrypted: boolean): string {

@@ -11,6 +11,7 @@ import { VerificationError } from '../errors.js';
 import type { Storage } from '../storage/types.js';
 import type { Decryptor } from '../crypto/types.js';
 import { HashingStream } from './hashing.js';
+import { checkInnerManifest } from './identity.js';
 import { sha256sums, unescapedSha256sums, type Manifest, type Sidecar } from './manifest.js';
 import { readZipStream, type ZipEntry } from './zip-reader.js';
 
@@ -120,9 +121,7 @@ function checkMetadataEntry(name: string, data: Buffer, sidecar: Sidecar, what: 
   } catch {
     throw new VerificationError(`${what}: manifest.json inside the archive is not valid JSON`);
   }
-  if (inner.id !== sidecar.id || JSON.stringify(inner.entries) !== JSON.stringify(sidecar.entries)) {
-    throw new VerificationError(`${what}: manifest.json inside the archive does not match its sidecar`);
-  }
+  checkInnerManifest(inner, sidecar, what);
 }
 
 /** A Node stream of an entry body, for tools that read stdin. */

@@ -91,7 +91,8 @@ async function pointAtOlder(error: VerificationError, storage: Storage, listing:
 }
 
 async function restoreWith(source: Source, storage: Storage, listing: ArchiveListing, sidecar: Sidecar, options: RestoreOptions, ctx: Context): Promise<RestoreCommandResult> {
-  const tenant: Tenant = { id: sidecar.tenant.id, ...(sidecar.tenant.name ? { name: sidecar.tenant.name } : {}) };
+  // Whose data this is comes from the key; readSidecar refused a sidecar that says otherwise.
+  const tenant: Tenant = { id: listing.ref.tenant, ...(sidecar.tenant.name ? { name: sidecar.tenant.name } : {}) };
   const sourceOptions: SourceRestoreOptions = { target: options.target, conflict: options.conflict ?? 'replace', only: options.only, force: !!options.force, dryRun: !!options.dryRun, jobs: options.jobs };
   const dryRun = !!options.dryRun;
   if (!options.skipPreflight && !dryRun) await runPreflightGate(ctx, { for: 'restore', sources: [source.name], storages: [storage.name], target: options.target });

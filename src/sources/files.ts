@@ -28,8 +28,16 @@ export class FilesSource implements Source {
     this.root = path.resolve(baseDir, config.path);
   }
 
+  /** A tenant is one directory right under the root: an id that would leave it is refused. */
   tenantDir(tenant: Tenant): string {
-    return this.mode === 'none' ? this.root : path.join(this.root, tenant.id);
+    if (this.mode === 'none') return this.root;
+    const dir = path.join(this.root, tenant.id);
+    if (path.dirname(dir) !== this.root || tenant.id.startsWith('.') || tenant.id.includes('\0')) {
+      throw new UsageError(`files source "${this.name}": tenant id "${tenant.id}" is not a directory name under ${this.root}; nothing was read or changed`, {
+        hint: 'tenants of a files source are the subdirectories of its path (see `orgbackup list`)',
+      });
+    }
+    return dir;
   }
 
   async discoverTenants(): Promise<Tenant[]> {

@@ -68,7 +68,7 @@ describe('archive ids and keys', () => {
     expect(parseKey(key)).toMatchObject({ id: `app/_all/${ts}`, kind, encrypted });
   });
 
-  it.each([`_state/nightly/${ts}.json`, `app/_all/.${ts}.zip.tmp-1-ab`, `app/../x/${ts}.zip`, `app/.x/${ts}.zip`, `app/_all/${ts}.tar`, 'README', `a/b/c/${ts}.zip`])('ignores %s', (key) => {
+  it.each([`_state/nightly/${ts}.json`, `app/_all/.${ts}.zip.tmp-1-ab`, `app/../x/${ts}.zip`, `app/.x/${ts}.zip`, `app/_all/${ts}.tar`, 'README', `a/b/c/${ts}.zip`, `app/%61cme/${ts}.zip`, `app/%2E%2E%2Fvictim/${ts}.manifest.json`, `app/a%2fb/${ts}.zip`])('ignores %s', (key) => {
     expect(parseKey(key)).toBeUndefined();
   });
 
