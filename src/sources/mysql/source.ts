@@ -96,7 +96,7 @@ export class MysqlSource implements Source {
       case 'rows': {
         const { restoreMysqlRows } = await import('./rows/restore.js');
         const into = ctx.options.target ? await this.restoreConnection(tenant, 'none', ctx.options.target) : await this.conn();
-        return restoreMysqlRows(into, tenant, ctx);
+        return restoreMysqlRows(into, tenant, ctx, this.config.tenants.column);
       }
       default:
         throw new UsageError(`archive ${ctx.sidecar.id} was made in tenant mode ${mode}, which mysql cannot restore`);

@@ -1,8 +1,10 @@
 /**
  * Rows mode restore of one tenant into a shared MySQL/MariaDB database, in ONE transaction on one
- * connection: the tenant's current rows are deleted (children first), the archived INSERTs are
- * replayed (parents first), every foreign key of the restored tables is checked for the tenant's
- * rows, and only then it commits. Any failure rolls back: the target is exactly as it was.
+ * connection: the archived rows are checked and staged in temporary tables (stage.ts: only plain
+ * INSERTs into the planned tables, only rows of the tenant, under a plan that fits the target's
+ * schema), the tenant's current rows are deleted (children first), the staged rows are inserted
+ * (parents first), every foreign key of the restored tables is checked for the tenant's rows, and
+ * only then it commits. Any failure rolls back: the target is exactly as it was.
  * Foreign-key checks are off while loading (MySQL cannot defer them, and tables referencing each
  * other or themselves have no valid order); the explicit check before COMMIT takes their place.
  * AUTO_INCREMENT counters move past restored ids by themselves; triggers fire as for any write.
@@ -12,7 +14,6 @@ import type { Readable } from 'node:stream';
 import type mysql from 'mysql2/promise';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Sidecar, TableInfo } from '../../../archive/manifest.js';
-import { checkedEntryStream } from '../../../archive/reader.js';
 import { OrgbackupError, ExitCode, UsageError, VerificationError } from '../../../errors.js';
 import { compressionOfEntry, decompress } from '../../compression.js';
 import type { RestoreContext, RestoreResult, Tenant } from '../../types.js';
@@ -22,7 +23,9 @@ import { describeMysql, quoteMysqlIdent, withMysql, type MysqlConnection } from 
 import { DumpScanner } from '../dump-scanner.js';
 import type { MysqlRowsDetails } from './dump.js';
 import { readMysqlRowsCatalog } from './catalog.js';
-import { deleteSql, tenantPredicate } from './sql.js';
+import { assertPlanFitsTarget } from './plan-check.js';
+import { columnList, deleteSql, tenantPredicate } from './sql.js';
+import { assertStagedTenant, stageEntries, type Stages } from './stage.js';
 
 export function mysqlRowsDetails(sidecar: Sidecar): MysqlRowsDetails {
   const details = sidecar.details as Partial<MysqlRowsDetails> | undefined;
@@ -32,7 +35,8 @@ export function mysqlRowsDetails(sidecar: Sidecar): MysqlRowsDetails {
 
 const SESSION = ['SET NAMES utf8mb4', "SET SESSION time_zone = '+00:00'", "SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'", 'SET SESSION foreign_key_checks = 0'];
 
-export async function restoreMysqlRows(into: MysqlConnection, tenant: Tenant, ctx: RestoreContext): Promise<RestoreResult> {
+/** `column`: the configured tenant column, which the archived plan must filter by. */
+export async function restoreMysqlRows(into: MysqlConnection, tenant: Tenant, ctx: RestoreContext, column?: string): Promise<RestoreResult> {
   const details = mysqlRowsDetails(ctx.sidecar);
   const chosen = chooseTables(details.plan, ctx.options.only);
   const target = `rows of tenant ${tenant.id} in ${describeMysql(into)}`;
@@ -41,6 +45,7 @@ export async function restoreMysqlRows(into: MysqlConnection, tenant: Tenant, ct
   return withMysql(into, async (client) => {
     const literal = client.escape(tenant.id);
     await assertTablesExist(client, chosen, into.database);
+    assertPlanFitsTarget(details.plan, chosen, await readMysqlRowsCatalog(client, into.database), column ?? details.plan.column, ctx.sidecar.id);
     const current = await currentCounts(client, details.plan, chosen, literal);
     if (ctx.options.dryRun) return { target, tables, plan: describePlan(details.plan, chosen, tables, current, ctx.options.conflict) };
     if (ctx.options.conflict === 'fail' && current.some((n) => n > 0)) {
@@ -52,8 +57,10 @@ export async function restoreMysqlRows(into: MysqlConnection, tenant: Tenant, ct
     for (const sql of SESSION) await client.query(sql);
     await client.query('START TRANSACTION');
     try {
+      const stages = await stageEntries(client, chosen, details, ctx);
+      await assertStagedTenant(client, details.plan, chosen, stages, literal, details);
       if (ctx.options.conflict === 'replace') for (const table of [...chosen].reverse()) await client.query(deleteSql(details.plan, table, literal));
-      await loadEntries(client, chosen, details, ctx);
+      await insertStaged(client, chosen, stages, ctx.options.conflict === 'skip');
       await checkForeignKeys(client, details.plan, chosen, literal, into.database);
       await client.query('COMMIT');
     } catch (error) {
@@ -64,46 +71,12 @@ export async function restoreMysqlRows(into: MysqlConnection, tenant: Tenant, ct
   });
 }
 
-/** Replays each chosen table's entry, one statement per line; other entries are read past. */
-async function loadEntries(client: mysql.Connection, chosen: PlannedTable[], details: MysqlRowsDetails, ctx: RestoreContext): Promise<void> {
-  const byEntry = new Map(chosen.map((t) => [details.entries[t.table], t]));
-  const ignore = ctx.options.conflict === 'skip';
-  const loaded = new Set<string>();
-  for await (const entry of ctx.entries) {
-    const table = byEntry.get(entry.name);
-    if (!table) {
-      for await (const _ of entry.body) void _;
-      continue;
-    }
-    const body = checkedEntryStream(entry.body);
-    const plain = await decompress(body.stream, compressionOfEntry(entry.name), ctx.signal);
-    const replay = (async () => {
-      for await (const line of lines(plain.stdout)) {
-        if (!line.startsWith('INSERT INTO ')) continue;
-        // skip: rows whose key exists are kept as they are, the missing ones are added.
-        await client.query(ignore ? `INSERT IGNORE INTO ${line.slice('INSERT INTO '.length)}` : line);
-      }
-    })();
-    await Promise.all([replay, plain.done, body.done]);
-    loaded.add(table.table);
+/** Staged rows into the tenant's tables, parents first; skip keeps rows whose key exists as they are. */
+async function insertStaged(client: mysql.Connection, chosen: PlannedTable[], stages: Stages, ignore: boolean): Promise<void> {
+  for (const table of chosen) {
+    const columns = columnList(table.columns);
+    await client.query(`INSERT${ignore ? ' IGNORE' : ''} INTO ${quoteMysqlIdent(table.name)} (${columns}) SELECT ${columns} FROM ${stages.get(table.table)!}`);
   }
-  const missing = chosen.filter((t) => !loaded.has(t.table));
-  if (missing.length > 0) throw new VerificationError(`archive ${ctx.sidecar.id} lacks the rows of ${missing.map((t) => t.name).join(', ')}`);
-}
-
-async function* lines(stream: Readable): AsyncGenerator<string> {
-  let pending: Buffer[] = [];
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    let start = 0;
-    for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
-      pending.push(chunk.subarray(start, nl));
-      yield Buffer.concat(pending).toString('utf8');
-      pending = [];
-      start = nl + 1;
-    }
-    if (start < chunk.length) pending.push(chunk.subarray(start));
-  }
-  if (pending.length > 0) yield Buffer.concat(pending).toString('utf8');
 }
 
 /**
