@@ -37,7 +37,9 @@ export class Printer implements Logger {
   private write(level: Level, msg: string, fields: LogFields = {}): void {
     this.options.beforeWrite?.();
     if (this.options.json) {
-      const line = JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields });
+      // time, level and msg are the log's own: a field of the same name never replaces them.
+      const { time: _time, level: _level, msg: _msg, ...rest } = fields;
+      const line = JSON.stringify({ time: new Date().toISOString(), level, msg, ...rest });
       this.options.stderr.write(redact(line) + '\n');
       return;
     }

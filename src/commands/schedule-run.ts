@@ -3,9 +3,12 @@
  * due (or every selected one with --now) once, one after another, then writes metrics and exits
  * with the worst outcome: a failure (1, 4, ...) over partial (3) over busy (75) over success (0).
  */
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import { listArchives, type ArchiveListing } from '../archive/catalog.js';
-import { ConfigError, ExitCode, OrgbackupError, UsageError, errorMessage, type ExitCodeValue } from '../errors.js';
+import { ConfigError, ExitCode, OrgbackupError, PreflightError, UsageError, errorMessage, type ExitCodeValue } from '../errors.js';
 import type { Context } from '../context.js';
 import { pushMetrics, writeMetricsFile, formatMetrics, type Sample } from '../notify/metrics.js';
 import { registerSecret } from '../redact.js';
@@ -79,6 +82,7 @@ export async function runScheduleRun(options: ScheduleRunOptions, ctx: Context):
   const compiled = selectSchedules(ctx, options.schedule);
   const ttlMs = lockTtl(ctx.env);
   if (options.pushgateway) registerSecret(options.pushgateway);
+  if (options.metricsFile) await checkMetricsDirectory(options.metricsFile);
   const outcomes: ScheduleOutcome[] = [];
   for (const schedule of compiled) {
     outcomes.push(await runSchedule({ compiled: schedule, config: ctx.config.schedules[schedule.name]!, shard, force: !!options.now, lockTtlMs: ttlMs, prune: pruneScheduled(ttlMs) }, ctx));
@@ -113,7 +117,25 @@ function pruneScheduled(lockTtlMs: number): NonNullable<RunScheduleInput['prune'
   };
 }
 
-/** Metrics never change the exit status: a missing textfile directory is logged, the backups stand. */
+/**
+ * A metrics file that cannot be written is found before any backup runs (exit 4): otherwise the
+ * alerting built on it goes silent while the log shows only a warning nobody reads.
+ */
+async function checkMetricsDirectory(file: string): Promise<void> {
+  const dir = path.dirname(path.resolve(file));
+  const user = os.userInfo().username;
+  try {
+    if (!(await stat(dir)).isDirectory()) throw new PreflightError(`--metrics-file ${file}: ${dir} is not a directory`, { hint: 'point --metrics-file into a directory (node_exporter\'s --collector.textfile.directory)' });
+    await access(dir, constants.W_OK);
+  } catch (error) {
+    if (error instanceof PreflightError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new PreflightError(`--metrics-file ${file}: the directory ${dir} does not exist`, { hint: `create it: install -d -o ${user} ${dir}` });
+    throw new PreflightError(`--metrics-file ${file}: the directory ${dir} is not writable by ${user} (${code ?? errorMessage(error)})`, { hint: `let ${user} write there, e.g. chown ${user} ${dir}` });
+  }
+}
+
+/** Past the preflight, metrics never change the exit status: a write that fails late is logged, the backups stand. */
 async function writeMetrics(ran: RunFacts[], options: ScheduleRunOptions, ctx: Context): Promise<NonNullable<ScheduleRunResult['metrics']>> {
   const perRun: { schedule: string; shard: string; samples: Sample[] }[] = [];
   for (const facts of ran) perRun.push({ schedule: facts.schedule, shard: facts.shard, samples: runSamples(facts, await newestArchives(facts, ctx)) });

@@ -54,8 +54,8 @@ export async function runVerify(options: VerifyOptions, ctx: Context): Promise<V
     }
     archives.push(final);
     ctx.progress.itemDone();
-    if (final.status === 'ok') ctx.log.info(`verified ${final.id} in ${storage} (levels ${final.levels.join(',')})`, { event: 'verify', id: final.id, status: 'ok' });
-    else ctx.log.error(`${final.id} in ${storage}: level ${final.failedLevel} failed: ${final.error}`, { event: 'verify', id: final.id, status: 'failed', level: final.failedLevel });
+    if (final.status === 'ok') ctx.log.info(`verified ${final.id} in ${storage} (levels ${final.levels.join(',')})`, { event: 'verify', id: final.id, status: 'ok', verifyLevels: final.levels });
+    else ctx.log.error(`${final.id} in ${storage}: level ${final.failedLevel} failed: ${final.error}`, { event: 'verify', id: final.id, status: 'failed', verifyLevel: final.failedLevel });
   }
   ctx.progress.stop();
   for (const source of sources.values()) await source?.close();

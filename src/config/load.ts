@@ -6,6 +6,7 @@ import { cosmiconfig } from 'cosmiconfig';
 import path from 'node:path';
 import { ConfigError, UsageError } from '../errors.js';
 import { interpolate, type Env } from './interpolate.js';
+import { formatIssues, withoutUnknownKeys } from './issues.js';
 import { parseJsonc } from './jsonc.js';
 import { checkRules } from './rules.js';
 import { configSchema, type Config } from './schema.js';
@@ -64,7 +65,11 @@ export function parseConfig(raw: unknown, env: Env, filepath?: string): Config {
   const interpolated = interpolate(raw ?? {}, env, problems);
   const parsed = configSchema.safeParse(interpolated);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    problems.push(...formatIssues(parsed.error.issues, configSchema, interpolated));
+    // An unknown key alone fails the parse; without those keys the rest may be valid, and its
+    // cross-field problems belong in the same report (every problem at once).
+    const rest = configSchema.safeParse(withoutUnknownKeys(interpolated, parsed.error.issues));
+    if (rest.success) problems.push(...checkRules(rest.data));
   } else {
     problems.push(...checkRules(parsed.data));
   }

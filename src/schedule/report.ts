@@ -26,6 +26,26 @@ export function statusOf(exitCode: number): RunStatus {
   return exitCode === 0 ? 'ok' : exitCode === 3 ? 'partial' : 'failed';
 }
 
+/**
+ * Why a run did not succeed, on one line for a cron log and the `_state` record: the error that
+ * stopped it, else the first tenants that failed. Undefined for a run that succeeded.
+ */
+export function runReason(facts: Pick<RunFacts, 'exitCode' | 'archives' | 'error'>): string | undefined {
+  if (facts.exitCode === 0) return undefined;
+  if (facts.error) return oneLine(facts.error);
+  const bad = facts.archives.filter((a) => a.status !== 'ok');
+  if (bad.length === 0) return `exit ${facts.exitCode}`;
+  const shown = bad.slice(0, 2).map((a) => `${a.source}/${a.tenant}: ${oneLine(a.error ?? (a.status === 'partial' ? 'not stored in every storage' : 'failed'))}`);
+  const more = bad.length > shown.length ? `; and ${bad.length - shown.length} more` : '';
+  return `${bad.length} tenant(s) not backed up: ${shown.join('; ')}${more}`;
+}
+
+/** A multi-line message (a preflight report) as one line: lines trimmed, joined by "; " (a space after a colon). */
+export function oneLine(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines.reduce((out, line) => (out === '' ? line : `${out}${out.endsWith(':') ? ' ' : '; '}${line}`), '');
+}
+
 export function countArchives(archives: readonly TenantBackup[]): RunReport['counts'] {
   const counts = { ok: 0, partial: 0, failed: 0 };
   for (const a of archives) counts[a.status]++;

@@ -17,9 +17,9 @@ import { selectStorageNames } from '../storage/registry.js';
 import type { Storage } from '../storage/types.js';
 import { decideDue, type CompiledSchedule, type DueDecision } from './due.js';
 import { acquireLock, type Lease } from './lock.js';
-import { buildRunReport, countArchives, statusOf, type RunFacts } from './report.js';
+import { buildRunReport, countArchives, runReason, statusOf, type RunFacts } from './report.js';
 import { inShard, shardTag, type Shard } from './shard.js';
-import { newRunRecord, readLastRun, recordRun } from './state.js';
+import { newRunRecord, readLastRun, recordRun, type ScheduleRunRecord } from './state.js';
 
 export interface ScheduleOutcome {
   schedule: string;
@@ -29,6 +29,9 @@ export interface ScheduleOutcome {
   due: boolean;
   reason: string;
   lastRun?: string;
+  /** The previous run's outcome and, when it did not succeed, why (from the `_state` record). */
+  lastRunStatus?: 'ok' | 'partial' | 'failed';
+  lastRunError?: string;
   tick?: string;
   nextTick?: string;
   startedAt?: string;
@@ -75,11 +78,13 @@ export function scheduleLockName(schedule: string, shard: string): string {
   return `schedule-${safe}${suffix}-${shard}`;
 }
 
-function decisionFields(decision: DueDecision, lastRun: Date | undefined) {
+function decisionFields(decision: DueDecision, lastRun: Date | undefined, record?: ScheduleRunRecord) {
   return {
     due: decision.due,
     reason: decision.reason,
     ...(lastRun ? { lastRun: lastRun.toISOString() } : {}),
+    ...(record ? { lastRunStatus: record.status } : {}),
+    ...(record?.error ? { lastRunError: record.error } : {}),
     ...(decision.tick ? { tick: decision.tick.toISOString() } : {}),
     ...(decision.nextTick ? { nextTick: decision.nextTick.toISOString() } : {}),
   };
@@ -89,7 +94,14 @@ async function decide(input: RunScheduleInput, storage: Storage, tag: string, ct
   const record = await readLastRun(storage, input.compiled.name, tag, ctx.log, ctx.signal);
   const lastRun = record ? new Date(record.startedAt) : undefined;
   const decision = decideDue({ schedule: input.compiled, ...(lastRun ? { lastRun } : {}), now: ctx.now(), force: input.force });
-  return { decision, lastRun };
+  return { decision, lastRun, record };
+}
+
+/** A run that follows a failed one says so first: the operator reading this run's log sees why the last one failed. */
+function reportLastFailure(record: ScheduleRunRecord | undefined, name: string, tag: string, ctx: Context): void {
+  if (!record || record.status === 'ok') return;
+  const why = record.error ?? `exit ${record.exitCode}`;
+  ctx.log.warn(`schedule ${name} (${tag}): last run ${record.status} at ${record.startedAt}: ${why}`, { event: 'schedule', schedule: name, shard: tag, lastRunStatus: record.status, lastRunError: why });
 }
 
 export async function runSchedule(input: RunScheduleInput, ctx: Context): Promise<ScheduleOutcome> {
@@ -100,7 +112,7 @@ export async function runSchedule(input: RunScheduleInput, ctx: Context): Promis
   const first = await decide(input, storage, tag, ctx);
   if (!first.decision.due) {
     ctx.log.debug(`schedule ${name} (${tag}) not due: ${first.decision.reason}`, { event: 'schedule', schedule: name, shard: tag, due: false });
-    return { schedule: name, shard: tag, status: 'skipped', exitCode: ExitCode.ok, ...decisionFields(first.decision, first.lastRun) };
+    return { schedule: name, shard: tag, status: 'skipped', exitCode: ExitCode.ok, ...decisionFields(first.decision, first.lastRun, first.record) };
   }
   let lease: Lease;
   try {
@@ -108,22 +120,23 @@ export async function runSchedule(input: RunScheduleInput, ctx: Context): Promis
   } catch (error) {
     if (!(error instanceof BusyError)) throw error;
     ctx.log.warn(`schedule ${name} (${tag}) skipped: ${error.message}`, { event: 'schedule', schedule: name, shard: tag, status: 'busy' });
-    return { schedule: name, shard: tag, status: 'busy', exitCode: ExitCode.busy, ...decisionFields(first.decision, first.lastRun), error: { message: error.message, ...(error.hint ? { hint: error.hint } : {}) } };
+    return { schedule: name, shard: tag, status: 'busy', exitCode: ExitCode.busy, ...decisionFields(first.decision, first.lastRun, first.record), error: { message: error.message, ...(error.hint ? { hint: error.hint } : {}) } };
   }
   try {
-    const { decision, lastRun } = await decide(input, storage, tag, ctx);
-    if (!decision.due) return { schedule: name, shard: tag, status: 'skipped', exitCode: ExitCode.ok, ...decisionFields(decision, lastRun) };
+    const { decision, lastRun, record } = await decide(input, storage, tag, ctx);
+    if (!decision.due) return { schedule: name, shard: tag, status: 'skipped', exitCode: ExitCode.ok, ...decisionFields(decision, lastRun, record) };
     ctx.log.info(`schedule ${name} (${tag}) is due: ${decision.reason}`, { event: 'schedule', schedule: name, shard: tag, due: true });
+    reportLastFailure(record, name, tag, ctx);
     const leaseCtx: Context = { ...ctx, signal: AbortSignal.any([ctx.signal, lease.signal]) };
     try {
       const outcome = await backUpAndRecord(input, scope, storage, tag, lease, leaseCtx);
-      return { ...outcome, ...decisionFields(decision, lastRun) };
+      return { ...outcome, ...decisionFields(decision, lastRun, record) };
     } catch (error) {
       // The lease was taken over (this run was frozen longer than its lifetime): the new holder
       // runs the schedule; this run stopped and recorded nothing.
       if (!(error instanceof BusyError && lease.signal.aborted)) throw error;
       ctx.log.error(error.message, { event: 'schedule', schedule: name, shard: tag, status: 'busy' });
-      return { schedule: name, shard: tag, status: 'busy', exitCode: ExitCode.busy, ...decisionFields(decision, lastRun), error: { message: error.message, ...(error.hint ? { hint: error.hint } : {}) } };
+      return { schedule: name, shard: tag, status: 'busy', exitCode: ExitCode.busy, ...decisionFields(decision, lastRun, record), error: { message: error.message, ...(error.hint ? { hint: error.hint } : {}) } };
     }
   } finally {
     await lease.release().catch((error: unknown) => ctx.log.warn(`could not release the lock of schedule ${name}: ${errorMessage(error)}`));
@@ -149,13 +162,17 @@ async function backUpAndRecord(input: RunScheduleInput, scope: { sources: string
   const runError = created.error?.message ?? (prune?.status === 'failed' ? `prune failed: ${prune.message}` : undefined);
   const facts: RunFacts = { schedule: name, shard: tag, exitCode, sources: scope.sources, storages: scope.storages, archives: created.archives, startedAt, finishedAt, ...(runError ? { error: runError } : {}) };
   const counts = countArchives(created.archives);
-  const record = newRunRecord({ schedule: name, shard: tag, startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), exitCode, status: statusOf(exitCode), counts });
+  const reason = runReason(facts);
+  const record = newRunRecord({ schedule: name, shard: tag, startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), exitCode, status: statusOf(exitCode), counts, ...(reason ? { error: reason } : {}) });
   // Only the holder may record: a run that lost its lease since the last renewal learns it here.
   await lease.renew();
   await recordRun(storage, record, ctx.log, ctx.signal);
   const notified = await notify(buildRunReport(facts), ctx);
   const status = statusOf(exitCode);
-  ctx.log[status === 'ok' ? 'info' : 'error'](`schedule ${name} (${tag}) ${status}: ${counts.ok} ok, ${counts.partial} partial, ${counts.failed} failed`, { event: 'schedule', schedule: name, shard: tag, status, exitCode });
+  // The reason goes on stderr too: a cron log keeps stderr, and stdout (the JSON) often goes nowhere.
+  const hint = created.error?.hint ? ` (${created.error.hint})` : '';
+  const summary = `schedule ${name} (${tag}) ${status}: ${counts.ok} ok, ${counts.partial} partial, ${counts.failed} failed`;
+  ctx.log[status === 'ok' ? 'info' : 'error'](reason ? `${summary}: ${reason}${hint}` : summary, { event: 'schedule', schedule: name, shard: tag, status, exitCode, ...(reason ? { error: reason } : {}) });
   return {
     schedule: name,
     shard: tag,

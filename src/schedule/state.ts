@@ -25,6 +25,8 @@ export interface ScheduleRunRecord {
   exitCode: number;
   status: 'ok' | 'partial' | 'failed';
   counts: { ok: number; partial: number; failed: number };
+  /** Why a run that did not succeed failed, on one line (shown by the next run). */
+  error?: string;
   host: string;
   pid: number;
 }

@@ -46,8 +46,8 @@ describe('validation', () => {
   });
 
   it.each([
-    [{ ...minimal, version: 2 }, ['version: Invalid input: expected 1']],
-    [{ ...minimal, storage: { local: { type: 'ftp', path: 'x' } } }, ['storage.local.type: Invalid discriminator value']],
+    [{ ...minimal, version: 2 }, ['version: must be 1 (got 2)']],
+    [{ ...minimal, storage: { local: { type: 'ftp', path: 'x' } } }, ['storage.local.type: must be one of local, s3, rclone (got "ftp")']],
     [{ ...minimal, defaults: { storage: ['ofsite'] } }, ['defaults.storage.0: unknown storage "ofsite" (defined: local)']],
     [
       { ...minimal, sources: { app: { type: 'postgres', url: 'postgres://x/y', tenants: { mode: 'rows' } } } },
@@ -55,7 +55,7 @@ describe('validation', () => {
     ],
     [{ ...minimal, sources: { f: { type: 'files', path: '.', tenants: { mode: 'rows' } } } }, ['sources.f.tenants.mode: "rows" is not available for files sources (use none, directory)']],
     [{ ...minimal, sources: { app: { type: 'postgres', url: 'postgres://x/y', tenants: { mode: 'database' } } } }, ['sources.app.tenants: mode "database" needs "match" (a LIKE pattern) or "query"']],
-    [{ ...minimal, unknownKey: true }, ['(root): Unrecognized key: "unknownKey"']],
+    [{ ...minimal, unknownKey: true }, ['unknownKey: unknown key (allowed: $schema, version, sources']],
     [{ ...minimal, schedules: { nightly: { cron: '0 2 * * *', sources: ['nope'] } } }, ['schedules.nightly.sources.0: unknown source "nope" (defined: app)']],
   ])('reports every problem as path: message (%#)', (raw, expected) => {
     const problems = problemsOf(raw);

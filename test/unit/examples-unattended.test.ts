@@ -36,7 +36,7 @@ describe('examples for running unattended', () => {
     { file: 'kubernetes/indexed-job.yaml', must: ['concurrencyPolicy: Forbid', 'completionMode: Indexed', 'name: ORGBACKUP_SHARDS', 'backoffLimitPerIndex: 0', 'runAsUser: 1001', 'fsGroup: 1001', 'args: ["schedule-run"'] },
     { file: 'systemd/orgbackup.service', must: ['Type=oneshot', 'User=orgbackup', 'SuccessExitStatus=75', 'UMask=0077', 'ExecStart=/usr/bin/orgbackup schedule-run'] },
     { file: 'systemd/orgbackup.timer', must: ['OnCalendar=*-*-* *:*:00', 'Persistent=yes', 'Unit=orgbackup.service'] },
-    { file: 'crontab', must: ['* * * * *  orgbackup schedule-run', 'ORGBACKUP_CONFIG=', 'orgbackup list --stale 26h'] },
+    { file: 'crontab', must: ['* * * * *  orgbackup schedule-run', 'ORGBACKUP_CONFIG=', 'orgbackup list --stale 26h', 'install -d -o orgbackup /var/log/orgbackup'] },
   ])('$file keeps $must', async ({ file, must }) => {
     const text = await read(file);
     for (const line of must) expect(text).toContain(line);
