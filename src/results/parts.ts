@@ -107,6 +107,8 @@ export const scheduleItem = z.looseObject({
   due: z.boolean(),
   reason: z.string(),
   lastRun: z.string().optional(),
+  lastRunStatus: z.enum(['ok', 'partial', 'failed']).optional(),
+  lastRunError: z.string().optional(),
   tick: z.string().optional(),
   nextTick: z.string().optional(),
   startedAt: z.string().optional(),
