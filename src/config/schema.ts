@@ -3,14 +3,15 @@
  * schema/orgbackup.schema.json is generated from this file (scripts/write-json-schema.mjs).
  */
 import { z } from 'zod';
+import { dbUrlProblem, MYSQL_URL, POSTGRES_URL } from './db-url.js';
 import { cronProblem, timeZoneProblem } from './time.js';
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'use letters, digits, ".", "_" and "-"');
 const duration = z.string().regex(/^\d+(ms|s|m|h|d|w|y)$/, 'a duration such as 90s, 36h, 30d or 1y');
 
 /** A string that `problem` accepts (returns undefined for); its message names what to write. */
-const checked = (problem: (value: string) => string | undefined) =>
-  z.string().superRefine((value, ctx) => {
+const checked = (problem: (value: string) => string | undefined, base = z.string()) =>
+  base.superRefine((value, ctx) => {
     const message = problem(value);
     if (message) ctx.addIssue({ code: 'custom', message });
   });
@@ -43,7 +44,6 @@ export const tenantsSchema = z
 const toolsSchema = z.record(z.string(), z.string()).default({});
 
 const databaseSource = {
-  url: z.string().min(1),
   password: z.string().optional(),
   passwordFile: z.string().optional(),
   tenants: tenantsSchema.default({ mode: 'none', exclude: [], excludeTables: [] }),
@@ -51,8 +51,10 @@ const databaseSource = {
   tools: toolsSchema,
 };
 
-export const postgresSourceSchema = z.object({ type: z.literal('postgres'), ...databaseSource }).strict();
-export const mysqlSourceSchema = z.object({ type: z.literal('mysql'), ...databaseSource }).strict();
+// Checked after `${VAR}` interpolation (the pipeline interpolates first), so an env URL is checked too.
+const dbUrl = (kind: typeof POSTGRES_URL) => checked((url) => dbUrlProblem(url, kind), z.string().min(1));
+export const postgresSourceSchema = z.object({ type: z.literal('postgres'), url: dbUrl(POSTGRES_URL), ...databaseSource }).strict();
+export const mysqlSourceSchema = z.object({ type: z.literal('mysql'), url: dbUrl(MYSQL_URL), ...databaseSource }).strict();
 export const sqliteSourceSchema = z
   .object({
     type: z.literal('sqlite'),
