@@ -19,6 +19,9 @@ const checked = (problem: (value: string) => string | undefined, base = z.string
 const cronPattern = checked(cronProblem);
 const timeZone = checked(timeZoneProblem);
 
+/** Tenants (or loaders) at once; each holds database connections. The CLI's --jobs has the same bounds. */
+export const MAX_JOBS = 64;
+
 export const tenantModes = ['none', 'database', 'schema', 'rows', 'directory'] as const;
 
 export const tenantsSchema = z
@@ -47,7 +50,7 @@ const databaseSource = {
   password: z.string().optional(),
   passwordFile: z.string().optional(),
   tenants: tenantsSchema.default({ mode: 'none', exclude: [], excludeTables: [] }),
-  jobs: z.number().int().min(1).max(64).optional(),
+  jobs: z.number().int().min(1).max(MAX_JOBS).optional(),
   tools: toolsSchema,
 };
 
@@ -61,7 +64,7 @@ export const sqliteSourceSchema = z
     /** A database file, or a glob of files (one per tenant) in directory mode. */
     path: z.string().min(1),
     tenants: tenantsSchema.default({ mode: 'none', exclude: [], excludeTables: [] }),
-    jobs: z.number().int().min(1).max(64).optional(),
+    jobs: z.number().int().min(1).max(MAX_JOBS).optional(),
     tools: toolsSchema,
   })
   .strict();
@@ -70,7 +73,7 @@ export const filesSourceSchema = z
     type: z.literal('files'),
     path: z.string().min(1),
     tenants: tenantsSchema.default({ mode: 'none', exclude: [], excludeTables: [] }),
-    jobs: z.number().int().min(1).max(64).optional(),
+    jobs: z.number().int().min(1).max(MAX_JOBS).optional(),
   })
   .strict();
 
@@ -156,7 +159,7 @@ export const scheduleSchema = z
     tenants: z.array(z.string()).optional(),
     storage: z.array(z.string()).optional(),
     prune: z.boolean().default(false),
-    jobs: z.number().int().min(1).max(64).optional(),
+    jobs: z.number().int().min(1).max(MAX_JOBS).optional(),
   })
   .strict();
 
@@ -186,7 +189,7 @@ export const configSchema = z
       .object({
         storage: z.array(z.string()).optional(),
         compression: z.enum(['zstd', 'gzip', 'none']).default('zstd'),
-        jobs: z.number().int().min(1).max(64).default(2),
+        jobs: z.number().int().min(1).max(MAX_JOBS).default(2),
       })
       .strict()
       .default({ compression: 'zstd', jobs: 2 }),

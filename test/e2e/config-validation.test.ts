@@ -80,5 +80,30 @@ describe('config validation through the binary', () => {
     expect(create.stderr).toContain('sources.app.passwordFile: cannot read');
     expect((await runCli(['-c', file, 'list'])).exitCode).toBe(0);
   });
+
+  it.each([
+    ['create', '1e9'],
+    ['create', '65'],
+    ['create', '0'],
+    ['create', '2.5'],
+    ['create', '0x10'],
+    ['create', '-1'],
+    ['restore', '1e9'],
+    ['restore', '100'],
+  ])('%s --jobs %s exits 2: the flag has the config\'s bounds (1-64)', async (command, jobs) => {
+    const file = path.join(tmp.dir, 'jobs.json');
+    await writeFile(file, JSON.stringify(filesConfig(tmp.dir)));
+    const args = command === 'restore' ? ['restore', 'latest', '--source', 'uploads', '--tenant', 'acme', '--dry-run'] : ['create', '--dry-run'];
+    const out = await runCli(['-c', file, ...args, `--jobs=${jobs}`]);
+    expect(out.exitCode).toBe(2);
+    expect(out.stderr).toContain(`argument '${jobs}' is invalid. expected a positive whole number, at most 64 (the limit of defaults.jobs in the config)`);
+  });
+
+  it('create --jobs 64 is accepted', async () => {
+    const file = path.join(tmp.dir, 'jobs.json');
+    await writeFile(file, JSON.stringify(filesConfig(tmp.dir)));
+    const out = await runCli(['-c', file, 'create', '--dry-run', '--jobs', '64']);
+    expect(out.exitCode).toBe(0);
+  });
 });
 
