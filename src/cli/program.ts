@@ -1,5 +1,6 @@
 /** commander wiring only: flags -> options objects -> the dispatcher (main.ts runs the command). */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { MAX_JOBS } from '../config/schema.js';
 import { VERSION } from '../version.js';
 
 export interface GlobalOptions {
@@ -29,10 +30,20 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
+/** Digits only: Number() alone took 1e9, 0x10 and 2.0. */
+function wholeNumber(value: string, max: number, limit: string): number {
+  const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`expected a positive whole number${limit}`);
   return n;
+}
+
+function positiveInt(value: string): number {
+  return wholeNumber(value, Number.MAX_SAFE_INTEGER, '');
+}
+
+/** The config caps jobs (defaults.jobs, sources.*.jobs) at MAX_JOBS; the flag cannot exceed it. */
+function jobCount(value: string): number {
+  return wholeNumber(value, MAX_JOBS, `, at most ${MAX_JOBS} (the limit of defaults.jobs in the config)`);
 }
 
 function commaList(value: string, previous: string[] = []): string[] {
@@ -67,7 +78,7 @@ export function buildProgram(dispatch: Dispatch): Command {
     .option('--source <name>', 'only this source (repeatable)', collect)
     .option('--tenant <id>', 'only this tenant id (repeatable; needs one --source)', collect)
     .option('--storage <name>', 'write to this storage (repeatable; default: defaults.storage)', collect)
-    .option('--jobs <n>', 'tenants backed up at once (default: defaults.jobs, 2)', positiveInt)
+    .option('--jobs <n>', `tenants backed up at once, 1-${MAX_JOBS} (default: defaults.jobs, 2)`, jobCount)
     .option('--label <key=value>', 'label recorded in the manifest (repeatable), e.g. keep=true', collect)
     .option('--dry-run', 'list what would be backed up, write nothing')
     .action(run('create'));
@@ -93,7 +104,7 @@ export function buildProgram(dispatch: Dispatch): Command {
     .option('--yes', 'do not ask for confirmation (required without a terminal)')
     .option('--no-safety-backup', 'do not take a pre-restore backup first')
     .option('--dry-run', 'print the plan, change nothing')
-    .option('--jobs <n>', 'parallel loaders when restoring into a new PostgreSQL database (pg_restore -j; needs temp space for the uncompressed dump)', positiveInt)
+    .option('--jobs <n>', 'parallel loaders when restoring into a new PostgreSQL database (pg_restore -j; needs temp space for the uncompressed dump)', jobCount)
     .action(run('restore'));
 
   command('verify', 'prove archives intact (levels 1-2) and restorable (level 3)')

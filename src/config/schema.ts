@@ -3,20 +3,24 @@
  * schema/orgbackup.schema.json is generated from this file (scripts/write-json-schema.mjs).
  */
 import { z } from 'zod';
+import { dbUrlProblem, MYSQL_URL, POSTGRES_URL } from './db-url.js';
 import { cronProblem, timeZoneProblem } from './time.js';
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'use letters, digits, ".", "_" and "-"');
 const duration = z.string().regex(/^\d+(ms|s|m|h|d|w|y)$/, 'a duration such as 90s, 36h, 30d or 1y');
 
 /** A string that `problem` accepts (returns undefined for); its message names what to write. */
-const checked = (problem: (value: string) => string | undefined) =>
-  z.string().superRefine((value, ctx) => {
+const checked = (problem: (value: string) => string | undefined, base = z.string()) =>
+  base.superRefine((value, ctx) => {
     const message = problem(value);
     if (message) ctx.addIssue({ code: 'custom', message });
   });
 // Checked at load, not only by schedule-run: a schedule that can never run must fail the first command.
 const cronPattern = checked(cronProblem);
 const timeZone = checked(timeZoneProblem);
+
+/** Tenants (or loaders) at once; each holds database connections. The CLI's --jobs has the same bounds. */
+export const MAX_JOBS = 64;
 
 export const tenantModes = ['none', 'database', 'schema', 'rows', 'directory'] as const;
 
@@ -43,23 +47,24 @@ export const tenantsSchema = z
 const toolsSchema = z.record(z.string(), z.string()).default({});
 
 const databaseSource = {
-  url: z.string().min(1),
   password: z.string().optional(),
   passwordFile: z.string().optional(),
   tenants: tenantsSchema.default({ mode: 'none', exclude: [], excludeTables: [] }),
-  jobs: z.number().int().min(1).max(64).optional(),
+  jobs: z.number().int().min(1).max(MAX_JOBS).optional(),
   tools: toolsSchema,
 };
 
-export const postgresSourceSchema = z.object({ type: z.literal('postgres'), ...databaseSource }).strict();
-export const mysqlSourceSchema = z.object({ type: z.literal('mysql'), ...databaseSource }).strict();
+// Checked after `${VAR}` interpolation (the pipeline interpolates first), so an env URL is checked too.
+const dbUrl = (kind: typeof POSTGRES_URL) => checked((url) => dbUrlProblem(url, kind), z.string().min(1));
+export const postgresSourceSchema = z.object({ type: z.literal('postgres'), url: dbUrl(POSTGRES_URL), ...databaseSource }).strict();
+export const mysqlSourceSchema = z.object({ type: z.literal('mysql'), url: dbUrl(MYSQL_URL), ...databaseSource }).strict();
 export const sqliteSourceSchema = z
   .object({
     type: z.literal('sqlite'),
     /** A database file, or a glob of files (one per tenant) in directory mode. */
     path: z.string().min(1),
     tenants: tenantsSchema.default({ mode: 'none', exclude: [], excludeTables: [] }),
-    jobs: z.number().int().min(1).max(64).optional(),
+    jobs: z.number().int().min(1).max(MAX_JOBS).optional(),
     tools: toolsSchema,
   })
   .strict();
@@ -68,7 +73,7 @@ export const filesSourceSchema = z
     type: z.literal('files'),
     path: z.string().min(1),
     tenants: tenantsSchema.default({ mode: 'none', exclude: [], excludeTables: [] }),
-    jobs: z.number().int().min(1).max(64).optional(),
+    jobs: z.number().int().min(1).max(MAX_JOBS).optional(),
   })
   .strict();
 
@@ -154,7 +159,7 @@ export const scheduleSchema = z
     tenants: z.array(z.string()).optional(),
     storage: z.array(z.string()).optional(),
     prune: z.boolean().default(false),
-    jobs: z.number().int().min(1).max(64).optional(),
+    jobs: z.number().int().min(1).max(MAX_JOBS).optional(),
   })
   .strict();
 
@@ -184,7 +189,7 @@ export const configSchema = z
       .object({
         storage: z.array(z.string()).optional(),
         compression: z.enum(['zstd', 'gzip', 'none']).default('zstd'),
-        jobs: z.number().int().min(1).max(64).default(2),
+        jobs: z.number().int().min(1).max(MAX_JOBS).default(2),
       })
       .strict()
       .default({ compression: 'zstd', jobs: 2 }),

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { readdir, writeFile } from 'node:fs/promises';
 import { ROOT, runCli } from '../helpers/cli.js';
+import { pgUrl } from '../helpers/pg.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const filesConfig = (dir: string) => ({
@@ -50,6 +51,59 @@ describe('config validation through the binary', () => {
     expect(out.exitCode).toBe(2);
     expect(out.stderr).toContain('invalid configuration');
     expect(out.stderr).toContain(message);
+  });
+
+  it.each([
+    [['create', '--dry-run'], 'postgres', 'not a url', 'sources.app.url: the URL contains a space, tab or line break'],
+    [['preflight'], 'postgres', 'postgres://postgres@127.0.0.1:99999/postgres', 'sources.app.url: the port must be a number from 1 to 65535'],
+    [['create', '--dry-run'], 'postgres', 'mysql://root@127.0.0.1:3306/app', 'sources.app.url: a postgres source needs a postgres:// or postgresql:// URL, not mysql://'],
+    [['list'], 'postgres', 'postgres://post gres@127.0.0.1/postgres', 'sources.app.url: the URL contains a space'],
+    [['create', '--dry-run'], 'mysql', '${H3_TEST_DB_URL}', 'sources.app.url: the port must be a number from 1 to 65535'],
+  ])('%j with a %s source at %j exits 2 at load, naming the key', async (args, type, url, message) => {
+    const file = path.join(tmp.dir, `url-${args[0]}-${type}.json`);
+    await writeFile(file, JSON.stringify({ ...filesConfig(tmp.dir), sources: { app: { type, url } } }));
+    const out = await runCli(['-c', file, ...args], { env: { H3_TEST_DB_URL: 'mysql://root@127.0.0.1:70000/app' } });
+    expect(out.exitCode).toBe(2);
+    expect(out.stderr).toContain(message);
+  });
+
+  it('a missing passwordFile is a preflight failure (exit 4) naming the key; commands that need no password run', async () => {
+    const file = path.join(tmp.dir, 'password-file.json');
+    const missing = path.join(tmp.dir, 'no-such-secret');
+    const source = { type: 'postgres', url: pgUrl('postgres'), passwordFile: missing };
+    await writeFile(file, JSON.stringify({ ...filesConfig(tmp.dir), sources: { app: source } }));
+    const preflight = await runCli(['-c', file, 'preflight']);
+    expect(preflight.exitCode).toBe(4);
+    expect(preflight.stdout).toContain(`sources.app.passwordFile: cannot read ${missing}: ENOENT`);
+    const create = await runCli(['-c', file, 'create']);
+    expect(create.exitCode).toBe(4);
+    expect(create.stderr).toContain('sources.app.passwordFile: cannot read');
+    expect((await runCli(['-c', file, 'list'])).exitCode).toBe(0);
+  });
+
+  it.each([
+    ['create', '1e9'],
+    ['create', '65'],
+    ['create', '0'],
+    ['create', '2.5'],
+    ['create', '0x10'],
+    ['create', '-1'],
+    ['restore', '1e9'],
+    ['restore', '100'],
+  ])('%s --jobs %s exits 2: the flag has the config\'s bounds (1-64)', async (command, jobs) => {
+    const file = path.join(tmp.dir, 'jobs.json');
+    await writeFile(file, JSON.stringify(filesConfig(tmp.dir)));
+    const args = command === 'restore' ? ['restore', 'latest', '--source', 'uploads', '--tenant', 'acme', '--dry-run'] : ['create', '--dry-run'];
+    const out = await runCli(['-c', file, ...args, `--jobs=${jobs}`]);
+    expect(out.exitCode).toBe(2);
+    expect(out.stderr).toContain(`argument '${jobs}' is invalid. expected a positive whole number, at most 64 (the limit of defaults.jobs in the config)`);
+  });
+
+  it('create --jobs 64 is accepted', async () => {
+    const file = path.join(tmp.dir, 'jobs.json');
+    await writeFile(file, JSON.stringify(filesConfig(tmp.dir)));
+    const out = await runCli(['-c', file, 'create', '--dry-run', '--jobs', '64']);
+    expect(out.exitCode).toBe(0);
   });
 });
 
