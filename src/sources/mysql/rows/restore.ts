@@ -18,7 +18,7 @@ import { compressionOfEntry, decompress } from '../../compression.js';
 import type { RestoreContext, RestoreResult, Tenant } from '../../types.js';
 import type { PlannedTable, RowsPlan } from '../../rows/plan.js';
 import { chooseTables } from '../../rows/subset.js';
-import { describeMysql, quoteMysqlIdent, withMysql, type MysqlConnection } from '../connection.js';
+import { describeMysql, mysqlTextLiteral, quoteMysqlIdent, withMysql, type MysqlConnection } from '../connection.js';
 import { DumpScanner } from '../dump-scanner.js';
 import type { MysqlRowsDetails } from './dump.js';
 import { readMysqlRowsCatalog } from './catalog.js';
@@ -39,7 +39,7 @@ export async function restoreMysqlRows(into: MysqlConnection, tenant: Tenant, ct
   const archived = new Map(ctx.sidecar.tables.map((t) => [t.name, t]));
   const tables: TableInfo[] = chosen.map((t) => archived.get(t.name) ?? { name: t.name, rows: 0 });
   return withMysql(into, async (client) => {
-    const literal = client.escape(tenant.id);
+    const literal = mysqlTextLiteral(tenant.id);
     await assertTablesExist(client, chosen, into.database);
     const current = await currentCounts(client, details.plan, chosen, literal);
     if (ctx.options.dryRun) return { target, tables, plan: describePlan(details.plan, chosen, tables, current, ctx.options.conflict) };
