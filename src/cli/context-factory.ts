@@ -1,8 +1,6 @@
 /** Builds the Context a command runs with, from global options and the loaded config. */
 import { rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import { rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import type { Context, Progress } from '../context.js';
 import { noProgress } from '../context.js';
@@ -10,6 +8,7 @@ import type { LoadedConfig } from '../config/load.js';
 import { createStorage, storageConfig } from '../storage/registry.js';
 import type { Storage } from '../storage/types.js';
 import type { Printer } from './printer.js';
+import { makeRunTempDir, removeStaleTempDirs } from './temp-dirs.js';
 
 export interface ContextParts {
   loaded: LoadedConfig;
@@ -28,10 +27,11 @@ export interface OwnedContext {
 /**
  * The run's private temp directory. Besides the orderly removal in dispose(), it is removed
  * synchronously when the process exits any other way it still can (an internal error that
- * escapes): it may hold tenant data (the rows spool, pgpass files) in the clear.
+ * escapes): it may hold tenant data (the rows spool, pgpass files) in the clear. What a SIGKILL
+ * leaves behind, later runs remove (temp-dirs.ts).
  */
 async function makeTempDir(): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'orgbackup-'));
+  const dir = await makeRunTempDir();
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
@@ -40,6 +40,10 @@ export function createContext(parts: ContextParts): OwnedContext {
   let tempDir: Promise<string> | undefined;
   const storages = new Map<string, Promise<Storage>>();
   const { config, baseDir, filepath } = parts.loaded;
+  // Runs beside the command; awaited in dispose so that it is finished when the process exits.
+  const sweeping = removeStaleTempDirs().then((dirs) => {
+    if (dirs.length > 0) parts.printer.debug(`removed ${dirs.length} temp director${dirs.length === 1 ? 'y' : 'ies'} left by killed runs: ${dirs.join(', ')}`);
+  });
   const ctx: Context = {
     config,
     baseDir,
@@ -72,6 +76,7 @@ export function createContext(parts: ContextParts): OwnedContext {
   return {
     ctx,
     dispose: async () => {
+      await sweeping;
       if (tempDir) await rm(await tempDir, { recursive: true, force: true });
     },
   };

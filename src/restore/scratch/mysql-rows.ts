@@ -7,7 +7,7 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Sidecar, TableInfo } from '../../archive/manifest.js';
 import { runTool, spawnTool } from '../../exec.js';
-import { quoteMysqlIdent, withDatabase, withMysql, writeDefaultsFile, type MysqlConnection } from '../../sources/mysql/connection.js';
+import { mysqlTextLiteral, quoteMysqlIdent, withDatabase, withMysql, writeDefaultsFile, type MysqlConnection } from '../../sources/mysql/connection.js';
 import { mysqlRowsDetails } from '../../sources/mysql/rows/restore.js';
 import { tenantPredicate } from '../../sources/mysql/rows/sql.js';
 import { resolveMysqlTool } from '../../sources/mysql/tools.js';
@@ -34,7 +34,7 @@ export async function createMysqlRowsScratch(source: MysqlConnection, server: My
     ...base,
     measure: () =>
       withMysql(scratch, async (client) => {
-        const literal = client.escape(sidecar.tenant.id);
+        const literal = mysqlTextLiteral(sidecar.tenant.id);
         const tables: TableInfo[] = [];
         for (const table of details.plan.tables) {
           const [rows] = await client.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${quoteMysqlIdent(table.name)} WHERE ${tenantPredicate(details.plan, table, literal)}`);
@@ -51,10 +51,11 @@ async function copySchemaAndShared(source: MysqlConnection, scratch: MysqlConnec
   const common = ['--single-transaction', '--default-character-set=utf8mb4', '--no-tablespaces', '--hex-blob'];
   const load = async (dumpArgs: string[]) => {
     const dump = spawnTool(dumpTool.file, [`--defaults-extra-file=${sourceDefaults}`, ...common, ...dumpArgs], { signal: options.signal });
-    const clientArgs = [`--defaults-extra-file=${scratchDefaults}`, '--batch', '--default-character-set=utf8mb4', scratch.database];
+    const clientArgs = [`--defaults-extra-file=${scratchDefaults}`, '--batch', '--default-character-set=utf8mb4', `--database=${scratch.database}`];
     await Promise.all([runTool(client.file, clientArgs, { input: dump.stdout, signal: options.signal }), dump.done]);
   };
-  await load(['--no-data', '--routines', '--triggers', source.database]);
+  // `--` ends the options: a database named `-x` would otherwise be read as one.
+  await load(['--no-data', '--routines', '--triggers', '--', source.database]);
   // Plan names are qualified with the database; mysqldump takes bare table names after it.
-  if (shared.length > 0) await load(['--no-create-info', '--skip-triggers', source.database, ...shared.map((t) => t.slice(t.indexOf('.') + 1))]);
+  if (shared.length > 0) await load(['--no-create-info', '--skip-triggers', '--', source.database, ...shared.map((t) => t.slice(t.indexOf('.') + 1))]);
 }

@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { to as copyTo } from 'pg-copy-streams';
 import type { Sidecar, TableInfo } from '../../archive/manifest.js';
 import { runTool, spawnTool } from '../../exec.js';
-import { describePg, pgToolEnv, withDatabase, withPgClient, type PgConnection } from '../../sources/postgres/connection.js';
+import { describePg, pgDbnameArg, pgToolEnv, withDatabase, withPgClient, type PgConnection } from '../../sources/postgres/connection.js';
 import { CopyCounter } from '../../sources/postgres/rows/dump.js';
 import { rowsDetails } from '../../sources/postgres/rows/restore.js';
 import { copyOutSql } from '../../sources/postgres/rows/sql.js';
@@ -60,7 +60,7 @@ async function copySchemaAndShared(source: PgConnection, scratch: PgConnection, 
   const scratchEnv = await pgToolEnv(scratch, options.tempDir);
   const load = async (dumpArgs: string[]) => {
     const dump = spawnTool(pgDump.file, ['--no-owner', '--no-privileges', '--no-password', ...dumpArgs], { env: sourceEnv, signal: options.signal });
-    const psqlArgs = ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '--no-password', `--dbname=${scratch.database}`];
+    const psqlArgs = ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '--no-password', pgDbnameArg(scratch.database)];
     await Promise.all([runTool(psql.file, psqlArgs, { input: dump.stdout, env: scratchEnv, signal: options.signal, stdout: devNull() }), dump.done]);
   };
   await load(['--schema-only']);

@@ -64,12 +64,30 @@ export function quoteMysqlIdent(name: string): string {
   return `\`${name.replace(/`/g, '``')}\``;
 }
 
+/**
+ * A utf8mb4 string literal written in hex, so no sql_mode changes what it means: quoted escapes
+ * (`'a\\'b'`) are read differently under NO_BACKSLASH_ESCAPES. Tenant ids go into SQL this way.
+ */
+export function mysqlTextLiteral(value: string): string {
+  return `_utf8mb4 X'${Buffer.from(value, 'utf8').toString('hex')}'`;
+}
+
+/**
+ * mysql2 escapes `?` parameters and `escape()` with backslashes, which a server whose sql_mode
+ * has NO_BACKSLASH_ESCAPES reads differently (a quote in a value ends the string there). Every
+ * session drops that one mode and keeps the rest of the server's.
+ */
+export async function pinSqlMode(client: mysql.Connection): Promise<void> {
+  await client.query("SET SESSION sql_mode = TRIM(BOTH ',' FROM REPLACE(CONCAT(',', @@SESSION.sql_mode, ','), ',NO_BACKSLASH_ESCAPES,', ','))");
+}
+
 /** Opens a mysql2 connection; login and reachability problems become errors with hints. */
 export async function mysqlConnect(conn: MysqlConnection): Promise<mysql.Connection> {
   // The clients' own fallback variable: a secret like any other.
   registerSecret(process.env.MYSQL_PWD);
+  let client: mysql.Connection;
   try {
-    return await mysql.createConnection({
+    client = await mysql.createConnection({
       host: conn.host,
       port: conn.port,
       user: conn.user,
@@ -86,6 +104,13 @@ export async function mysqlConnect(conn: MysqlConnection): Promise<mysql.Connect
   } catch (error) {
     throw mysqlConnectError(conn, error);
   }
+  try {
+    await pinSqlMode(client);
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw mysqlConnectError(conn, error);
+  }
+  return client;
 }
 
 /** Runs `fn` with a connected client and always closes it. */

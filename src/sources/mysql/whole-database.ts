@@ -51,7 +51,8 @@ export async function dumpWholeDatabase(conn: MysqlConnection, tools: Record<str
   ctx.log.debug(`using ${tool.file} (${tool.reason})`);
   const options = await dumpOptions(tool.file, ctx.signal);
   const defaults = await writeDefaultsFile(conn, ctx.tempDir);
-  const dump = spawnTool(tool.file, [`--defaults-extra-file=${defaults}`, ...options, conn.database], { signal: ctx.signal });
+  // `--` ends the options: a database named `-x` would otherwise be read as one.
+  const dump = spawnTool(tool.file, [`--defaults-extra-file=${defaults}`, ...options, '--', conn.database], { signal: ctx.signal });
   const scanning = new ScanningStream();
   dump.stdout.on('error', (error) => scanning.destroy(error)).pipe(scanning);
   const compression = await effectiveCompression(ctx.compression);
@@ -63,7 +64,7 @@ export async function dumpWholeDatabase(conn: MysqlConnection, tools: Record<str
   }
   const version = await toolFacts(tool.file, ctx.signal);
   return {
-    dump: { tool: version.file.split('/').pop() ?? 'mysqldump', version: version.version, args: ['--defaults-extra-file=<0600 option file>', ...options, conn.database] },
+    dump: { tool: version.file.split('/').pop() ?? 'mysqldump', version: version.version, args: ['--defaults-extra-file=<0600 option file>', ...options, '--', conn.database] },
     tables: facts.tables.map((name) => ({ name, rows: scan.rows.get(name) ?? 0 })),
     compression,
     serverVersion: facts.server.version,
@@ -140,7 +141,7 @@ export async function loadDump(body: AsyncIterable<Buffer>, name: string, to: Lo
   const plain = await decompress(entry.stream, compressionOfEntry(name), both);
   let sql: Readable = plain.stdout;
   if (to.stripDefiners) sql = plain.stdout.pipe(new DefinerStripper());
-  const args = [`--defaults-extra-file=${to.defaults}`, '--batch', '--default-character-set=utf8mb4', '--max-allowed-packet=1G', to.database];
+  const args = [`--defaults-extra-file=${to.defaults}`, '--batch', '--default-character-set=utf8mb4', '--max-allowed-packet=1G', `--database=${to.database}`];
   try {
     await Promise.all([runTool(to.file, args, { input: sql, signal: both }), plain.done, entry.done]);
   } catch (error) {

@@ -94,11 +94,36 @@ export async function pgToolEnv(conn: PgConnection, tempDir: string): Promise<Re
   if (conn.params.sslmode) env.PGSSLMODE = conn.params.sslmode;
   if (conn.password !== undefined) {
     const file = path.join(tempDir, `pgpass-${process.pid}-${Math.random().toString(36).slice(2)}`);
-    const escape = (s: string) => s.replace(/\\/g, '\\\\').replace(/:/g, '\\:');
-    await writeFile(file, `*:*:*:*:${escape(conn.password)}\n`, { mode: 0o600 });
+    await writeFile(file, pgPassfileLines(conn), { mode: 0o600 });
     env.PGPASSFILE = file;
   }
   return env;
+}
+
+/** A passfile field: libpq reads `\` and `:` escaped with a backslash. */
+function passfileField(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/:/g, '\\:');
+}
+
+/**
+ * The passfile for `conn`: the password only for its exact host, port and user (any database,
+ * since restores also connect to `postgres`), never `*:*:*:*:` which would hand it to any server
+ * a connection string smuggled in somewhere names. libpq matches a Unix socket in its default
+ * directory as `localhost`, so a socket host gets that line too.
+ */
+export function pgPassfileLines(conn: PgConnection): string {
+  const password = passfileField(conn.password ?? '');
+  const hosts = conn.host.startsWith('/') ? [conn.host, 'localhost'] : [conn.host];
+  return hosts.map((host) => `${passfileField(host)}:${conn.port}:*:${passfileField(conn.user)}:${password}\n`).join('');
+}
+
+/**
+ * `--dbname=` for psql/pg_restore naming `database` literally. libpq expands a dbname holding
+ * `=` or starting with postgres:// as a connection string (`host=evil dbname=x` would connect
+ * elsewhere); inside a connection string the single-quoted value is taken as it is.
+ */
+export function pgDbnameArg(database: string): string {
+  return `--dbname=dbname='${database.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
 interface PgError {

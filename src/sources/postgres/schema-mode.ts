@@ -19,7 +19,7 @@ import { compressionOfEntry, decompress } from '../compression.js';
 import { resolvePgTool } from '../tools.js';
 import type { DumpContext, DumpResult, RestoreContext, RestoreResult, Tenant } from '../types.js';
 import { quoteIdent } from './catalog.js';
-import { describePg, pgToolEnv, withPgClient, type PgConnection } from './connection.js';
+import { describePg, pgDbnameArg, pgToolEnv, withPgClient, type PgConnection } from './connection.js';
 import { devNull, dumpWholeDatabase, PG_DUMP_ENTRY } from './whole-database.js';
 
 /** pg_dump's -n takes a pattern; inside double quotes every character is literal. */
@@ -92,7 +92,7 @@ async function runScript(conn: PgConnection, tools: Record<string, string>, dump
     await Promise.all([restored.done, plain.done]);
     yield Buffer.from(swap.postamble);
   }
-  const psqlArgs = ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '--no-password', `--dbname=${conn.database}`];
+  const psqlArgs = ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '--no-password', pgDbnameArg(conn.database)];
   try {
     await Promise.all([runTool(psql.file, psqlArgs, { input: Readable.from(script()), env, signal, stdout: devNull() }), restored.done, plain.done]);
   } catch (error) {

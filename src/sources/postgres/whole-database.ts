@@ -16,7 +16,7 @@ import { OrgbackupError, ExitCode } from '../../errors.js';
 import type { DumpContext, DumpResult, RestoreContext, RestoreResult } from '../types.js';
 import type pg from 'pg';
 import { countRows, listTables, schemaFingerprint } from './catalog.js';
-import { pgClient, pgConnectError, pgToolEnv, withDatabase, withPgClient, type PgConnection } from './connection.js';
+import { pgClient, pgConnectError, pgDbnameArg, pgToolEnv, withDatabase, withPgClient, type PgConnection } from './connection.js';
 import { quoteIdent } from './catalog.js';
 import { resolvePgTool, toolVersion } from '../tools.js';
 
@@ -130,7 +130,7 @@ export async function restoreWholeDatabase(conn: PgConnection, tools: Record<str
   for await (const entry of ctx.entries) {
     if (!entry.name.startsWith(PG_DUMP_ENTRY)) continue;
     const plain = await decompress(Readable.from(entry.body), compressionOfEntry(entry.name), ctx.signal);
-    const args = [...mode, '--exit-on-error', '--no-password', `--dbname=${conn.database}`];
+    const args = [...mode, '--exit-on-error', '--no-password', pgDbnameArg(conn.database)];
     const jobs = created ? (ctx.options.jobs ?? 1) : 1;
     try {
       if (jobs > 1) await parallelRestore(pgRestore.file, args, jobs, plain, env, ctx);

@@ -18,7 +18,7 @@ import { storeRowsEntry } from '../../rows/entries.js';
 import type { DumpContext, DumpResult, Tenant } from '../../types.js';
 import { planRows, type PlannedTable, type RowsPlan } from '../../rows/plan.js';
 import { schemaFingerprint, serverFacts } from '../catalog.js';
-import { withMysql, type MysqlConnection } from '../connection.js';
+import { mysqlTextLiteral, withMysql, type MysqlConnection } from '../connection.js';
 import { readMysqlRowsCatalog } from './catalog.js';
 import { InsertWriter, selectSql, valueKind } from './sql.js';
 
@@ -78,7 +78,7 @@ export async function dumpMysqlRows(conn: MysqlConnection, tenant: Tenant, confi
     await client.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
     await client.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
     const { plan, types, fingerprint } = await cachedPlan(client, conn.database, config);
-    const literal = client.escape(tenant.id);
+    const literal = mysqlTextLiteral(tenant.id);
     const tables: TableInfo[] = [];
     const entries: Record<string, string> = {};
     for (const table of plan.tables) {

@@ -19,7 +19,7 @@ import { compressionOfEntry, decompress } from '../../compression.js';
 import type { RestoreContext, RestoreResult, Tenant } from '../../types.js';
 import type { PlannedTable, RowsPlan } from '../../rows/plan.js';
 import { chooseTables } from '../../rows/subset.js';
-import { describeMysql, quoteMysqlIdent, withMysql, type MysqlConnection } from '../connection.js';
+import { describeMysql, mysqlTextLiteral, quoteMysqlIdent, withMysql, type MysqlConnection } from '../connection.js';
 import { DumpScanner } from '../dump-scanner.js';
 import type { MysqlRowsDetails } from './dump.js';
 import { readMysqlRowsCatalog } from './catalog.js';
@@ -43,7 +43,7 @@ export async function restoreMysqlRows(into: MysqlConnection, tenant: Tenant, ct
   const archived = new Map(ctx.sidecar.tables.map((t) => [t.name, t]));
   const tables: TableInfo[] = chosen.map((t) => archived.get(t.name) ?? { name: t.name, rows: 0 });
   return withMysql(into, async (client) => {
-    const literal = client.escape(tenant.id);
+    const literal = mysqlTextLiteral(tenant.id);
     await assertTablesExist(client, chosen, into.database);
     assertPlanFitsTarget(details.plan, chosen, await readMysqlRowsCatalog(client, into.database), column ?? details.plan.column, ctx.sidecar.id);
     const current = await currentCounts(client, details.plan, chosen, literal);
