@@ -82,7 +82,37 @@ export interface ResolveOptions extends ListFilter {
   signal?: AbortSignal;
 }
 
-/** Finds a complete archive by id, or `latest` of the selected source and tenant. */
+/** The trigger of a restore's safety backup (src/restore/safety-backup.ts). */
+export const SAFETY_BACKUP_TRIGGER = 'pre-restore';
+
+/**
+ * Whether an archive counts for `latest` and `list --stale`: made by create or a schedule, not a
+ * restore's safety backup. A safety backup is newer than the archive the restore put back and
+ * holds the state the restore was run to undo: taken as `latest`, a second `restore latest`
+ * re-applied the damage. Safety backups are restored by their id.
+ */
+export function countsAsLatest(trigger: string): boolean {
+  return trigger !== SAFETY_BACKUP_TRIGGER;
+}
+
+/**
+ * The first of `listings` (newest first) made by create or a schedule; the trigger is in the
+ * sidecar, so sidecars are read until one qualifies (usually the first or second). An archive
+ * whose sidecar cannot be read is returned: the caller then reports the damage, rather than
+ * silently taking an older archive.
+ */
+export async function newestMadeByCreate(storage: Storage, listings: readonly ArchiveListing[], signal?: AbortSignal): Promise<ArchiveListing | undefined> {
+  for (const listing of listings) {
+    const trigger = await readSidecar(storage, listing.id, signal).then((s) => s.trigger, () => undefined);
+    if (trigger === undefined || countsAsLatest(trigger)) return listing;
+  }
+  return undefined;
+}
+
+/**
+ * Finds a complete archive by id (any archive, safety backups included), or `latest` of the
+ * selected source and tenant: the newest made by create or a schedule.
+ */
 export async function resolveArchive(storage: Storage, idOrLatest: string, options: ResolveOptions): Promise<ArchiveListing> {
   if (idOrLatest === 'latest') {
     if (!options.source) throw new UsageError('"latest" needs --source (and --tenant unless the source has a single tenant)');
@@ -91,8 +121,14 @@ export async function resolveArchive(storage: Storage, idOrLatest: string, optio
     if (!options.tenant && tenants.size > 1) {
       throw new UsageError(`"latest" is ambiguous: source ${options.source} has archives of ${tenants.size} tenants`, { hint: 'add --tenant <id>' });
     }
-    const newest = complete[0];
-    if (!newest) throw new UsageError(`no complete archive of ${options.source}${options.tenant ? `/${options.tenant}` : ''} in storage "${storage.name}"`, { hint: 'run `orgbackup list` to see what there is' });
+    const what = `${options.source}${options.tenant ? `/${options.tenant}` : ''}`;
+    if (!complete[0]) throw new UsageError(`no complete archive of ${what} in storage "${storage.name}"`, { hint: 'run `orgbackup list` to see what there is' });
+    const newest = await newestMadeByCreate(storage, complete, options.signal);
+    if (!newest) {
+      throw new UsageError(`"latest" found no archive of ${what} made by create or a schedule in storage "${storage.name}", only pre-restore safety backups`, {
+        hint: 'restore a safety backup by its id (`orgbackup list --long` shows the trigger of each archive)',
+      });
+    }
     return newest;
   }
   const parsed = parseKey(sidecarKey(idOrLatest));

@@ -28,6 +28,16 @@ export interface TableInfo {
   digest?: string;
 }
 
+/** PostgreSQL: the source database's encoding and locale, which databases a restore creates get. */
+export interface DatabaseLocale {
+  encoding: string;
+  collate: string;
+  ctype: string;
+  /** Set when the locale provider is not libc (PostgreSQL 15+): its locale. */
+  provider?: 'icu' | 'builtin';
+  locale?: string;
+}
+
 export interface ColumnInfo {
   name: string;
   type: string;
@@ -43,7 +53,7 @@ export interface Manifest {
   formatVersion: number;
   tool: { name: 'orgbackup'; version: string };
   id: string;
-  source: { name: string; type: string; serverVersion?: string; database?: string };
+  source: { name: string; type: string; serverVersion?: string; database?: string; locale?: DatabaseLocale };
   tenant: { id: string; name?: string; plan?: string; mode: string };
   createdAt: string;
   startedAt: string;

@@ -9,7 +9,7 @@ import type { Source } from '../sources/types.js';
 import type { Decryptor } from '../crypto/types.js';
 import { readSidecar, type ArchiveListing } from './catalog.js';
 import { archiveEntries, checkedEntryStream, objectMatchesSidecar, ObjectMismatchError } from './reader.js';
-import type { Sidecar } from './manifest.js';
+import type { DatabaseLocale, Sidecar } from './manifest.js';
 
 export interface VerifyItem {
   id: string;
@@ -22,7 +22,7 @@ export interface VerifyItem {
   error?: string;
   hint?: string;
   /** Level 3 (--restore-test): where it restored (no secrets), what it found, what differed. */
-  restoreTest?: { where: string; tables: number; rows: number; files?: number; problems: string[]; durationMs: number };
+  restoreTest?: { where: string; tables: number; rows: number; files?: number; locale?: DatabaseLocale; problems: string[]; durationMs: number };
 }
 
 export interface VerifyArchiveOptions {

@@ -72,7 +72,7 @@ export async function backupTenant(source: Source, tenant: Tenant, storages: rea
       formatVersion: MANIFEST_FORMAT_VERSION,
       tool: { name: 'orgbackup', version: VERSION },
       id,
-      source: { name: source.name, type: source.type, ...(result.serverVersion ? { serverVersion: result.serverVersion } : {}), ...(result.database ? { database: result.database } : {}) },
+      source: { name: source.name, type: source.type, ...(result.serverVersion ? { serverVersion: result.serverVersion } : {}), ...(result.database ? { database: result.database } : {}), ...(result.locale ? { locale: result.locale } : {}) },
       tenant: { id: tenant.id, ...(tenant.name ? { name: tenant.name } : {}), ...(tenant.plan ? { plan: tenant.plan } : {}), mode: source.mode },
       createdAt: started.toISOString(),
       startedAt: started.toISOString(),

@@ -93,7 +93,7 @@ export function buildProgram(dispatch: Dispatch): Command {
     .action(run('list'));
 
   command('restore', 'put one tenant back from an archive (id, or "latest")')
-    .argument('<archive>', 'archive id (<source>/<tenant>/<timestamp>) or "latest"')
+    .argument('<archive>', 'archive id (<source>/<tenant>/<timestamp>), or "latest": the newest archive made by create or a schedule (a pre-restore safety backup only by its id)')
     .option('--source <name>', 'source, for "latest"')
     .option('--tenant <id>', 'tenant, for "latest"')
     .option('--storage <name>', 'storage to read from (repeatable)', collect)

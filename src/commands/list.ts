@@ -1,5 +1,5 @@
 /** `orgbackup list`: complete archives, newest first, from key names (sidecars only for --long/--json details). */
-import { listArchives, readSidecar, type ArchiveListing } from '../archive/catalog.js';
+import { listArchives, newestMadeByCreate, readSidecar, type ArchiveListing } from '../archive/catalog.js';
 import type { Context } from '../context.js';
 import { ExitCode, UsageError, errorMessage, type ExitCodeValue } from '../errors.js';
 import { createSource } from '../sources/registry.js';
@@ -34,7 +34,7 @@ export interface StaleTenant {
   source: string;
   tenant: string;
   storage: string;
-  /** The newest complete archive; absent when the tenant has none at all in this storage. */
+  /** The newest complete archive made by create or a schedule; absent when the tenant has none in this storage. */
   newest?: string;
   ageHours?: number;
 }
@@ -99,12 +99,7 @@ function toListed(listing: ArchiveListing): ListedArchive {
 async function staleReport(all: ArchiveListing[], threshold: string, scope: ListOptions & { storages: string[] }, ctx: Context): Promise<ListResult> {
   const maxAge = parseDuration(threshold, '--stale');
   const now = ctx.now().getTime();
-  const newest = new Map<string, ArchiveListing>();
-  for (const listing of all) {
-    const key = `${listing.storage}\0${listing.ref.source}\0${listing.ref.tenant}`;
-    const seen = newest.get(key);
-    if (!seen || listing.time > seen.time) newest.set(key, listing);
-  }
+  const newest = await newestPerTenant(all, ctx);
   const stale: StaleTenant[] = [];
   for (const listing of newest.values()) {
     const age = now - listing.time.getTime();
@@ -121,6 +116,27 @@ async function staleReport(all: ArchiveListing[], threshold: string, scope: List
   const exitCode = stale.length > 0 || unchecked.length > 0 ? ExitCode.failed : ExitCode.ok;
   const archives = [...newest.values()].map(toListed);
   return { command: 'list', ok: exitCode === ExitCode.ok, exitCode, archives, stale, ...(unchecked.length > 0 ? { unchecked } : {}) };
+}
+
+/**
+ * Per storage and tenant, the newest archive made by create or a schedule: a restore's safety
+ * backup is no backup the schedule made, and must not make a tenant look fresh. Reads about one
+ * sidecar per tenant and storage (more where safety backups are newer).
+ */
+async function newestPerTenant(all: readonly ArchiveListing[] /* newest first */, ctx: Context): Promise<Map<string, ArchiveListing>> {
+  const groups = new Map<string, ArchiveListing[]>();
+  for (const listing of all) {
+    const key = `${listing.storage}\0${listing.ref.source}\0${listing.ref.tenant}`;
+    const group = groups.get(key);
+    if (group) group.push(listing);
+    else groups.set(key, [listing]);
+  }
+  const newest = new Map<string, ArchiveListing>();
+  await mapLimit([...groups], 8, async ([key, listings]) => {
+    const found = await newestMadeByCreate(await ctx.storage(listings[0]!.storage), listings, ctx.signal);
+    if (found) newest.set(key, found);
+  });
+  return newest;
 }
 
 /** The tenants the selected sources have now: one discovery per source, all at once, sources closed after. */

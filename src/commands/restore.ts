@@ -5,7 +5,7 @@
  * -> the source's restore (atomic where the engine allows). Nothing is touched before the safety
  * backup exists.
  */
-import { listArchives, readSidecar, resolveArchive, type ArchiveListing } from '../archive/catalog.js';
+import { listArchives, newestMadeByCreate, readSidecar, resolveArchive, type ArchiveListing } from '../archive/catalog.js';
 import { archiveEntries } from '../archive/reader.js';
 import { verifyArchive } from '../archive/verify.js';
 import type { Sidecar, TableInfo } from '../archive/manifest.js';
@@ -85,7 +85,8 @@ export async function runRestore(options: RestoreOptions, ctx: Context): Promise
  */
 async function pointAtOlder(error: VerificationError, storage: Storage, listing: ArchiveListing, ctx: Context): Promise<void> {
   const archives = await listArchives(storage, { source: listing.ref.source, tenant: listing.ref.tenant }, ctx.signal).catch(() => []);
-  const older = archives.find((a) => a.complete && a.archiveKey && a.time < listing.time);
+  const candidates = archives.filter((a) => a.complete && a.archiveKey && a.time < listing.time);
+  const older = await newestMadeByCreate(storage, candidates, ctx.signal).catch(() => undefined);
   const next = older ? `the newest archive before it is ${older.id}: orgbackup restore ${older.id} --storage ${storage.name}` : 'there is no older complete archive of this tenant';
   error.withHint(`${error.hint ? `${error.hint}; ` : ''}"latest" was ${listing.id}; ${next}`);
 }

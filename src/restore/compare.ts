@@ -1,14 +1,16 @@
 /**
  * What a restore test found against what the manifest recorded at backup time: per-table row
  * counts, per-table order-independent row digests where both sides have one (rows mode: the
- * restored rows may come back in another order than they were archived in), and for files
+ * restored rows may come back in another order than they were archived in), the database's
+ * encoding and locale where both sides have them (PostgreSQL), and for files
  * archives the number of files and bytes. Pure, so it is tested with tables of cases.
  */
-import type { Sidecar, TableInfo } from '../archive/manifest.js';
+import type { DatabaseLocale, Sidecar, TableInfo } from '../archive/manifest.js';
 import type { Observation } from './scratch/types.js';
 
-export function compareRestored(sidecar: Pick<Sidecar, 'tables' | 'details'>, observed: Observation): string[] {
+export function compareRestored(sidecar: Pick<Sidecar, 'tables' | 'details'> & { source?: Pick<Sidecar['source'], 'locale'> }, observed: Observation): string[] {
   const problems: string[] = [];
+  if (sidecar.source?.locale && observed.locale) problems.push(...compareLocale(sidecar.source.locale, observed.locale));
   if (observed.tables) problems.push(...compareTables(sidecar.tables, observed.tables));
   if (observed.files) problems.push(...compareFiles(sidecar.details, observed.files));
   return problems;
@@ -24,6 +26,17 @@ function compareTables(expected: readonly TableInfo[], observed: readonly TableI
     else if (table.digest && got.digest && table.digest !== got.digest) problems.push(`${table.name}: the restored rows differ from the archived ones (same count, other contents)`);
   }
   return problems;
+}
+
+function compareLocale(expected: DatabaseLocale, observed: DatabaseLocale): string[] {
+  const fields = ['encoding', 'collate', 'ctype', 'provider', 'locale'] as const;
+  const names = { encoding: 'encoding', collate: 'collation', ctype: 'ctype', provider: 'locale provider', locale: 'provider locale' };
+  return fields
+    .filter((f) => (expected[f] ?? '') !== (observed[f] ?? ''))
+    .map((f) => {
+      const shown = (v: string | undefined) => v ?? (f === 'provider' ? 'libc' : 'none');
+      return `database ${names[f]}: ${shown(expected[f])} in the manifest, ${shown(observed[f])} restored`;
+    });
 }
 
 function compareFiles(details: Record<string, unknown> | undefined, found: { count: number; bytes: number }): string[] {

@@ -65,9 +65,9 @@ async function restoreAndMeasure(source: Source, sidecar: Sidecar, scratch: Scra
   return scratch.measure();
 }
 
-function summarise(observed: Observation): { tables: number; rows: number; files?: number } {
+function summarise(observed: Observation): { tables: number; rows: number; files?: number; locale?: Observation['locale'] } {
   const tables = observed.tables ?? [];
-  return { tables: tables.length, rows: tables.reduce((n, t) => n + t.rows, 0), ...(observed.files ? { files: observed.files.count } : {}) };
+  return { tables: tables.length, rows: tables.reduce((n, t) => n + t.rows, 0), ...(observed.files ? { files: observed.files.count } : {}), ...(observed.locale ? { locale: observed.locale } : {}) };
 }
 
 /** Never throws: a scratch that cannot be dropped is reported, and the verdict on the archive stands. */

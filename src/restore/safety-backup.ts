@@ -4,6 +4,7 @@
  * the restore does not start: a rollback that does not exist is worse than a restore that waits.
  */
 import { backupTenant } from '../backup/backup-tenant.js';
+import { SAFETY_BACKUP_TRIGGER } from '../archive/catalog.js';
 import type { Sidecar } from '../archive/manifest.js';
 import type { Context } from '../context.js';
 import { createEncryptor } from '../crypto/keys.js';
@@ -34,7 +35,7 @@ export async function runSafetyBackup(source: Source, tenant: Tenant, sidecar: S
   const encryptor = await createEncryptor(ctx.config, { source: source.name, tenant: tenant.id, baseDir: ctx.baseDir });
   ctx.log.info(`taking a pre-restore safety backup of ${source.name}/${tenant.id} into storage "${storageName}"`, { event: 'safety-backup-start' });
   const labels = { 'restore-of': sidecar.id, ...(options.only?.length ? { 'restore-only': options.only.join(',') } : {}) };
-  const result = await backupTenant(source, tenant, [storage], { trigger: 'pre-restore', labels, encryptor, compression: ctx.config.defaults.compression }, ctx);
+  const result = await backupTenant(source, tenant, [storage], { trigger: SAFETY_BACKUP_TRIGGER, labels, encryptor, compression: ctx.config.defaults.compression }, ctx);
   if (result.status !== 'ok') {
     throw new OrgbackupError(`the safety backup of ${source.name}/${tenant.id} failed, so nothing was restored: ${result.error ?? 'unknown error'}`, ExitCode.failed, {
       hint: result.hint ?? 'fix the cause, or pass --no-safety-backup to restore without one',

@@ -5,7 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { ArchiveWriter } from '../archive/writer.js';
-import type { Sidecar, SchemaFingerprint, TableInfo } from '../archive/manifest.js';
+import type { DatabaseLocale, Sidecar, SchemaFingerprint, TableInfo } from '../archive/manifest.js';
 import type { ZipEntry } from '../archive/zip-reader.js';
 import type { Logger } from '../context.js';
 
@@ -40,6 +40,8 @@ export interface DumpResult {
   compression: string;
   serverVersion?: string;
   database?: string;
+  /** PostgreSQL: the dumped database's encoding and locale. */
+  locale?: DatabaseLocale;
   schemaFingerprint?: SchemaFingerprint;
   details?: Record<string, unknown>;
 }

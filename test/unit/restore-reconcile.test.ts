@@ -56,6 +56,30 @@ describe('compareRestored', () => {
   });
 });
 
+describe('compareRestored, database encoding and locale', () => {
+  const latin1 = { encoding: 'LATIN1', collate: 'C', ctype: 'C' };
+  const manifest = { tables: [], source: { locale: latin1 } };
+  it.each<[string, Parameters<typeof compareRestored>[1], string[]]>([
+    ['the same', { tables: [], locale: { ...latin1 } }, []],
+    ['not observed (schema mode, other engines)', { tables: [] }, []],
+    ['the server defaults instead', { tables: [], locale: { encoding: 'UTF8', collate: 'C.UTF-8', ctype: 'C.UTF-8' } }, [
+      'database encoding: LATIN1 in the manifest, UTF8 restored',
+      'database collation: C in the manifest, C.UTF-8 restored',
+      'database ctype: C in the manifest, C.UTF-8 restored',
+    ]],
+    ['an ICU locale instead of libc', { tables: [], locale: { ...latin1, provider: 'icu', locale: 'und' } }, [
+      'database locale provider: libc in the manifest, icu restored',
+      'database provider locale: none in the manifest, und restored',
+    ]],
+  ])('%s', (_name, observed, problems) => {
+    expect(compareRestored(manifest, observed)).toEqual(problems);
+  });
+
+  it('compares nothing for archives made before the locale was recorded', () => {
+    expect(compareRestored({ tables: [], source: {} }, { tables: [], locale: latin1 })).toEqual([]);
+  });
+});
+
 describe('tableChanges', () => {
   it.each([
     ['new target', [{ name: 'a', rows: 2 }], undefined, [{ table: 'a', restored: 2 }]],

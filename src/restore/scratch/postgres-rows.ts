@@ -14,6 +14,7 @@ import { describePg, pgDbnameArg, pgToolEnv, withDatabase, withPgClient, type Pg
 import { CopyCounter } from '../../sources/postgres/rows/dump.js';
 import { rowsDetails } from '../../sources/postgres/rows/restore.js';
 import { copyOutSql } from '../../sources/postgres/rows/sql.js';
+import { readDatabaseLocale } from '../../sources/postgres/locale.js';
 import { devNull } from '../../sources/postgres/whole-database.js';
 import { literalSchemaPattern } from '../../sources/postgres/schema-mode.js';
 import { resolvePgTool } from '../../sources/tools.js';
@@ -48,7 +49,7 @@ export async function createRowsScratch(source: PgConnection, server: PgConnecti
           await pipeline(client.query(copyTo(copyOutSql(details.plan, table, literal(client)))), counter, devNull());
           tables.push({ name: table.table, rows: counter.rows, digest: counter.digest });
         }
-        return { tables };
+        return { tables, locale: await readDatabaseLocale(client) };
       }),
   };
 }

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Sidecar } from '../../archive/manifest.js';
 import { countRows, listTables, quoteIdent, type PgTable } from '../../sources/postgres/catalog.js';
+import { createDatabaseWithLocale, readDatabaseLocale } from '../../sources/postgres/locale.js';
 import { describePg, parsePgUrl, withDatabase, withPgClient, type PgConnection } from '../../sources/postgres/connection.js';
 import type { Observation, Scratch } from './types.js';
 
@@ -41,11 +42,12 @@ export function pgUrlOf(conn: PgConnection): string {
 export async function createDatabaseScratch(server: PgConnection, sidecar: Sidecar): Promise<Scratch> {
   const conn = withDatabase(server, scratchName(sidecar.source.database ?? sidecar.tenant.id));
   const admin = withDatabase(server, 'postgres');
-  await withPgClient(admin, (client) => client.query(`CREATE DATABASE ${quoteIdent(conn.database)}`));
+  // Created as the archived database was: the restore test then also proves the locale comes back.
+  await withPgClient(admin, (client) => createDatabaseWithLocale(client, conn.database, sidecar.source.locale));
   return {
     target: pgUrlOf(conn),
     where: `database ${describePg(conn)}`,
-    measure: () => withPgClient(conn, async (client) => ({ tables: await countRows(client, await listTables(client)) })),
+    measure: () => withPgClient(conn, async (client) => ({ tables: await countRows(client, await listTables(client)), locale: await readDatabaseLocale(client) })),
     // FORCE ends the connections a killed pg_restore may have left behind.
     drop: () => withPgClient(admin, (client) => client.query(`DROP DATABASE IF EXISTS ${quoteIdent(conn.database)} WITH (FORCE)`)).then(() => undefined),
   };

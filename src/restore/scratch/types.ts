@@ -4,7 +4,7 @@
  * how to make itself, what `--target` value makes the source restore into it, and how to count
  * what arrived.
  */
-import type { TableInfo } from '../../archive/manifest.js';
+import type { DatabaseLocale, TableInfo } from '../../archive/manifest.js';
 
 /** What a restore test found in the scratch place. */
 export interface Observation {
@@ -12,6 +12,8 @@ export interface Observation {
   tables?: TableInfo[];
   /** files sources: regular files and their total size. */
   files?: { count: number; bytes: number };
+  /** PostgreSQL: the scratch database's encoding and locale. */
+  locale?: DatabaseLocale;
 }
 
 export interface Scratch {

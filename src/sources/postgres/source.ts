@@ -3,12 +3,13 @@ import type { Readable } from 'node:stream';
 import type { PostgresSourceConfig } from '../../config/schema.js';
 import { resolveSecret } from '../../config/secrets.js';
 import { UsageError } from '../../errors.js';
-import type { SchemaFingerprint, Sidecar, TableInfo } from '../../archive/manifest.js';
+import type { DatabaseLocale, SchemaFingerprint, Sidecar, TableInfo } from '../../archive/manifest.js';
 import { ALL_TENANT, applyExclude, type DumpContext, type DumpResult, type RestoreContext, type RestoreResult, type RunInfo, type Source, type Tenant } from '../types.js';
 import { errorMessage } from '../../errors.js';
 import type { RowsBatch } from './rows/batch.js';
 import { parsePgUrl, withDatabase, withPgClient, type PgConnection } from './connection.js';
 import { checkPgDumpEntry, dumpWholeDatabase, restoreWholeDatabase } from './whole-database.js';
+import { readDatabaseLocale } from './locale.js';
 import { queryTenants } from './tenants.js';
 
 export class PostgresSource implements Source {
@@ -16,6 +17,7 @@ export class PostgresSource implements Source {
   readonly mode: PostgresSourceConfig['tenants']['mode'];
   private connection: PgConnection | undefined;
   /** Rows mode: the run's tenants, read together at the first dump (rows/batch.ts). */
+  private readonly locales = new Map<string, Promise<DatabaseLocale>>();
   private run: { tenants: readonly Tenant[]; ids: Set<string>; info: RunInfo; batch?: Promise<RowsBatch | undefined> } | undefined;
 
   constructor(readonly name: string, readonly config: PostgresSourceConfig) {
@@ -64,6 +66,23 @@ export class PostgresSource implements Source {
   }
 
   async dump(tenant: Tenant, ctx: DumpContext): Promise<DumpResult> {
+    const result = await this.dumpMode(tenant, ctx);
+    const conn = await this.conn();
+    return { ...result, locale: await this.locale(this.mode === 'database' ? withDatabase(conn, tenant.id) : conn) };
+  }
+
+  /** The dumped database's encoding and locale, read once per database (they cannot change). */
+  private async locale(conn: PgConnection): Promise<DatabaseLocale> {
+    let locale = this.locales.get(conn.database);
+    if (!locale) {
+      locale = withPgClient(conn, readDatabaseLocale);
+      locale.catch(() => this.locales.delete(conn.database));
+      this.locales.set(conn.database, locale);
+    }
+    return locale;
+  }
+
+  private async dumpMode(tenant: Tenant, ctx: DumpContext): Promise<DumpResult> {
     const conn = await this.conn();
     switch (this.mode) {
       case 'none':

@@ -18,6 +18,8 @@ import type pg from 'pg';
 import { countRows, listTables, schemaFingerprint } from './catalog.js';
 import { pgClient, pgConnectError, pgDbnameArg, pgToolEnv, withDatabase, withPgClient, type PgConnection } from './connection.js';
 import { quoteIdent } from './catalog.js';
+import { createDatabaseWithLocale } from './locale.js';
+import type { DatabaseLocale } from '../../archive/manifest.js';
 import { resolvePgTool, toolVersion } from '../tools.js';
 
 export const PG_DUMP_ENTRY = 'db.pgdump';
@@ -120,7 +122,7 @@ export async function restoreWholeDatabase(conn: PgConnection, tools: Record<str
     const exists = await withPgClient(withDatabase(conn, 'postgres'), async (client) => ((await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [conn.database])).rowCount ?? 0) > 0);
     return { target, tables: ctx.sidecar.tables, plan: [`${exists ? 'replace the contents of' : 'create'} ${target}`, ...ctx.sidecar.tables.map((t) => `load ${t.name}: ${t.rows} rows`)] };
   }
-  const created = await ensureDatabase(conn);
+  const created = await ensureDatabase(conn, ctx.sidecar.source.locale);
   const pgRestore = await resolvePgTool('pg_restore', tools);
   const env = await pgToolEnv(conn, ctx.tempDir);
   // An existing database is replaced inside one transaction, so a failure leaves it as it was.
@@ -162,12 +164,15 @@ async function dropDatabase(conn: PgConnection): Promise<void> {
   await withPgClient(withDatabase(conn, 'postgres'), (client) => client.query(`DROP DATABASE IF EXISTS ${quoteIdent(conn.database)} WITH (FORCE)`));
 }
 
-/** Creates the database when it does not exist; true when it did not. */
-export async function ensureDatabase(conn: PgConnection): Promise<boolean> {
+/**
+ * Creates the database when it does not exist, with the archived encoding and locale (an
+ * existing one keeps its own); true when it did not exist.
+ */
+export async function ensureDatabase(conn: PgConnection, locale: DatabaseLocale | undefined): Promise<boolean> {
   return withPgClient(withDatabase(conn, 'postgres'), async (client) => {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [conn.database]);
     if (exists.rowCount) return false;
-    await client.query(`CREATE DATABASE ${quoteIdent(conn.database)}`);
+    await createDatabaseWithLocale(client, conn.database, locale);
     return true;
   });
 }
