@@ -1,11 +1,11 @@
 /**
  * Rows mode restore of one tenant into a shared MySQL/MariaDB database, in ONE transaction on one
- * connection: the tenant's current rows are deleted (children first), the archived INSERTs are
- * replayed (parents first), every foreign key of the restored tables is checked for the tenant's
- * rows, and only then it commits. Any failure rolls back: the target is exactly as it was.
+ * connection: the archived INSERTs are replayed into temporary staging tables, only the rows that
+ * differ are written (apply.ts: unchanged rows fire no trigger), every foreign key of the restored
+ * tables is checked for the tenant's rows, and only then it commits. Any failure rolls back: the target is exactly as it was.
  * Foreign-key checks are off while loading (MySQL cannot defer them, and tables referencing each
  * other or themselves have no valid order); the explicit check before COMMIT takes their place.
- * AUTO_INCREMENT counters move past restored ids by themselves; triggers fire as for any write.
+ * AUTO_INCREMENT counters move past restored ids by themselves; triggers fire for the rows written.
  */
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -22,7 +22,8 @@ import { describeMysql, quoteMysqlIdent, withMysql, type MysqlConnection } from 
 import { DumpScanner } from '../dump-scanner.js';
 import type { MysqlRowsDetails } from './dump.js';
 import { readMysqlRowsCatalog } from './catalog.js';
-import { deleteSql, tenantPredicate } from './sql.js';
+import { applyStaged, createStage, type StagedTable } from './apply.js';
+import { tenantPredicate } from './sql.js';
 
 export function mysqlRowsDetails(sidecar: Sidecar): MysqlRowsDetails {
   const details = sidecar.details as Partial<MysqlRowsDetails> | undefined;
@@ -52,8 +53,8 @@ export async function restoreMysqlRows(into: MysqlConnection, tenant: Tenant, ct
     for (const sql of SESSION) await client.query(sql);
     await client.query('START TRANSACTION');
     try {
-      if (ctx.options.conflict === 'replace') for (const table of [...chosen].reverse()) await client.query(deleteSql(details.plan, table, literal));
-      await loadEntries(client, chosen, details, ctx);
+      const staged = await loadEntries(client, chosen, details, ctx);
+      await applyStaged(client, details.plan, staged, ctx.options.conflict, literal);
       await checkForeignKeys(client, details.plan, chosen, literal, into.database);
       await client.query('COMMIT');
     } catch (error) {
@@ -64,31 +65,33 @@ export async function restoreMysqlRows(into: MysqlConnection, tenant: Tenant, ct
   });
 }
 
-/** Replays each chosen table's entry, one statement per line; other entries are read past. */
-async function loadEntries(client: mysql.Connection, chosen: PlannedTable[], details: MysqlRowsDetails, ctx: RestoreContext): Promise<void> {
+/** Replays each chosen table's entry into its staging table; other entries are read past. */
+async function loadEntries(client: mysql.Connection, chosen: PlannedTable[], details: MysqlRowsDetails, ctx: RestoreContext): Promise<StagedTable[]> {
   const byEntry = new Map(chosen.map((t) => [details.entries[t.table], t]));
-  const ignore = ctx.options.conflict === 'skip';
-  const loaded = new Set<string>();
+  const loaded = new Map<string, StagedTable>();
   for await (const entry of ctx.entries) {
     const table = byEntry.get(entry.name);
     if (!table) {
       for await (const _ of entry.body) void _;
       continue;
     }
+    const staged = await createStage(client, table, loaded.size);
+    const prefix = `INSERT INTO ${quoteMysqlIdent(table.name)} `;
     const body = checkedEntryStream(entry.body);
     const plain = await decompress(body.stream, compressionOfEntry(entry.name), ctx.signal);
     const replay = (async () => {
       for await (const line of lines(plain.stdout)) {
         if (!line.startsWith('INSERT INTO ')) continue;
-        // skip: rows whose key exists are kept as they are, the missing ones are added.
-        await client.query(ignore ? `INSERT IGNORE INTO ${line.slice('INSERT INTO '.length)}` : line);
+        if (!line.startsWith(prefix)) throw new VerificationError(`archive ${ctx.sidecar.id}: ${entry.name} holds an INSERT into another table than ${table.name}`);
+        await client.query(`INSERT INTO ${staged.stage} ${line.slice(prefix.length)}`);
       }
     })();
     await Promise.all([replay, plain.done, body.done]);
-    loaded.add(table.table);
+    loaded.set(table.table, staged);
   }
   const missing = chosen.filter((t) => !loaded.has(t.table));
   if (missing.length > 0) throw new VerificationError(`archive ${ctx.sidecar.id} lacks the rows of ${missing.map((t) => t.name).join(', ')}`);
+  return chosen.map((t) => loaded.get(t.table)!);
 }
 
 async function* lines(stream: Readable): AsyncGenerator<string> {
