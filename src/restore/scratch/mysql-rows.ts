@@ -54,8 +54,11 @@ async function copySchemaAndShared(source: MysqlConnection, scratch: MysqlConnec
     const clientArgs = [`--defaults-extra-file=${scratchDefaults}`, '--batch', '--default-character-set=utf8mb4', `--database=${scratch.database}`];
     await Promise.all([runTool(client.file, clientArgs, { input: dump.stdout, signal: options.signal }), dump.done]);
   };
+  // Triggers come after the shared rows: present while those load, they would fire (a trigger on
+  // a shared table filling another shared one adds rows that its own dump then collides with).
   // `--` ends the options: a database named `-x` would otherwise be read as one.
-  await load(['--no-data', '--routines', '--triggers', '--', source.database]);
+  await load(['--no-data', '--routines', '--skip-triggers', '--', source.database]);
   // Plan names are qualified with the database; mysqldump takes bare table names after it.
   if (shared.length > 0) await load(['--no-create-info', '--skip-triggers', '--', source.database, ...shared.map((t) => t.slice(t.indexOf('.') + 1))]);
+  await load(['--no-create-info', '--no-data', '--skip-routines', '--triggers', '--', source.database]);
 }

@@ -54,7 +54,10 @@ export async function createRowsScratch(source: PgConnection, server: PgConnecti
   };
 }
 
-/** pg_dump of the source's schema (and shared tables' rows) piped into psql on the scratch database. */
+/**
+ * pg_dump of the source's schema and shared tables' rows piped into psql on the scratch database.
+ * The tenant's rows come later, through the rows restore, which loads them with triggers off.
+ */
 async function copySchemaAndShared(source: PgConnection, scratch: PgConnection, shared: readonly string[], options: RowsScratchOptions): Promise<void> {
   const [pgDump, psql] = await Promise.all([resolvePgTool('pg_dump', options.tools), resolvePgTool('psql', options.tools)]);
   const sourceEnv = await pgToolEnv(source, options.tempDir);
@@ -64,8 +67,12 @@ async function copySchemaAndShared(source: PgConnection, scratch: PgConnection, 
     const psqlArgs = ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '--no-password', pgDbnameArg(scratch.database)];
     await Promise.all([runTool(psql.file, psqlArgs, { input: dump.stdout, env: scratchEnv, signal: options.signal, stdout: devNull() }), dump.done]);
   };
-  await load(['--schema-only']);
+  // pg_restore's order: tables first, then their rows, then indexes, constraints and triggers
+  // (post-data). Triggers present while the shared rows load would fire (a trigger on a shared
+  // table writing into another shared one adds rows its dump then collides with).
+  await load(['--section=pre-data']);
   if (shared.length > 0) await load(['--data-only', ...shared.map((t) => `--table=${qualifiedPattern(t)}`)]);
+  await load(['--section=post-data']);
 }
 
 /** `schema.table` as a literal pg_dump pattern (each part quoted, so nothing is a wildcard). */

@@ -2,12 +2,12 @@
  * Rows mode restore of one tenant into a shared MySQL/MariaDB database, in ONE transaction on one
  * connection: the archived rows are checked and staged in temporary tables (stage.ts: only plain
  * INSERTs into the planned tables, only rows of the tenant, under a plan that fits the target's
- * schema), the tenant's current rows are deleted (children first), the staged rows are inserted
- * (parents first), every foreign key of the restored tables is checked for the tenant's rows, and
- * only then it commits. Any failure rolls back: the target is exactly as it was.
+ * schema), only the rows that differ are written (apply.ts: unchanged rows fire no trigger), every
+ * foreign key of the restored tables is checked for the tenant's rows, and only then it commits.
+ * Any failure rolls back: the target is exactly as it was.
  * Foreign-key checks are off while loading (MySQL cannot defer them, and tables referencing each
  * other or themselves have no valid order); the explicit check before COMMIT takes their place.
- * AUTO_INCREMENT counters move past restored ids by themselves; triggers fire as for any write.
+ * AUTO_INCREMENT counters move past restored ids by themselves; triggers fire for the rows written.
  */
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -23,9 +23,10 @@ import { describeMysql, mysqlTextLiteral, quoteMysqlIdent, withMysql, type Mysql
 import { DumpScanner } from '../dump-scanner.js';
 import type { MysqlRowsDetails } from './dump.js';
 import { readMysqlRowsCatalog } from './catalog.js';
+import { applyStaged } from './apply.js';
 import { assertPlanFitsTarget } from './plan-check.js';
-import { columnList, deleteSql, tenantPredicate } from './sql.js';
-import { assertStagedTenant, stageEntries, type Stages } from './stage.js';
+import { tenantPredicate } from './sql.js';
+import { assertStagedTenant, stageEntries } from './stage.js';
 
 export function mysqlRowsDetails(sidecar: Sidecar): MysqlRowsDetails {
   const details = sidecar.details as Partial<MysqlRowsDetails> | undefined;
@@ -59,8 +60,8 @@ export async function restoreMysqlRows(into: MysqlConnection, tenant: Tenant, ct
     try {
       const stages = await stageEntries(client, chosen, details, ctx);
       await assertStagedTenant(client, details.plan, chosen, stages, literal, details);
-      if (ctx.options.conflict === 'replace') for (const table of [...chosen].reverse()) await client.query(deleteSql(details.plan, table, literal));
-      await insertStaged(client, chosen, stages, ctx.options.conflict === 'skip');
+      const staged = chosen.map((table) => ({ table, stage: stages.get(table.table)! }));
+      await applyStaged(client, details.plan, staged, ctx.options.conflict, literal);
       await checkForeignKeys(client, details.plan, chosen, literal, into.database);
       await client.query('COMMIT');
     } catch (error) {
@@ -71,12 +72,6 @@ export async function restoreMysqlRows(into: MysqlConnection, tenant: Tenant, ct
   });
 }
 
-/** Staged rows into the tenant's tables, parents first; skip keeps rows whose key exists as they are. */
-async function insertStaged(client: mysql.Connection, chosen: PlannedTable[], stages: Stages, ignore: boolean): Promise<void> {
-  for (const table of chosen) {
-    const columns = columnList(table.columns);
-    await client.query(`INSERT${ignore ? ' IGNORE' : ''} INTO ${quoteMysqlIdent(table.name)} (${columns}) SELECT ${columns} FROM ${stages.get(table.table)!}`);
-  }
 }
 
 /**

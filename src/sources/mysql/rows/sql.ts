@@ -35,10 +35,6 @@ export function selectSql(plan: RowsPlan, table: PlannedTable, literal: string):
   return `SELECT ${columnList(table.columns)} FROM ${quoteMysqlIdent(table.name)} WHERE ${tenantPredicate(plan, table, literal)}${order}`;
 }
 
-export function deleteSql(plan: RowsPlan, table: PlannedTable, literal: string): string {
-  return `DELETE FROM ${quoteMysqlIdent(table.name)} WHERE ${tenantPredicate(plan, table, literal)};`;
-}
-
 const ESCAPES: Record<number, string> = { 0x00: '\\0', 0x0a: '\\n', 0x0d: '\\r', 0x1a: '\\Z', 0x22: '\\"', 0x27: "\\'", 0x5c: '\\\\' };
 
 /** A quoted string literal of raw UTF-8 bytes; multi-byte sequences never hold these ASCII bytes. */

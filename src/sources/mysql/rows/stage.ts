@@ -8,6 +8,7 @@
 import type { Readable } from 'node:stream';
 import type mysql from 'mysql2/promise';
 import type { RowDataPacket } from 'mysql2/promise';
+import { createStage } from './apply.js';
 import { checkedEntryStream } from '../../../archive/reader.js';
 import { VerificationError } from '../../../errors.js';
 import { compressionOfEntry, decompress } from '../../compression.js';
@@ -30,9 +31,8 @@ export async function stageEntries(client: mysql.Connection, chosen: PlannedTabl
       for await (const _ of entry.body) void _;
       continue;
     }
-    const stage = quoteMysqlIdent(`ob_stage_${stages.size}`);
-    // Same column types as the target, none of its keys, triggers or foreign keys.
-    await client.query(`CREATE TEMPORARY TABLE ${stage} AS SELECT ${columnList(table.columns)} FROM ${quoteMysqlIdent(table.name)} WHERE FALSE`);
+    // Same column types and primary key as the target, none of its triggers or foreign keys.
+    const { stage } = await createStage(client, table, stages.size);
     stages.set(table.table, stage);
     const statements = entryStatements(entry.name, table, stage);
     const body = checkedEntryStream(entry.body);
