@@ -94,6 +94,20 @@ describe('mysql: rows restore and the target\'s triggers', () => {
     expect(await notesOf(db)).toEqual(archivedNotes);
   });
 
+  it('stops, with nothing changed, when an archived key is now held by another tenant\'s row', async () => {
+    const { db, config } = await fixture();
+    const id = await backup(config);
+    const [moved] = await tasksOf(db);
+    await mysqlQuery(db, 'UPDATE tasks SET org_id = 3 WHERE id = ?', [moved!.id]);
+    await mysqlQuery(db, 'DELETE FROM tasks WHERE org_id = 2 ORDER BY id DESC LIMIT 2');
+    const before = await mysqlQuery<{ r: string }>(db, `SELECT CONCAT_WS('|', id, org_id, title, CAST(updated_at AS char)) AS r FROM tasks ORDER BY id`);
+
+    const res = await runCli(['-c', config, 'restore', id, '--yes', '--no-safety-backup']);
+    expect(res.exitCode).toBe(1);
+    expect(res.stderr).toContain('1 archived row(s) of tasks have primary keys now held by rows of another tenant');
+    expect(await mysqlQuery(db, `SELECT CONCAT_WS('|', id, org_id, title, CAST(updated_at AS char)) AS r FROM tasks ORDER BY id`)).toEqual(before);
+  });
+
   it('restore test: triggers that fill a shared table do not fire while the shared rows load', async () => {
     const { config } = await fixture();
     const id = await backup(config);

@@ -3,7 +3,8 @@
  * do, and rewrites only rows that differ, through the built binary. The tenant's tables carry the
  * triggers real schemas have: BEFORE INSERT OR UPDATE stamping `updated_at = now()`, AFTER INSERT
  * writing into a shared audit table, and one the user disabled on purpose (it would fail any
- * insert). `notes` has no primary key and holds duplicate rows.
+ * insert). `notes` is partitioned (a trigger cloned from the parent to each partition, and an audit
+ * trigger of partition notes_2's own), has no primary key and holds duplicate rows.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -20,7 +21,9 @@ const SCHEMA = `
   CREATE TABLE organizations (id int PRIMARY KEY, slug text NOT NULL);
   CREATE TABLE audit_log (id serial PRIMARY KEY, tbl text NOT NULL, row_id int, at timestamptz NOT NULL DEFAULT now());
   CREATE TABLE tasks (id serial PRIMARY KEY, org_id int NOT NULL REFERENCES organizations, title text, updated_at timestamptz NOT NULL);
-  CREATE TABLE notes (org_id int NOT NULL REFERENCES organizations, body text, updated_at timestamptz NOT NULL);
+  CREATE TABLE notes (org_id int NOT NULL REFERENCES organizations, body text, updated_at timestamptz NOT NULL) PARTITION BY LIST (org_id);
+  CREATE TABLE notes_2 PARTITION OF notes FOR VALUES IN (2);
+  CREATE TABLE notes_rest PARTITION OF notes DEFAULT;
   INSERT INTO organizations SELECT g, 'org' || g FROM generate_series(1, 3) g;
   INSERT INTO tasks (org_id, title, updated_at) SELECT 1 + g % 3, 't' || g, '2020-01-01'::timestamptz + g * interval '1 day' FROM generate_series(1, 60) g;
   INSERT INTO notes SELECT 1 + g % 3, 'n' || (g % 9), '2021-06-01'::timestamptz + (g % 9) * interval '1 hour' FROM generate_series(1, 36) g;
@@ -31,7 +34,9 @@ const SCHEMA = `
   CREATE TRIGGER tasks_audit AFTER INSERT ON tasks FOR EACH ROW EXECUTE FUNCTION audit();
   CREATE TRIGGER tasks_refuse BEFORE INSERT ON tasks FOR EACH ROW EXECUTE FUNCTION refuse();
   ALTER TABLE tasks DISABLE TRIGGER tasks_refuse;
-  CREATE TRIGGER notes_stamp BEFORE INSERT OR UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION stamp();`;
+  CREATE TRIGGER notes_stamp BEFORE INSERT OR UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION stamp();
+  CREATE FUNCTION audit_note() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO audit_log (tbl) VALUES (TG_TABLE_NAME); RETURN NULL; END $$;
+  CREATE TRIGGER notes_2_audit AFTER INSERT ON notes_2 FOR EACH ROW EXECUTE FUNCTION audit_note();`;
 
 const TENANTS = { mode: 'rows', column: 'org_id', query: 'SELECT id, slug AS name FROM organizations' };
 
@@ -59,7 +64,7 @@ async function versions(db: string, table: 'tasks' | 'notes'): Promise<string[]>
   return rows.map((r) => r.v);
 }
 
-const triggerStates = (db: string) => pgQuery<{ tgname: string; tgenabled: string }>(db, `SELECT tgname, tgenabled FROM pg_trigger WHERE NOT tgisinternal ORDER BY tgname`);
+const triggerStates = (db: string) => pgQuery<{ rel: string; tgname: string; tgenabled: string }>(db, `SELECT tgrelid::regclass::text AS rel, tgname, tgenabled FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1, 2`);
 const auditCount = async (db: string) => Number((await pgQuery<{ n: string }>(db, 'SELECT count(*) AS n FROM audit_log'))[0]!.n);
 
 async function restore(config: string, id: string): Promise<void> {
@@ -75,6 +80,8 @@ describe('PostgreSQL rows restore and the target\'s triggers', () => {
     const triggers = await triggerStates(db);
     await psql(db, { sql: `DELETE FROM tasks WHERE id IN (SELECT id FROM tasks WHERE org_id = 2 ORDER BY id LIMIT 4); DELETE FROM notes WHERE ctid IN (SELECT ctid FROM notes WHERE org_id = 2 LIMIT 3);` });
     const audited = await auditCount(db);
+    const plan = await runCli(['-c', config, 'restore', id!, '--dry-run']);
+    expect(plan.stdout).toContain('user triggers off during the load, then back on: public.notes.notes_stamp, public.notes_2.notes_2_audit, public.notes_2.notes_stamp, public.notes_rest.notes_stamp, public.tasks.tasks_audit, public.tasks.tasks_stamp');
 
     await restore(config, id!);
     expect(await tenantRows(db)).toEqual(archived);
@@ -127,7 +134,7 @@ describe('PostgreSQL rows restore and the target\'s triggers', () => {
 
     const res = await runCli(['-c', writer, 'restore', id!, '--yes', '--no-safety-backup']);
     expect(res.exitCode).toBe(1);
-    expect(res.stderr).toContain('cannot switch off the triggers of public.notes, public.tasks (it does not own them)');
+    expect(res.stderr).toContain('cannot switch off the triggers of public.notes, public.notes_2, public.notes_rest, public.tasks (it does not own them)');
     expect(res.stderr).toContain("restore as the tables' owner");
     expect(await tenantRows(db)).toEqual(before);
   });
