@@ -10,10 +10,10 @@ import { s3StorageSchema } from '../../src/config/schema.js';
 import { S3Storage } from '../../src/storage/s3.js';
 import { runCli } from '../helpers/cli.js';
 import { createMysqlDb, dropMysqlDb, mysqlDigests, mysqlExec, mysqlUrl } from '../helpers/mysql.js';
-import { createDb, dropDb, psql, pgUrl, tableDigests } from '../helpers/pg.js';
+import { createDb, dropDb, pgQuery, psql, pgUrl, tableDigests } from '../helpers/pg.js';
 import { startFaultProxy } from '../helpers/s3-fault-proxy.js';
 import { s3StorageConfig, startS3rver } from '../helpers/s3rver.js';
-import { tempDir, writeConfig } from '../helpers/tmp.js';
+import { tempDir, uniqueName, writeConfig } from '../helpers/tmp.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -77,42 +77,61 @@ const ENGINES: Engine[] = [
   },
 ];
 
+/**
+ * Archives `engine`'s database, changes it and archives it again (the decoy), changes it once
+ * more, then restores the first archive with `args` while the proxy serves the decoy's bytes on
+ * every read of the first archive's object after the first (the verify pass).
+ */
+async function restoreWithOtherBytes(engine: Engine, args: string[]) {
+  const tmp = await tempDir('orgbackup-2read-');
+  cleanups.push(() => tmp.cleanup());
+  const s3 = await startS3rver();
+  cleanups.push(() => s3.stop());
+  const fault = { key: '', decoy: undefined as Buffer | undefined, reads: 0 };
+  const proxy = await startFaultProxy(s3.endpoint, (request) => {
+    if (request.method !== 'GET' || !fault.decoy || !request.url.split('?')[0]!.endsWith(`/${fault.key}`)) return undefined;
+    fault.reads++;
+    return fault.reads >= 2 ? { body: fault.decoy } : undefined;
+  });
+  cleanups.push(() => proxy.stop());
+  const { source, run, digests } = await engine.setup();
+  const config = await writeConfig(tmp.dir, { version: 1, sources: { app: source }, storage: { offsite: s3StorageConfig(s3, { endpoint: proxy.endpoint }) }, defaults: { storage: ['offsite'], compression: 'none' } });
+  const create = async () => {
+    const res = await runCli(['-c', config, '--json', 'create']);
+    expect(res.exitCode, res.stderr).toBe(0);
+    return (res.json.archives as { id: string }[])[0]!.id;
+  };
+
+  const restored = await create();
+  await run(`UPDATE ${engine.table} SET name = 'b2' WHERE id = 2;`);
+  const later = await create();
+  await run(`UPDATE ${engine.table} SET name = 'c3' WHERE id = 3;`);
+  const now = await digests();
+
+  const storage = new S3Storage('check', s3StorageSchema.parse(s3StorageConfig(s3)));
+  fault.decoy = await storage.getBuffer(`${later}.zip`);
+  // Same size, other bytes: the entry is read to its end as the manifest sizes it, and loads.
+  expect(fault.decoy.length).toBe((await storage.getBuffer(`${restored}.zip`)).length);
+  fault.key = `${restored}.zip`;
+  const res = await runCli(['-c', config, '--json', 'restore', restored, '--yes', '--no-safety-backup', ...args]);
+  expect(fault.reads, 'the proxy served the other bytes').toBeGreaterThanOrEqual(2);
+  expect(res.exitCode, res.stderr).toBe(5);
+  expect(res.stderr).toMatch(/does not match its sha256/);
+  return { now, digests };
+}
+
 describe('restore checks the bytes it loads, not only the bytes it verified', () => {
   it.each(ENGINES)('$name: other bytes on the second read -> exit 5, target unchanged', async (engine) => {
-    const tmp = await tempDir('orgbackup-2read-');
-    cleanups.push(() => tmp.cleanup());
-    const s3 = await startS3rver();
-    cleanups.push(() => s3.stop());
-    const fault = { key: '', decoy: undefined as Buffer | undefined, reads: 0 };
-    const proxy = await startFaultProxy(s3.endpoint, (request) => {
-      if (request.method !== 'GET' || !fault.decoy || !request.url.split('?')[0]!.endsWith(`/${fault.key}`)) return undefined;
-      fault.reads++;
-      return fault.reads >= 2 ? { body: fault.decoy } : undefined;
-    });
-    cleanups.push(() => proxy.stop());
-    const { source, run, digests } = await engine.setup();
-    const config = await writeConfig(tmp.dir, { version: 1, sources: { app: source }, storage: { offsite: s3StorageConfig(s3, { endpoint: proxy.endpoint }) }, defaults: { storage: ['offsite'], compression: 'none' } });
-    const create = async () => {
-      const res = await runCli(['-c', config, '--json', 'create']);
-      expect(res.exitCode, res.stderr).toBe(0);
-      return (res.json.archives as { id: string }[])[0]!.id;
-    };
-
-    const restored = await create();
-    await run(`UPDATE ${engine.table} SET name = 'b2' WHERE id = 2;`);
-    const later = await create();
-    await run(`UPDATE ${engine.table} SET name = 'c3' WHERE id = 3;`);
-    const now = await digests();
-
-    const storage = new S3Storage('check', s3StorageSchema.parse(s3StorageConfig(s3)));
-    fault.decoy = await storage.getBuffer(`${later}.zip`);
-    // Same size, other bytes: the entry is read to its end as the manifest sizes it, and loads.
-    expect(fault.decoy.length).toBe((await storage.getBuffer(`${restored}.zip`)).length);
-    fault.key = `${restored}.zip`;
-    const res = await runCli(['-c', config, '--json', 'restore', restored, '--yes', '--no-safety-backup']);
-    expect(fault.reads, 'the proxy served the other bytes').toBeGreaterThanOrEqual(2);
-    expect(res.exitCode, res.stderr).toBe(5);
-    expect(res.stderr).toMatch(/does not match its sha256/);
+    const { now, digests } = await restoreWithOtherBytes(engine, []);
     expect(await digests()).toEqual(now);
+  });
+
+  // A database the restore creates is loaded statement by statement (or by pg_restore -j from a
+  // spooled file): it must not be left behind holding the other bytes.
+  it.each([['1'], ['2']])('PostgreSQL database created by the restore, --jobs %s: other bytes on the second read -> exit 5, no database left', async (jobs) => {
+    const target = uniqueName('ob2readt');
+    cleanups.push(() => dropDb(target));
+    await restoreWithOtherBytes(ENGINES[0]!, ['--target', pgUrl(target), '--jobs', jobs]);
+    expect(await pgQuery('postgres', 'SELECT 1 FROM pg_database WHERE datname = $1', [target])).toEqual([]);
   });
 });
