@@ -38,6 +38,15 @@ export const uncheckedSource = z.looseObject({ source: z.string(), error: z.stri
 
 export const tableInfo = z.looseObject({ name: z.string(), rows: z.number(), checksum: z.string().optional(), digest: z.string().optional() });
 
+/** PostgreSQL: what the restore test's database was created with (compared with the manifest). */
+export const databaseLocale = z.looseObject({
+  encoding: z.string(),
+  collate: z.string(),
+  ctype: z.string(),
+  provider: z.enum(['icu', 'builtin']).optional(),
+  locale: z.string().optional(),
+});
+
 export const checkResult = z.looseObject({
   id: z.string(),
   status: z.enum(['pass', 'warn', 'fail']),
@@ -56,7 +65,15 @@ export const verifyItem = z.looseObject({
   error: z.string().optional(),
   hint: z.string().optional(),
   restoreTest: z
-    .looseObject({ where: z.string(), tables: z.number(), rows: z.number(), files: z.number().optional(), problems: z.array(z.string()), durationMs: z.number() })
+    .looseObject({
+      where: z.string(),
+      tables: z.number(),
+      rows: z.number(),
+      files: z.number().optional(),
+      locale: databaseLocale.optional(),
+      problems: z.array(z.string()),
+      durationMs: z.number(),
+    })
     .optional(),
 });
 

@@ -1,6 +1,7 @@
 /**
  * A tiny HTTP proxy on 127.0.0.1 in front of an S3 server that injects faults (the one thing tests
- * may fake): `decide` sees each request and either lets it through or answers it with an S3 error.
+ * may fake): `decide` sees each request and either lets it through, answers it with an S3 error,
+ * or (`{ body }`) answers a GET with other bytes than the object holds.
  */
 import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,7 +14,7 @@ export interface ProxiedRequest {
   headers: IncomingHttpHeaders;
 }
 
-export type FaultDecision = { status: number; code: string } | undefined;
+export type FaultDecision = { status: number; code: string } | { body: Buffer } | undefined;
 
 export interface FaultProxy {
   endpoint: string;
@@ -34,6 +35,13 @@ export async function startFaultProxy(target: string, decide: (request: ProxiedR
     if (fault) {
       injected.push(request);
       req.resume();
+      if ('body' in fault) {
+        req.once('end', () => {
+          res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(fault.body.length), 'last-modified': new Date().toUTCString(), etag: '"injected"' });
+          res.end(fault.body);
+        });
+        return;
+      }
       req.once('end', () => {
         res.writeHead(fault.status, { 'content-type': 'application/xml' });
         res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${fault.code}</Code><Message>injected by the test proxy</Message></Error>`);

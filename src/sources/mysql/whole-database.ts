@@ -4,13 +4,19 @@
  * --databases, so the dump has no CREATE DATABASE/USE and restores under any name. Its SQL
  * flows through the row-counting scanner into zstd and into the archive as `db.sql.zst`.
  */
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { compress, compressedName, compressionOfEntry, decompress, effectiveCompression } from '../compression.js';
 import { spawnTool, runTool } from '../../exec.js';
 import { OrgbackupError, ExitCode, VerificationError } from '../../errors.js';
 import type mysql from 'mysql2/promise';
 import type { Sidecar } from '../../archive/manifest.js';
 import { checkedEntryStream } from '../../archive/reader.js';
+import { verifiedEntry } from '../verified-entry.js';
 import type { DumpContext, DumpResult, RestoreContext, RestoreResult } from '../types.js';
 import { databaseCharset, databaseExists, listTables, schemaFingerprint, serverFacts } from './catalog.js';
 import { describeMysql, quoteMysqlIdent, withDatabase, withMysql, writeDefaultsFile, type MysqlConnection } from './connection.js';
@@ -98,7 +104,7 @@ export async function checkMysqlDumpEntry(name: string, body: Readable, sidecar:
 
 /**
  * Restores the dump into `conn.database`, created when missing (with the source database's
- * character set). The client stops at the first error. MySQL cannot roll DDL back, so a failed
+ * character set), from a verified copy of the entry (spoolDumpEntry). The client stops at the first error. MySQL cannot roll DDL back, so a failed
  * restore can leave the database half-restored: the safety backup is the way back.
  */
 export async function restoreWholeDatabase(conn: MysqlConnection, tools: Record<string, string>, ctx: RestoreContext): Promise<RestoreResult> {
@@ -106,19 +112,41 @@ export async function restoreWholeDatabase(conn: MysqlConnection, tools: Record<
   const exists = await withMysql(withDatabase(conn, ''), (client) => databaseExists(client, conn.database));
   const plan = [`${exists ? 'replace the tables, views, routines, triggers and events of' : 'create'} ${target}`, ...ctx.sidecar.tables.map((t) => `load ${t.name}: ${t.rows} rows`)];
   if (ctx.options.dryRun) return { target, tables: ctx.sidecar.tables, plan };
-  const server = await withMysql(withDatabase(conn, ''), async (client) => {
-    if (!exists) await createDatabase(client, conn.database, ctx.sidecar);
-    return { flavour: (await serverFacts(client)).flavour, definers: await maySetDefiners(client) };
-  });
-  if (!server.definers) ctx.log.warn(`the restoring account may not set other definers (SUPER/SET USER): views, triggers, routines and events are restored owned by ${conn.user}`);
-  const client = await resolveMysqlTool('client', tools, server.flavour);
-  const defaults = await writeDefaultsFile(conn, ctx.tempDir);
-  for await (const entry of ctx.entries) {
-    if (!entry.name.startsWith(MYSQL_DUMP_ENTRY)) continue;
-    await loadDump(entry.body, entry.name, { file: client.file, defaults, database: conn.database, stripDefiners: !server.definers }, ctx.signal).catch((error: unknown) => {
+  const spooled = await spoolDumpEntry(ctx);
+  try {
+    const server = await withMysql(withDatabase(conn, ''), async (client) => {
+      if (!exists) await createDatabase(client, conn.database, ctx.sidecar);
+      return { flavour: (await serverFacts(client)).flavour, definers: await maySetDefiners(client) };
+    });
+    if (!server.definers) ctx.log.warn(`the restoring account may not set other definers (SUPER/SET USER): views, triggers, routines and events are restored owned by ${conn.user}`);
+    const client = await resolveMysqlTool('client', tools, server.flavour);
+    const defaults = await writeDefaultsFile(conn, ctx.tempDir);
+    await loadDump(createReadStream(spooled.file), spooled.name, { file: client.file, defaults, database: conn.database, stripDefiners: !server.definers }, ctx.signal).catch((error: unknown) => {
       throw restoreFailed(error, conn);
     });
     return { target, tables: ctx.sidecar.tables };
+  } finally {
+    await rm(spooled.file, { force: true });
+  }
+}
+
+/**
+ * The dump entry, copied into the run's private temp directory (0600) while its sha256 is
+ * checked: the mysql client runs each statement as it reads it and MySQL cannot roll DDL back,
+ * so it only ever reads bytes that already matched the manifest, never the storage's second read.
+ */
+async function spoolDumpEntry(ctx: RestoreContext): Promise<{ file: string; name: string }> {
+  for await (const entry of ctx.entries) {
+    if (!entry.name.startsWith(MYSQL_DUMP_ENTRY)) continue;
+    const file = path.join(ctx.tempDir, `restore-${process.pid}-${randomBytes(4).toString('hex')}.${entry.name}`);
+    const checked = verifiedEntry(entry.body);
+    try {
+      await Promise.all([pipeline(checked.stream, createWriteStream(file, { mode: 0o600 }), { signal: ctx.signal }), checked.done]);
+    } catch (error) {
+      await rm(file, { force: true });
+      throw checked.rootCause(error);
+    }
+    return { file, name: entry.name };
   }
   throw new OrgbackupError(`archive ${ctx.sidecar.id} holds no ${MYSQL_DUMP_ENTRY} entry`, ExitCode.verification);
 }

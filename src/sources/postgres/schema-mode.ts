@@ -5,22 +5,18 @@
  * The restore is atomic: pg_restore turns the archive into an SQL script that psql runs inside
  * one explicit transaction, between a preamble that moves the current schema aside (renamed to a
  * hold name) and a postamble that drops it, or, with --target, renames the restored schema to the
- * new name and puts the original back. COMMIT is sent only after pg_restore has succeeded; any
- * failure ends the session without it, so the server rolls everything back and the old schema
+ * new name and puts the original back. COMMIT is sent only after pg_restore has succeeded and the
+ * entry matched its sha256 (script-restore.ts); any failure ends the session without it, so the server rolls everything back and the old schema
  * is untouched.
  */
-import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import type { PostgresSourceConfig } from '../../config/schema.js';
-import { entryStream } from '../../archive/reader.js';
 import { ExitCode, OrgbackupError, UsageError, VerificationError } from '../../errors.js';
-import { runTool, spawnTool } from '../../exec.js';
-import { compressionOfEntry, decompress } from '../compression.js';
-import { resolvePgTool } from '../tools.js';
 import type { DumpContext, DumpResult, RestoreContext, RestoreResult, Tenant } from '../types.js';
 import { quoteIdent } from './catalog.js';
-import { describePg, pgDbnameArg, pgToolEnv, withPgClient, type PgConnection } from './connection.js';
-import { devNull, dumpWholeDatabase, PG_DUMP_ENTRY } from './whole-database.js';
+import { describePg, withPgClient, type PgConnection } from './connection.js';
+import { runRestoreScript } from './script-restore.js';
+import { dumpWholeDatabase, PG_DUMP_ENTRY } from './whole-database.js';
 
 /** pg_dump's -n takes a pattern; inside double quotes every character is literal. */
 export function literalSchemaPattern(schema: string): string {
@@ -72,33 +68,21 @@ export async function restoreSchema(conn: PgConnection, tenant: Tenant, config: 
       continue;
     }
     const hold = `ob_hold_${randomBytes(6).toString('hex')}`;
-    await runScript(conn, config.tools, entryStream(entry.body), compressionOfEntry(entry.name), swapStatements(schema, into, existed, hold), ctx);
+    await runScript(conn, config.tools, entry, swapStatements(schema, into, existed, hold), ctx);
     return { target, tables: ctx.sidecar.tables };
   }
   throw new VerificationError(`archive ${ctx.sidecar.id} holds no ${PG_DUMP_ENTRY} entry`);
 }
 
-async function runScript(conn: PgConnection, tools: Record<string, string>, dump: Readable, compression: ReturnType<typeof compressionOfEntry>, swap: { preamble: string; postamble: string }, ctx: RestoreContext): Promise<void> {
-  const stop = new AbortController();
-  const signal = AbortSignal.any([ctx.signal, stop.signal]);
-  const env = await pgToolEnv(conn, ctx.tempDir);
-  const [pgRestore, psql] = await Promise.all([resolvePgTool('pg_restore', tools), resolvePgTool('psql', tools)]);
-  const plain = await decompress(dump, compression, signal);
-  const restored = spawnTool(pgRestore.file, ['--file=-', '--exit-on-error'], { input: plain.stdout, signal });
-  restored.done.catch(() => undefined);
-  async function* script(): AsyncGenerator<Buffer> {
-    yield Buffer.from(swap.preamble);
-    for await (const chunk of restored.stdout) yield chunk as Buffer;
-    await Promise.all([restored.done, plain.done]);
-    yield Buffer.from(swap.postamble);
-  }
-  const psqlArgs = ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '--no-password', pgDbnameArg(conn.database)];
+async function runScript(conn: PgConnection, tools: Record<string, string>, entry: { name: string; body: AsyncIterable<Buffer> }, swap: { preamble: string; postamble: string }, ctx: RestoreContext): Promise<void> {
   try {
-    await Promise.all([runTool(psql.file, psqlArgs, { input: Readable.from(script()), env, signal, stdout: devNull() }), restored.done, plain.done]);
+    await runRestoreScript(conn, tools, { entry, ...swap }, ctx);
   } catch (error) {
-    // Without COMMIT the session's transaction dies with it: the old schema stays as it was.
-    stop.abort();
     if (ctx.signal.aborted) throw error;
+    if (error instanceof VerificationError) {
+      error.message = `the schema restore was rolled back, the database is unchanged: ${error.message}`;
+      throw error;
+    }
     throw new OrgbackupError(`the schema restore failed and was rolled back, the database is unchanged: ${(error as Error).message}`, ExitCode.failed, {
       hint: 'read the error above; --target <new schema name> restores beside the current schema to inspect the archive',
     });

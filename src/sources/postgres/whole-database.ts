@@ -8,7 +8,7 @@
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable, Writable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { compress, compressedName, compressionOfEntry, decompress, effectiveCompression, type Piped } from '../compression.js';
 import { runTool, spawnTool } from '../../exec.js';
@@ -21,6 +21,8 @@ import { quoteIdent } from './catalog.js';
 import { createDatabaseWithLocale } from './locale.js';
 import type { DatabaseLocale } from '../../archive/manifest.js';
 import { resolvePgTool, toolVersion } from '../tools.js';
+import { verifiedEntry } from '../verified-entry.js';
+import { runRestoreScript } from './script-restore.js';
 
 export const PG_DUMP_ENTRY = 'db.pgdump';
 
@@ -112,8 +114,9 @@ export async function checkPgDumpEntry(name: string, body: Readable, tools: Reco
 }
 
 /**
- * Restores the dump into `conn.database` (created when missing) in one transaction:
- * `pg_restore --clean --if-exists --single-transaction`, so a failure leaves it as it was.
+ * Restores the dump into `conn.database`. An existing database is replaced in one transaction
+ * (`pg_restore --clean --if-exists` through psql, COMMIT only once the entry matched its sha256),
+ * so a failure or a mismatch leaves it as it was; a database the restore created is dropped again.
  */
 export async function restoreWholeDatabase(conn: PgConnection, tools: Record<string, string>, ctx: RestoreContext): Promise<RestoreResult> {
   const target = `database ${conn.database} on ${conn.host}:${conn.port}`;
@@ -128,18 +131,27 @@ export async function restoreWholeDatabase(conn: PgConnection, tools: Record<str
   // An existing database is replaced inside one transaction, so a failure leaves it as it was.
   // A database this restore created has nothing to protect: it is loaded statement by statement
   // (one transaction made the bench restore 1.6x slower) and dropped again if the load fails.
-  const mode = created ? [] : ['--clean', '--if-exists', '--single-transaction'];
   for await (const entry of ctx.entries) {
     if (!entry.name.startsWith(PG_DUMP_ENTRY)) continue;
-    const plain = await decompress(Readable.from(entry.body), compressionOfEntry(entry.name), ctx.signal);
-    const args = [...mode, '--exit-on-error', '--no-password', pgDbnameArg(conn.database)];
-    const jobs = created ? (ctx.options.jobs ?? 1) : 1;
+    if (!created) {
+      // One transaction whose COMMIT waits for the entry's digest (script-restore.ts).
+      await runRestoreScript(conn, tools, { entry, pgRestoreArgs: ['--clean', '--if-exists'], preamble: 'BEGIN;\n', postamble: '\nCOMMIT;\n' }, ctx).catch((error: unknown) => {
+        if (error instanceof OrgbackupError && !ctx.signal.aborted) error.message = `the restore was rolled back, ${target} is unchanged: ${error.message}`;
+        throw error;
+      });
+      return { target, tables: ctx.sidecar.tables };
+    }
+    const checked = verifiedEntry(entry.body);
+    const plain = await decompress(checked.stream, compressionOfEntry(entry.name), ctx.signal);
+    const args = ['--exit-on-error', '--no-password', pgDbnameArg(conn.database)];
+    const jobs = ctx.options.jobs ?? 1;
     try {
-      if (jobs > 1) await parallelRestore(pgRestore.file, args, jobs, plain, env, ctx);
-      else await Promise.all([runTool(pgRestore.file, args, { input: plain.stdout, env, signal: ctx.signal }), plain.done]);
+      if (jobs > 1) await parallelRestore(pgRestore.file, args, jobs, plain, checked.done, env, ctx);
+      else await Promise.all([runTool(pgRestore.file, args, { input: plain.stdout, env, signal: ctx.signal }), plain.done, checked.done]);
     } catch (error) {
-      if (created) await dropDatabase(conn).catch(() => undefined);
-      throw error;
+      // Loaded statement by statement: bytes that did not match the manifest go with the database.
+      await dropDatabase(conn).catch(() => undefined);
+      throw checked.rootCause(error);
     }
     return { target, tables: ctx.sidecar.tables };
   }
@@ -150,10 +162,11 @@ export async function restoreWholeDatabase(conn: PgConnection, tools: Record<str
  * pg_restore -j needs a seekable file: the dump is decompressed into the run's private temp
  * directory first (as much space as the uncompressed dump), then loaded by `jobs` workers.
  */
-async function parallelRestore(pgRestore: string, args: string[], jobs: number, plain: Piped, env: Record<string, string>, ctx: RestoreContext): Promise<void> {
+async function parallelRestore(pgRestore: string, args: string[], jobs: number, plain: Piped, verified: Promise<void>, env: Record<string, string>, ctx: RestoreContext): Promise<void> {
   const file = path.join(ctx.tempDir, `restore-${process.pid}.pgdump`);
   try {
-    await Promise.all([pipeline(plain.stdout, createWriteStream(file, { mode: 0o600 }), { signal: ctx.signal }), plain.done]);
+    // The whole entry matched its sha256 before pg_restore reads a byte of the file.
+    await Promise.all([pipeline(plain.stdout, createWriteStream(file, { mode: 0o600 }), { signal: ctx.signal }), plain.done, verified]);
     await runTool(pgRestore, [...args, `--jobs=${jobs}`, file], { env, signal: ctx.signal });
   } finally {
     await rm(file, { force: true });

@@ -72,8 +72,6 @@ export async function restoreMysqlRows(into: MysqlConnection, tenant: Tenant, ct
   });
 }
 
-}
-
 /**
  * Every foreign key of the restored tables, for the tenant's rows: the referenced row must exist
  * (in a restored table or in a shared one the target already has).

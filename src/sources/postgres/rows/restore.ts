@@ -11,10 +11,10 @@ import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { PostgresSourceConfig } from '../../../config/schema.js';
-import { entryStream } from '../../../archive/reader.js';
 import type { Sidecar, TableInfo } from '../../../archive/manifest.js';
 import { OrgbackupError, ExitCode, UsageError, VerificationError } from '../../../errors.js';
 import { compressionOfEntry, decompress } from '../../compression.js';
+import { verifiedEntry } from '../../verified-entry.js';
 import type { RestoreContext, RestoreResult, Tenant } from '../../types.js';
 import type { PlannedTable, RowsPlan } from '../../rows/plan.js';
 import { chooseTables } from '../../rows/subset.js';
@@ -73,9 +73,13 @@ async function stageEntries(client: pg.Client, chosen: PlannedTable[], details: 
     }
     const stage = `"ob_stage_${staged.size}"`;
     await client.query(`CREATE TEMP TABLE ${stage} ON COMMIT DROP AS SELECT ${columnList(table.columns)} FROM ${tableRef(table)} WITH NO DATA`);
-    const plain = await decompress(entryStream(entry.body), compressionOfEntry(entry.name), ctx.signal);
+    const checked = verifiedEntry(entry.body);
+    const plain = await decompress(checked.stream, compressionOfEntry(entry.name), ctx.signal);
     const sink = client.query(copyFrom(`COPY ${stage} (${columnList(table.columns)}) FROM STDIN`));
-    await Promise.all([pipeline(plain.stdout, sink), plain.done]);
+    // Staged rows are applied only once their entry matched its sha256 to the last byte.
+    await Promise.all([pipeline(plain.stdout, sink), plain.done, checked.done]).catch((error: unknown) => {
+      throw checked.rootCause(error);
+    });
     staged.set(table.table, { table, stage });
   }
   const missing = chosen.filter((t) => !staged.has(t.table));
