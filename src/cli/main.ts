@@ -15,6 +15,7 @@ import { Printer } from './printer.js';
 import { BarProgress } from './progress.js';
 import { buildProgram, type GlobalOptions } from './program.js';
 import { renderResult } from './render/index.js';
+import { printable } from './render/printable.js';
 
 const controller = new AbortController();
 let interrupts = 0;
@@ -86,7 +87,8 @@ function reportError(error: unknown): number {
     process.stdout.write(JSON.stringify({ command: currentCommand, ok: false, exitCode, error: { message, ...(hint ? { hint } : {}) } }, null, 2) + '\n');
   } else {
     const c = new Chalk({ level: colorEnabled(currentGlobals, supportsColorStderr) && process.stderr.isTTY && supportsColorStderr ? supportsColorStderr.level : 0 });
-    process.stderr.write(`${c.red('error:')} ${message}\n${hint ? `${c.gray('hint:')} ${hint}\n` : ''}`);
+    const text = (s: string) => printable(s, { keepNewlines: true });
+    process.stderr.write(`${c.red('error:')} ${text(message)}\n${hint ? `${c.gray('hint:')} ${text(hint)}\n` : ''}`);
   }
   if ((currentGlobals.verbose || !known) && effective instanceof Error && effective.stack) process.stderr.write(redact(effective.stack) + '\n');
   return exitCode;
