@@ -16,6 +16,7 @@ import { ALL_TENANT, applyExclude, type DumpContext, type DumpResult, type Resto
 import type { Logger } from '../context.js';
 import type { ManifestEntry } from '../archive/manifest.js';
 import { FILES_PREFIX, FileEntryNames, restorePath } from './files-names.js';
+import { besidePath } from '../util/beside.js';
 
 
 export class FilesSource implements Source {
@@ -100,11 +101,11 @@ async function extractAndSwap(target: string, ctx: RestoreContext): Promise<{ pl
   await mkdir(parent, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
     throw notWritable(parent, error);
   });
-  const staging = path.join(parent, `.${path.basename(target)}.restore-${randomBytes(4).toString('hex')}`);
+  const staging = besidePath(target, 'restore', randomBytes(4).toString('hex'));
   await mkdir(staging, { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
     throw notWritable(parent, error);
   });
-  const old = path.join(parent, `.${path.basename(target)}.old-${randomBytes(4).toString('hex')}`);
+  const old = besidePath(target, 'old', randomBytes(4).toString('hex'));
   // Archives made before modes were recorded have none: their files keep the umask's defaults.
   const recorded = new Map(ctx.sidecar.entries.map((e) => [e.name, e]));
   try {

@@ -104,3 +104,25 @@ describe('file names with a backslash', () => {
     expect(await readdir(tenants)).toEqual(['acme']);
   });
 });
+
+describe('a tenant directory name of 255 bytes (NAME_MAX)', () => {
+  it('backs up and restores in place (the staging and old names beside it are shortened to fit)', async () => {
+    const tmp = await tempDir();
+    cleanups.push(() => tmp.cleanup());
+    const tenants = path.join(tmp.dir, 'tenants');
+    const name = 'n'.repeat(255);
+    const tenantDir = path.join(tenants, name);
+    await mkdir(path.join(tenantDir, 'sub'), { recursive: true });
+    await writeFile(path.join(tenantDir, 'a.txt'), 'a');
+    await writeFile(path.join(tenantDir, 'sub/b.txt'), 'b');
+    const archived = await snapshot(tenantDir);
+    const config = await configWith(tmp.dir, { type: 'files', path: tenants, tenants: { mode: 'directory' } });
+    const [id] = await createArchives(config, ['--source', 'app']);
+    await writeFile(path.join(tenantDir, 'a.txt'), 'changed');
+    await rm(path.join(tenantDir, 'sub'), { recursive: true });
+    const restored = await runCli(['-c', config, '--json', 'restore', id!, '--yes', '--no-safety-backup']);
+    expect(restored.exitCode, restored.stderr).toBe(0);
+    expect(await snapshot(tenantDir)).toEqual(archived);
+    expect(await readdir(tenants)).toEqual([name]);
+  });
+});

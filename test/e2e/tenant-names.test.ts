@@ -35,6 +35,25 @@ describe('a tenants query returning an empty id among others', () => {
     await dir.cleanup();
   });
 
+  it('ids too long for a key fail alone with a clear error (no raw ENAMETOOLONG); 255 encoded bytes fit', async () => {
+    const long = await writeConfig(dir.dir, {
+      version: 1,
+      sources: { app: { type: 'postgres', url: `postgres://postgres@${PG_HOST}:${PG_PORT}/${db}`, tenants: { mode: 'rows', column: 'tenant', query: `SELECT 'acme' AS id UNION ALL SELECT repeat('x', 300) UNION ALL SELECT repeat('漢', 29) UNION ALL SELECT repeat('y', 255) UNION ALL SELECT repeat('漢', 28)` } } },
+      storage: { local: { type: 'local', path: `${dir.dir}/long-backups` } },
+    }, 'long.config.json');
+    const result = await cli(long, 'create');
+    expect(result.exitCode, result.stderr).toBe(3);
+    const byTenant = Object.fromEntries(archivesOf(result).map((a) => [a.tenant, a]));
+    expect(byTenant.acme!.status).toBe('ok');
+    expect(byTenant['y'.repeat(255)]!.status).toBe('ok');
+    expect(byTenant['漢'.repeat(28)]!.status).toBe('ok');
+    expect(byTenant['x'.repeat(300)]!.status).toBe('failed');
+    expect(byTenant['x'.repeat(300)]!.error).toMatch(/^tenant "x{40}…" \(300 characters\) of source app was not backed up: its id is 300 bytes once encoded for storage keys .* at most 255 bytes$/);
+    expect(byTenant['漢'.repeat(29)]!.status).toBe('failed');
+    expect(byTenant['漢'.repeat(29)]!.error).toContain('its id is 261 bytes once encoded for storage keys (87 bytes of UTF-8');
+    expect(result.stderr).not.toContain('ENAMETOOLONG');
+  });
+
   it('fails that tenant alone, reports every tenant, and exits 3', async () => {
     const result = await cli(config, 'create');
     expect(result.exitCode, result.stderr).toBe(3);
