@@ -12,6 +12,11 @@ export interface ManifestEntry {
   /** Files sources: the file's permission bits (e.g. 0o640) and modification time, restored with it. */
   mode?: number;
   mtime?: string;
+  /**
+   * Files sources: the file's path under the tenant directory when the entry name is not
+   * `files/<path>` (a backslash, which zip writers turn into `/`, is stored as `%5C`).
+   */
+  path?: string;
 }
 
 export interface TableInfo {

@@ -32,7 +32,7 @@ export class ArchiveWriter {
    * Adds one data entry; resolves with its size and sha256 once it has been fully read. A file's
    * mode and mtime go into the manifest and the zip's own fields (so stock `unzip` keeps them too).
    */
-  async addEntry(name: string, data: Readable | Buffer, file?: { mode: number; mtime: Date }): Promise<ManifestEntry> {
+  async addEntry(name: string, data: Readable | Buffer, file?: { mode: number; mtime: Date; path?: string }): Promise<ManifestEntry> {
     assertSafeEntryName(name);
     if (this.names.has(name)) throw new Error(`internal: duplicate archive entry ${name}`);
     this.names.add(name);
@@ -47,7 +47,11 @@ export class ArchiveWriter {
       finished(hasher).then(resolve, reject).finally(() => this.pending.delete(reject));
     });
     this.throwIfAborted();
-    const entry: ManifestEntry = { name, size: hasher.bytes, sha256: hasher.sha256, ...(file ? { mode: file.mode & 0o777, mtime: file.mtime.toISOString() } : {}) };
+    const entry: ManifestEntry = {
+      name, size: hasher.bytes, sha256: hasher.sha256,
+      ...(file ? { mode: file.mode & 0o777, mtime: file.mtime.toISOString() } : {}),
+      ...(file?.path !== undefined ? { path: file.path } : {}),
+    };
     this.entries.push(entry);
     return entry;
   }

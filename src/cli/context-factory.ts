@@ -9,6 +9,7 @@ import { createStorage, storageConfig } from '../storage/registry.js';
 import type { Storage } from '../storage/types.js';
 import type { Printer } from './printer.js';
 import { makeRunTempDir, removeStaleTempDirs } from './temp-dirs.js';
+import { printable } from './render/printable.js';
 
 export interface ContextParts {
   loaded: LoadedConfig;
@@ -65,7 +66,7 @@ export function createContext(parts: ContextParts): OwnedContext {
     ask: async (question) => {
       const rl = createInterface({ input: process.stdin, output: process.stderr });
       try {
-        return await rl.question(question, { signal: parts.signal });
+        return await rl.question(printable(question, { keepNewlines: true }), { signal: parts.signal });
       } finally {
         rl.close();
       }

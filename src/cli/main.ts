@@ -16,6 +16,7 @@ import { BarProgress } from './progress.js';
 import { buildProgram, type GlobalOptions } from './program.js';
 import { renderResult } from './render/index.js';
 import { RESULT_SCHEMA_VERSION } from '../results/schemas.js';
+import { printable } from './render/printable.js';
 
 const controller = new AbortController();
 let interrupts = 0;
@@ -87,7 +88,8 @@ function reportError(error: unknown): number {
     process.stdout.write(JSON.stringify({ schemaVersion: RESULT_SCHEMA_VERSION, command: currentCommand, ok: false, exitCode, error: { message, ...(hint ? { hint } : {}) } }, null, 2) + '\n');
   } else {
     const c = new Chalk({ level: colorEnabled(currentGlobals, supportsColorStderr) && process.stderr.isTTY && supportsColorStderr ? supportsColorStderr.level : 0 });
-    process.stderr.write(`${c.red('error:')} ${message}\n${hint ? `${c.gray('hint:')} ${hint}\n` : ''}`);
+    const text = (s: string) => printable(s, { keepNewlines: true });
+    process.stderr.write(`${c.red('error:')} ${text(message)}\n${hint ? `${c.gray('hint:')} ${text(hint)}\n` : ''}`);
   }
   if ((currentGlobals.verbose || !known) && effective instanceof Error && effective.stack) process.stderr.write(redact(effective.stack) + '\n');
   return exitCode;

@@ -5,6 +5,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { LogFields, Logger } from '../context.js';
 import { redact } from '../redact.js';
+import { printable } from './render/printable.js';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 
@@ -45,6 +46,6 @@ export class Printer implements Logger {
     }
     const c = this.options.chalk;
     const prefix = { debug: c.gray('debug'), info: c.cyan('info'), warn: c.yellow('warn'), error: c.red('error') }[level];
-    this.options.stderr.write(`${prefix} ${redact(msg)}\n`);
+    this.options.stderr.write(`${prefix} ${printable(redact(msg), { keepNewlines: true })}\n`);
   }
 }

@@ -113,8 +113,9 @@ async function discoverAll(sources: Source[], options: CreateOptions, storageNam
 /** A tenant that gets no archive: nothing was written for it. */
 function unusableTenant(source: Source, tenant: Tenant, problem: string, storages: readonly string[]): TenantBackup {
   const hint = source.type === 'files'
-    ? `rename or exclude that entry in the source directory (sources.${source.name}.tenants.exclude)`
-    : `make the tenants query or match of source ${source.name} return only usable ids (e.g. add WHERE id <> '')`;
+    ? `rename that directory, or exclude it (sources.${source.name}.tenants.exclude)`
+    : `make the tenants query or match of source ${source.name} return only ids that are not empty and fit a key (e.g. WHERE id <> '' AND octet_length(id) <= 85)`;
+  const shown = tenant.id.length > 60 ? `${tenant.id.slice(0, 40)}…" (${tenant.id.length} characters)` : `${tenant.id}"`;
   return {
     source: source.name,
     tenant: tenant.id,
@@ -123,7 +124,7 @@ function unusableTenant(source: Source, tenant: Tenant, problem: string, storage
     status: 'failed',
     durationMs: 0,
     storages: storages.map((name) => ({ name, status: 'failed' as const })),
-    error: `tenant ${JSON.stringify(tenant.id)} of source ${source.name} was not backed up: ${problem}`,
+    error: `tenant "${shown} of source ${source.name} was not backed up: ${problem}`,
     hint,
   };
 }

@@ -15,8 +15,9 @@ import { OrgbackupError, ExitCode, UsageError } from '../errors.js';
 import { ALL_TENANT, applyExclude, type DumpContext, type DumpResult, type RestoreContext, type RestoreResult, type Source, type Tenant } from './types.js';
 import type { Logger } from '../context.js';
 import type { ManifestEntry } from '../archive/manifest.js';
+import { FILES_PREFIX, FileEntryNames, restorePath } from './files-names.js';
+import { besidePath } from '../util/beside.js';
 
-export const FILES_PREFIX = 'files/';
 
 export class FilesSource implements Source {
   readonly type = 'files';
@@ -60,10 +61,12 @@ export class FilesSource implements Source {
     const dir = this.tenantDir(tenant);
     let files = 0;
     let bytes = 0;
+    const names = new FileEntryNames();
     for await (const rel of walkFiles(dir, ctx.log)) {
       const file = path.join(dir, ...rel.split('/'));
       const info = await stat(file);
-      const entry = await ctx.writer.addEntry(FILES_PREFIX + rel, createReadStream(file, { highWaterMark: 1024 * 1024 }), { mode: info.mode, mtime: info.mtime });
+      const { name, path: recordedPath } = names.next(rel);
+      const entry = await ctx.writer.addEntry(name, createReadStream(file, { highWaterMark: 1024 * 1024 }), { mode: info.mode, mtime: info.mtime, ...(recordedPath !== undefined ? { path: recordedPath } : {}) });
       files++;
       bytes += entry.size;
     }
@@ -106,17 +109,18 @@ async function extractAndSwap(target: string, ctx: RestoreContext): Promise<{ pl
   await mkdir(parent, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
     throw notWritable(parent, error);
   });
-  const staging = path.join(parent, `.${path.basename(target)}.restore-${randomBytes(4).toString('hex')}`);
+  const staging = besidePath(target, 'restore', randomBytes(4).toString('hex'));
   await mkdir(staging, { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
     throw notWritable(parent, error);
   });
-  const old = path.join(parent, `.${path.basename(target)}.old-${randomBytes(4).toString('hex')}`);
+  const old = besidePath(target, 'old', randomBytes(4).toString('hex'));
   // Archives made before modes were recorded have none: their files keep the umask's defaults.
   const recorded = new Map(ctx.sidecar.entries.map((e) => [e.name, e]));
   try {
     for await (const entry of ctx.entries) {
       if (!entry.name.startsWith(FILES_PREFIX)) continue;
-      const file = path.join(staging, ...entry.name.slice(FILES_PREFIX.length).split('/'));
+      const rel = restorePath(entry.name, recorded.get(entry.name), `archive ${ctx.sidecar.id}`);
+      const file = path.join(staging, ...rel.split('/'));
       if (!file.startsWith(staging + path.sep)) throw new OrgbackupError(`refusing archive entry ${entry.name}: it points outside the target`, ExitCode.verification);
       await mkdir(path.dirname(file), { recursive: true });
       await pipeline(Readable.from(entry.body), createWriteStream(file, { flags: 'wx' }), { signal: ctx.signal });

@@ -1,11 +1,12 @@
 /**
- * Tenant ids that cannot name an archive as they are (empty), through the built binary: that
- * tenant fails on its own and the others are backed up and reported (exit 3).
+ * Hostile tenant ids and names through the built binary: an id that cannot name an archive (empty)
+ * fails that tenant alone, the others are backed up and reported (exit 3); control characters in
+ * ids and names never reach the terminal raw in human output, and JSON keeps them exact.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { dropDb, pgQuery, PG_HOST, PG_PORT } from '../helpers/pg.js';
+import { dropDb, pgQuery, pgUrl, PG_HOST, PG_PORT } from '../helpers/pg.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir, uniqueName, writeConfig } from '../helpers/tmp.js';
 import { archivesOf, cli } from '../helpers/tenants.js';
@@ -34,6 +35,25 @@ describe('a tenants query returning an empty id among others', () => {
     await dir.cleanup();
   });
 
+  it('ids too long for a key fail alone with a clear error (no raw ENAMETOOLONG); 255 encoded bytes fit', async () => {
+    const long = await writeConfig(dir.dir, {
+      version: 1,
+      sources: { app: { type: 'postgres', url: `postgres://postgres@${PG_HOST}:${PG_PORT}/${db}`, tenants: { mode: 'rows', column: 'tenant', query: `SELECT 'acme' AS id UNION ALL SELECT repeat('x', 300) UNION ALL SELECT repeat('漢', 29) UNION ALL SELECT repeat('y', 255) UNION ALL SELECT repeat('漢', 28)` } } },
+      storage: { local: { type: 'local', path: `${dir.dir}/long-backups` } },
+    }, 'long.config.json');
+    const result = await cli(long, 'create');
+    expect(result.exitCode, result.stderr).toBe(3);
+    const byTenant = Object.fromEntries(archivesOf(result).map((a) => [a.tenant, a]));
+    expect(byTenant.acme!.status).toBe('ok');
+    expect(byTenant['y'.repeat(255)]!.status).toBe('ok');
+    expect(byTenant['漢'.repeat(28)]!.status).toBe('ok');
+    expect(byTenant['x'.repeat(300)]!.status).toBe('failed');
+    expect(byTenant['x'.repeat(300)]!.error).toMatch(/^tenant "x{40}…" \(300 characters\) of source app was not backed up: its id is 300 bytes once encoded for storage keys .* at most 255 bytes$/);
+    expect(byTenant['漢'.repeat(29)]!.status).toBe('failed');
+    expect(byTenant['漢'.repeat(29)]!.error).toContain('its id is 261 bytes once encoded for storage keys (87 bytes of UTF-8');
+    expect(result.stderr).not.toContain('ENAMETOOLONG');
+  });
+
   it('fails that tenant alone, reports every tenant, and exits 3', async () => {
     const result = await cli(config, 'create');
     expect(result.exitCode, result.stderr).toBe(3);
@@ -52,5 +72,49 @@ describe('a tenants query returning an empty id among others', () => {
     expect(human.exitCode, human.stderr).toBe(3);
     expect(human.stdout).toMatch(/failed\s+app\/""\s/);
     expect(human.stderr).toContain('a tenant id cannot be empty');
+  });
+});
+
+describe('control characters in tenant ids and names', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let config: string;
+  const evilId = 'evil\x1b]0;pwned\x07';
+  const evilName = 'Red \x1b[31mInc\x1b[0m\nforged row\u009b2J';
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    // Discovery only (dry runs): the tenants query needs no table.
+    const query = `SELECT * FROM (VALUES ('plain', 'Plain Ltd'), ('evil' || chr(27) || ']0;pwned' || chr(7), 'Red ' || chr(27) || '[31mInc' || chr(27) || '[0m' || chr(10) || 'forged row' || chr(155) || '2J')) t(id, name)`;
+    config = await writeConfig(dir.dir, {
+      version: 1,
+      sources: { app: { type: 'postgres', url: pgUrl('postgres'), tenants: { mode: 'rows', column: 'tenant', query } } },
+      storage: { local: { type: 'local', path: `${dir.dir}/backups` } },
+    });
+  });
+
+  afterAll(() => dir.cleanup());
+
+  it('create --dry-run --no-color to a pipe shows them escaped; --json keeps them exact', async () => {
+    const human = await runCli(['-c', config, '--no-color', '--no-progress', 'create', '--dry-run']);
+    expect(human.exitCode, human.stderr).toBe(0);
+    // eslint-disable-next-line no-control-regex
+    expect(human.stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+    expect(human.stdout).toContain('evil\\x1b]0;pwned\\x07');
+    expect(human.stdout).toContain('Red \\x1b[31mInc\\x1b[0m\\nforged row\\x9b2J');
+    // Header line, table header and two tenants: the newline in the name forged no row.
+    expect(human.stdout.trim().split('\n')).toHaveLength(4);
+
+    const json = await cli(config, 'create', '--dry-run');
+    expect(json.exitCode, json.stderr).toBe(0);
+    const planned = json.json.planned as { tenant: string; tenantName: string }[];
+    expect(planned.find((p) => p.tenant !== 'plain')).toMatchObject({ tenant: evilId, tenantName: evilName });
+  });
+
+  it('an error naming such an id (on stderr) shows it escaped', async () => {
+    const res = await runCli(['-c', config, '--no-color', 'create', '--dry-run', '--source', 'app', '--tenant', `${evilId}x`]);
+    expect(res.exitCode).toBe(2);
+    expect(res.stderr).toContain('unknown tenant "evil\\x1b]0;pwned\\x07x"');
+    // eslint-disable-next-line no-control-regex
+    expect(res.stderr).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
   });
 });

@@ -15,8 +15,12 @@ export function formatDuration(ms: number | undefined): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
-/** A plain text table: columns padded to their widest cell. */
-export function table(header: string[], rows: string[][]): string {
+/**
+ * A plain text table: columns padded to their widest cell. Cells are one line each: a line break
+ * left in data (printableResult keeps them for messages) is shown as `\n`, never a forged row.
+ */
+export function table(header: string[], rawRows: string[][]): string {
+  const rows = rawRows.map((r) => r.map((cell) => cell.replace(/\n/g, '\\n')));
   const widths = header.map((h, i) => Math.max(visibleLength(h), ...rows.map((r) => visibleLength(r[i] ?? ''))));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i]! - visibleLength(c)))).join('  ');
   return [line(header), ...rows.map(line)].join('\n') + '\n';

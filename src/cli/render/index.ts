@@ -9,6 +9,7 @@ import { renderPrune } from './prune.js';
 import { renderRestore } from './restore.js';
 import { renderScheduleRun } from './schedule-run.js';
 import { renderVerify } from './verify.js';
+import { printableResult } from './printable.js';
 
 export interface CommandResultBase {
   command: string;
@@ -37,5 +38,6 @@ export function registerRenderer(command: string, renderer: Renderer): void {
 export function renderResult(result: CommandResultBase, options: { json: boolean; chalk: ChalkInstance }): string {
   if (options.json) return redact(JSON.stringify({ schemaVersion: RESULT_SCHEMA_VERSION, ...result }, null, 2)) + '\n';
   const renderer = renderers[result.command];
-  return redact(renderer ? renderer(result as never, options.chalk) : JSON.stringify(result, null, 2) + '\n');
+  // Renderers see every data string with its control characters escaped (printable.ts).
+  return redact(renderer ? renderer(printableResult(result) as never, options.chalk) : JSON.stringify(result, null, 2) + '\n');
 }

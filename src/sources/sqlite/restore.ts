@@ -15,6 +15,10 @@ import type { RestoreContext } from '../types.js';
 import { checkedEntryStream } from '../../archive/reader.js';
 import { compressionOfEntry, decompress } from '../compression.js';
 import { checkIntegrity } from './cli.js';
+import { besidePath } from '../../util/beside.js';
+
+/** sqlite3 names a database's journal `<file>-journal`: room for it beside a staging name. */
+const SQLITE_RESERVE = '-journal'.length;
 
 export const SQLITE_ENTRY = 'db.sqlite';
 const COMPANIONS = ['-wal', '-shm', '-journal'];
@@ -45,7 +49,7 @@ async function moveAside(target: string, tag: string): Promise<[string, string][
   for (const suffix of ['', ...COMPANIONS]) {
     const from = target + suffix;
     if (!(await exists(from))) continue;
-    const to = path.join(path.dirname(target), `.${path.basename(target)}.old-${tag}${suffix}`);
+    const to = besidePath(target, 'old', tag, suffix, SQLITE_RESERVE - suffix.length);
     await rename(from, to);
     moves.push([from, to]);
   }
@@ -58,7 +62,7 @@ export async function restoreSqliteFile(sqlite3: string, target: string, ctx: Re
     throw notWritable(dir, error);
   });
   const tag = randomBytes(4).toString('hex');
-  const staging = path.join(dir, `.${path.basename(target)}.restore-${tag}`);
+  const staging = besidePath(target, 'restore', tag, '', SQLITE_RESERVE);
   let moves: [string, string][] = [];
   try {
     await extractEntry(ctx, staging).catch((error: NodeJS.ErrnoException) => {
