@@ -1,6 +1,7 @@
 /** commander wiring only: flags -> options objects -> the dispatcher (main.ts runs the command). */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { VERSION } from '../version.js';
+import { helpAfter } from './help-text.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -55,7 +56,7 @@ export function buildProgram(dispatch: Dispatch): Command {
     .addHelpText('after', EXIT_STATUS);
 
   const command = (name: string, description: string) =>
-    program.command(name).description(description).addHelpText('after', EXIT_STATUS);
+    program.command(name).description(description).addHelpText('after', EXIT_STATUS + helpAfter(name));
   const run = (name: string) =>
     async function (this: Command, ...args: unknown[]) {
       const options = this.opts();
