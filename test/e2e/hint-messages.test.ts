@@ -1,7 +1,7 @@
 /**
  * Hints that used to send a newcomer the wrong way: a missing PostgreSQL role ("check the
- * password"), an unreadable config ("must be valid JSON"), MariaDB called "MySQL", and `list` on an
- * unreadable storage ("not writable").
+ * password"), an unreadable config ("must be valid JSON"), MariaDB called "MySQL", `list` on an
+ * unreadable storage ("not writable"), a missing --target database ("check the source URL").
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
@@ -10,7 +10,7 @@ import { runCli } from '../helpers/cli.js';
 import { TEST_UID, ensureTestUser, isRoot, openTempDir, runCliAs } from '../helpers/as-user.js';
 import { uniqueName, writeConfig } from '../helpers/tmp.js';
 import { mysqlUrl } from '../helpers/mysql.js';
-import { pgUrl } from '../helpers/pg.js';
+import { createDb, dropDb, pgQuery, pgUrl } from '../helpers/pg.js';
 
 describe('hints', () => {
   let tmp: { dir: string; cleanup(): Promise<void> };
@@ -60,6 +60,30 @@ describe('hints', () => {
     expect(out.stderr).toContain(`cannot read config ${file}: permission denied (EACCES) for uid ${TEST_UID}`);
     expect(out.stderr).toContain(`chmod 640 ${file}`);
     expect(out.stderr).not.toMatch(/valid JSON/);
+  });
+
+  it('a rows restore into a --target database that does not exist names --target, not the source URL', async () => {
+    const db = await createDb('ob_hint_rows');
+    try {
+      await pgQuery(db, 'CREATE TABLE orgs (id int PRIMARY KEY); CREATE TABLE items (id int PRIMARY KEY, org_id int REFERENCES orgs(id)); INSERT INTO orgs VALUES (1), (2); INSERT INTO items VALUES (1, 1), (2, 2)');
+      const config = await writeConfig(tmp.dir, {
+        version: 1,
+        sources: { app: { type: 'postgres', url: pgUrl(db), tenants: { mode: 'rows', column: 'org_id', query: 'SELECT id FROM orgs' } } },
+        storage: { local: { type: 'local', path: path.join(tmp.dir, 'rows-backups') } },
+      }, 'rows.json');
+      const created = await runCli(['-c', config, 'create', '--source', 'app', '--tenant', '1']);
+      expect(created.exitCode, created.stderr).toBe(0);
+      const missing = uniqueName('ob_no_target');
+      for (const extra of [['--dry-run'], ['--yes']]) {
+        const out = await runCli(['-c', config, 'restore', 'latest', '--source', 'app', '--tenant', '1', '--target', pgUrl(missing), ...extra]);
+        expect(out.exitCode).not.toBe(0);
+        expect(out.stderr).toContain(`error: --target: database "${missing}" does not exist`);
+        expect(out.stderr).toContain(`hint: correct the database name in --target, or create "${missing}" with the tenant's tables first (e.g. pg_dump --schema-only`);
+        expect(out.stderr).not.toMatch(/source URL/);
+      }
+    } finally {
+      await dropDb(db);
+    }
   });
 
   it.skipIf(!isRoot)('list on a storage the user may not read says "not readable"', async () => {
