@@ -9,7 +9,7 @@ import path from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { TEST_UID, ensureTestUser, isRoot, openTempDir, runCliAs } from '../helpers/as-user.js';
 import { uniqueName, writeConfig } from '../helpers/tmp.js';
-import { mysqlUrl } from '../helpers/mysql.js';
+import { createMysqlDb, createMysqlUser, dropMysqlDb, mysqlUrl } from '../helpers/mysql.js';
 import { createDb, dropDb, pgQuery, pgUrl } from '../helpers/pg.js';
 
 describe('hints', () => {
@@ -40,6 +40,23 @@ describe('hints', () => {
     const out = await runCli(['-c', config, 'preflight']);
     expect(out.exitCode).toBe(4);
     expect(out.stdout).toMatch(/MySQL\/MariaDB refused the login for .*: access denied/);
+  });
+
+  it('a mistyped MariaDB database for a limited user suggests checking the name before a GRANT', async () => {
+    const db = await createMysqlDb('ob_hint');
+    const account = await createMysqlUser('pw-hint', [`GRANT SELECT ON \`${db}\`.* TO %u`]);
+    try {
+      const typo = `${db}x`;
+      const config = await sourceConfig('mysql-typo', { type: 'mysql', url: mysqlUrl(typo, account.user, 'pw-hint') });
+      const out = await runCli(['-c', config, 'preflight']);
+      expect(out.exitCode).toBe(4);
+      expect(out.stdout).toContain(`may not use database "${typo}"`);
+      expect(out.stdout).toContain('(or it does not exist)');
+      expect(out.stdout).toMatch(/fix: check the database name in the URL \(SHOW DATABASES as \S+ lists the ones it may use\); if it is right: GRANT/);
+    } finally {
+      await account.drop();
+      await dropMysqlDb(db);
+    }
   });
 
   it('a config that is a directory says it cannot be read and why', async () => {

@@ -138,8 +138,10 @@ export function mysqlConnectError(conn: MysqlConnection, error: unknown): Orgbac
     return new OrgbackupError(`database "${conn.database}" does not exist on ${conn.host}:${conn.port}`, ExitCode.failed, { hint: 'check the database name in the source URL (SHOW DATABASES lists them)' });
   }
   if (err.code === 'ER_DBACCESS_DENIED_ERROR' || err.errno === 1044) {
-    return new OrgbackupError(`user ${conn.user} may not use database "${conn.database}" on ${conn.host}:${conn.port}`, ExitCode.failed, {
-      hint: `GRANT SELECT, SHOW VIEW, TRIGGER, EVENT, LOCK TABLES ON \`${conn.database}\`.* TO '${conn.user}'@'<host>'`,
+    // The server answers "access denied" for a database that does not exist too (it does not tell a
+    // limited user which databases exist), so a typo in the name is as likely as a missing grant.
+    return new OrgbackupError(`user ${conn.user} may not use database "${conn.database}" on ${conn.host}:${conn.port} (or it does not exist)`, ExitCode.failed, {
+      hint: `check the database name in the URL (SHOW DATABASES as ${conn.user} lists the ones it may use); if it is right: GRANT SELECT, SHOW VIEW, TRIGGER, EVENT, LOCK TABLES ON \`${conn.database}\`.* TO '${conn.user}'@'<host>'`,
     });
   }
   if (err.code === 'ECONNREFUSED' || err.code === 'ENOTFOUND' || err.code === 'ETIMEDOUT' || err.code === 'EHOSTUNREACH' || err.code === 'ENOENT') {
