@@ -92,6 +92,8 @@ function reportError(error: unknown): number {
     process.stderr.write(`${c.red('error:')} ${text(message)}\n${hint ? `${c.gray('hint:')} ${text(hint)}\n` : ''}`);
   }
   if ((currentGlobals.verbose || !known) && effective instanceof Error && effective.stack) process.stderr.write(redact(effective.stack) + '\n');
+  // With -v, the words of the server or tool behind a translated error (e.g. PostgreSQL's own message).
+  if (currentGlobals.verbose && effective instanceof Error && effective.cause instanceof Error) process.stderr.write(`cause: ${redact(effective.cause.message)}\n`);
   return exitCode;
 }
 

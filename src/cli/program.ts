@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { MAX_JOBS } from '../config/schema.js';
 import { VERSION } from '../version.js';
+import { helpAfter } from './help-text.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -66,7 +67,7 @@ export function buildProgram(dispatch: Dispatch): Command {
     .addHelpText('after', EXIT_STATUS);
 
   const command = (name: string, description: string) =>
-    program.command(name).description(description).addHelpText('after', EXIT_STATUS);
+    program.command(name).description(description).addHelpText('after', EXIT_STATUS + helpAfter(name));
   const run = (name: string) =>
     async function (this: Command, ...args: unknown[]) {
       const options = this.opts();

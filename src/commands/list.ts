@@ -37,6 +37,8 @@ export interface StaleTenant {
   /** The newest complete archive made by create or a schedule; absent when the tenant has none in this storage. */
   newest?: string;
   ageHours?: number;
+  /** The exact age, so a young archive reads 45m or 30s rather than 0h. */
+  ageSeconds?: number;
 }
 
 /** A source whose tenants could not be discovered, so tenants without any archive may be missing. */
@@ -104,7 +106,7 @@ async function staleReport(all: ArchiveListing[], threshold: string, scope: List
   for (const listing of newest.values()) {
     const age = now - listing.time.getTime();
     if (age > maxAge) {
-      stale.push({ source: listing.ref.source, tenant: listing.ref.tenant, storage: listing.storage, newest: listing.id, ageHours: Math.round(age / 36e5) });
+      stale.push({ source: listing.ref.source, tenant: listing.ref.tenant, storage: listing.storage, newest: listing.id, ageHours: Math.round(age / 36e5), ageSeconds: Math.floor(age / 1000) });
     }
   }
   const { tenants, unchecked } = await discoverForStale(scope, ctx);

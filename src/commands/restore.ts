@@ -74,8 +74,21 @@ export async function runRestore(options: RestoreOptions, ctx: Context): Promise
     }
   } catch (error) {
     if (options.archive === 'latest' && error instanceof VerificationError) await pointAtOlder(error, storage, listing, ctx);
+    if (options.target) missingTargetHint(error, ctx.config.sources[listing.ref.source]?.type);
     throw error;
   }
+}
+
+/**
+ * The connection error for a missing database speaks of "the source URL"; when the database is the
+ * one --target names, the fix is there (whole-database restores create it; rows mode needs its tables).
+ */
+function missingTargetHint(error: unknown, type: string | undefined): void {
+  const missing = isOrgbackupError(error) ? /^database "(.+)" does not exist/.exec(error.message)?.[1] : undefined;
+  if (!missing || !isOrgbackupError(error)) return;
+  const schemaOnly = type === 'mysql' ? 'mysqldump --no-data' : 'pg_dump --schema-only';
+  error.message = `--target: ${error.message}`;
+  error.withHint(`correct the database name in --target, or create "${missing}" with the tenant's tables first (e.g. ${schemaOnly} of the source loaded into it)`);
 }
 
 /**

@@ -84,6 +84,13 @@ function readError(error: unknown, file: string | undefined): UsageError {
   if (err.code === 'ENOENT') {
     return new UsageError(`config file ${file ?? ''} does not exist`, { hint: 'check the path, or run `orgbackup init --path <file>`' });
   }
+  // A file the process may not open is not a syntax problem: say so, with the errno and who we are.
+  if (err.code === 'EACCES' || err.code === 'EPERM') {
+    const [uid, gid] = [process.getuid?.() ?? '?', process.getgid?.() ?? '?'];
+    return new UsageError(`cannot read config ${file ?? ''}: permission denied (${err.code}) for uid ${uid}`, { hint: `make it readable by this user, e.g. as root: \`chgrp ${gid} ${file ?? '<file>'} && chmod 640 ${file ?? '<file>'}\`` });
+  }
+  if (err.code === 'EISDIR') return new UsageError(`cannot read config ${file ?? ''}: it is a directory (EISDIR)`, { hint: 'pass the config file itself, e.g. --config <dir>/backup.config.json' });
+  if (err.code) return new UsageError(`cannot read config ${file ?? ''}: ${err.message.split('\n')[0] ?? ''}`, { hint: 'check the path and its permissions' });
   return new UsageError(`cannot read config ${file ?? ''}: ${err.message.split('\n')[0] ?? ''}`, {
     hint: 'the file must be valid JSON (or YAML for .orgbackuprc.yaml)',
   });

@@ -8,10 +8,18 @@ import { PreflightError } from '../errors.js';
 import { runPreflight } from './run.js';
 import type { PreflightOptions, PreflightReport } from './types.js';
 
+/**
+ * Warnings about the environment rather than this run: `orgbackup preflight` reports them; on every
+ * create, restore and schedule-run they would fill cron logs and drown the warnings that matter, so
+ * there they are debug lines (-v). The umask: archives are 0600 and directories 0700 regardless.
+ */
+const REPORTED_BY_PREFLIGHT = new Set(['process.umask']);
+
 export async function runPreflightGate(ctx: Context, options: PreflightOptions): Promise<PreflightReport> {
   const report = await runPreflight(ctx, options);
   for (const check of report.checks) {
-    if (check.status === 'warn') ctx.log.warn(`preflight ${check.id}: ${check.message}`, { check: check.id, hint: check.hint });
+    if (check.status === 'warn' && REPORTED_BY_PREFLIGHT.has(check.id)) ctx.log.debug(`preflight ${check.id}: ${check.message}`, { check: check.id, status: check.status, hint: check.hint });
+    else if (check.status === 'warn') ctx.log.warn(`preflight ${check.id}: ${check.message}`, { check: check.id, hint: check.hint });
     else ctx.log.debug(`preflight ${check.id}: ${check.message}`, { check: check.id, status: check.status });
   }
   const failed = report.checks.filter((c) => c.status === 'fail');

@@ -4,7 +4,7 @@
  * it will dump. Problems of the shared database fail; a problem of one tenant's own database or
  * schema is a warning (SPEC.md: that tenant fails during create, the others are backed up).
  */
-import type { Context } from '../context.js';
+import type { Context, Logger } from '../context.js';
 import { errorMessage } from '../errors.js';
 import type { PostgresSource } from '../sources/postgres/source.js';
 import type { PgConnection } from '../sources/postgres/connection.js';
@@ -38,7 +38,7 @@ export const checkPostgresSource: NamedCheck = async (ctx, name, options) => {
   } catch (error) {
     return [fail(`source.${name}.connect`, errorMessage(error), hintOf(error, `check sources.${name}.url`), name)];
   }
-  const server = await connectCheck(name, conn, checks, options);
+  const server = await connectCheck(name, conn, checks, options, ctx.log);
   checks.push(...(await toolChecks(ctx, name, config.tools, server?.major, options)));
   if (!server) return checks;
   const tenants = await tenantsCheck(source, checks, ctx.signal);
@@ -46,7 +46,7 @@ export const checkPostgresSource: NamedCheck = async (ctx, name, options) => {
   return checks;
 };
 
-async function connectCheck(name: string, conn: PgConnection, checks: CheckResult[], options: PreflightOptions): Promise<ServerFacts | undefined> {
+async function connectCheck(name: string, conn: PgConnection, checks: CheckResult[], options: PreflightOptions, log: Logger): Promise<ServerFacts | undefined> {
   const { describePg, withDatabase } = await import('../sources/postgres/connection.js');
   try {
     const facts = await serverFacts(conn);
@@ -61,6 +61,8 @@ async function connectCheck(name: string, conn: PgConnection, checks: CheckResul
         return facts;
       }
     }
+    // -v: the server's own words behind the translated message.
+    if (error instanceof Error && error.cause instanceof Error) log.debug(`source.${name}.connect: the server said: ${error.cause.message}`);
     checks.push(fail(`source.${name}.connect`, errorMessage(error), hintOf(error, 'check the source URL, the server and the network'), name));
     return undefined;
   }

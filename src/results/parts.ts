@@ -97,6 +97,7 @@ export const staleTenant = z.looseObject({
   storage: z.string(),
   newest: z.string().optional(),
   ageHours: z.number().optional(),
+  ageSeconds: z.number().optional(),
 });
 
 export const prunedArchive = z.looseObject({

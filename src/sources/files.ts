@@ -82,7 +82,10 @@ export class FilesSource implements Source {
   async restore(tenant: Tenant, ctx: RestoreContext): Promise<RestoreResult> {
     const target = ctx.options.target ? path.resolve(ctx.options.target) : this.tenantDir(tenant);
     const files = Number(ctx.sidecar.details?.files ?? 0);
-    if (ctx.options.dryRun) return { target, tables: [], plan: [`replace directory ${target} with ${files} files`] };
+    if (ctx.options.dryRun) {
+      const exists = await stat(target).then(() => true, () => false);
+      return { target, tables: [], plan: [`${exists ? 'replace' : 'create'} directory ${target} with ${files} files`] };
+    }
     return { target, tables: [], ...(await extractAndSwap(target, ctx)) };
   }
 

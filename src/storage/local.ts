@@ -142,8 +142,10 @@ export class LocalStorage implements Storage {
 
   private wrap(error: unknown, what: string): StorageError {
     const err = error as NodeJS.ErrnoException;
+    // A list or a read that is refused is about reading: "not writable" there sends the operator the wrong way.
+    const access = /^cannot (list|read)/.test(what) ? 'readable' : 'writable';
     const hints: Record<string, string> = {
-      EACCES: `run \`orgbackup preflight\`: the storage path ${this.root} is not writable by uid ${process.getuid?.() ?? '?'}`,
+      EACCES: `run \`orgbackup preflight\`: the storage path ${this.root} is not ${access} by uid ${process.getuid?.() ?? '?'}`,
       EROFS: `${this.root} is on a read-only filesystem; mount it read-write or choose another path`,
       ENOSPC: `the filesystem holding ${this.root} is full; free space or prune old archives`,
       ENOTDIR: `a file stands where a directory of ${this.root} should be`,

@@ -1,6 +1,7 @@
 /**
- * The umask check end to end, as uid 1001: umask 000 is a warning (not a failure) and umask 077
- * passes; either way create writes archives 0600 and directories 0700.
+ * The umask check end to end, as uid 1001: umask 000 is a warning (not a failure) of `preflight`
+ * and only a debug line of create, and umask 077 passes; either way create writes archives 0600
+ * and directories 0700.
  */
 import { chmod, chown, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -54,12 +55,16 @@ describe.skipIf(!isRoot)('preflight: umask (needs root to run as uid 1001; skipp
     expect(check?.message).toContain(`umask 0${umask}`);
     if (status === 'warn') expect(check?.hint).toContain('umask 0077');
 
+    // create does not repeat the warning (cron logs would fill with it); -v shows it as a debug line.
     const created = await runCliAs(['-c', config, 'create'], asUser);
     expect(created.exitCode, created.stderr).toBe(0);
-    if (status === 'warn') expect(created.stderr).toContain('preflight process.umask');
+    expect(created.stderr).not.toContain('umask');
     const found = await modes(storage);
     const files = Object.entries(found).filter(([rel]) => rel.endsWith('.zip') || rel.endsWith('.manifest.json'));
     expect(files).toHaveLength(2);
     for (const [rel, mode] of Object.entries(found)) expect({ rel, mode }).toEqual({ rel, mode: files.some(([f]) => f === rel) ? '600' : '700' });
+    const verbose = await runCliAs(['-c', config, '-v', 'create'], asUser);
+    expect(verbose.exitCode, verbose.stderr).toBe(0);
+    expect(verbose.stderr).toMatch(status === 'warn' ? /^debug preflight process\.umask: umask 0000/m : /^debug preflight process\.umask: umask 0077: new files are private/m);
   });
 });

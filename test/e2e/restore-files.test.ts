@@ -57,6 +57,10 @@ describe('restore, files', () => {
     expect(await snapshot(acme)).toEqual(edited);
 
     const clone = path.join(tmp.dir, 'clone');
+    const planClone = await runCli(['-c', config, 'restore', id!, '--target', clone, '--dry-run']);
+    expect(planClone.exitCode, planClone.stderr).toBe(0);
+    expect(planClone.stdout).toContain(`create directory ${clone} with`);
+    expect(planClone.stdout).not.toContain('replace directory');
     const cloned = await runCli(['-c', config, 'restore', id!, '--target', clone, '--yes']);
     expect(cloned.exitCode, cloned.stderr).toBe(0);
     expect(await snapshot(clone)).toEqual(archived);
@@ -94,6 +98,10 @@ describe('restore, files', () => {
     const [id] = await createArchives(config, ['--source', 'app', '--tenant', 'acme']);
 
     const clone = path.join(tmp.dir, 'clone');
+    const planClone = await runCli(['-c', config, 'restore', id!, '--target', clone, '--dry-run']);
+    expect(planClone.exitCode, planClone.stderr).toBe(0);
+    expect(planClone.stdout).toContain(`create directory ${clone} with`);
+    expect(planClone.stdout).not.toContain('replace directory');
     const cloned = await runCli(['-c', config, 'restore', id!, '--target', clone, '--yes']);
     expect(cloned.exitCode, cloned.stderr).toBe(0);
     for (const [file, mode] of Object.entries(modes)) {

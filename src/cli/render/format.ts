@@ -15,6 +15,13 @@ export function formatDuration(ms: number | undefined): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
+/** An archive's age: seconds under a minute, minutes under an hour, else hours (26h reads as a cron threshold does). */
+export function formatAge(seconds: number): string {
+  if (seconds < 60) return `${Math.max(0, Math.floor(seconds))}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
+  return `${Math.floor(seconds / 3600)}h`;
+}
+
 /**
  * A plain text table: columns padded to their widest cell. Cells are one line each: a line break
  * left in data (printableResult keeps them for messages) is shown as `\n`, never a forged row.

@@ -1,12 +1,12 @@
 import type { ChalkInstance } from 'chalk';
 import type { ListResult } from '../../commands/list.js';
-import { formatBytes, table } from './format.js';
+import { formatAge, formatBytes, table } from './format.js';
 
 export function renderList(result: ListResult, c: ChalkInstance): string {
   if (result.stale) {
     const unchecked = (result.unchecked ?? []).map((u) => c.red(`source ${u.source} not checked: ${u.error.split('\n')[0] ?? ''}\n`)).join('');
     if (result.stale.length === 0) return unchecked + (unchecked ? '' : c.green('no stale tenants\n'));
-    return unchecked + table(['SOURCE', 'TENANT', 'STORAGE', 'AGE', 'NEWEST'], result.stale.map((s) => [s.source, s.tenant, s.storage, s.ageHours === undefined ? c.red('never') : `${s.ageHours}h`, s.newest ?? '-']));
+    return unchecked + table(['SOURCE', 'TENANT', 'STORAGE', 'AGE', 'NEWEST'], result.stale.map((s) => [s.source, s.tenant, s.storage, s.ageHours === undefined ? c.red('never') : formatAge(s.ageSeconds ?? s.ageHours * 3600), s.newest ?? '-']));
   }
   if (result.archives.length === 0) return 'no archives\n';
   const long = result.archives.some((a) => a.trigger !== undefined);

@@ -153,8 +153,9 @@ interface MysqlError {
 export function mysqlConnectError(conn: MysqlConnection, error: unknown): OrgbackupError {
   const err = error as MysqlError;
   const where = describeMysql(conn);
-  if (err.code === 'ER_ACCESS_DENIED_ERROR' || err.errno === 1045) {
-    return new OrgbackupError(`MySQL refused the login for ${where}: access denied (wrong user or password)`, ExitCode.failed, {
+  // Before the login the flavour is unknown: the words name both servers (MariaDB speaks the same protocol).
+  if (err.code === 'ER_ACCESS_DENIED_ERROR' || err.errno === 1045 || err.errno === 1698) {
+    return new OrgbackupError(`MySQL/MariaDB refused the login for ${where}: access denied (wrong user or password)`, ExitCode.failed, {
       hint: 'check the password (password, passwordFile, or the URL) and that the user may connect from this host',
     });
   }
@@ -162,14 +163,16 @@ export function mysqlConnectError(conn: MysqlConnection, error: unknown): Orgbac
     return new OrgbackupError(`database "${conn.database}" does not exist on ${conn.host}:${conn.port}`, ExitCode.failed, { hint: 'check the database name in the source URL (SHOW DATABASES lists them)' });
   }
   if (err.code === 'ER_DBACCESS_DENIED_ERROR' || err.errno === 1044) {
-    return new OrgbackupError(`user ${conn.user} may not use database "${conn.database}" on ${conn.host}:${conn.port}`, ExitCode.failed, {
-      hint: `GRANT SELECT, SHOW VIEW, TRIGGER, EVENT, LOCK TABLES ON \`${conn.database}\`.* TO '${conn.user}'@'<host>'`,
+    // The server answers "access denied" for a database that does not exist too (it does not tell a
+    // limited user which databases exist), so a typo in the name is as likely as a missing grant.
+    return new OrgbackupError(`user ${conn.user} may not use database "${conn.database}" on ${conn.host}:${conn.port} (or it does not exist)`, ExitCode.failed, {
+      hint: `check the database name in the URL (SHOW DATABASES as ${conn.user} lists the ones it may use); if it is right: GRANT SELECT, SHOW VIEW, TRIGGER, EVENT, LOCK TABLES ON \`${conn.database}\`.* TO '${conn.user}'@'<host>'`,
     });
   }
   if (err.code === 'ECONNREFUSED' || err.code === 'ENOTFOUND' || err.code === 'ETIMEDOUT' || err.code === 'EHOSTUNREACH' || err.code === 'ENOENT') {
-    return new OrgbackupError(`cannot reach MySQL at ${conn.socket ?? `${conn.host}:${conn.port}`} (${err.code})`, ExitCode.failed, {
+    return new OrgbackupError(`cannot reach MySQL/MariaDB at ${conn.socket ?? `${conn.host}:${conn.port}`} (${err.code})`, ExitCode.failed, {
       hint: 'is the server running and listening there? check host, port and firewalls',
     });
   }
-  return new OrgbackupError(`cannot connect to MySQL ${where}: ${err.message ?? String(error)}`);
+  return new OrgbackupError(`cannot connect to MySQL/MariaDB ${where}: ${err.message ?? String(error)}`, ExitCode.failed, { cause: error });
 }

@@ -134,9 +134,19 @@ interface PgError {
 export function pgConnectError(conn: PgConnection, error: unknown): OrgbackupError {
   const err = error as PgError;
   const where = describePg(conn);
+  // 28000 also means "no such role" (the server says so when it does not ask for a password):
+  // "check the password" would send the operator the wrong way. -v prints the server's words (cause).
+  const role = err.code === '28000' ? /role "(.*)" does not exist/.exec(err.message ?? '')?.[1] : undefined;
+  if (role !== undefined) {
+    return new OrgbackupError(`role "${role}" does not exist on PostgreSQL at ${conn.host}:${conn.port}`, ExitCode.failed, {
+      hint: `use an existing role in the URL, or create this one: CREATE ROLE "${role}" LOGIN PASSWORD '...'`,
+      cause: error,
+    });
+  }
   if (err.code === '28P01' || err.code === '28000') {
     return new OrgbackupError(`PostgreSQL refused the login for ${where}: authentication failed`, ExitCode.failed, {
       hint: 'check the password (password, passwordFile, PGPASSWORD) and pg_hba.conf for this host',
+      cause: error,
     });
   }
   if (err.code === '3D000') {

@@ -1,0 +1,68 @@
+/**
+ * What `orgbackup help <command>` prints after the options and the exit status: notes a newcomer
+ * needs (what `latest` picks, which password --scratch uses) and two or three examples to copy.
+ */
+const HELP: Record<string, { notes?: string[]; examples: string[] }> = {
+  create: {
+    examples: [
+      'orgbackup create                                  # every source, to defaults.storage',
+      'orgbackup create --source app --tenant 42         # one tenant',
+      'orgbackup create --dry-run                        # list what would be backed up',
+    ],
+  },
+  list: {
+    examples: [
+      'orgbackup list --source app --tenant 42 --limit 5',
+      'orgbackup list --long                             # with trigger, rows and labels',
+      'orgbackup list --stale 26h                        # tenants without a recent archive; exit 1 when any',
+    ],
+  },
+  restore: {
+    notes: [
+      '"latest" is the newest complete archive of the tenant made by `create` or `schedule-run`;',
+      'the pre-restore safety backups that restore itself takes are skipped, so `restore latest`',
+      'twice does not bring back the state the first restore replaced.',
+    ],
+    examples: [
+      'orgbackup restore latest --source app --tenant 42 --dry-run',
+      'orgbackup restore app/42/2026-11-20T02-00-00.000Z --yes',
+      'orgbackup restore latest --source app --tenant 42 --target postgres://backup@db/app_copy --yes',
+    ],
+  },
+  verify: {
+    notes: [
+      '--scratch URL: a URL without a password uses the source\'s password when it names the same',
+      'host as the source; for another host, put the password in the URL or let the client find it',
+      '(PGPASSWORD / ~/.pgpass, MYSQL_PWD / ~/.my.cnf).',
+    ],
+    examples: [
+      'orgbackup verify                                  # levels 1-2 of the newest archive of each tenant',
+      'orgbackup verify --source app --tenant 42 --restore-test',
+      'orgbackup verify --all --restore-test --scratch postgres://backup@scratch-db/postgres',
+    ],
+  },
+  prune: {
+    examples: ['orgbackup prune --dry-run                         # the plan, with a reason per archive', 'orgbackup prune --source app'],
+  },
+  'schedule-run': {
+    examples: [
+      'orgbackup schedule-run                            # from cron every minute: runs what is due',
+      'orgbackup schedule-run --now --schedule nightly   # retry a schedule at once',
+      'orgbackup schedule-run --json --metrics-file /var/lib/node_exporter/textfile/orgbackup.prom',
+    ],
+  },
+  preflight: {
+    examples: ['orgbackup preflight                               # the checks create needs', 'orgbackup preflight --for restore --source app'],
+  },
+  init: {
+    examples: ['orgbackup init                                    # writes ./backup.config.json', 'orgbackup init --path /etc/orgbackup/backup.config.json'],
+  },
+};
+
+/** The NOTES and EXAMPLES sections of a command's help (empty for a command without them). */
+export function helpAfter(command: string): string {
+  const help = HELP[command];
+  if (!help) return '';
+  const notes = help.notes ? `\n\nNOTES\n${help.notes.map((l) => `  ${l}`).join('\n')}` : '';
+  return `${notes}\n\nEXAMPLES\n${help.examples.map((l) => `  ${l}`).join('\n')}`;
+}
