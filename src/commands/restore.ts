@@ -139,9 +139,14 @@ async function restoreWith(source: Source, storage: Storage, listing: ArchiveLis
   await confirmRestore(sidecar, plan.target, summarisePlan(plan), !skipped, options, ctx);
   const safety = skipped ? undefined : await takeSafetyBackup(source, tenant, sidecar, options, ctx);
   ctx.log.info(`restoring ${listing.id} into ${plan.target}`, { event: 'restore', id: listing.id });
+  // When the restore fails, whatever it still runs (a decompressor, a loader, the storage read)
+  // is stopped with it, so the command ends with its error instead of waiting on a child.
+  const stop = new AbortController();
+  const signal = AbortSignal.any([ctx.signal, stop.signal]);
   const result = await source
-    .restore(tenant, { sidecar, entries: archiveEntries(storage, sidecar, { decryptor, signal: ctx.signal }), options: sourceOptions, signal: ctx.signal, log: ctx.log, tempDir: await ctx.tempDir() })
+    .restore(tenant, { sidecar, entries: archiveEntries(storage, sidecar, { decryptor, signal }), options: sourceOptions, signal, log: ctx.log, tempDir: await ctx.tempDir() })
     .catch((error: unknown) => {
+      stop.abort();
       if (safety && isOrgbackupError(error)) error.hint = `${error.hint ? `${error.hint}; ` : ''}the safety backup ${safety.id} holds what was there before (${safety.rollback})`;
       throw error;
     });

@@ -5,17 +5,17 @@
  * flows through the row-counting scanner into zstd and into the archive as `db.sql.zst`.
  */
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { compress, compressedName, compressionOfEntry, decompress, effectiveCompression } from '../compression.js';
 import { spawnTool, runTool } from '../../exec.js';
 import { OrgbackupError, ExitCode, VerificationError } from '../../errors.js';
 import type mysql from 'mysql2/promise';
 import type { Sidecar } from '../../archive/manifest.js';
 import { checkedEntryStream } from '../../archive/reader.js';
+import { spoolTo } from '../temp-spool.js';
 import { verifiedEntry } from '../verified-entry.js';
 import type { DumpContext, DumpResult, RestoreContext, RestoreResult } from '../types.js';
 import { databaseCharset, databaseExists, listTables, schemaFingerprint, serverFacts } from './catalog.js';
@@ -141,7 +141,7 @@ async function spoolDumpEntry(ctx: RestoreContext): Promise<{ file: string; name
     const file = path.join(ctx.tempDir, `restore-${process.pid}-${randomBytes(4).toString('hex')}.${entry.name}`);
     const checked = verifiedEntry(entry.body);
     try {
-      await Promise.all([pipeline(checked.stream, createWriteStream(file, { mode: 0o600 }), { signal: ctx.signal }), checked.done]);
+      await Promise.all([spoolTo(checked.stream, file, `a copy of ${entry.name} (${entry.size} bytes)`, ctx.signal), checked.done]);
     } catch (error) {
       await rm(file, { force: true });
       throw checked.rootCause(error);

@@ -5,11 +5,9 @@
  * `db.pgdump.zst`, or `db.pgdump` compressed by pg_dump itself for small databases. Row counts and the schema fingerprint are read in the same exported snapshot
  * as the dump, so they describe exactly what was dumped.
  */
-import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { compress, compressedName, compressionOfEntry, decompress, effectiveCompression, type Piped } from '../compression.js';
 import { runTool, spawnTool } from '../../exec.js';
 import { OrgbackupError, ExitCode } from '../../errors.js';
@@ -21,6 +19,7 @@ import { quoteIdent } from './catalog.js';
 import { createDatabaseWithLocale } from './locale.js';
 import type { DatabaseLocale } from '../../archive/manifest.js';
 import { resolvePgTool, toolVersion } from '../tools.js';
+import { spoolTo } from '../temp-spool.js';
 import { verifiedEntry } from '../verified-entry.js';
 import { runRestoreScript } from './script-restore.js';
 
@@ -141,14 +140,19 @@ export async function restoreWholeDatabase(conn: PgConnection, tools: Record<str
       });
       return { target, tables: ctx.sidecar.tables };
     }
+    // Any failure stops every child of the load (the decompressor would otherwise wait forever).
+    const stop = new AbortController();
+    const signal = AbortSignal.any([ctx.signal, stop.signal]);
     const checked = verifiedEntry(entry.body);
-    const plain = await decompress(checked.stream, compressionOfEntry(entry.name), ctx.signal);
+    const plain = await decompress(checked.stream, compressionOfEntry(entry.name), signal);
     const args = ['--exit-on-error', '--no-password', pgDbnameArg(conn.database)];
     const jobs = ctx.options.jobs ?? 1;
     try {
-      if (jobs > 1) await parallelRestore(pgRestore.file, args, jobs, plain, checked.done, env, ctx);
-      else await Promise.all([runTool(pgRestore.file, args, { input: plain.stdout, env, signal: ctx.signal }), plain.done, checked.done]);
+      if (jobs > 1) await parallelRestore(pgRestore.file, args, jobs, plain, checked.done, env, { ...ctx, signal });
+      else await Promise.all([runTool(pgRestore.file, args, { input: plain.stdout, env, signal }), plain.done, checked.done]);
     } catch (error) {
+      stop.abort();
+      plain.stdout.destroy();
       // Loaded statement by statement: bytes that did not match the manifest go with the database.
       await dropDatabase(conn).catch(() => undefined);
       throw checked.rootCause(error);
@@ -166,7 +170,7 @@ async function parallelRestore(pgRestore: string, args: string[], jobs: number, 
   const file = path.join(ctx.tempDir, `restore-${process.pid}.pgdump`);
   try {
     // The whole entry matched its sha256 before pg_restore reads a byte of the file.
-    await Promise.all([pipeline(plain.stdout, createWriteStream(file, { mode: 0o600 }), { signal: ctx.signal }), plain.done, verified]);
+    await Promise.all([spoolTo(plain.stdout, file, 'the uncompressed dump pg_restore --jobs reads', ctx.signal), plain.done, verified]);
     await runTool(pgRestore, [...args, `--jobs=${jobs}`, file], { env, signal: ctx.signal });
   } finally {
     await rm(file, { force: true });
