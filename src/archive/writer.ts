@@ -62,10 +62,16 @@ export class ArchiveWriter {
 
   /** Writes manifest.json and SHA256SUMS and ends the zip; returns the manifest. */
   async finish(draft: ManifestDraft): Promise<Manifest> {
+    this.throwIfAborted();
     const manifest: Manifest = { ...draft, entries: [...this.entries] };
     this.zip.append(Buffer.from(JSON.stringify(manifest, null, 2) + '\n'), { name: 'manifest.json', date: this.date });
     this.zip.append(Buffer.from(sha256sums(this.entries)), { name: 'SHA256SUMS', date: this.date });
-    await this.zip.finalize();
+    // An abort while finalizing (a storage failing after the dump ended) leaves archiver's
+    // finalize() unsettled for ever: settle with the abort's reason, as addEntry does.
+    await new Promise<void>((resolve, reject) => {
+      this.pending.add(reject);
+      this.zip.finalize().then(resolve, reject).finally(() => this.pending.delete(reject));
+    });
     this.throwIfAborted();
     return manifest;
   }
