@@ -44,11 +44,21 @@ export async function restoreTest(item: VerifyItem, sidecar: Sidecar, source: So
     };
   } catch (error) {
     if (ctx.signal.aborted) throw ctx.signal.reason;
-    const hint = (error as { hint?: string }).hint;
+    const hint = (error as { hint?: string }).hint ?? (scratch ? undefined : scratchPrivilegeHint(error, source.type));
     return { ...item, status: 'failed', failedLevel: 3, error: `the restore test failed: ${errorMessage(error)}`, ...(hint ? { hint } : {}) };
   } finally {
     if (scratch) await dropScratch(scratch, ctx);
   }
+}
+
+/** The throwaway copy could not be created for want of a privilege: say which one gives it. */
+function scratchPrivilegeHint(error: unknown, type: string): string | undefined {
+  if ((type !== 'postgres' && type !== 'mysql') || !/permission denied|access denied/i.test(errorMessage(error))) return undefined;
+  const grant =
+    type === 'mysql'
+      ? 'GRANT ALL ON `ob\\_rt\\_%`.* TO the source\'s user (its throwaway databases are named ob_rt_...)'
+      : 'ALTER ROLE <the source\'s role> CREATEDB (schema mode: GRANT CREATE ON DATABASE <source database> TO it)';
+  return `the restore test creates a throwaway copy and needs the privilege to: ${grant}; or point --scratch at a server where it may`;
 }
 
 async function restoreAndMeasure(source: Source, sidecar: Sidecar, scratch: Scratch, options: RestoreTestOptions, ctx: Context): Promise<Observation> {

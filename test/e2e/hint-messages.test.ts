@@ -59,6 +59,24 @@ describe('hints', () => {
     }
   });
 
+  it('a restore test whose role may not create databases says which privilege it needs', async () => {
+    const db = await createDb('ob_hint_rt');
+    const role = uniqueName('ob_rt_role');
+    try {
+      await pgQuery(db, `CREATE ROLE "${role}" LOGIN; CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1); GRANT SELECT ON t TO "${role}"`);
+      const config = await sourceConfig('restore-test', { type: 'postgres', url: pgUrl(db, role) });
+      const created = await runCli(['-c', config, 'create']);
+      expect(created.exitCode, created.stderr).toBe(0);
+      const out = await runCli(['-c', config, 'verify', '--restore-test']);
+      expect(out.exitCode).toBe(5);
+      expect(out.stdout).toContain('the restore test failed: permission denied to create database');
+      expect(out.stdout).toMatch(/^hint: \S+: the restore test creates a throwaway copy and needs the privilege to: ALTER ROLE <the source's role> CREATEDB/m);
+    } finally {
+      await dropDb(db);
+      await pgQuery('postgres', `DROP ROLE IF EXISTS "${role}"`);
+    }
+  });
+
   it('a config that is a directory says it cannot be read and why', async () => {
     const dir = path.join(tmp.dir, 'conf.d');
     await mkdir(dir);

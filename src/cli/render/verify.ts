@@ -12,5 +12,6 @@ export function renderVerify(result: VerifyResult, c: ChalkInstance): string {
     a.levels.join(','),
     a.error ? c.red(a.error) : '',
   ]);
-  return table(['STATUS', 'ARCHIVE', 'STORAGE', 'SIZE', 'LEVELS', 'ERROR'], rows);
+  const hints = result.archives.filter((a) => a.status !== 'ok' && a.hint).map((a) => `${c.gray('hint:')} ${a.id}: ${a.hint}\n`);
+  return table(['STATUS', 'ARCHIVE', 'STORAGE', 'SIZE', 'LEVELS', 'ERROR'], rows) + hints.join('');
 }
