@@ -10,6 +10,9 @@ import { VerificationError } from '../errors.js';
 import { archiveKey, parseArchiveId, type ArchiveRef } from './layout.js';
 import type { Manifest, Sidecar } from './manifest.js';
 
+/** The archive's own description names another archive (exit 5, like any damage). */
+export class IdentityMismatchError extends VerificationError {}
+
 const HINT = 'the sidecar or the archive was edited or swapped in the storage; use another archive (`orgbackup list`)';
 
 /** What disagrees between two descriptions of one archive, as `field: "a" here, "b" there` lines. */
@@ -32,7 +35,7 @@ export function checkSidecarIdentity(id: string, sidecar: Sidecar, storage: stri
     ['object key', sidecar.object.key, archiveKey(id, !!sidecar.encryption)],
   ]);
   if (wrong.length > 0) {
-    throw new VerificationError(`the sidecar manifest of ${id} in storage "${storage}" names another archive: ${wrong.join('; ')}; refusing it`, { hint: HINT });
+    throw new IdentityMismatchError(`the sidecar manifest of ${id} in storage "${storage}" names another archive: ${wrong.join('; ')}; refusing it`, { hint: HINT });
   }
   return ref;
 }
@@ -58,5 +61,5 @@ export function checkInnerManifest(inner: Manifest, sidecar: Sidecar, what: stri
     const fields = keys.filter((k) => !isDeepStrictEqual((contents as Record<string, unknown>)[k], (outer as Record<string, unknown>)[k]));
     wrong.push(`${fields.join(', ')} differ from its sidecar`);
   }
-  if (wrong.length > 0) throw new VerificationError(`${what}: manifest.json inside the archive describes another archive: ${wrong.join('; ')}`, { hint: HINT });
+  if (wrong.length > 0) throw new IdentityMismatchError(`${what}: manifest.json inside the archive describes another archive: ${wrong.join('; ')}`, { hint: HINT });
 }

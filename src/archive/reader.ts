@@ -11,7 +11,7 @@ import { VerificationError } from '../errors.js';
 import type { Storage } from '../storage/types.js';
 import type { Decryptor } from '../crypto/types.js';
 import { HashingStream } from './hashing.js';
-import { checkInnerManifest } from './identity.js';
+import { checkInnerManifest, IdentityMismatchError } from './identity.js';
 import { sha256sums, unescapedSha256sums, type Manifest, type Sidecar } from './manifest.js';
 import { readZipStream, type ZipEntry } from './zip-reader.js';
 
@@ -67,7 +67,7 @@ export async function* archiveEntries(storage: Storage, sidecar: Sidecar, option
       plain.resume();
       objectHasher.unpipe();
       await drained(objectHasher);
-      checkObject(objectHasher, sidecar, what);
+      checkObject(objectHasher, sidecar, what, error);
     }
     throw error;
   }
@@ -85,12 +85,14 @@ function drained(stream: HashingStream): Promise<void> {
   });
 }
 
-function checkObject(hasher: HashingStream, sidecar: Sidecar, what: string): void {
+/** `seen`, what reading found first, can say what the bytes are instead: another archive. */
+function checkObject(hasher: HashingStream, sidecar: Sidecar, what: string, seen?: unknown): void {
+  const found = seen instanceof IdentityMismatchError ? `; ${seen.message.replace(`${what}: `, '')}` : '';
   if (hasher.bytes !== sidecar.object.size) {
-    throw new ObjectMismatchError(`${what}: stored object is ${hasher.bytes} bytes, its sidecar says ${sidecar.object.size}`, { hint: 'the object was truncated or replaced; use another archive' });
+    throw new ObjectMismatchError(`${what}: stored object is ${hasher.bytes} bytes, its sidecar says ${sidecar.object.size}${found}`, { hint: 'the object was truncated or replaced; use another archive' });
   }
   if (hasher.sha256 !== sidecar.object.sha256) {
-    throw new ObjectMismatchError(`${what}: stored object's sha256 does not match its sidecar (the bytes were altered)`, { hint: 'the archive is damaged; use another archive' });
+    throw new ObjectMismatchError(`${what}: stored object's sha256 does not match its sidecar (the bytes were altered)${found}`, { hint: 'the archive is damaged; use another archive' });
   }
 }
 

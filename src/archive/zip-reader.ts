@@ -87,6 +87,7 @@ function truncated(what: string): VerificationError {
  */
 export async function* readZipStream(source: AsyncIterable<Buffer>, knownSizes: ReadonlyMap<string, number>, what: string): AsyncGenerator<ZipEntry> {
   const reader = new ChunkReader(source[Symbol.asyncIterator](), what);
+  let read = false;
   try {
     for (;;) {
       if (await reader.atEnd()) throw truncated(what);
@@ -130,12 +131,15 @@ export async function* readZipStream(source: AsyncIterable<Buffer>, knownSizes: 
         }
       }
     }
-  } catch (error) {
-    // The rest of the object is still read, so the caller can hash all of it and report the
-    // root cause (the stored bytes differ from the sidecar). Left unread, the source would never
-    // end: a stream with an async iterator attached does not flow again on resume().
-    await reader.drain().catch(() => undefined);
-    throw error;
+    read = true;
+  } finally {
+    // The rest of the object is always read, however this ends: damage found here, an entry body
+    // that failed in the consumer's hands, or a consumer that stopped (a generator's `return`
+    // runs no catch block, only this). The caller can then hash all of it and report the root
+    // cause (the stored bytes differ from the sidecar); left unread, the source would never end,
+    // as a stream with an async iterator attached does not flow again on resume(), and the run
+    // would hang. Only when the zip itself read cleanly does a failure to drain count.
+    if (read) await reader.drain();
+    else await reader.drain().catch(() => undefined);
   }
-  await reader.drain();
 }

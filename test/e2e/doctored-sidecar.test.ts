@@ -49,6 +49,9 @@ describe('doctored sidecars, files source', () => {
     const [id] = await createArchives(config, ['--source', 'app', '--tenant', 'acme']);
     // Consistently doctored: sidecar and inner manifest agree with each other, not with the key.
     const rebuilt = await doctorArchive(backups, id!, (m) => (m.tenant.id = '../victim'));
+    // Only the inner manifest names ../victim; the sidecar was put back to agree with the key.
+    const innerOnly = await doctorArchive(backups, rebuilt, (m) => (m.tenant.id = '../victim'));
+    await editSidecar(backups, innerOnly, (s) => (s.tenant.id = 'acme'));
     await editSidecar(backups, id!, (s) => (s.tenant.id = '../victim'));
     await writeFile(path.join(tenants, 'acme', 'after-backup.txt'), 'kept');
     const acme = await snapshot(path.join(tenants, 'acme'));
@@ -57,6 +60,7 @@ describe('doctored sidecars, files source', () => {
     for (const [doctored, level, message] of [
       [id!, 1, 'tenant "../victim" (the key says "acme")'],
       [rebuilt, 1, 'tenant "../victim" (the key says "acme")'],
+      [innerOnly, 2, 'manifest.json inside the archive describes another archive: tenant "../victim" (its sidecar says "acme")'],
     ] as const) {
       const verified = await runCli(['-c', config, '--json', 'verify', doctored]);
       expect(verified.exitCode, verified.stderr).toBe(5);
@@ -73,7 +77,7 @@ describe('doctored sidecars, files source', () => {
     }
     // No safety backup or other archive was written by the refused restores.
     const ids = (await runCli(['-c', config, '--json', 'list'])).json.archives.map((a: { id: string }) => a.id).sort();
-    expect(ids).toEqual([id!, rebuilt].sort());
+    expect(ids).toEqual([id!, rebuilt, innerOnly].sort());
   });
 });
 
