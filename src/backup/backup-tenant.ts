@@ -88,7 +88,11 @@ export async function backupTenant(source: Source, tenant: Tenant, storages: rea
     });
     const outcomes = await uploads;
     const sidecar: Sidecar = { ...manifest, object: { key, size: hasher.bytes, sha256: hasher.sha256 } };
+    // A signal that lands while the archive is committed (the fsync, the link, the sidecar) may
+    // not fail the put that is under way: it is looked at once the commit is done.
+    ctx.signal.throwIfAborted();
     const storageResults = await commitSidecars(storages, outcomes, sidecar, signal);
+    ctx.signal.throwIfAborted();
     const okCount = storageResults.filter((s) => s.status === 'ok').length;
     const status = okCount === storageResults.length ? 'ok' : okCount > 0 ? 'partial' : 'failed';
     // Sources without tables (files) have no row count to show.
@@ -100,8 +104,11 @@ export async function backupTenant(source: Source, tenant: Tenant, storages: rea
     writer.abort(reason);
     abort.abort(reason);
     hasher.destroy(reason);
-    await uploads.catch(() => undefined);
-    if (ctx.signal.aborted) throw ctx.signal.reason;
+    const outcomes = await uploads.catch(() => []);
+    if (ctx.signal.aborted) {
+      await discardArchive(storages, outcomes, key, sidecarKey(id));
+      throw ctx.signal.reason;
+    }
     const hint = (reason as { hint?: string }).hint;
     return {
       ...base,
@@ -112,6 +119,22 @@ export async function backupTenant(source: Source, tenant: Tenant, storages: rea
       ...(hint ? { hint } : {}),
     };
   }
+}
+
+/**
+ * An interrupted tenant leaves nothing (exit 130/143 means "not backed up"): where this run
+ * stored the object, its sidecar goes first, then the object, so that no sidecar is ever left
+ * without its object. Not under the aborted signal, which would stop the deletes themselves.
+ */
+async function discardArchive(storages: readonly Storage[], outcomes: readonly PutOutcome[], key: string, sidecar: string): Promise<void> {
+  await Promise.all(
+    storages
+      .filter((storage) => outcomes.some((o) => o.storage === storage.name && o.ok))
+      .map(async (storage) => {
+        await storage.delete(sidecar).catch(() => undefined);
+        await storage.delete(key).catch(() => undefined);
+      }),
+  );
 }
 
 /** The sidecar commits the archive; written only where the archive object itself was stored. */

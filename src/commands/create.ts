@@ -79,6 +79,8 @@ export async function runCreate(options: CreateOptions, ctx: Context): Promise<C
       }
     });
     ctx.progress.stop();
+    // An interrupted run never reports success, even when the signal came after the last commit.
+    ctx.signal.throwIfAborted();
     const archives = [...rejected, ...stored];
     const exitCode = exitCodeForBackups(archives);
     return { command: 'create', ok: exitCode === ExitCode.ok, exitCode, dryRun: false, storages: storageNames, archives };

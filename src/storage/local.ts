@@ -12,6 +12,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
 import { AlreadyExistsError, NotFoundError, StorageError, assertSafeKey, type ObjectInfo, type Storage, type StorageOptions } from './types.js';
+import { pauseAt } from '../util/test-hooks.js';
 
 export const FILE_MODE = 0o600;
 export const DIR_MODE = 0o700;
@@ -58,6 +59,7 @@ export class LocalStorage implements Storage {
       const { size } = await fstatFd(fd);
       fdOpen = false;
       await closeFd(fd);
+      await pauseAt('local-commit', key, options.signal);
       await commitWithoutOverwrite(temp, final).catch((error: unknown) => {
         if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new AlreadyExistsError(this.name, key);
         throw this.wrap(error, `cannot commit ${key}`);

@@ -1,6 +1,6 @@
 /**
  * Remote storage faults through the built binary: the S3 server killed mid-upload, transient 503s,
- * a permanent failure mid-upload, wrong credentials, and one of two storages failing.
+ * how many times one part is retried, a permanent failure mid-upload, wrong credentials, and one of two storages failing.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
@@ -120,6 +120,25 @@ describe('s3 faults', () => {
     const verified = await runCli(['-c', config, '--json', 'verify', '--all']);
     expect(verified.exitCode, verified.stderr).toBe(0);
     expect((verified.json.archives as { status: string }[]).map((a) => a.status)).toEqual(['ok']);
+  });
+
+  // What is retried today (docs/storage.md): each request, each multipart part included, up to the
+  // SDK's 5 attempts from the part it holds in memory; the archive stream itself is never replayed.
+  it.each([
+    [4, 0],
+    [5, 1],
+  ])('one part failing %i times in a row (500): exit %i, no parts left', async (failures, code) => {
+    const s3 = await server();
+    let faults = 0;
+    const partTwo = (r: { url: string }) => /[?&]partNumber=2(&|$)/.test(r.url);
+    const p = await proxy(s3.endpoint, (r) => (isUploadPart(r) && partTwo(r) && ++faults <= failures ? { status: 500, code: 'InternalError' } : undefined));
+    const config = await configFor(s3StorageConfig(s3, { endpoint: p.endpoint, partSizeMiB: 5, queueSize: 1 }));
+    const result = await runCli(['-c', config, '--json', 'create']);
+    expect(result.exitCode, result.stderr).toBe(code);
+    expect(p.injected.length).toBe(failures);
+    expect(await s3.pendingUploads()).toEqual([]);
+    if (code === 0) expect(await objectsIn(s3)).toHaveLength(2);
+    else expect(result.json.archives[0].error).toMatch(/InternalError/);
   });
 
   // s3rver checks access key ids but does not verify SigV4 signatures, so a wrong secret alone
