@@ -38,8 +38,8 @@ export function substitute(lines: string[], archive: string, keyFile: string, na
 }
 
 /** Runs the lines as one bash script: -x shows each step as it runs, -e stops at the first failing one. */
-export async function runSteps(lines: string[], env: Record<string, string>, cwd?: string) {
-  return execa('bash', ['-euxo', 'pipefail', '-c', lines.join('\n')], { env, cwd, reject: false });
+export async function runSteps(lines: string[], env: Record<string, string>) {
+  return execa('bash', ['-euxo', 'pipefail', '-c', lines.join('\n')], { env, reject: false });
 }
 
 /** Whether bash's trace shows `command` as run. */
