@@ -6,7 +6,10 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
+import { execa } from 'execa';
 import { ROOT, runCli } from '../helpers/cli.js';
+import { PG_HOST, PG_PORT, PG_USER, dropDb, pgQuery, pgUrl } from '../helpers/pg.js';
+import { queryDigests, saasTenantQueries, seedSaasInto } from '../helpers/tenants.js';
 import { MYSQL_HOST, MYSQL_PORT, MYSQL_USER, createMysqlDb, dropMysqlDb, mysqlLoadFile, mysqlQuery, mysqlUrl } from '../helpers/mysql.js';
 import { ran, recoveryBlock, runSteps, substitute, unpackSteps } from '../helpers/recovery-doc.js';
 import { tempDir, uniqueName, writeConfig } from '../helpers/tmp.js';
@@ -86,5 +89,37 @@ describe('docs/recovery.md: rows archives with stock tools', () => {
     expect(await mysqlQuery(copy, 'SELECT COUNT(*) AS n FROM countries')).toEqual([{ n: '0' }]);
     // No trigger rewrote a loaded row (the fixture's insert trigger trims comment bodies).
     expect(await mysqlQuery(copy, 'SELECT COUNT(*) AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?', [copy])).toEqual([{ n: '0' }]);
+  });
+
+  it('PostgreSQL: the documented steps load exactly the tenant rows, UTF-8 COPY text into a LATIN1 database', async () => {
+    const PG_ENV = { PGHOST: PG_HOST, PGPORT: String(PG_PORT), PGUSER: PG_USER };
+    const db = uniqueName('ob_recrows_pg');
+    await execa('createdb', ['-E', 'LATIN1', '-l', 'C', '-T', 'template0', db], { env: PG_ENV });
+    cleanups.push(() => dropDb(db));
+    await seedSaasInto(db, { orgs: 5 });
+    // Text outside ASCII: the COPY files are UTF-8, the database LATIN1.
+    await pgQuery(db, `UPDATE organizations SET name = 'Café Zürich' WHERE id = ${ORG}`);
+    const source = { type: 'postgres', url: pgUrl(db), tenants: { mode: 'rows', column: 'org_id', query: 'SELECT id, slug AS name FROM organizations ORDER BY id' } };
+    const archived = await rowsArchive(source, String(ORG));
+    const copy = uniqueName('ob_rectenant_pg');
+    cleanups.push(() => dropDb(copy));
+
+    const run = await runSteps(await recipe('### PostgreSQL rows archives', archived, { app: db, app_tenant: copy }), PG_ENV);
+    expect(run.exitCode, run.stderr).toBe(0);
+    for (const command of ['createdb -E LATIN1 --lc-collate C --lc-ctype C', 'pg_dump --schema-only --section=pre-data', 'python3 -', 'zstd -dcf rows/public.issues.copy', 'pg_dump --data-only --table=public.countries', 'pg_dump --schema-only --section=post-data']) {
+      expect(ran(run.stderr, command), `step "${command}" ran`).toBe(true);
+    }
+
+    const tenant = saasTenantQueries(ORG);
+    const everything = Object.fromEntries(Object.keys(tenant).map((t) => [t, `SELECT * FROM ${t}`]));
+    const recovered = await queryDigests(copy, everything);
+    expect(recovered).toEqual(await queryDigests(db, tenant));
+    expect(Number(recovered.issues!.split(':')[0])).toBeGreaterThan(100);
+    expect(await queryDigests(copy, { countries: 'SELECT * FROM countries' })).toEqual(await queryDigests(db, { countries: 'SELECT * FROM countries' }));
+    expect(await pgQuery(copy, `SELECT name, encode(convert_to(name, 'LATIN1'), 'hex') AS bytes FROM organizations`)).toEqual([{ name: 'Café Zürich', bytes: '436166e9205afc72696368' }]);
+    // The post-data step put the keys and triggers back.
+    const [keys] = await pgQuery(copy, `SELECT count(*)::int AS n FROM pg_constraint WHERE contype IN ('p', 'f') AND connamespace = 'public'::regnamespace`);
+    const [sourceKeys] = await pgQuery(db, `SELECT count(*)::int AS n FROM pg_constraint WHERE contype IN ('p', 'f') AND connamespace = 'public'::regnamespace`);
+    expect(keys).toEqual(sourceKeys);
   });
 });
