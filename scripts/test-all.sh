@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian/Ubuntu machine with Node.js: installs and starts what the
-# suite needs (PostgreSQL, MariaDB, sqlite3, zstd, age, rclone, cron), then type-checks, lints,
+# suite needs (PostgreSQL, MariaDB, sqlite3, zstd, age, rclone, python3 for the recovery recipes, cron), then type-checks, lints,
 # builds and runs every test. Safe to run again: it only installs what is missing.
 #
 # The tests run against their own throwaway PostgreSQL and MariaDB servers (scripts/test-servers.sh:
@@ -19,7 +19,7 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v pg_dump >/dev/null || need+=(postgresql-client)
 command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
 command -v mariadb >/dev/null || need+=(mariadb-client)
-for tool in sqlite3 zstd age rclone unzip; do command -v "$tool" >/dev/null || need+=("$tool"); done
+for tool in sqlite3 zstd age rclone unzip python3; do command -v "$tool" >/dev/null || need+=("$tool"); done
 command -v setpriv >/dev/null || need+=(util-linux)
 command -v script >/dev/null || need+=(bsdutils)   # script(1): the restore confirmation tests run on a pseudo-terminal
 [ -x /usr/bin/time ] || need+=(time)
