@@ -73,7 +73,7 @@ describe('rows mode and large objects', () => {
 });
 
 describe('rows mode and a foreign-key cycle that is not DEFERRABLE', () => {
-  it('preflight warns with the fix; restoring a deleted tenant fails naming the keys and ALTER statements, which make it work', async () => {
+  it('preflight (and create -v) warn with the fix; restoring a deleted tenant fails naming the keys and ALTER statements, which make it work', async () => {
     const { db, config } = await fixture(CYCLE);
     const preflight = await runCli(['-c', config, '--json', 'preflight', '--for', 'create']);
     const checks = preflight.json.checks as { id: string; status: string; message: string; hint?: string }[];
@@ -82,6 +82,13 @@ describe('rows mode and a foreign-key cycle that is not DEFERRABLE', () => {
       message: expect.stringContaining('projects_lead_fk (public.projects -> public.tasks), tasks_project_id_fkey (public.tasks -> public.projects) form a cycle and are not DEFERRABLE'),
       hint: 'ALTER TABLE "public"."projects" ALTER CONSTRAINT "projects_lead_fk" DEFERRABLE; ALTER TABLE "public"."tasks" ALTER CONSTRAINT "tasks_project_id_fkey" DEFERRABLE;',
     });
+
+    // The same every run: create says it under -v only, so scheduled runs' logs stay quiet.
+    const quiet = await runCli(['-c', config, 'create', '--tenant', '1']);
+    expect(quiet.exitCode, quiet.stderr).toBe(0);
+    expect(quiet.stderr).not.toContain('rows-cycles');
+    const verbose = await runCli(['-c', config, '-v', 'create', '--tenant', '1']);
+    expect(verbose.stderr).toContain('preflight source.app.rows-cycles: foreign keys projects_lead_fk');
 
     const [id] = await createArchives(config, ['--tenant', '2']);
     const archived = await pgQuery<{ r: string }>(db, `SELECT p::text || '|' || t::text AS r FROM projects p JOIN tasks t USING (org_id) WHERE org_id = 2 ORDER BY 1`);
