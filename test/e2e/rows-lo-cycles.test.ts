@@ -92,6 +92,10 @@ describe('rows mode and a foreign-key cycle that is not DEFERRABLE', () => {
 
     const [id] = await createArchives(config, ['--tenant', '2']);
     const archived = await pgQuery<{ r: string }>(db, `SELECT p::text || '|' || t::text AS r FROM projects p JOIN tasks t USING (org_id) WHERE org_id = 2 ORDER BY 1`);
+    // The restore test loads into an empty scratch database: it fails the same way, with the fix.
+    const tested = await runCli(['-c', config, '--json', 'verify', id!, '--restore-test']);
+    const [item] = (tested.json as { archives: { status: string; failedLevel?: number; hint?: string }[] }).archives;
+    expect(item).toMatchObject({ status: 'failed', failedLevel: 3, hint: expect.stringContaining('ALTER TABLE "public"."projects" ALTER CONSTRAINT "projects_lead_fk" DEFERRABLE;') });
     await psql(db, { sql: DELETE_TENANT_2 });
     const failed = await runCli(['-c', config, 'restore', id!, '--yes', '--no-safety-backup']);
     expect(failed.exitCode).toBe(1);
@@ -104,6 +108,8 @@ describe('rows mode and a foreign-key cycle that is not DEFERRABLE', () => {
     await psql(db, { sql: hint });
     const restored = await runCli(['-c', config, 'restore', id!, '--yes', '--no-safety-backup']);
     expect(restored.exitCode, restored.stderr).toBe(0);
+    const retested = await runCli(['-c', config, '--json', 'verify', id!, '--restore-test']);
+    expect(retested.exitCode, retested.stderr).toBe(0);
     expect(await pgQuery<{ r: string }>(db, `SELECT p::text || '|' || t::text AS r FROM projects p JOIN tasks t USING (org_id) WHERE org_id = 2 ORDER BY 1`)).toEqual(archived);
   });
 });
