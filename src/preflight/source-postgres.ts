@@ -43,6 +43,10 @@ export const checkPostgresSource: NamedCheck = async (ctx, name, options) => {
   if (!server) return checks;
   const tenants = await tenantsCheck(source, checks, ctx.signal);
   if (tenants && options.for === 'create') checks.push(...(await privilegeChecks(source, conn, tenants, server)));
+  if (source.mode === 'rows' && options.for === 'create') {
+    const { rowsPlanCheck } = await import('./pg-rows-plan.js');
+    checks.push(...(await rowsPlanCheck(source, conn)));
+  }
   return checks;
 };
 

@@ -70,3 +70,26 @@ async function readForeignKeys(client: pg.Client, tables: Set<string>): Promise<
   }
   return out;
 }
+
+export interface LargeObjectColumn {
+  table: string;
+  column: string;
+  type: string;
+}
+
+/**
+ * Columns of `tables` that hold large object ids: type `oid`, or a domain over it (the `lo`
+ * extension's `lo`). A rows archive copies the ids only, never the objects they point at.
+ */
+export async function largeObjectColumns(client: pg.Client, tables: readonly string[]): Promise<LargeObjectColumn[]> {
+  const res = await client.query<LargeObjectColumn>(
+    `SELECT n.nspname || '.' || c.relname AS table, a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type
+       FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_type ty ON ty.oid = a.atttypid
+      WHERE a.attnum > 0 AND NOT a.attisdropped AND (n.nspname || '.' || c.relname) = ANY($1::text[])
+        AND (a.atttypid = 'oid'::regtype OR (ty.typtype = 'd' AND ty.typbasetype = 'oid'::regtype))
+      ORDER BY 1, a.attnum`,
+    [tables],
+  );
+  return res.rows;
+}

@@ -22,7 +22,7 @@ import type { DumpContext, DumpResult, Tenant } from '../../types.js';
 import { planRows, type PlannedTable, type RowsPlan } from '../../rows/plan.js';
 import { listTables, schemaFingerprint, serverVersion } from '../catalog.js';
 import { withPgClient, type PgConnection } from '../connection.js';
-import { readRowsCatalog } from './catalog.js';
+import { largeObjectColumns, readRowsCatalog } from './catalog.js';
 import type { RowsBatch } from './batch.js';
 import { copyOutSql } from './sql.js';
 
@@ -56,7 +56,22 @@ export async function planForSource(client: pg.Client, config: PostgresSourceCon
       hint: 'check tenants.column and tenants.schemas (default ["public"]) and the include/exclude table lists',
     });
   }
+  await refuseLargeObjects(client, plan);
   return plan;
+}
+
+/**
+ * A rows archive would hold the large object ids of an `oid`/`lo` column but not the objects:
+ * restored rows would point at objects that are not there. Refused before anything is written
+ * (the whole source, as the plan is the same for every tenant) rather than archived incomplete.
+ */
+async function refuseLargeObjects(client: pg.Client, plan: RowsPlan): Promise<void> {
+  const found = await largeObjectColumns(client, plan.tables.map((t) => t.table));
+  if (found.length === 0) return;
+  const columns = found.map((c) => `${c.table}.${c.column} (${c.type})`).join(', ');
+  throw new UsageError(`rows mode cannot back up large objects: column(s) ${columns} hold large object ids, and a rows archive would hold the ids without the objects`, {
+    hint: 'store that data as bytea, or use tenants.mode "schema" or "database" (pg_dump archives large objects), or leave the table out with tenants.excludeTables',
+  });
 }
 
 /** An entry's name before the compression suffix: `rows/<schema>.<table>.copy`. */

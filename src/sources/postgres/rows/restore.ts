@@ -22,6 +22,7 @@ import { withPgClient, describePg, type PgConnection } from '../connection.js';
 import { databaseOf } from '../fingerprint.js';
 import { devNull } from '../whole-database.js';
 import { applyStaged, type StagedTable } from './apply.js';
+import { blockingCycleKeys, deferrableFixes, describeCycleKeys } from './cycles.js';
 import { advanceSequences } from './sequences.js';
 import { disableUserTriggers, enabledUserTriggers, restoreTriggers } from './triggers.js';
 import { columnList, tableRef, tenantPredicate } from './sql.js';
@@ -112,11 +113,19 @@ function explainFailure(error: unknown, plan: RowsPlan): unknown {
   const pgError = error as { code?: string; message?: string; detail?: string; table?: string };
   if (typeof pgError.code !== 'string' || error instanceof OrgbackupError) return error;
   const detail = pgError.detail ? ` (${pgError.detail})` : '';
-  const cycles = plan.cycles.filter((c) => !c.deferrable);
-  const cycleHint = pgError.code === '23503' && cycles.length > 0 ? `; tables ${cycles.map((c) => c.tables.join(' <-> ')).join(', ')} reference each other: make those foreign keys DEFERRABLE` : '';
   return new OrgbackupError(`the rows restore failed and was rolled back, the target is unchanged: ${pgError.message ?? String(error)}${detail}`, ExitCode.failed, {
-    hint: `the archived rows do not fit the target's constraints${cycleHint}; restore into another database with --target to inspect them`,
+    hint: pgError.code === '23503' ? foreignKeyHint(plan) : 'the archived rows do not fit the target\'s constraints; restore into another database with --target to inspect them',
   });
+}
+
+/**
+ * A foreign-key violation with a non-deferrable cycle among the tables: rows of a tenant that is
+ * gone from the target cannot be loaded in any order, so the hint names the keys and the fix.
+ */
+function foreignKeyHint(plan: RowsPlan): string {
+  const keys = blockingCycleKeys(plan);
+  if (keys.length === 0) return 'the archived rows reference rows the target lacks (a shared table\'s rows?); restore into another database with --target to inspect them';
+  return `the foreign keys ${describeCycleKeys(keys)} form a cycle and are not DEFERRABLE, so a tenant missing from the target cannot be loaded in any order; make them deferrable, then restore again: ${deferrableFixes(keys).join(' ')}`;
 }
 
 /**
