@@ -153,6 +153,25 @@ describe('restore, PostgreSQL database mode', () => {
     expect(keys[0]?.n).toBe('10');
   });
 
+  it('replaces partitioned tables with non-ASCII names in place in a LATIN1 database', async () => {
+    const prefix = uniqueName('rtpl');
+    const db = `${prefix}_latin1`;
+    await pgQuery('postgres', `CREATE DATABASE "${db}" TEMPLATE template0 ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C'`);
+    cleanups.push(() => dropDb(db));
+    // The script is in LATIN1: the inherited keys' drops are matched in the database's own bytes.
+    await pgQuery(db, `CREATE TABLE "événements" (id int, at date, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+                       CREATE TABLE "événements_été" PARTITION OF "événements" FOR VALUES FROM ('2025-06-01') TO ('2025-09-01');
+                       INSERT INTO "événements" SELECT g, date '2025-06-01' + g FROM generate_series(1, 80) g;`);
+    const { config } = await work(prefix);
+    const [id] = await createArchives(config, ['--source', 'app', '--tenant', db]);
+    const archived = await tableDigests(db);
+    await pgQuery(db, `DELETE FROM "événements" WHERE id > 40`);
+
+    const res = await runCli(['-c', config, 'restore', id!, '--yes', '--no-safety-backup']);
+    expect(res.exitCode, res.stderr).toBe(0);
+    expect(await tableDigests(db)).toEqual(archived);
+  });
+
   it('refuses a target whose schema differs, with the differences, and restores with --force', async () => {
     const prefix = uniqueName('rts');
     const db = await tenantDb(prefix);

@@ -13,17 +13,21 @@ import type pg from 'pg';
  * constraints (pg_dump quotes identifiers by the same rule as quote_ident).
  */
 export async function inheritedConstraintDrops(client: pg.Client): Promise<Set<string>> {
-  const res = await client.query<{ statement: string }>(
-    `SELECT format('ALTER TABLE IF EXISTS ONLY %s.%s DROP CONSTRAINT IF EXISTS %s;', quote_ident(n.nspname), quote_ident(c.relname), quote_ident(k.conname)) AS statement
+  // In the database's own encoding, the one pg_dump writes the script in (bytes, not text).
+  const res = await client.query<{ statement: Buffer }>(
+    `SELECT convert_to(format('ALTER TABLE IF EXISTS ONLY %s.%s DROP CONSTRAINT IF EXISTS %s;', quote_ident(n.nspname), quote_ident(c.relname), quote_ident(k.conname)),
+                       current_setting('server_encoding')) AS statement
        FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE k.coninhcount > 0`,
   );
-  return new Set(res.rows.map((r) => asBytes(r.statement)));
+  return new Set(res.rows.map((r) => r.statement.toString('latin1')));
 }
 
 /**
  * Passes the script through, leaving out the lines in `skip` while still in the clean phase:
  * it ends at the first CREATE or COPY, so function bodies and table data are never touched.
+ * Lines are handled as latin1 text, one character per byte, so no byte of the script (in
+ * whatever encoding it is) changes; `skip` holds the statements' bytes the same way.
  */
 export async function* withoutCleanStatements(script: AsyncIterable<Buffer>, skip: ReadonlySet<string>): AsyncGenerator<Buffer> {
   let cleaning = skip.size > 0;
@@ -52,13 +56,4 @@ export async function* withoutCleanStatements(script: AsyncIterable<Buffer>, ski
     }
   }
   if (pending) yield Buffer.from(pending, 'latin1');
-}
-
-/**
- * The script is handled as latin1 text, one character per byte, so no byte (in whatever encoding
- * the dump is) changes; the statements are compared in their UTF-8 bytes. In a database of
- * another encoding, a non-ASCII name does not match and its restore fails and rolls back as before.
- */
-function asBytes(text: string): string {
-  return Buffer.from(text, 'utf8').toString('latin1');
 }
