@@ -32,7 +32,9 @@ export async function restoreTest(item: VerifyItem, sidecar: Sidecar, source: So
     ctx.log.info(`restore test of ${sidecar.id}: restoring into ${scratch.where}`, { event: 'restore-test', id: sidecar.id, scratch: scratch.where });
     const observed = await restoreAndMeasure(source, sidecar, scratch, options, ctx);
     const problems = compareRestored(sidecar, observed);
-    const report = { where: scratch.where, ...summarise(observed), problems, durationMs: ctx.now().getTime() - started };
+    const replaced = scratch.replaceAgain && problems.length === 0 ? await replaceAndMeasure(source, sidecar, scratch, options, ctx) : undefined;
+    if (replaced) problems.push(...compareRestored(sidecar, replaced).map((p) => `after restoring over the first copy: ${p}`));
+    const report = { where: scratch.where, ...summarise(observed), ...(replaced ? { replaced: true } : {}), problems, durationMs: ctx.now().getTime() - started };
     if (problems.length === 0) return { ...item, levels: [...item.levels, 3], restoreTest: report };
     return {
       ...item,
@@ -73,6 +75,21 @@ async function restoreAndMeasure(source: Source, sidecar: Sidecar, scratch: Scra
     tempDir: await ctx.tempDir(),
   });
   return scratch.measure();
+}
+
+/**
+ * The second restore, over the copy just loaded: the scratch now exists, so the source takes its
+ * in-place path. Its failure is the archive's failure for a real restore over the tenant.
+ */
+async function replaceAndMeasure(source: Source, sidecar: Sidecar, scratch: Scratch, options: RestoreTestOptions, ctx: Context): Promise<Observation> {
+  ctx.log.info(`restore test of ${sidecar.id}: restoring again over the first copy, as an in-place restore does`, { event: 'restore-test-replace', id: sidecar.id });
+  try {
+    return await restoreAndMeasure(source, sidecar, scratch, options, ctx);
+  } catch (error) {
+    if (ctx.signal.aborted) throw error;
+    const failure = new Error(`it loaded into a new database, but restoring it over an existing one (as restore does in place) failed: ${errorMessage(error)}`);
+    throw Object.assign(failure, { hint: 'a restore of this archive over the live database would fail and roll back; restore it with --target into a new database, and report the message' });
+  }
 }
 
 function summarise(observed: Observation): { tables: number; rows: number; files?: number; locale?: Observation['locale'] } {

@@ -71,6 +71,8 @@ export const verifyItem = z.looseObject({
       rows: z.number(),
       files: z.number().optional(),
       locale: databaseLocale.optional(),
+      /** Whole-database PostgreSQL: also restored a second time over the first copy (the in-place path). */
+      replaced: z.boolean().optional(),
       problems: z.array(z.string()),
       durationMs: z.number(),
     })

@@ -32,7 +32,8 @@ export interface VerifiedItem {
   failedLevel?: number;
   levels: number[];
   error?: string;
-  restoreTest?: { where: string; tables: number; rows: number; files?: number; problems: string[] };
+  hint?: string;
+  restoreTest?: { where: string; tables: number; rows: number; files?: number; replaced?: boolean; problems: string[] };
 }
 
 export function verifyJson(res: CliResult): VerifiedItem[] {

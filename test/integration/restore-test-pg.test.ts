@@ -1,7 +1,8 @@
 /**
  * verify --restore-test (level 3) for PostgreSQL whole-database archives, through the built binary:
- * it passes on a good archive (Pagila), catches a doctored one that passes levels 1-2, and drops its
- * scratch database after success, after a failed restore and after SIGTERM.
+ * it passes on a good archive (Pagila), catches a doctored one that passes levels 1-2, restores a
+ * second time over its first copy (the in-place path) and fails when only that path fails, and
+ * drops its scratch database after success, after a failed restore and after SIGTERM.
  */
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -77,6 +78,52 @@ describe('verify --restore-test, PostgreSQL whole database', () => {
 
     const good = await runCli(['-c', config, '--json', 'verify', id!, '--restore-test']);
     expect(good.exitCode, good.stderr).toBe(0);
+  });
+
+  it('also restores over its first copy, the in-place path: partitioned tables with keys pass', async () => {
+    const db = await smallDb();
+    await psql(db, {
+      sql: `CREATE TABLE events (id int, at date, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+            CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+            INSERT INTO events SELECT g, date '2025-01-01' + g FROM generate_series(1, 60) g;`,
+    });
+    const config = await configWith(await workDir(), pgSource(db));
+    const [id] = await createArchives(config);
+
+    const res = await runCli(['-c', config, '--json', 'verify', id!, '--restore-test']);
+    expect(res.exitCode, res.stderr).toBe(0);
+    const [item] = verifyJson(res);
+    expect(item!.restoreTest).toMatchObject({ replaced: true, tables: 3, rows: 400, problems: [] });
+    expect(await scratchDatabasesOf(db)).toEqual([]);
+  });
+
+  it('fails level 3 when the archive loads into a new database but not over an existing one', async () => {
+    const db = await smallDb();
+    // Stands in for any failure of the in-place path only (partitioned tables' keys were one): in
+    // a scratch database this CHECK holds the first time the table is loaded and fails the
+    // second, remembering the first in the database's comment, which pg_dump does not archive.
+    await psql(db, {
+      sql: `CREATE FUNCTION first_load_ok() RETURNS boolean LANGUAGE plpgsql AS $$
+            BEGIN
+              IF current_database() NOT LIKE 'ob_rt_%' THEN RETURN true; END IF;
+              IF shobj_description((SELECT oid FROM pg_database WHERE datname = current_database()), 'pg_database') = 'loaded' THEN RETURN false; END IF;
+              EXECUTE format('COMMENT ON DATABASE %I IS %L', current_database(), 'loaded');
+              RETURN true;
+            END $$;
+            CREATE TABLE guarded (x int CHECK (first_load_ok()));
+            INSERT INTO guarded VALUES (1);`,
+    });
+    const config = await configWith(await workDir(), pgSource(db));
+    const [id] = await createArchives(config);
+
+    const res = await runCli(['-c', config, '--json', 'verify', id!, '--restore-test']);
+    expect(res.exitCode).toBe(5);
+    const [item] = verifyJson(res);
+    expect(item).toMatchObject({ status: 'failed', failedLevel: 3, levels: [1, 2] });
+    expect(item!.error).toContain('restoring it over an existing one (as restore does in place) failed');
+    expect(item!.error).toContain('guarded_check');
+    expect(item!.hint).toContain('--target');
+    expect(await scratchDatabasesOf(db)).toEqual([]);
   });
 
   it('drops the scratch database when the restore itself fails', async () => {

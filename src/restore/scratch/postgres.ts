@@ -47,6 +47,7 @@ export async function createDatabaseScratch(server: PgConnection, sidecar: Sidec
   return {
     target: pgUrlOf(conn),
     where: `database ${describePg(conn)}`,
+    replaceAgain: true,
     measure: () => withPgClient(conn, async (client) => ({ tables: await countRows(client, await listTables(client)), locale: await readDatabaseLocale(client) })),
     // FORCE ends the connections a killed pg_restore may have left behind.
     drop: () => withPgClient(admin, (client) => client.query(`DROP DATABASE IF EXISTS ${quoteIdent(conn.database)} WITH (FORCE)`)).then(() => undefined),

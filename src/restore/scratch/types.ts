@@ -22,6 +22,12 @@ export interface Scratch {
   /** Where it is, for messages: no secrets. */
   where: string;
   measure(): Promise<Observation>;
+  /**
+   * Whole-database PostgreSQL: once loaded, the archive is restored a second time over the first
+   * copy, the path an in-place restore of an existing database takes (drop and recreate in one
+   * transaction), which a load into a new database never runs.
+   */
+  replaceAgain?: boolean;
   /** Removes it; safe to call when creating it failed half-way, and more than once. */
   drop(): Promise<void>;
 }

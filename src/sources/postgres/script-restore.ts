@@ -15,12 +15,15 @@ import type { RestoreContext } from '../types.js';
 import { verifiedEntry } from '../verified-entry.js';
 import { pgDbnameArg, pgToolEnv, type PgConnection } from './connection.js';
 import { devNull } from './whole-database.js';
+import { withoutCleanStatements } from './clean-filter.js';
 
 export interface ScriptRestore {
   /** The entry: its name (for the compression) and body (hashed as it is read). */
   entry: { name: string; body: AsyncIterable<Buffer> };
   /** Extra pg_restore options (e.g. --clean --if-exists). */
   pgRestoreArgs?: string[];
+  /** Statements of the clean phase to leave out (clean-filter.ts). */
+  skipCleanStatements?: ReadonlySet<string>;
   preamble: string;
   postamble: string;
 }
@@ -35,7 +38,7 @@ export async function runRestoreScript(conn: PgConnection, tools: Record<string,
   const restored = spawnTool(pgRestore.file, [...(restore.pgRestoreArgs ?? []), '--file=-', '--exit-on-error'], { input: plain.stdout, signal });
   async function* script(): AsyncGenerator<Buffer> {
     yield Buffer.from(restore.preamble);
-    for await (const chunk of restored.stdout) yield chunk as Buffer;
+    for await (const chunk of withoutCleanStatements(restored.stdout as AsyncIterable<Buffer>, restore.skipCleanStatements ?? new Set())) yield chunk;
     // The digest of every byte pg_restore read, confirmed before COMMIT can be sent.
     await Promise.all([restored.done, plain.done, checked.done]);
     yield Buffer.from(restore.postamble);

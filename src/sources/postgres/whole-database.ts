@@ -22,6 +22,7 @@ import { resolvePgTool, toolVersion } from '../tools.js';
 import { spoolTo } from '../temp-spool.js';
 import { verifiedEntry } from '../verified-entry.js';
 import { runRestoreScript } from './script-restore.js';
+import { inheritedConstraintDrops } from './clean-filter.js';
 
 export const PG_DUMP_ENTRY = 'db.pgdump';
 
@@ -133,8 +134,10 @@ export async function restoreWholeDatabase(conn: PgConnection, tools: Record<str
   for await (const entry of ctx.entries) {
     if (!entry.name.startsWith(PG_DUMP_ENTRY)) continue;
     if (!created) {
-      // One transaction whose COMMIT waits for the entry's digest (script-restore.ts).
-      await runRestoreScript(conn, tools, { entry, pgRestoreArgs: ['--clean', '--if-exists'], preamble: 'BEGIN;\n', postamble: '\nCOMMIT;\n' }, ctx).catch((error: unknown) => {
+      // One transaction whose COMMIT waits for the entry's digest (script-restore.ts); the
+      // partitions' inherited constraints go with their parents' (clean-filter.ts).
+      const skipCleanStatements = await withPgClient(conn, inheritedConstraintDrops);
+      await runRestoreScript(conn, tools, { entry, pgRestoreArgs: ['--clean', '--if-exists'], skipCleanStatements, preamble: 'BEGIN;\n', postamble: '\nCOMMIT;\n' }, ctx).catch((error: unknown) => {
         if (error instanceof OrgbackupError && !ctx.signal.aborted) error.message = `the restore was rolled back, ${target} is unchanged: ${error.message}`;
         throw error;
       });
