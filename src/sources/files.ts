@@ -15,7 +15,7 @@ import { OrgbackupError, ExitCode, UsageError } from '../errors.js';
 import { ALL_TENANT, applyExclude, type DumpContext, type DumpResult, type RestoreContext, type RestoreResult, type Source, type Tenant } from './types.js';
 import type { Logger } from '../context.js';
 import type { ManifestEntry } from '../archive/manifest.js';
-import { FILES_PREFIX, FileEntryNames, restorePath } from './files-names.js';
+import { assertNoCollidingPaths, FILES_PREFIX, FileEntryNames, restorePath } from './files-names.js';
 import { besidePath } from '../util/beside.js';
 
 
@@ -82,6 +82,7 @@ export class FilesSource implements Source {
   async restore(tenant: Tenant, ctx: RestoreContext): Promise<RestoreResult> {
     const target = ctx.options.target ? path.resolve(ctx.options.target) : this.tenantDir(tenant);
     const files = Number(ctx.sidecar.details?.files ?? 0);
+    assertNoCollidingPaths(ctx.sidecar.entries, `archive ${ctx.sidecar.id}`);
     if (ctx.options.dryRun) {
       const exists = await stat(target).then(() => true, () => false);
       return { target, tables: [], plan: [`${exists ? 'replace' : 'create'} directory ${target} with ${files} files`] };
