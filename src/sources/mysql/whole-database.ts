@@ -192,7 +192,7 @@ async function createDatabase(client: mysql.Connection, database: string, sideca
     const ok = await client.query(`${base} COLLATE ${collation}`).then(() => true, () => false);
     if (ok) return;
   }
-  await client.query(base).catch(async (error: { errno?: number }) => {
+  await client.query(base).catch(async (error: Error & { errno?: number }) => {
     throw error.errno === ER_DBACCESS_DENIED ? await createDenied(client, database, error) : error;
   });
 }
