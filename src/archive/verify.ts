@@ -10,6 +10,7 @@ import type { Decryptor } from '../crypto/types.js';
 import { readSidecar, type ArchiveListing } from './catalog.js';
 import { archiveEntries, checkedEntryStream, objectMatchesSidecar, ObjectMismatchError } from './reader.js';
 import type { DatabaseLocale, Sidecar } from './manifest.js';
+import { assertNoCollidingPaths } from '../sources/files-names.js';
 
 export interface VerifyItem {
   id: string;
@@ -42,6 +43,8 @@ export async function verifyArchive(storage: Storage, listing: ArchiveListing, o
     return { item: failed(base, 1, error, []) };
   }
   try {
+    // Colliding paths fail only once a restore writes them: refuse them from the manifest.
+    if (sidecar.source.type === 'files') assertNoCollidingPaths(sidecar.entries, `archive ${listing.id}`);
     for await (const entry of archiveEntries(storage, sidecar, options)) {
       if (options.source?.checkEntry) {
         const { stream, done } = checkedEntryStream(entry.body);

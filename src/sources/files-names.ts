@@ -39,3 +39,33 @@ export function restorePath(entryName: string, recorded: ManifestEntry | undefin
   }
   return rel;
 }
+
+/**
+ * Refuses an archive whose files entries cannot all be restored: two that restore to the same path,
+ * or one restoring to a path another needs as a directory (`files/x` and `files/x/y`). The writer
+ * never makes such an archive (a path is a file or a directory), so it was altered; checked from
+ * the manifest, before a restore writes anything.
+ */
+export function assertNoCollidingPaths(entries: readonly ManifestEntry[], what: string): void {
+  const byPath = new Map<string, string>();
+  for (const entry of entries) {
+    if (!entry.name.startsWith(FILES_PREFIX)) continue;
+    const rel = restorePath(entry.name, entry, what);
+    const other = byPath.get(rel);
+    if (other !== undefined) throw colliding(what, other, entry.name, `both restore to ${JSON.stringify(rel)}`);
+    byPath.set(rel, entry.name);
+  }
+  for (const [rel, name] of byPath) {
+    // Every ancestor directory of a file must not itself be a file of the archive.
+    for (let cut = rel.indexOf('/'); cut !== -1; cut = rel.indexOf('/', cut + 1)) {
+      const file = byPath.get(rel.slice(0, cut));
+      if (file !== undefined) throw colliding(what, file, name, `${JSON.stringify(rel.slice(0, cut))} would be both a file and a directory`);
+    }
+  }
+}
+
+function colliding(what: string, first: string, second: string, why: string): VerificationError {
+  return new VerificationError(`${what}: entries ${first} and ${second} collide (${why}); refusing it, nothing was changed`, {
+    hint: 'the archive or its sidecar was altered; use another archive',
+  });
+}

@@ -5,7 +5,7 @@
  * into a temp directory beside the target and then swaps it in, so a failure changes nothing.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, lstat, mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, rename, rm, stat, statfs, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -15,8 +15,9 @@ import { OrgbackupError, ExitCode, UsageError } from '../errors.js';
 import { ALL_TENANT, applyExclude, type DumpContext, type DumpResult, type RestoreContext, type RestoreResult, type Source, type Tenant } from './types.js';
 import type { Logger } from '../context.js';
 import type { ManifestEntry } from '../archive/manifest.js';
-import { FILES_PREFIX, FileEntryNames, restorePath } from './files-names.js';
+import { assertNoCollidingPaths, FILES_PREFIX, FileEntryNames, restorePath } from './files-names.js';
 import { besidePath } from '../util/beside.js';
+import { formatBytes } from '../cli/render/format.js';
 
 
 export class FilesSource implements Source {
@@ -82,6 +83,7 @@ export class FilesSource implements Source {
   async restore(tenant: Tenant, ctx: RestoreContext): Promise<RestoreResult> {
     const target = ctx.options.target ? path.resolve(ctx.options.target) : this.tenantDir(tenant);
     const files = Number(ctx.sidecar.details?.files ?? 0);
+    assertNoCollidingPaths(ctx.sidecar.entries, `archive ${ctx.sidecar.id}`);
     if (ctx.options.dryRun) {
       const exists = await stat(target).then(() => true, () => false);
       return { target, tables: [], plan: [`${exists ? 'replace' : 'create'} directory ${target} with ${files} files`] };
@@ -139,8 +141,23 @@ async function extractAndSwap(target: string, ctx: RestoreContext): Promise<{ pl
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
     if (await lstat(old).then(() => true, () => false)) await rename(old, target).catch(() => undefined);
-    throw error;
+    throw FULL.has((error as NodeJS.ErrnoException).code ?? '') ? await noSpace(target, ctx, error as NodeJS.ErrnoException) : error;
   }
+}
+
+const FULL = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
+
+/** A full filesystem is the operator's to fix: say where, how much the files need, and what is free (the staging copy is gone). */
+async function noSpace(target: string, ctx: RestoreContext, error: NodeJS.ErrnoException): Promise<OrgbackupError> {
+  const parent = path.dirname(target);
+  const bytes = Number(ctx.sidecar.details?.bytes ?? ctx.sidecar.entries.reduce((sum, e) => sum + e.size, 0));
+  const free = await statfs(parent).then((fs) => fs.bavail * fs.bsize, () => undefined);
+  const files = Number(ctx.sidecar.details?.files ?? ctx.sidecar.entries.length);
+  return new OrgbackupError(
+    `cannot restore into ${target}: the filesystem holding ${parent} is full (${error.code}); the archive's ${files} files need ${formatBytes(bytes)} there${free === undefined ? '' : `, ${formatBytes(free)} are free`}; nothing was changed`,
+    ExitCode.failed,
+    { hint: `free space in ${parent} (the current directory stays until the new copy is complete, so both need room), or restore elsewhere with --target <dir>`, cause: error },
+  );
 }
 
 /** Permission bits (never setuid/setgid/sticky) and mtime as archived. */

@@ -14,8 +14,11 @@ import { sha256sums, type Manifest, type Sidecar } from '../../src/archive/manif
 /** Rewrites a data entry's bytes; the manifest's entry size and sha256 (and SHA256SUMS) follow. */
 export type EntryRewrite = (name: string, data: Buffer) => Buffer;
 
-/** `sums` writes SHA256SUMS (another format: archives made by older versions). */
-export async function doctorArchive(storageDir: string, id: string, mutate: (manifest: Manifest) => void, rewrite?: EntryRewrite, sums = sha256sums): Promise<string> {
+/**
+ * `sums` writes SHA256SUMS (another format: archives made by older versions); `rename` renames
+ * data entries in the zip (`mutate` renames them in the manifest).
+ */
+export async function doctorArchive(storageDir: string, id: string, mutate: (manifest: Manifest) => void, rewrite?: EntryRewrite, sums = sha256sums, rename = (name: string) => name): Promise<string> {
   const sidecar = JSON.parse(await readFile(path.join(storageDir, `${id}.manifest.json`), 'utf8')) as Sidecar;
   const zip = await unzipper.Open.file(path.join(storageDir, sidecar.object.key));
   // One millisecond later than the original: a new, valid, sortable id.
@@ -28,7 +31,7 @@ export async function doctorArchive(storageDir: string, id: string, mutate: (man
   for (const file of zip.files) {
     if (file.path === 'manifest.json' || file.path === 'SHA256SUMS') continue;
     const original = await file.buffer();
-    data.set(file.path, rewrite ? rewrite(file.path, original) : original);
+    data.set(rename(file.path), rewrite ? rewrite(file.path, original) : original);
   }
   // After the rewrites, so that `mutate` can record what they changed (row counts, checksums).
   mutate(manifest);
@@ -41,7 +44,7 @@ export async function doctorArchive(storageDir: string, id: string, mutate: (man
     // Like the real writer: data entries as streams (sizes in data descriptors), metadata as buffers.
     if (file.path === 'manifest.json') out.append(Buffer.from(JSON.stringify(manifest, null, 2) + '\n'), { name: file.path, store: true });
     else if (file.path === 'SHA256SUMS') out.append(Buffer.from(sums(manifest.entries)), { name: file.path, store: true });
-    else out.append(Readable.from([data.get(file.path)!]), { name: file.path, store: true });
+    else out.append(Readable.from([data.get(rename(file.path))!]), { name: rename(file.path), store: true });
   }
   await out.finalize();
   await ended;

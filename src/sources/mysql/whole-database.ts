@@ -192,7 +192,22 @@ async function createDatabase(client: mysql.Connection, database: string, sideca
     const ok = await client.query(`${base} COLLATE ${collation}`).then(() => true, () => false);
     if (ok) return;
   }
-  await client.query(base);
+  await client.query(base).catch(async (error: Error & { errno?: number }) => {
+    throw error.errno === ER_DBACCESS_DENIED ? await createDenied(client, database, error) : error;
+  });
+}
+
+/** ER_DBACCESS_DENIED_ERROR: the account lacks CREATE on the database it would create. */
+const ER_DBACCESS_DENIED = 1044;
+
+async function createDenied(client: mysql.Connection, database: string, cause: unknown): Promise<OrgbackupError> {
+  const [rows] = await client.query<mysql.RowDataPacket[]>('SELECT CURRENT_USER() AS account').catch(() => [[]]);
+  const account = String(rows[0]?.account ?? 'the restoring account').replace(/^(.*)@(.*)$/, "'$1'@'$2'");
+  const db = quoteMysqlIdent(database);
+  return new OrgbackupError(`cannot restore: the database ${database} does not exist and ${account} lacks the CREATE privilege to create it; nothing was changed`, ExitCode.preflight, {
+    cause,
+    hint: `as an administrator: GRANT ALL ON ${db}.* TO ${account}; or create it (CREATE DATABASE ${db} CHARACTER SET utf8mb4) and grant ALL on it`,
+  });
 }
 
 function restoreFailed(error: unknown, conn: MysqlConnection): Error {

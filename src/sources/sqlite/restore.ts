@@ -6,7 +6,7 @@
  * hold the database open must be stopped first (or restore to --target and swap yourself).
  */
 import { createWriteStream } from 'node:fs';
-import { chown, lstat, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
@@ -29,7 +29,7 @@ async function extractEntry(ctx: RestoreContext, staging: string): Promise<void>
     if (!entry.name.startsWith(SQLITE_ENTRY)) continue;
     const body = checkedEntryStream(entry.body);
     const plain = await decompress(body.stream, compressionOfEntry(entry.name), ctx.signal);
-    await Promise.all([pipeline(plain.stdout, createWriteStream(staging, { flags: 'wx', mode: 0o644 }), { signal: ctx.signal }), plain.done, body.done]);
+    await Promise.all([pipeline(plain.stdout, createWriteStream(staging, { flags: 'wx', mode: 0o600 }), { signal: ctx.signal }), plain.done, body.done]);
     return;
   }
   throw new OrgbackupError(`archive ${ctx.sidecar.id} holds no ${SQLITE_ENTRY} entry`, ExitCode.verification);
@@ -71,6 +71,7 @@ export async function restoreSqliteFile(sqlite3: string, target: string, ctx: Re
     await checkIntegrity(sqlite3, staging, `the restored copy of ${ctx.sidecar.id}`, ctx.signal);
     const previous = await stat(target).catch(() => undefined);
     if (previous && (process.getuid?.() ?? -1) === 0) await chown(staging, previous.uid, previous.gid);
+    await chmod(staging, restoredMode(ctx, previous));
     moves = await moveAside(target, tag);
     await rename(staging, target);
   } catch (error) {
@@ -80,6 +81,15 @@ export async function restoreSqliteFile(sqlite3: string, target: string, ctx: Re
   }
   await removeWithCompanions(staging);
   await Promise.all(moves.map(([, to]) => rm(to, { force: true })));
+}
+
+/**
+ * The archived permission bits (never setuid/setgid/sticky); archives made before modes were
+ * recorded keep the replaced file's, and a new file is 0600: a database is private by default.
+ */
+function restoredMode(ctx: RestoreContext, previous: { mode: number } | undefined): number {
+  const recorded = ctx.sidecar.entries.find((e) => e.name.startsWith(SQLITE_ENTRY))?.mode;
+  return (recorded ?? previous?.mode ?? 0o600) & 0o777;
 }
 
 function notWritable(dir: string, error: NodeJS.ErrnoException): OrgbackupError {

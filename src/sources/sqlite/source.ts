@@ -69,7 +69,9 @@ export class SqliteSource implements Source {
       const tables = await countRows(sqlite3, copy, [...columns.keys()], ctx.signal);
       const compression = await effectiveCompression(ctx.compression);
       const piped = await compress(createReadStream(copy, { highWaterMark: 1024 * 1024 }), compression, ctx.signal);
-      const [entry] = await Promise.all([ctx.writer.addEntry(compressedName(SQLITE_ENTRY, compression), piped.stdout), piped.done]);
+      // The file's mode is recorded so that a restore gives the database back its permissions.
+      const original = await stat(file);
+      const [entry] = await Promise.all([ctx.writer.addEntry(compressedName(SQLITE_ENTRY, compression), piped.stdout, { mode: original.mode, mtime: original.mtime }), piped.done]);
       const bytes = (await stat(copy)).size;
       const version = await sqliteVersion(sqlite3, ctx.signal);
       return {
