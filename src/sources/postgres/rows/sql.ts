@@ -14,7 +14,7 @@ export function columnList(columns: readonly string[], alias?: string): string {
   return columns.map((c) => (alias ? `${alias}.${quoteIdent(c)}` : quoteIdent(c))).join(', ');
 }
 
-export function tuple(columns: readonly string[], alias: string): string {
+function tuple(columns: readonly string[], alias: string): string {
   return columns.length === 1 ? `${alias}.${quoteIdent(columns[0]!)}` : `(${columnList(columns, alias)})`;
 }
 

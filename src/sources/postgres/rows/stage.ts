@@ -17,7 +17,7 @@ import type { PlannedTable, RowsPlan } from '../../rows/plan.js';
 import { quoteIdent } from '../catalog.js';
 import type { StagedTable } from './apply.js';
 import type { RowsDetails } from './dump.js';
-import { columnList, tableRef, tenantPredicate, tuple } from './sql.js';
+import { columnList, tableRef, tenantPredicate } from './sql.js';
 
 /** Streams each chosen table's entry into a temp table; entries of other tables are read past. */
 export async function stageEntries(client: pg.Client, chosen: PlannedTable[], details: RowsDetails, ctx: RestoreContext): Promise<StagedTable[]> {
@@ -52,18 +52,18 @@ export async function stageEntries(client: pg.Client, chosen: PlannedTable[], de
  */
 export async function assertStagedTenant(client: pg.Client, plan: RowsPlan, staged: StagedTable[], literal: string, details: RowsDetails): Promise<void> {
   for (const { table, stage } of staged) {
-    let belongs: string;
-    if (table.role !== 'child') belongs = `s.${quoteIdent(table.filterColumn!)} = ${literal}`;
+    let foreignRows: string;
+    if (table.role !== 'child') foreignRows = `(s.${quoteIdent(table.filterColumn!)} = ${literal}) IS NOT TRUE`;
     else {
+      // An anti-join, not `NOT IN`: it stays a hash join however many rows are staged.
       const fk = table.via!;
       const parent = plan.tables.find((t) => t.table === fk.references)!;
       const parentStage = staged.find((s) => s.table.table === parent.table)?.stage;
-      const parents = parentStage
-        ? `SELECT ${columnList(fk.referencedColumns, 'p')} FROM ${parentStage} p`
-        : `SELECT ${columnList(fk.referencedColumns, 'p')} FROM ${tableRef(parent)} p WHERE ${tenantPredicate(plan, parent, 'p', literal)}`;
-      belongs = `${tuple(fk.columns, 's')} IN (${parents})`;
+      const match = fk.columns.map((c, i) => `p.${quoteIdent(fk.referencedColumns[i]!)} = s.${quoteIdent(c)}`).join(' AND ');
+      const parents = parentStage ? `${parentStage} p WHERE ${match}` : `${tableRef(parent)} p WHERE ${match} AND ${tenantPredicate(plan, parent, 'p', literal)}`;
+      foreignRows = `NOT EXISTS (SELECT 1 FROM ${parents})`;
     }
-    const res = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${stage} s WHERE (${belongs}) IS NOT TRUE`);
+    const res = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${stage} s WHERE ${foreignRows}`);
     const foreign = Number(res.rows[0]?.n ?? 0);
     if (foreign > 0) {
       throw new VerificationError(`entry ${details.entries[table.table]} holds ${foreign} row(s) of ${table.table} that do not belong to the tenant; nothing was restored`, {
