@@ -1,6 +1,7 @@
 /**
- * Rows mode restore of one tenant, in ONE transaction on one connection: each archived table is
- * streamed (COPY FROM STDIN) into a temp staging table, then applied by --conflict mode (apply.ts),
+ * Rows mode restore of one tenant, in ONE transaction on one connection: the manifest's plan must
+ * fit the target's catalog (plan-check.ts), each archived table is streamed (COPY FROM STDIN) into
+ * a temp staging table whose every row must be the tenant's (stage.ts), then applied by --conflict mode (apply.ts),
  * sequences are moved past the restored ids, and everything commits at once. Any failure rolls
  * back: the target is exactly as it was. Constraints that can be deferred are deferred to COMMIT,
  * so rows can arrive in any order within the transaction. The target's user triggers are off for
@@ -9,23 +10,24 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import type { PostgresSourceConfig } from '../../../config/schema.js';
 import type { Sidecar, TableInfo } from '../../../archive/manifest.js';
 import { OrgbackupError, ExitCode, UsageError, VerificationError } from '../../../errors.js';
 import { compressionOfEntry, decompress } from '../../compression.js';
-import { verifiedEntry } from '../../verified-entry.js';
 import type { RestoreContext, RestoreResult, Tenant } from '../../types.js';
 import type { PlannedTable, RowsPlan } from '../../rows/plan.js';
 import { chooseTables } from '../../rows/subset.js';
 import { withPgClient, describePg, type PgConnection } from '../connection.js';
 import { databaseOf } from '../fingerprint.js';
 import { devNull } from '../whole-database.js';
-import { applyStaged, type StagedTable } from './apply.js';
+import { applyStaged } from './apply.js';
 import { blockingCycleKeys, deferrableFixes, describeCycleKeys } from './cycles.js';
 import { advanceSequences } from './sequences.js';
 import { disableUserTriggers, enabledUserTriggers, restoreTriggers } from './triggers.js';
-import { columnList, tableRef, tenantPredicate } from './sql.js';
+import { readRowsCatalog } from './catalog.js';
+import { assertPlanFitsTarget } from './plan-check.js';
+import { assertStagedTenant, stageEntries } from './stage.js';
+import { tableRef, tenantPredicate } from './sql.js';
 import { CopyCounter, type RowsDetails } from './dump.js';
 
 export function rowsDetails(sidecar: Sidecar): RowsDetails {
@@ -34,7 +36,7 @@ export function rowsDetails(sidecar: Sidecar): RowsDetails {
   return details as RowsDetails;
 }
 
-export async function restoreRows(conn: PgConnection, tenant: Tenant, _config: PostgresSourceConfig, ctx: RestoreContext): Promise<RestoreResult> {
+export async function restoreRows(conn: PgConnection, tenant: Tenant, config: PostgresSourceConfig, ctx: RestoreContext): Promise<RestoreResult> {
   const details = rowsDetails(ctx.sidecar);
   const chosen = chooseTables(details.plan, ctx.options.only);
   const into = databaseOf(conn, tenant, 'rows', ctx.options.target);
@@ -44,11 +46,14 @@ export async function restoreRows(conn: PgConnection, tenant: Tenant, _config: P
   return withPgClient(into, async (client) => {
     const literal = client.escapeLiteral(tenant.id);
     await assertTablesExist(client, chosen, into);
+    const schemas = [...new Set(details.plan.tables.map((t) => t.schema))];
+    assertPlanFitsTarget(details.plan, chosen, await readRowsCatalog(client, schemas), config.tenants.column ?? details.plan.column, ctx.sidecar.id);
     if (ctx.options.dryRun) return { target, tables, plan: await describePlan(client, details.plan, chosen, tables, literal, ctx.options.conflict) };
     await client.query('BEGIN');
     try {
       await client.query('SET CONSTRAINTS ALL DEFERRED');
       const staged = await stageEntries(client, chosen, details, ctx);
+      await assertStagedTenant(client, details.plan, staged, literal, details);
       const triggers = await disableUserTriggers(client, chosen);
       await applyStaged(client, details.plan, staged, ctx.options.conflict, literal);
       await advanceSequences(client, chosen);
@@ -60,32 +65,6 @@ export async function restoreRows(conn: PgConnection, tenant: Tenant, _config: P
     }
     return { target, tables };
   });
-}
-
-/** Streams each chosen table's entry into a temp table; entries of other tables are read past. */
-async function stageEntries(client: pg.Client, chosen: PlannedTable[], details: RowsDetails, ctx: RestoreContext): Promise<StagedTable[]> {
-  const byEntry = new Map(chosen.map((t) => [details.entries[t.table], t]));
-  const staged = new Map<string, StagedTable>();
-  for await (const entry of ctx.entries) {
-    const table = byEntry.get(entry.name);
-    if (!table) {
-      for await (const _ of entry.body) void _;
-      continue;
-    }
-    const stage = `"ob_stage_${staged.size}"`;
-    await client.query(`CREATE TEMP TABLE ${stage} ON COMMIT DROP AS SELECT ${columnList(table.columns)} FROM ${tableRef(table)} WITH NO DATA`);
-    const checked = verifiedEntry(entry.body);
-    const plain = await decompress(checked.stream, compressionOfEntry(entry.name), ctx.signal);
-    const sink = client.query(copyFrom(`COPY ${stage} (${columnList(table.columns)}) FROM STDIN`));
-    // Staged rows are applied only once their entry matched its sha256 to the last byte.
-    await Promise.all([pipeline(plain.stdout, sink), plain.done, checked.done]).catch((error: unknown) => {
-      throw checked.rootCause(error);
-    });
-    staged.set(table.table, { table, stage });
-  }
-  const missing = chosen.filter((t) => !staged.has(t.table));
-  if (missing.length > 0) throw new VerificationError(`archive ${ctx.sidecar.id} lacks the rows of ${missing.map((t) => t.table).join(', ')}`);
-  return chosen.map((t) => staged.get(t.table)!);
 }
 
 async function assertTablesExist(client: pg.Client, tables: PlannedTable[], into: PgConnection): Promise<void> {
