@@ -64,7 +64,7 @@ async function cipherThroughput(recipient) {
     const nonce = Buffer.alloc(12);
     nonce.writeUIntBE(i, 5, 6);
     const cipher = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
-    cipher.update(chunk.subarray((i % 16) * 65536, (i % 16 + 1) * 65536));
+    cipher.update(chunk.subarray((i % 16) * 65536, ((i % 16) + 1) * 65536));
     cipher.final();
   }
   out['node:crypto ChaCha20-Poly1305 (orgbackup)'] = MIB / cpuSeconds(process.cpuUsage(c0));
@@ -152,9 +152,16 @@ try {
     const [pw, ew] = [median(r.plain.map((x) => x.wall)), median(r.encrypted.map((x) => x.wall))];
     const [pc, ec] = [median(r.plain.map((x) => x.cpu)), median(r.encrypted.map((x) => x.cpu))];
     const rss = (xs) => Math.max(...xs.map((x) => x.rssMb)).toFixed(0);
-    lines.push(`| ${r.what} | ${pw.toFixed(2)} s | ${ew.toFixed(2)} s | ${(ew / pw).toFixed(2)}x | ${pc.toFixed(2)} s | ${ec.toFixed(2)} s | ${(ec / pc).toFixed(2)}x | ${rss(r.plain)} / ${rss(r.encrypted)} MB |`);
+    lines.push(
+      `| ${r.what} | ${pw.toFixed(2)} s | ${ew.toFixed(2)} s | ${(ew / pw).toFixed(2)}x | ${pc.toFixed(2)} s | ${ec.toFixed(2)} s | ${(ec / pc).toFixed(2)}x | ${rss(r.plain)} / ${rss(r.encrypted)} MB |`,
+    );
   }
-  lines.push('', `Cipher alone, ${MIB} MiB, MB per CPU second: ${Object.entries(throughput).map(([k, v]) => `${k} ${v.toFixed(0)}`).join('; ')}.`);
+  lines.push(
+    '',
+    `Cipher alone, ${MIB} MiB, MB per CPU second: ${Object.entries(throughput)
+      .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+      .join('; ')}.`,
+  );
   lines.push(`Header per archive (X25519, one recipient), CPU: age-encryption package ${header.package.toFixed(2)} ms, orgbackup (native X25519) ${header.orgbackup.toFixed(2)} ms.`);
   console.log(lines.join('\n'));
 } catch (error) {

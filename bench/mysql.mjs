@@ -36,7 +36,10 @@ try {
   console.log(`DEFINER stripper: ${mib.toFixed(0)} MiB in ${seconds(start).toFixed(2)} s = ${(mib / seconds(start)).toFixed(0)} MiB/s`);
 
   const config = path.join(work, 'c.json');
-  writeFileSync(config, JSON.stringify({ version: 1, sources: { app: { type: 'mysql', url: `mysql://root@127.0.0.1:3306/${db}` } }, storage: { local: { type: 'local', path: path.join(work, 'b') } } }));
+  writeFileSync(
+    config,
+    JSON.stringify({ version: 1, sources: { app: { type: 'mysql', url: `mysql://root@127.0.0.1:3306/${db}` } }, storage: { local: { type: 'local', path: path.join(work, 'b') } } }),
+  );
   for (const command of ['create', 'verify']) {
     start = process.hrtime.bigint();
     execFileSync(process.execPath, [path.join(root, 'bin/orgbackup.js'), '-c', config, '-q', command]);

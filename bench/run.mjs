@@ -10,7 +10,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
-const opt = (name, fallback) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : fallback; };
+const opt = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+};
 const scale = Number(opt('scale', '8'));
 const runs = Number(opt('runs', '3'));
 const keep = args.includes('--keep');
@@ -33,7 +36,10 @@ function timed(cmd, argv, env = {}) {
   const rssKb = Number(r.stderr.trim().split('\n').pop());
   return { wall, rss: rssKb / 1024 };
 }
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
 const mb = (bytes) => (bytes / 1e6).toFixed(1);
 function dirSize(dir) {
   let total = 0;
@@ -46,12 +52,17 @@ if (!exists || !keep) {
   psql('postgres', `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
   psql('postgres', `CREATE DATABASE ${db}`);
   console.error(`seeding ${db} at scale ${scale} ...`);
-  sh('psql', [...pg, '-d', db, '-Xq', '-v', `scale=${scale}`, '-v', 'orgs=200', '-f', path.join(root, 'test/fixtures/saas-pg.sql')], { env: { ...process.env, PGOPTIONS: '--client-min-messages=warning' } });
+  sh('psql', [...pg, '-d', db, '-Xq', '-v', `scale=${scale}`, '-v', 'orgs=200', '-f', path.join(root, 'test/fixtures/saas-pg.sql')], {
+    env: { ...process.env, PGOPTIONS: '--client-min-messages=warning' },
+  });
   psql(db, 'VACUUM ANALYZE');
 }
 const dbSize = Number(psql('postgres', `SELECT pg_database_size('${db}')`));
 const config = path.join(work, 'backup.config.json');
-writeFileSync(config, JSON.stringify({ version: 1, sources: { app: { type: 'postgres', url: `postgres://postgres@127.0.0.1:5432/${db}` } }, storage: { local: { type: 'local', path: path.join(work, 'backups') } } }));
+writeFileSync(
+  config,
+  JSON.stringify({ version: 1, sources: { app: { type: 'postgres', url: `postgres://postgres@127.0.0.1:5432/${db}` } }, storage: { local: { type: 'local', path: path.join(work, 'backups') } } }),
+);
 const cli = (argv) => ['bin/orgbackup.js', '-c', config, '--quiet', ...argv];
 
 const results = { pgDumpFc: [], floor: [], create: [], createRss: [], verify: [], startup: [], pgRestore: [], restore: [], restoreRss: [], restoreJobs: [] };
@@ -82,7 +93,9 @@ for (let run = 1; run <= runs; run++) {
   results.restore.push(restored.wall);
   results.restoreRss.push(restored.rss);
   psql('postgres', `DROP DATABASE IF EXISTS ${target} WITH (FORCE)`);
-  results.restoreJobs.push(timed(process.execPath, cli(['restore', 'latest', '--source', 'app', '--target', `postgres://postgres@127.0.0.1:5432/${target}`, '--yes', '--no-safety-backup', '--jobs', '2'])).wall);
+  results.restoreJobs.push(
+    timed(process.execPath, cli(['restore', 'latest', '--source', 'app', '--target', `postgres://postgres@127.0.0.1:5432/${target}`, '--yes', '--no-safety-backup', '--jobs', '2'])).wall,
+  );
   psql('postgres', `DROP DATABASE IF EXISTS ${target} WITH (FORCE)`);
   rmSync(dumpFile, { force: true });
 }

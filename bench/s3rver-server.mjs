@@ -42,7 +42,10 @@ async function multipartExtras(ctx, next) {
   const key = decodeURIComponent(rest.join('/'));
   if (ctx.method === 'DELETE' && bucket && key && ctx.query.uploadId) {
     const target = path.join(uploadsDir(bucket), path.basename(String(ctx.query.uploadId)));
-    const exists = await stat(target).then(() => true, () => false);
+    const exists = await stat(target).then(
+      () => true,
+      () => false,
+    );
     await rm(target, { recursive: true, force: true });
     if (exists) {
       ctx.status = 204;

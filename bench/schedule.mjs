@@ -38,13 +38,16 @@ try {
     writeFileSync(path.join(work, 'tenants', `org-${i}`, 'data.txt'), `tenant ${i}\n`);
   }
   const config = path.join(work, 'backup.config.json');
-  writeFileSync(config, JSON.stringify({
-    version: 1,
-    sources: { media: { type: 'files', path: './tenants', tenants: { mode: 'directory' } } },
-    storage: { local: { type: 'local', path: './backups' } },
-    defaults: { compression: 'none' },
-    schedules: { nightly: { cron: '0 2 * * *', timezone: 'UTC' } },
-  }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      version: 1,
+      sources: { media: { type: 'files', path: './tenants', tenants: { mode: 'directory' } } },
+      storage: { local: { type: 'local', path: './backups' } },
+      defaults: { compression: 'none' },
+      schedules: { nightly: { cron: '0 2 * * *', timezone: 'UTC' } },
+    }),
+  );
   const first = timed([process.execPath, BIN, '-c', config, '-q', '--json', 'schedule-run']);
   console.error(`first (due) run backing up ${TENANTS} tenants: ${first.wall}s, RSS ${first.rssMb.toFixed(0)} MB`);
   const rows = [

@@ -102,15 +102,18 @@ async function main() {
     await execa('psql', [...PG, '-q', '-X', '-v', 'ON_ERROR_STOP=1', '-v', `scale=${SCALE}`, '-v', 'orgs=200', '-d', db, '-f', SEED], { env: { PGOPTIONS: '--client-min-messages=warning' } });
     const { stdout: dbSize } = await execa('psql', [...PG, '-Atc', `SELECT pg_size_pretty(pg_database_size('${db}'))`, '-d', db]);
     const config = path.join(work, 'bench.config.json');
-    await writeFile(config, JSON.stringify({
-      version: 1,
-      sources: { app: { type: 'postgres', url: `postgres://postgres@127.0.0.1:5432/${db}` } },
-      storage: {
-        local: { type: 'local', path: path.join(work, 'local') },
-        offsite: { type: 's3', bucket: 'backups', prefix: 'create', endpoint: s3.endpoint, forcePathStyle: true, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-        many: { type: 's3', bucket: 'backups', prefix: 'list', endpoint: s3.endpoint, forcePathStyle: true, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-      },
-    }));
+    await writeFile(
+      config,
+      JSON.stringify({
+        version: 1,
+        sources: { app: { type: 'postgres', url: `postgres://postgres@127.0.0.1:5432/${db}` } },
+        storage: {
+          local: { type: 'local', path: path.join(work, 'local') },
+          offsite: { type: 's3', bucket: 'backups', prefix: 'create', endpoint: s3.endpoint, forcePathStyle: true, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+          many: { type: 's3', bucket: 'backups', prefix: 'list', endpoint: s3.endpoint, forcePathStyle: true, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+        },
+      }),
+    );
     const runs = { local: [], offsite: [] };
     for (let i = 0; i < RUNS; i++) {
       for (const storage of i % 2 ? ['offsite', 'local'] : ['local', 'offsite']) {

@@ -73,27 +73,37 @@ try {
   };
   const loopDir = path.join(work, 'rows-loop');
   const tables = { organizations: 'id', departments: 'org_id', users: 'org_id', assets: 'org_id', issues: 'org_id', notifications: 'org_id' };
-  const copies = Object.entries(tables).map(([t, c]) => `-c "\\\\copy (SELECT * FROM ${t} WHERE ${c} = $id) TO '${loopDir}/$id.${t}.copy'"`).join(' ');
+  const copies = Object.entries(tables)
+    .map(([t, c]) => `-c "\\\\copy (SELECT * FROM ${t} WHERE ${c} = $id) TO '${loopDir}/$id.${t}.copy'"`)
+    .join(' ');
   const loop = `rm -rf ${loopDir}; mkdir -p ${loopDir}; for id in $(seq 1 ${ORGS}); do psql -X -q -h 127.0.0.1 -U postgres -d ${rowsDb} ${copies} || exit 1; done`;
-  compare(`rows mode, ${ORGS} tenants, scale ${SCALE}`, () => orgbackup('orgbackup rows --jobs 2', rowsConfig, rowsDir), () => timed('sequential psql \\copy loop', ['bash', '-c', loop]));
+  compare(
+    `rows mode, ${ORGS} tenants, scale ${SCALE}`,
+    () => orgbackup('orgbackup rows --jobs 2', rowsConfig, rowsDir),
+    () => timed('sequential psql \\copy loop', ['bash', '-c', loop]),
+  );
 
   // --- database mode (BENCH_DBS=0 skips it) -----------------------------------------------
   if (DBS > 0) {
-  console.error(`creating ${DBS} small databases...`);
-  for (let i = 0; i < DBS; i++) {
-    const db = `${dbPrefix}_${i}`;
-    psql('postgres', `CREATE DATABASE ${db}`);
-    psql(db, `CREATE TABLE items (id serial PRIMARY KEY, v text); INSERT INTO items (v) SELECT md5(g::text) FROM generate_series(1, 2000) g`);
-  }
-  const dbDir = path.join(work, 'db');
-  execFileSync('mkdir', ['-p', dbDir]);
-  const dbConfig = {
-    version: 1,
-    sources: { app: { type: 'postgres', url: 'postgres://postgres@127.0.0.1:5432/postgres', tenants: { mode: 'database', match: `${dbPrefix}\\_%` } } },
-    storage: { local: { type: 'local', path: path.join(dbDir, 'backups') } },
-  };
-  const dumpLoop = `rm -rf ${work}/db-loop; mkdir -p ${work}/db-loop; for i in $(seq 0 ${DBS - 1}); do pg_dump -h 127.0.0.1 -U postgres -Fc -f ${work}/db-loop/$i.dump -d ${dbPrefix}_$i || exit 1; done`;
-  compare(`database mode, ${DBS} databases`, () => orgbackup('orgbackup database --jobs 2', dbConfig, dbDir), () => timed('sequential pg_dump -Fc loop', ['bash', '-c', dumpLoop]));
+    console.error(`creating ${DBS} small databases...`);
+    for (let i = 0; i < DBS; i++) {
+      const db = `${dbPrefix}_${i}`;
+      psql('postgres', `CREATE DATABASE ${db}`);
+      psql(db, `CREATE TABLE items (id serial PRIMARY KEY, v text); INSERT INTO items (v) SELECT md5(g::text) FROM generate_series(1, 2000) g`);
+    }
+    const dbDir = path.join(work, 'db');
+    execFileSync('mkdir', ['-p', dbDir]);
+    const dbConfig = {
+      version: 1,
+      sources: { app: { type: 'postgres', url: 'postgres://postgres@127.0.0.1:5432/postgres', tenants: { mode: 'database', match: `${dbPrefix}\\_%` } } },
+      storage: { local: { type: 'local', path: path.join(dbDir, 'backups') } },
+    };
+    const dumpLoop = `rm -rf ${work}/db-loop; mkdir -p ${work}/db-loop; for i in $(seq 0 ${DBS - 1}); do pg_dump -h 127.0.0.1 -U postgres -Fc -f ${work}/db-loop/$i.dump -d ${dbPrefix}_$i || exit 1; done`;
+    compare(
+      `database mode, ${DBS} databases`,
+      () => orgbackup('orgbackup database --jobs 2', dbConfig, dbDir),
+      () => timed('sequential pg_dump -Fc loop', ['bash', '-c', dumpLoop]),
+    );
   }
 } finally {
   spawnSync('psql', [...PG, '-X', '-q', '-d', 'postgres', '-c', `DROP DATABASE IF EXISTS ${rowsDb} WITH (FORCE)`]);
@@ -105,5 +115,7 @@ console.log(`| case | sequential loop s (median of ${RUNS}) | orgbackup --jobs 2
 console.log(`|---|---|---|---|---|`);
 for (const r of results) {
   const all = (s) => s.walls.map((w) => w.toFixed(1)).join(', ');
-  console.log(`| ${r.what} | ${r.baseline.wall.toFixed(1)} (${all(r.baseline)}) | ${r.ours.wall.toFixed(1)} (${all(r.ours)}) | ${(r.ours.wall / r.baseline.wall).toFixed(2)}x | ${r.ours.rssMb.toFixed(0)} |`);
+  console.log(
+    `| ${r.what} | ${r.baseline.wall.toFixed(1)} (${all(r.baseline)}) | ${r.ours.wall.toFixed(1)} (${all(r.ours)}) | ${(r.ours.wall / r.baseline.wall).toFixed(2)}x | ${r.ours.rssMb.toFixed(0)} |`,
+  );
 }

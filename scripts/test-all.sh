@@ -46,4 +46,5 @@ npm ci --no-audit --no-fund
 npm run build
 npm run typecheck
 npm run lint
+npm run format:check
 npx vitest run

@@ -117,12 +117,9 @@ function toToolError(name: string, error: unknown): Error {
   const failure = error as ExecaFailure;
   const stderr = typeof failure.stderr === 'string' ? tailLines(failure.stderr) : '';
   if (failure.code === 'ENOENT') {
-    return new ToolError(name, 'was not found', '', undefined).withHint(
-      `install it or set its path with "tools": {"${name}": "/path/to/${name}"} in the source's config`,
-    );
+    return new ToolError(name, 'was not found', '', undefined).withHint(`install it or set its path with "tools": {"${name}": "/path/to/${name}"} in the source's config`);
   }
   if (failure.isCanceled) return new ToolError(name, 'was stopped because the run was interrupted', '');
   if (failure.signal) return new ToolError(name, `was killed by ${failure.signal}`, stderr);
   return new ToolError(name, `failed with exit code ${failure.exitCode ?? '?'}`, stderr, failure.exitCode);
 }
-

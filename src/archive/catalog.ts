@@ -103,7 +103,10 @@ export function countsAsLatest(trigger: string): boolean {
  */
 export async function newestMadeByCreate(storage: Storage, listings: readonly ArchiveListing[], signal?: AbortSignal): Promise<ArchiveListing | undefined> {
   for (const listing of listings) {
-    const trigger = await readSidecar(storage, listing.id, signal).then((s) => s.trigger, () => undefined);
+    const trigger = await readSidecar(storage, listing.id, signal).then(
+      (s) => s.trigger,
+      () => undefined,
+    );
     if (trigger === undefined || countsAsLatest(trigger)) return listing;
   }
   return undefined;

@@ -100,8 +100,5 @@ export function unescapedSha256sums(entries: readonly ManifestEntry[]): string {
 
 export function isSidecar(value: unknown): value is Sidecar {
   const v = value as Partial<Sidecar> | null;
-  return (
-    typeof v === 'object' && v !== null && typeof v.id === 'string' && Array.isArray(v.entries) &&
-    typeof v.object?.sha256 === 'string' && typeof v.object.size === 'number'
-  );
+  return typeof v === 'object' && v !== null && typeof v.id === 'string' && Array.isArray(v.entries) && typeof v.object?.sha256 === 'string' && typeof v.object.size === 'number';
 }

@@ -89,7 +89,9 @@ function drained(stream: HashingStream): Promise<void> {
 function checkObject(hasher: HashingStream, sidecar: Sidecar, what: string, seen?: unknown): void {
   const found = seen instanceof IdentityMismatchError ? `; ${seen.message.replace(`${what}: `, '')}` : '';
   if (hasher.bytes !== sidecar.object.size) {
-    throw new ObjectMismatchError(`${what}: stored object is ${hasher.bytes} bytes, its sidecar says ${sidecar.object.size}${found}`, { hint: 'the object was truncated or replaced; use another archive' });
+    throw new ObjectMismatchError(`${what}: stored object is ${hasher.bytes} bytes, its sidecar says ${sidecar.object.size}${found}`, {
+      hint: 'the object was truncated or replaced; use another archive',
+    });
   }
   if (hasher.sha256 !== sidecar.object.sha256) {
     throw new ObjectMismatchError(`${what}: stored object's sha256 does not match its sidecar (the bytes were altered)${found}`, { hint: 'the archive is damaged; use another archive' });

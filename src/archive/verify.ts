@@ -59,9 +59,12 @@ export async function verifyArchive(storage: Storage, listing: ArchiveListing, o
     if (options.signal?.aborted) throw error;
     // Level 2 saw the damage first; whether the stored bytes themselves changed decides the level.
     const objectChanged = error instanceof ObjectMismatchError || !(await objectMatchesSidecar(storage, sidecar, options.signal).catch(() => false));
-    const reported = objectChanged && !(error instanceof ObjectMismatchError)
-      ? new ObjectMismatchError(`archive ${listing.id}: the stored object's size or sha256 no longer match its sidecar (${errorMessage(error)})`, { hint: 'the stored bytes were altered or truncated; use another archive' })
-      : error;
+    const reported =
+      objectChanged && !(error instanceof ObjectMismatchError)
+        ? new ObjectMismatchError(`archive ${listing.id}: the stored object's size or sha256 no longer match its sidecar (${errorMessage(error)})`, {
+            hint: 'the stored bytes were altered or truncated; use another archive',
+          })
+        : error;
     return { item: failed(base, objectChanged ? 1 : 2, reported, objectChanged ? [] : [1]), sidecar };
   }
 }

@@ -44,11 +44,15 @@ export class ArchiveWriter {
     // An aborted archive (failed storage, signal) never consumes the entry: settle with the reason.
     await new Promise<void>((resolve, reject) => {
       this.pending.add(reject);
-      finished(hasher).then(resolve, reject).finally(() => this.pending.delete(reject));
+      finished(hasher)
+        .then(resolve, reject)
+        .finally(() => this.pending.delete(reject));
     });
     this.throwIfAborted();
     const entry: ManifestEntry = {
-      name, size: hasher.bytes, sha256: hasher.sha256,
+      name,
+      size: hasher.bytes,
+      sha256: hasher.sha256,
       ...(file ? { mode: file.mode & 0o777, mtime: file.mtime.toISOString() } : {}),
       ...(file?.path !== undefined ? { path: file.path } : {}),
     };
@@ -70,7 +74,10 @@ export class ArchiveWriter {
     // finalize() unsettled for ever: settle with the abort's reason, as addEntry does.
     await new Promise<void>((resolve, reject) => {
       this.pending.add(reject);
-      this.zip.finalize().then(resolve, reject).finally(() => this.pending.delete(reject));
+      this.zip
+        .finalize()
+        .then(resolve, reject)
+        .finally(() => this.pending.delete(reject));
     });
     this.throwIfAborted();
     return manifest;
@@ -93,7 +100,6 @@ export class ArchiveWriter {
 /** Entry names are relative POSIX paths with no `..`, no absolute part and no backslash. */
 export function assertSafeEntryName(name: string): void {
   const bad =
-    name === '' || name.startsWith('/') || name.includes('\\') || name.includes('\0') || /^[A-Za-z]:/.test(name) ||
-    name.split('/').some((part) => part === '..' || part === '.' || part === '');
+    name === '' || name.startsWith('/') || name.includes('\\') || name.includes('\0') || /^[A-Za-z]:/.test(name) || name.split('/').some((part) => part === '..' || part === '.' || part === '');
   if (bad) throw new UsageError(`unsafe archive entry name "${name}": entries must be relative paths without ".." or absolute parts`);
 }

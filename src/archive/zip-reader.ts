@@ -24,7 +24,10 @@ export interface ZipEntry {
 class ChunkReader {
   private chunks: Buffer[] = [];
   private length = 0;
-  constructor(private readonly source: AsyncIterator<Buffer>, private readonly what: string) {}
+  constructor(
+    private readonly source: AsyncIterator<Buffer>,
+    private readonly what: string,
+  ) {}
 
   private async fill(n: number): Promise<boolean> {
     while (this.length < n) {

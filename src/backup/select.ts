@@ -13,7 +13,10 @@ export function selectTenants(source: Source, discovered: Tenant[], requested: r
   const byId = new Map(discovered.map((t) => [t.id, t]));
   const unknown = requested.filter((id) => !byId.has(id));
   if (unknown.length > 0) {
-    const known = discovered.slice(0, 10).map((t) => t.id).join(', ');
+    const known = discovered
+      .slice(0, 10)
+      .map((t) => t.id)
+      .join(', ');
     throw new UsageError(`unknown tenant ${unknown.map((u) => `"${u}"`).join(', ')} in source "${source.name}"`, {
       hint: discovered.length ? `tenants of ${source.name} include: ${known}${discovered.length > 10 ? ', ...' : ''}` : `source ${source.name} has no tenants right now`,
     });
@@ -44,8 +47,10 @@ export function tenantIdProblem(id: string): string | undefined {
   if (id === '') return 'a tenant id cannot be empty';
   const bytes = Buffer.byteLength(encodeTenant(id));
   if (bytes > MAX_ENCODED_TENANT) {
-    return `its id is ${bytes} bytes once encoded for storage keys (${Buffer.byteLength(id)} bytes of UTF-8; each byte outside [A-Za-z0-9._-] takes 3), ` +
-      `and a key's tenant part is one directory name on local storage, at most ${MAX_ENCODED_TENANT} bytes`;
+    return (
+      `its id is ${bytes} bytes once encoded for storage keys (${Buffer.byteLength(id)} bytes of UTF-8; each byte outside [A-Za-z0-9._-] takes 3), ` +
+      `and a key's tenant part is one directory name on local storage, at most ${MAX_ENCODED_TENANT} bytes`
+    );
   }
   return undefined;
 }

@@ -17,10 +17,7 @@ export const runners: Record<string, Runner> = {
       ctx,
     ),
   list: async (o, ctx) =>
-    (await import('../commands/list.js')).runList(
-      { source: str(o.source), tenant: str(o.tenant), storage: list(o.storage), limit: num(o.limit), long: bool(o.long), stale: str(o.stale) },
-      ctx,
-    ),
+    (await import('../commands/list.js')).runList({ source: str(o.source), tenant: str(o.tenant), storage: list(o.storage), limit: num(o.limit), long: bool(o.long), stale: str(o.stale) }, ctx),
   restore: async (o, ctx) =>
     (await import('../commands/restore.js')).runRestore(
       {
@@ -45,15 +42,9 @@ export const runners: Record<string, Runner> = {
       ctx,
     ),
   prune: async (o, ctx) =>
-    (await import('../commands/prune.js')).runPrune(
-      { source: str(o.source) ? [str(o.source)!] : undefined, tenant: str(o.tenant), storage: list(o.storage), dryRun: bool(o.dryRun) },
-      ctx,
-    ),
+    (await import('../commands/prune.js')).runPrune({ source: str(o.source) ? [str(o.source)!] : undefined, tenant: str(o.tenant), storage: list(o.storage), dryRun: bool(o.dryRun) }, ctx),
   preflight: async (o, ctx) =>
-    (await import('../commands/preflight.js')).runPreflightCommand(
-      { source: list(o.source), storage: list(o.storage), for: str(o.for) as 'create' | 'restore' | undefined },
-      ctx,
-    ),
+    (await import('../commands/preflight.js')).runPreflightCommand({ source: list(o.source), storage: list(o.storage), for: str(o.for) as 'create' | 'restore' | undefined }, ctx),
   verify: async (o, ctx) =>
     (await import('../commands/verify.js')).runVerify(
       {

@@ -31,7 +31,7 @@ const HELP: Record<string, { notes?: string[]; examples: string[] }> = {
   },
   verify: {
     notes: [
-      '--scratch URL: a URL without a password uses the source\'s password when it names the same',
+      "--scratch URL: a URL without a password uses the source's password when it names the same",
       'host as the source; for another host, put the password in the URL or let the client find it',
       '(PGPASSWORD / ~/.pgpass, MYSQL_PWD / ~/.my.cnf).',
     ],

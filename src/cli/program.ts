@@ -48,7 +48,13 @@ function jobCount(value: string): number {
 }
 
 function commaList(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ];
 }
 
 export function buildProgram(dispatch: Dispatch): Command {
@@ -67,7 +73,10 @@ export function buildProgram(dispatch: Dispatch): Command {
     .addHelpText('after', EXIT_STATUS);
 
   const command = (name: string, description: string) =>
-    program.command(name).description(description).addHelpText('after', EXIT_STATUS + helpAfter(name));
+    program
+      .command(name)
+      .description(description)
+      .addHelpText('after', EXIT_STATUS + helpAfter(name));
   const run = (name: string) =>
     async function (this: Command, ...args: unknown[]) {
       const options = this.opts();
@@ -116,7 +125,10 @@ export function buildProgram(dispatch: Dispatch): Command {
     .option('--tenant <id>', 'only this tenant (needs --source)')
     .option('--storage <name>', 'only this storage (repeatable)', collect)
     .option('--restore-test', 'also restore into a throwaway database/schema/directory and compare row counts')
-    .option('--scratch <url-or-dir>', 'for --restore-test: the database server (URL) or directory where it creates, and always drops, its throwaway copy (default: the source\'s server / the temp directory)')
+    .option(
+      '--scratch <url-or-dir>',
+      "for --restore-test: the database server (URL) or directory where it creates, and always drops, its throwaway copy (default: the source's server / the temp directory)",
+    )
     .action(run('verify'));
 
   command('prune', 'apply the retention policy')
@@ -140,9 +152,7 @@ export function buildProgram(dispatch: Dispatch): Command {
     .addOption(new Option('--for <command>', 'the checks a command needs').choices(['create', 'restore']).default('create'))
     .action(run('preflight'));
 
-  command('init', 'write a commented starter config')
-    .option('--path <file>', 'where to write it', 'backup.config.json')
-    .action(run('init'));
+  command('init', 'write a commented starter config').option('--path <file>', 'where to write it', 'backup.config.json').action(run('init'));
 
   return program;
 }

@@ -97,7 +97,10 @@ async function discoverAll(sources: Source[], options: CreateOptions, storageNam
   for (const source of sources) {
     const found = uniqueTenants(await source.discoverTenants(ctx.signal));
     if (found.repeated.length > 0) {
-      ctx.log.warn(`${source.name}: the tenants query returned ${found.repeated.map((id) => `"${id}"`).join(', ')} more than once; each tenant is backed up once`, { source: source.name, repeated: found.repeated });
+      ctx.log.warn(`${source.name}: the tenants query returned ${found.repeated.map((id) => `"${id}"`).join(', ')} more than once; each tenant is backed up once`, {
+        source: source.name,
+        repeated: found.repeated,
+      });
     }
     const discovered = found.tenants;
     const wanted = selectTenants(source, discovered, options.tenant).filter((tenant) => !options.tenantFilter || options.tenantFilter(source.name, tenant.id));
@@ -114,9 +117,10 @@ async function discoverAll(sources: Source[], options: CreateOptions, storageNam
 
 /** A tenant that gets no archive: nothing was written for it. */
 function unusableTenant(source: Source, tenant: Tenant, problem: string, storages: readonly string[]): TenantBackup {
-  const hint = source.type === 'files'
-    ? `rename that directory, or exclude it (sources.${source.name}.tenants.exclude)`
-    : `make the tenants query or match of source ${source.name} return only ids that are not empty and fit a key (e.g. WHERE id <> '' AND octet_length(id) <= 85)`;
+  const hint =
+    source.type === 'files'
+      ? `rename that directory, or exclude it (sources.${source.name}.tenants.exclude)`
+      : `make the tenants query or match of source ${source.name} return only ids that are not empty and fit a key (e.g. WHERE id <> '' AND octet_length(id) <= 85)`;
   const shown = tenant.id.length > 60 ? `${tenant.id.slice(0, 40)}…" (${tenant.id.length} characters)` : `${tenant.id}"`;
   return {
     source: source.name,

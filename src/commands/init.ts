@@ -25,7 +25,13 @@ const SHIPPED_SCHEMA = fileURLToPath(new URL('../../schema/orgbackup.schema.json
  * missing (a build that did not write it), rather than a reference that does not resolve.
  */
 export async function schemaReference(configFile: string, schemaFile = SHIPPED_SCHEMA): Promise<string | undefined> {
-  if (!(await access(schemaFile).then(() => true, () => false))) return undefined;
+  if (
+    !(await access(schemaFile).then(
+      () => true,
+      () => false,
+    ))
+  )
+    return undefined;
   const relative = path.relative(path.dirname(configFile), schemaFile).split(path.sep).join('/');
   return relative.startsWith('.') || relative.startsWith('/') ? relative : `./${relative}`;
 }
@@ -67,7 +73,12 @@ const STARTER_CONFIG = `{
 
 export async function runInit(options: InitOptions): Promise<InitResult> {
   const file = path.resolve(options.cwd, options.path ?? 'backup.config.json');
-  if (await access(file).then(() => true, () => false)) {
+  if (
+    await access(file).then(
+      () => true,
+      () => false,
+    )
+  ) {
     throw new UsageError(`${file} already exists; init never overwrites a config`, { hint: 'choose another path with --path' });
   }
   await writeFile(file, starterConfig(await schemaReference(file)), { mode: 0o600, flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {

@@ -72,9 +72,7 @@ async function lockAll(storages: readonly Storage[], options: PruneOptions, ctx:
 
 async function planStorage(storage: Storage, sourceNames: string[], sources: Parameters<typeof planPrune>[0]['sources'], options: PruneOptions, ctx: Context): Promise<PlannedGroup[]> {
   const filter = sourceNames.length === 1 ? { source: sourceNames[0]!, ...(options.tenant ? { tenant: options.tenant } : {}) } : {};
-  const listings = (await listArchives(storage, filter, ctx.signal)).filter(
-    (l) => sourceNames.includes(l.ref.source) && (!options.tenantFilter || options.tenantFilter(l.ref.source, l.ref.tenant)),
-  );
+  const listings = (await listArchives(storage, filter, ctx.signal)).filter((l) => sourceNames.includes(l.ref.source) && (!options.tenantFilter || options.tenantFilter(l.ref.source, l.ref.tenant)));
   const now = ctx.now();
   const groups = planPrune({ listings, sources, retention: ctx.config.retention, now });
   const facts = new Map<string, SidecarFacts>();
@@ -116,7 +114,11 @@ function finish(groups: PlannedGroup[], execution: Execution, unchecked: Uncheck
   const statuses = [...result.archives.map((a) => a.status), ...unchecked.map(() => 'failed')];
   const exitCode: ExitCodeValue = statuses.length === 0 ? ExitCode.ok : exitCodeForItems(statuses);
   for (const orphan of result.orphans) {
-    ctx.log.warn(`prune: ${orphan.source}/${orphan.tenant} is no longer a tenant of its source; its ${orphan.archives} archives in ${orphan.storage} follow retention.orphans`, { event: 'orphan', source: orphan.source, tenant: orphan.tenant });
+    ctx.log.warn(`prune: ${orphan.source}/${orphan.tenant} is no longer a tenant of its source; its ${orphan.archives} archives in ${orphan.storage} follow retention.orphans`, {
+      event: 'orphan',
+      source: orphan.source,
+      tenant: orphan.tenant,
+    });
   }
   return { ...result, ok: exitCode === ExitCode.ok, exitCode };
 }

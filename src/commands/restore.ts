@@ -107,7 +107,14 @@ async function pointAtOlder(error: VerificationError, storage: Storage, listing:
 async function restoreWith(source: Source, storage: Storage, listing: ArchiveListing, sidecar: Sidecar, options: RestoreOptions, ctx: Context): Promise<RestoreCommandResult> {
   // Whose data this is comes from the key; readSidecar refused a sidecar that says otherwise.
   const tenant: Tenant = { id: listing.ref.tenant, ...(sidecar.tenant.name ? { name: sidecar.tenant.name } : {}) };
-  const sourceOptions: SourceRestoreOptions = { target: options.target, conflict: options.conflict ?? 'replace', only: options.only, force: !!options.force, dryRun: !!options.dryRun, jobs: options.jobs };
+  const sourceOptions: SourceRestoreOptions = {
+    target: options.target,
+    conflict: options.conflict ?? 'replace',
+    only: options.only,
+    force: !!options.force,
+    dryRun: !!options.dryRun,
+    jobs: options.jobs,
+  };
   const dryRun = !!options.dryRun;
   if (!options.skipPreflight && !dryRun) await runPreflightGate(ctx, { for: 'restore', sources: [source.name], storages: [storage.name], target: options.target });
   const decryptor = await createDecryptor(ctx.config, ctx.baseDir);
@@ -164,7 +171,9 @@ function safetySkipReason(options: RestoreOptions): string | undefined {
 async function verifyOrRefuse(storage: Storage, listing: ArchiveListing, source: Source, decryptor: Decryptor | undefined, ctx: Context): Promise<void> {
   const { item } = await verifyArchive(storage, listing, { source, decryptor, signal: ctx.signal });
   if (item.status !== 'ok') {
-    throw new VerificationError(`refusing to restore ${listing.id}: ${item.error ?? 'verification failed'}; the target was not touched`, { hint: item.hint ?? 'choose another archive (`orgbackup list`)' });
+    throw new VerificationError(`refusing to restore ${listing.id}: ${item.error ?? 'verification failed'}; the target was not touched`, {
+      hint: item.hint ?? 'choose another archive (`orgbackup list`)',
+    });
   }
 }
 

@@ -125,13 +125,16 @@ async function checkMetricsDirectory(file: string): Promise<void> {
   const dir = path.dirname(path.resolve(file));
   const user = os.userInfo().username;
   try {
-    if (!(await stat(dir)).isDirectory()) throw new PreflightError(`--metrics-file ${file}: ${dir} is not a directory`, { hint: 'point --metrics-file into a directory (node_exporter\'s --collector.textfile.directory)' });
+    if (!(await stat(dir)).isDirectory())
+      throw new PreflightError(`--metrics-file ${file}: ${dir} is not a directory`, { hint: "point --metrics-file into a directory (node_exporter's --collector.textfile.directory)" });
     await access(dir, constants.W_OK);
   } catch (error) {
     if (error instanceof PreflightError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new PreflightError(`--metrics-file ${file}: the directory ${dir} does not exist`, { hint: `create it: install -d -o ${user} ${dir}` });
-    throw new PreflightError(`--metrics-file ${file}: the directory ${dir} is not writable by ${user} (${code ?? errorMessage(error)})`, { hint: `let ${user} write there, e.g. chown ${user} ${dir}` });
+    throw new PreflightError(`--metrics-file ${file}: the directory ${dir} is not writable by ${user} (${code ?? errorMessage(error)})`, {
+      hint: `let ${user} write there, e.g. chown ${user} ${dir}`,
+    });
   }
 }
 
@@ -142,7 +145,10 @@ async function writeMetrics(ran: RunFacts[], options: ScheduleRunOptions, ctx: C
   const out: NonNullable<ScheduleRunResult['metrics']> = {};
   try {
     if (options.metricsFile) {
-      await writeMetricsFile(options.metricsFile, perRun.flatMap((r) => r.samples));
+      await writeMetricsFile(
+        options.metricsFile,
+        perRun.flatMap((r) => r.samples),
+      );
       out.file = options.metricsFile;
     }
     // One Pushgateway group per schedule and shard, replaced whole: it holds exactly that run's tenants.

@@ -31,15 +31,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const explorer = cosmiconfig(MODULE, {
-    searchPlaces: [
-      'package.json',
-      `.${MODULE}rc`,
-      `.${MODULE}rc.json`,
-      `.${MODULE}rc.yaml`,
-      `.${MODULE}rc.yml`,
-      `${MODULE}.config.json`,
-      'backup.config.json',
-    ],
+    searchPlaces: ['package.json', `.${MODULE}rc`, `.${MODULE}rc.json`, `.${MODULE}rc.yaml`, `.${MODULE}rc.yml`, `${MODULE}.config.json`, 'backup.config.json'],
     searchStrategy: 'project',
     // Config files may carry comments and trailing commas (JSONC), as the starter config does.
     loaders: { '.json': parseJsonc, noExt: parseJsonc },
@@ -87,7 +79,9 @@ function readError(error: unknown, file: string | undefined): UsageError {
   // A file the process may not open is not a syntax problem: say so, with the errno and who we are.
   if (err.code === 'EACCES' || err.code === 'EPERM') {
     const [uid, gid] = [process.getuid?.() ?? '?', process.getgid?.() ?? '?'];
-    return new UsageError(`cannot read config ${file ?? ''}: permission denied (${err.code}) for uid ${uid}`, { hint: `make it readable by this user, e.g. as root: \`chgrp ${gid} ${file ?? '<file>'} && chmod 640 ${file ?? '<file>'}\`` });
+    return new UsageError(`cannot read config ${file ?? ''}: permission denied (${err.code}) for uid ${uid}`, {
+      hint: `make it readable by this user, e.g. as root: \`chgrp ${gid} ${file ?? '<file>'} && chmod 640 ${file ?? '<file>'}\``,
+    });
   }
   if (err.code === 'EISDIR') return new UsageError(`cannot read config ${file ?? ''}: it is a directory (EISDIR)`, { hint: 'pass the config file itself, e.g. --config <dir>/backup.config.json' });
   if (err.code) return new UsageError(`cannot read config ${file ?? ''}: ${err.message.split('\n')[0] ?? ''}`, { hint: 'check the path and its permissions' });

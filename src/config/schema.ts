@@ -121,7 +121,10 @@ export const retentionPolicySchema = z
     keepYearly: z.number().int().min(0).optional(),
     keepWithin: duration.optional(),
     maxArchives: z.number().int().min(1).optional(),
-    maxTotalSize: z.string().regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size such as 500MB or 2GiB').optional(),
+    maxTotalSize: z
+      .string()
+      .regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size such as 500MB or 2GiB')
+      .optional(),
   })
   .strict();
 
@@ -130,10 +133,7 @@ export const retentionSchema = retentionPolicySchema
     timezone: z.string().default('UTC'),
     /** Tenants no longer returned by the tenants query. */
     orphans: retentionPolicySchema.default({ keepWithin: '90d' }),
-    plans: z
-      .object({ query: z.string().optional(), source: z.string().optional() })
-      .catchall(retentionPolicySchema)
-      .optional(),
+    plans: z.object({ query: z.string().optional(), source: z.string().optional() }).catchall(retentionPolicySchema).optional(),
   })
   .strict();
 

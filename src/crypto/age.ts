@@ -102,8 +102,13 @@ export class AgeDecryptor implements Decryptor {
     if (!/no identity matched/i.test(error.message)) return new VerificationError(`${what}: its age header is damaged (${error.message})`, { hint: damaged });
     const types = stanzaTypes(error.header);
     if (types.includes('scrypt')) {
-      if (!this.#hasPassphrase) return new VerificationError(`${what} is passphrase-encrypted and no passphrase is configured`, { hint: 'set encryption.passphraseFile (or passphrase) to the passphrase it was written with' });
-      return new VerificationError(`${what}: the configured passphrase does not decrypt it (wrong passphrase)`, { hint: 'check encryption.passphrase / passphraseFile: it must be the passphrase the archive was written with' });
+      if (!this.#hasPassphrase)
+        return new VerificationError(`${what} is passphrase-encrypted and no passphrase is configured`, {
+          hint: 'set encryption.passphraseFile (or passphrase) to the passphrase it was written with',
+        });
+      return new VerificationError(`${what}: the configured passphrase does not decrypt it (wrong passphrase)`, {
+        hint: 'check encryption.passphrase / passphraseFile: it must be the passphrase the archive was written with',
+      });
     }
     const recipientsHint = `set encryption.identityFile (or identityFiles, keeping rotated-out keys) to the secret key of one of its recipients, listed under encryption.recipients in its sidecar manifest`;
     if (this.#identityCount === 0) return new VerificationError(`${what} is encrypted to age public keys (${types.join(', ')}) and no identity is configured`, { hint: recipientsHint });

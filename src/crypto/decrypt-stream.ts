@@ -17,7 +17,10 @@ export class NotAgeError extends Error {
 
 /** Opening the header failed; `header` is kept to tell which keys it wanted. */
 export class HeaderOpenError extends Error {
-  constructor(readonly header: Buffer, readonly causeError: unknown) {
+  constructor(
+    readonly header: Buffer,
+    readonly causeError: unknown,
+  ) {
     super(causeError instanceof Error ? causeError.message : String(causeError));
   }
 }

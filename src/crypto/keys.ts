@@ -61,7 +61,10 @@ export function loadEncryptionKeys(enc: EncryptionConfig, baseDir?: string): Pro
       if (enc.recipientsFile) recipients.push(...parseRecipients(await readKeyFile(enc.recipientsFile, baseDir, 'encryption.recipientsFile'), 'encryption.recipientsFile'));
       const tenantRecipients = new Map<string, string[]>();
       for (const [tenant, list] of Object.entries(enc.tenantRecipients ?? {})) {
-        tenantRecipients.set(tenant, list.map((r, i) => checkRecipient(r, `encryption.tenantRecipients.${tenant}.${i}`)));
+        tenantRecipients.set(
+          tenant,
+          list.map((r, i) => checkRecipient(r, `encryption.tenantRecipients.${tenant}.${i}`)),
+        );
       }
       const passphrase = await passphraseOf(enc, baseDir);
       return { recipients, tenantRecipients, ...(passphrase !== undefined ? { passphrase } : {}) };

@@ -56,7 +56,10 @@ export function unwrapFileKey(body: Uint8Array, key: Buffer): Uint8Array | null 
 const base64NoPad = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64').replace(/=+$/, '');
 
 export class ScryptRecipient implements Recipient {
-  constructor(private readonly passphrase: string, private readonly logN = DEFAULT_LOG_N) {}
+  constructor(
+    private readonly passphrase: string,
+    private readonly logN = DEFAULT_LOG_N,
+  ) {}
 
   async wrapFileKey(fileKey: Uint8Array): Promise<Stanza[]> {
     const salt = randomBytes(16);

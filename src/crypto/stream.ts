@@ -16,7 +16,10 @@ export const CIPHER_CHUNK = PLAIN_CHUNK + TAG_SIZE;
 
 /** Raised when a chunk fails authentication: the ciphertext was altered or cut short. */
 export class ChunkAuthError extends Error {
-  constructor(readonly chunkIndex: number, readonly reason: 'altered' | 'truncated') {
+  constructor(
+    readonly chunkIndex: number,
+    readonly reason: 'altered' | 'truncated',
+  ) {
     super(reason === 'truncated' ? `the encrypted data ends after chunk ${chunkIndex} without its final chunk` : `encrypted chunk ${chunkIndex} fails authentication`);
   }
 }
@@ -59,7 +62,10 @@ export class Chunker {
   private used = 0;
   index = 0;
 
-  constructor(size: number, private readonly onChunk: (chunk: Buffer, index: number) => void) {
+  constructor(
+    size: number,
+    private readonly onChunk: (chunk: Buffer, index: number) => void,
+  ) {
     this.buffer = Buffer.allocUnsafe(size);
   }
 
@@ -122,7 +128,10 @@ export class EncryptStream extends Transform {
 export class PayloadDecryptor {
   private readonly chunker: Chunker;
 
-  constructor(private readonly payloadKey: Buffer, private readonly emit: (plain: Buffer) => void) {
+  constructor(
+    private readonly payloadKey: Buffer,
+    private readonly emit: (plain: Buffer) => void,
+  ) {
     this.chunker = new Chunker(CIPHER_CHUNK, (chunk, index) => this.open(chunk, index, false));
   }
 

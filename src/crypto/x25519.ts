@@ -33,7 +33,12 @@ export function bech32Decode(text: string): { prefix: string; bytes: Buffer } {
   const prefix = lower.slice(0, split);
   const data = [...lower.slice(split + 1)].map((c) => CHARSET.indexOf(c));
   if (data.some((d) => d < 0)) throw new Error('invalid bech32 character');
-  const expanded = [...prefix].map((c) => c.charCodeAt(0) >> 5).concat([0], [...prefix].map((c) => c.charCodeAt(0) & 31));
+  const expanded = [...prefix]
+    .map((c) => c.charCodeAt(0) >> 5)
+    .concat(
+      [0],
+      [...prefix].map((c) => c.charCodeAt(0) & 31),
+    );
   if (polymod([...expanded, ...data]) !== 1) throw new Error('bad bech32 checksum');
   const bytes: number[] = [];
   let acc = 0;

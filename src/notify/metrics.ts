@@ -40,7 +40,9 @@ export function escapeLabel(value: string): string {
 }
 
 function seriesKey(sample: Sample): string {
-  const labels = Object.keys(sample.labels).sort().map((k) => `${k}="${escapeLabel(sample.labels[k]!)}"`);
+  const labels = Object.keys(sample.labels)
+    .sort()
+    .map((k) => `${k}="${escapeLabel(sample.labels[k]!)}"`);
   return `${sample.name}{${labels.join(',')}}`;
 }
 

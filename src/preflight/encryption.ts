@@ -32,7 +32,11 @@ function describeRecipients(keys: EncryptionKeys): CheckResult[] {
   const perTenant = keys.tenantRecipients.size > 0 ? ` (${keys.tenantRecipients.size} tenant(s) have their own keys)` : '';
   if (keys.recipients.length > 0) return [pass(RECIPIENTS, `archives are encrypted to ${keys.recipients.length} age public key(s)${perTenant}`)];
   return [
-    warn(RECIPIENTS, `only the ${keys.tenantRecipients.size} tenant(s) listed in encryption.tenantRecipients can be backed up; others fail`, 'set encryption.recipients as the default for tenants without their own key'),
+    warn(
+      RECIPIENTS,
+      `only the ${keys.tenantRecipients.size} tenant(s) listed in encryption.tenantRecipients can be backed up; others fail`,
+      'set encryption.recipients as the default for tenants without their own key',
+    ),
   ];
 }
 
@@ -44,7 +48,11 @@ async function checkIdentity(ctx: Context, keys: EncryptionKeys): Promise<CheckR
     return failure(IDENTITY, error);
   }
   if (identity.identities.length === 0 && identity.passphrase === undefined) {
-    return fail(IDENTITY, 'no identity is configured, so encrypted archives cannot be decrypted', 'set encryption.identityFile (or identity, or identityFiles) to the age secret key of the recipients');
+    return fail(
+      IDENTITY,
+      'no identity is configured, so encrypted archives cannot be decrypted',
+      'set encryption.identityFile (or identity, or identityFiles) to the age secret key of the recipients',
+    );
   }
   if (identity.identities.length === 0) return pass(IDENTITY, 'the passphrase is available to decrypt passphrase-encrypted archives');
   if (keys.recipients.length === 0) {

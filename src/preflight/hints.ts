@@ -36,7 +36,8 @@ export function volumeOwnershipHint(dir: string, uid: number, gid: number): stri
 /** The fix when the write probe (or creating the directory) was refused. */
 export function writeRefusedHint(s: PathSituation): string {
   if (s.code === 'EROFS') return `${s.refusedBy} is on a read-only filesystem: mount it read-write (drop ":ro" / readOnly: true) or point the storage at another path`;
-  if (s.code === 'ENOSPC' || s.code === 'EDQUOT') return `the filesystem holding ${s.refusedBy} is full${s.code === 'EDQUOT' ? ' (quota)' : ''}: free space, or prune old archives (\`orgbackup prune\`)`;
+  if (s.code === 'ENOSPC' || s.code === 'EDQUOT')
+    return `the filesystem holding ${s.refusedBy} is full${s.code === 'EDQUOT' ? ' (quota)' : ''}: free space, or prune old archives (\`orgbackup prune\`)`;
   const notRoot = s.uid !== 0;
   if (notRoot && s.isMountPoint && s.ownerUid === 0) return volumeOwnershipHint(s.refusedBy, s.uid, s.gid);
   if (s.missing) {

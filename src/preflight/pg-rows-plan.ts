@@ -24,7 +24,14 @@ export async function rowsPlanCheck(source: PostgresSource, conn: PgConnection):
   const checks = [pass(id, `rows plan: ${plan.tables.length} table(s) copied per tenant, ${plan.shared.length} shared`, source.name)];
   const keys = blockingCycleKeys(plan);
   if (keys.length > 0) {
-    checks.push(warn(`source.${source.name}.rows-cycles`, `foreign keys ${describeCycleKeys(keys)} form a cycle and are not DEFERRABLE: a tenant deleted from the database could not be restored from its rows archives`, deferrableFixes(keys).join(' '), source.name));
+    checks.push(
+      warn(
+        `source.${source.name}.rows-cycles`,
+        `foreign keys ${describeCycleKeys(keys)} form a cycle and are not DEFERRABLE: a tenant deleted from the database could not be restored from its rows archives`,
+        deferrableFixes(keys).join(' '),
+        source.name,
+      ),
+    );
   }
   return checks;
 }

@@ -10,7 +10,11 @@ import { readIdentity } from './identity.js';
 import { inspectPath } from './path-state.js';
 import { fail, pass, warn, type CheckResult, type NamedCheck } from './types.js';
 
-const can = (file: string, mode: number) => access(file, mode).then(() => true, () => false);
+const can = (file: string, mode: number) =>
+  access(file, mode).then(
+    () => true,
+    () => false,
+  );
 
 export const checkFilesSource: NamedCheck = async (ctx, name, options) => {
   const config = ctx.config.sources[name];
@@ -33,7 +37,14 @@ export const checkFilesSource: NamedCheck = async (ctx, name, options) => {
     return [fail(id, `uid ${me.uid} may not write ${parent}, where restore swaps the files in`, `as root: \`chown ${me.uid}:${me.gid} ${parent}\`, or restore elsewhere with --target <dir>`, name)];
   }
   if (!(await can(root, constants.R_OK | constants.X_OK))) {
-    return [fail(id, `uid ${me.uid} may not read ${root} (${owner})`, `as root: \`chmod -R u+rX,g+rX ${root}\` and add uid ${me.uid} to group ${state.dir.gid}, or \`chown -R ${me.uid}:${me.gid} ${root}\``, name)];
+    return [
+      fail(
+        id,
+        `uid ${me.uid} may not read ${root} (${owner})`,
+        `as root: \`chmod -R u+rX,g+rX ${root}\` and add uid ${me.uid} to group ${state.dir.gid}, or \`chown -R ${me.uid}:${me.gid} ${root}\``,
+        name,
+      ),
+    ];
   }
   const checks: CheckResult[] = [pass(id, `uid ${me.uid} may read ${root} (${owner})`, name)];
   if (config.tenants.mode === 'directory') checks.push(...(await tenantDirChecks(name, root, me.uid)));
@@ -45,7 +56,12 @@ async function targetCheck(id: string, target: string, me: { uid: number; gid: n
   let dir = path.dirname(target);
   while ((await inspectPath(dir)).kind === 'missing' && path.dirname(dir) !== dir) dir = path.dirname(dir);
   if (await can(dir, constants.W_OK | constants.X_OK)) return pass(id, `uid ${me.uid} may write ${dir}, where restore builds ${target}`, name);
-  return fail(id, `uid ${me.uid} may not write ${dir}, where restore would build ${target}`, `choose a --target under a directory uid ${me.uid} may write, or as root: \`chown ${me.uid}:${me.gid} ${dir}\``, name);
+  return fail(
+    id,
+    `uid ${me.uid} may not write ${dir}, where restore would build ${target}`,
+    `choose a --target under a directory uid ${me.uid} may write, or as root: \`chown ${me.uid}:${me.gid} ${dir}\``,
+    name,
+  );
 }
 
 async function tenantDirChecks(name: string, root: string, uid: number): Promise<CheckResult[]> {
@@ -56,7 +72,14 @@ async function tenantDirChecks(name: string, root: string, uid: number): Promise
     const dir = path.join(root, entry.name);
     if (await can(dir, constants.R_OK | constants.X_OK)) continue;
     const subject = `${name}/${entry.name}`;
-    checks.push(warn(`tenant.${subject}.path`, `uid ${uid} may not read ${dir}; this tenant will fail, the others are backed up`, `as root: \`chmod -R u+rX,g+rX ${dir}\` or \`chown -R ${uid} ${dir}\``, subject));
+    checks.push(
+      warn(
+        `tenant.${subject}.path`,
+        `uid ${uid} may not read ${dir}; this tenant will fail, the others are backed up`,
+        `as root: \`chmod -R u+rX,g+rX ${dir}\` or \`chown -R ${uid} ${dir}\``,
+        subject,
+      ),
+    );
   }
   return checks;
 }

@@ -77,7 +77,6 @@ async function toolCheck(ctx: Context, name: string, tools: Record<string, strin
   return check;
 }
 
-
 async function privilegeChecks(source: MysqlSource, conn: MysqlConnection, tenants: Tenant[]): Promise<CheckResult[]> {
   const id = `source.${source.name}.privileges`;
   if (source.mode !== 'database') {
@@ -110,4 +109,3 @@ async function databaseProblem(conn: MysqlConnection, database: string): Promise
   const roles = report.viaRoles ? ' (the account uses roles, whose grants may not show here)' : '';
   return { message: describePrivilegeProblems(report, database) + roles, hint: `as an administrator: ${grantStatement(report, database)}`, uncertain: report.viaRoles };
 }
-

@@ -89,13 +89,13 @@ async function toolChecks(ctx: Context, name: string, tools: Record<string, stri
     const resolved = await resolvePgTool(tool, tools, serverMajor);
     ctx.log.debug(`${name}: ${tool} is ${resolved.file} (${resolved.reason})`, { source: name, tool, file: resolved.file });
     const better = serverMajor === undefined ? undefined : (await installedPgTools(tool)).find((t) => t.major >= serverMajor);
-    const installHint = better && tools[tool] ? `a ${tool} ${better.major} is installed at ${better.file}: set tools.${tool} to it, or remove tools.${tool} so orgbackup picks it` : pgInstallHint(tool, serverMajor);
+    const installHint =
+      better && tools[tool] ? `a ${tool} ${better.major} is installed at ${better.file}: set tools.${tool} to it, or remove tools.${tool} so orgbackup picks it` : pgInstallHint(tool, serverMajor);
     const { check } = await checkTool({ id: `source.${name}.tool.${tool}`, name: tool, resolved, serverMajor, installHint, subject: name, signal: ctx.signal });
     checks.push(check);
   }
   return checks;
 }
-
 
 async function privilegeChecks(source: PostgresSource, conn: PgConnection, tenants: Tenant[], server: ServerFacts): Promise<CheckResult[]> {
   const { withPgClient } = await import('../sources/postgres/connection.js');
@@ -119,7 +119,6 @@ async function privilegeChecks(source: PostgresSource, conn: PgConnection, tenan
   return [pass(id, `${server.role} may read every table and sequence of ${fine} of ${tenants.length} tenant(s)`, source.name), ...warnings];
 }
 
-
 /** Database mode: each tenant's own database, connected to one by one (a few at once). */
 async function tenantDatabaseProblems(source: PostgresSource, conn: PgConnection, tenants: Tenant[], server: ServerFacts): Promise<CheckResult[]> {
   const { withDatabase, withPgClient } = await import('../sources/postgres/connection.js');
@@ -128,7 +127,12 @@ async function tenantDatabaseProblems(source: PostgresSource, conn: PgConnection
     try {
       const problems = await withPgClient(withDatabase(conn, tenant.id), (client) => findPrivilegeProblems(client));
       if (problems.length === 0) return undefined;
-      return warn(`tenant.${subject}.privileges`, `${server.role} may not read ${describeProblems(problems)} in database ${tenant.id}; ${TENANT_ONLY}`, grantStatements(server.role, problems, server.major), subject);
+      return warn(
+        `tenant.${subject}.privileges`,
+        `${server.role} may not read ${describeProblems(problems)} in database ${tenant.id}; ${TENANT_ONLY}`,
+        grantStatements(server.role, problems, server.major),
+        subject,
+      );
     } catch (error) {
       return warn(`tenant.${subject}.connect`, `${errorMessage(error)}; ${TENANT_ONLY}`, hintOf(error, undefined), subject);
     }
@@ -139,14 +143,20 @@ async function tenantDatabaseProblems(source: PostgresSource, conn: PgConnection
 /** Schema mode: every tenant schema in one query, problems grouped by schema. */
 async function tenantSchemaProblems(source: PostgresSource, conn: PgConnection, tenants: Tenant[], server: ServerFacts): Promise<CheckResult[]> {
   const { withPgClient } = await import('../sources/postgres/connection.js');
-  const problems = await withPgClient(conn, (client) => findPrivilegeProblems(client, tenants.map((t) => t.id)));
+  const problems = await withPgClient(conn, (client) =>
+    findPrivilegeProblems(
+      client,
+      tenants.map((t) => t.id),
+    ),
+  );
   const checks: CheckResult[] = [];
   for (const tenant of tenants) {
     const own = problems.filter((p) => p.schema === tenant.id);
     if (own.length === 0) continue;
     const subject = `${source.name}/${tenant.id}`;
-    checks.push(warn(`tenant.${subject}.privileges`, `${server.role} may not read ${describeProblems(own)} in schema ${tenant.id}; ${TENANT_ONLY}`, grantStatements(server.role, own, server.major), subject));
+    checks.push(
+      warn(`tenant.${subject}.privileges`, `${server.role} may not read ${describeProblems(own)} in schema ${tenant.id}; ${TENANT_ONLY}`, grantStatements(server.role, own, server.major), subject),
+    );
   }
   return checks;
 }
-

@@ -10,7 +10,11 @@ import { errorMessage } from '../errors.js';
 import { checkTool } from './tool-check.js';
 import { fail, pass, warn, type CheckResult, type NamedCheck } from './types.js';
 
-const can = (file: string, mode: number) => access(file, mode).then(() => true, () => false);
+const can = (file: string, mode: number) =>
+  access(file, mode).then(
+    () => true,
+    () => false,
+  );
 const INSTALL = 'install the sqlite3 CLI (`apt-get install sqlite3`, `apk add sqlite`), or set "tools": {"sqlite3": "/path/to/sqlite3"} in the source\'s config';
 
 export const checkSqliteSource: NamedCheck = async (ctx, name, options) => {
@@ -27,9 +31,18 @@ export const checkSqliteSource: NamedCheck = async (ctx, name, options) => {
   if (config.tenants.mode === 'none') {
     const dir = path.dirname(root);
     if (options.for === 'restore') {
-      checks.push((await can(dir, constants.W_OK | constants.X_OK)) ? pass(id, `uid ${uid} may write ${dir}, where restore renames the database in`, name) : fail(id, `uid ${uid} may not write ${dir}, where restore renames the database in`, `as root: \`chown ${uid} ${dir}\`, or restore elsewhere with --target <file>`, name));
+      checks.push(
+        (await can(dir, constants.W_OK | constants.X_OK))
+          ? pass(id, `uid ${uid} may write ${dir}, where restore renames the database in`, name)
+          : fail(id, `uid ${uid} may not write ${dir}, where restore renames the database in`, `as root: \`chown ${uid} ${dir}\`, or restore elsewhere with --target <file>`, name),
+      );
     } else if (!(await can(root, constants.F_OK))) checks.push(fail(id, `${root} does not exist`, `check sources.${name}.path`, name));
-    else checks.push((await can(root, constants.R_OK)) ? pass(id, `uid ${uid} may read ${root}`, name) : fail(id, `uid ${uid} may not read ${root}`, `as root: \`chmod g+r ${root}\` and add uid ${uid} to its group, or \`chown ${uid} ${root}\``, name));
+    else
+      checks.push(
+        (await can(root, constants.R_OK))
+          ? pass(id, `uid ${uid} may read ${root}`, name)
+          : fail(id, `uid ${uid} may not read ${root}`, `as root: \`chmod g+r ${root}\` and add uid ${uid} to its group, or \`chown ${uid} ${root}\``, name),
+      );
     return checks;
   }
   checks.push(...(await directoryChecks(name, root, config.tenants.match, options.for === 'restore', uid)));
@@ -49,13 +62,24 @@ async function directoryChecks(name: string, root: string, match: string | undef
   }
   if (forRestore) {
     const writable = await can(set.dir, constants.W_OK | constants.X_OK);
-    return [writable ? pass(id, `uid ${uid} may write ${set.dir}, where restore renames tenant databases in`, name) : fail(id, `uid ${uid} may not write ${set.dir}`, `as root: \`chown ${uid} ${set.dir}\`, or restore elsewhere with --target <file>`, name)];
+    return [
+      writable
+        ? pass(id, `uid ${uid} may write ${set.dir}, where restore renames tenant databases in`, name)
+        : fail(id, `uid ${uid} may not write ${set.dir}`, `as root: \`chown ${uid} ${set.dir}\`, or restore elsewhere with --target <file>`, name),
+    ];
   }
   const checks: CheckResult[] = [pass(id, `${files.length} tenant database(s) in ${set.dir}`, name)];
   for (const file of files) {
     if (await can(file.file, constants.R_OK)) continue;
     const subject = `${name}/${file.id}`;
-    checks.push(warn(`tenant.${subject}.path`, `uid ${uid} may not read ${file.file}; this tenant will fail, the others are backed up`, `as root: \`chmod g+r ${file.file}\` or \`chown ${uid} ${file.file}\``, subject));
+    checks.push(
+      warn(
+        `tenant.${subject}.path`,
+        `uid ${uid} may not read ${file.file}; this tenant will fail, the others are backed up`,
+        `as root: \`chmod g+r ${file.file}\` or \`chown ${uid} ${file.file}\``,
+        subject,
+      ),
+    );
   }
   return checks;
 }

@@ -68,7 +68,13 @@ export const checkTempDir: ProcessCheck = async (ctx, options) => {
   const dir = path.resolve(os.tmpdir());
   const probe = await writeProbe(dir);
   if (!probe.ok) {
-    return [fail('temp.write', `cannot write to the temp directory ${dir} (${probe.step}: ${probe.code})`, `set TMPDIR to a directory this user may write (e.g. \`TMPDIR=/app/backups/.tmp\`), or make ${dir} writable`)];
+    return [
+      fail(
+        'temp.write',
+        `cannot write to the temp directory ${dir} (${probe.step}: ${probe.code})`,
+        `set TMPDIR to a directory this user may write (e.g. \`TMPDIR=/app/backups/.tmp\`), or make ${dir} writable`,
+      ),
+    ];
   }
   const checks = [pass('temp.write', `the temp directory ${dir} is writable`)];
   const free = await freeBytes(dir);

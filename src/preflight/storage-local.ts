@@ -40,7 +40,10 @@ async function describePathState(name: string, dir: string, state: PathState, me
     case 'missing':
       return pass(id, `${dir} does not exist yet; create makes it (mode 0700) in ${state.parent.path} (${ownership(state.parent)}${describeMount(state.parent)})`, name);
     case 'directory': {
-      const readable = await access(dir, constants.R_OK | constants.X_OK).then(() => true, () => false);
+      const readable = await access(dir, constants.R_OK | constants.X_OK).then(
+        () => true,
+        () => false,
+      );
       const facts = `${ownership(state.dir)}${describeMount(state.dir)}`;
       if (readable) return pass(id, `${dir}: ${facts}`, name);
       const hint = me.uid !== 0 && state.dir.isMountPoint && state.dir.uid === 0 ? volumeOwnershipHint(dir, me.uid, me.gid) : `as root: \`chown -R ${me.uid}:${me.gid} ${dir}\``;

@@ -58,8 +58,8 @@ function scratchPrivilegeHint(error: unknown, type: string): string | undefined 
   if ((type !== 'postgres' && type !== 'mysql') || !/permission denied|access denied/i.test(errorMessage(error))) return undefined;
   const grant =
     type === 'mysql'
-      ? 'GRANT ALL ON `ob\\_rt\\_%`.* TO the source\'s user (its throwaway databases are named ob_rt_...)'
-      : 'ALTER ROLE <the source\'s role> CREATEDB (schema mode: GRANT CREATE ON DATABASE <source database> TO it)';
+      ? "GRANT ALL ON `ob\\_rt\\_%`.* TO the source's user (its throwaway databases are named ob_rt_...)"
+      : "ALTER ROLE <the source's role> CREATEDB (schema mode: GRANT CREATE ON DATABASE <source database> TO it)";
   return `the restore test creates a throwaway copy and needs the privilege to: ${grant}; or point --scratch at a server where it may`;
 }
 
@@ -103,6 +103,9 @@ async function dropScratch(scratch: Scratch, ctx: Context): Promise<void> {
     await scratch.drop();
     ctx.log.debug(`restore test: dropped ${scratch.where}`);
   } catch (error) {
-    ctx.log.error(`restore test: could not drop ${scratch.where}: ${errorMessage(error)}`, { event: 'restore-test-cleanup', hint: 'drop it by hand; its name starts with ob_rt_ / orgbackup-restore-test-' });
+    ctx.log.error(`restore test: could not drop ${scratch.where}: ${errorMessage(error)}`, {
+      event: 'restore-test-cleanup',
+      hint: 'drop it by hand; its name starts with ob_rt_ / orgbackup-restore-test-',
+    });
   }
 }

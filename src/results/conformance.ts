@@ -28,13 +28,15 @@ type Unpublished<A, P> = A extends readonly (infer E)[]
 type Fits<Actual extends Published<K>, K extends keyof typeof resultSchemas> = [Unpublished<Actual, Published<K>>] extends [never] ? true : { unpublished: Unpublished<Actual, Published<K>> };
 type AllTrue<T extends true[]> = T;
 
-export type Conformance = AllTrue<[
-  Fits<CreateResult, 'create'>,
-  Fits<ListResult, 'list'>,
-  Fits<VerifyResult, 'verify'>,
-  Fits<RestoreCommandResult, 'restore'>,
-  Fits<PruneResult, 'prune'>,
-  Fits<PreflightResult, 'preflight'>,
-  Fits<ScheduleRunResult, 'schedule-run'>,
-  Fits<InitResult, 'init'>,
-]>;
+export type Conformance = AllTrue<
+  [
+    Fits<CreateResult, 'create'>,
+    Fits<ListResult, 'list'>,
+    Fits<VerifyResult, 'verify'>,
+    Fits<RestoreCommandResult, 'restore'>,
+    Fits<PruneResult, 'prune'>,
+    Fits<PreflightResult, 'preflight'>,
+    Fits<ScheduleRunResult, 'schedule-run'>,
+    Fits<InitResult, 'init'>,
+  ]
+>;

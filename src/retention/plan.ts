@@ -95,7 +95,14 @@ function planGroup(listings: ArchiveListing[], input: PrunePlanInput): PlannedGr
   const { kind, plan, policy } = policyFor(first.ref.source, first.ref.tenant, input);
   const committed = listings.filter((l) => l.complete && l.archiveKey);
   const uncommitted = listings.filter((l) => !(l.complete && l.archiveKey));
-  const decisions = new Map(applyRetention(committed.map((l) => ({ id: l.id, time: l.time, size: l.size })), policy, input.now, input.retention?.timezone ?? 'UTC').map((d) => [d.id, d]));
+  const decisions = new Map(
+    applyRetention(
+      committed.map((l) => ({ id: l.id, time: l.time, size: l.size })),
+      policy,
+      input.now,
+      input.retention?.timezone ?? 'UTC',
+    ).map((d) => [d.id, d]),
+  );
   const newest = [...committed].sort(byNewest)[0];
   const archives = [
     ...committed.map((listing): PlannedArchive => {

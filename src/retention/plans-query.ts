@@ -25,7 +25,9 @@ export async function queryPlans(ctx: Context, query: string): Promise<Map<strin
 
 function plansSourceName(config: Config): string {
   const named = config.retention?.plans?.source;
-  const databases = Object.entries(config.sources).filter(([, s]) => s.type === 'postgres' || s.type === 'mysql').map(([n]) => n);
+  const databases = Object.entries(config.sources)
+    .filter(([, s]) => s.type === 'postgres' || s.type === 'mysql')
+    .map(([n]) => n);
   if (named) {
     if (!databases.includes(named)) {
       throw new UsageError(`retention.plans.source: "${named}" is not a postgres or mysql source`, { hint: `database sources in the config: ${databases.join(', ') || 'none'}` });
@@ -33,7 +35,9 @@ function plansSourceName(config: Config): string {
     return named;
   }
   if (databases.length !== 1) {
-    throw new UsageError(`retention.plans.query needs retention.plans.source: the config has ${databases.length} database sources`, { hint: `name the source that holds the plans: ${databases.join(', ') || 'add a postgres or mysql source'}` });
+    throw new UsageError(`retention.plans.query needs retention.plans.source: the config has ${databases.length} database sources`, {
+      hint: `name the source that holds the plans: ${databases.join(', ') || 'add a postgres or mysql source'}`,
+    });
   }
   return databases[0]!;
 }
@@ -67,7 +71,9 @@ async function mysqlRows(name: string, source: MysqlSourceConfig, query: string)
       connectTimeout: 10_000,
     })
     .catch((error: unknown) => {
-      throw new OrgbackupError(`cannot connect to MySQL for retention.plans.query (source ${name}): ${errorMessage(error)}`, undefined, { hint: 'check the source URL and password; `orgbackup preflight` checks the connection' });
+      throw new OrgbackupError(`cannot connect to MySQL for retention.plans.query (source ${name}): ${errorMessage(error)}`, undefined, {
+        hint: 'check the source URL and password; `orgbackup preflight` checks the connection',
+      });
     });
   try {
     const [rows] = await connection.query(query).catch((error: unknown) => {

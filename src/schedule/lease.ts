@@ -35,7 +35,12 @@ export class HeldLease implements Lease {
   private released = false;
   private readonly timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly storage: Storage, private readonly name: string, readonly info: LockInfo, private readonly settings: LeaseSettings) {
+  constructor(
+    private readonly storage: Storage,
+    private readonly name: string,
+    readonly info: LockInfo,
+    private readonly settings: LeaseSettings,
+  ) {
     this.expiresAtMs = Date.parse(info.expiresAt);
     const period = settings.renewEveryMs === false ? undefined : (settings.renewEveryMs ?? Math.max(1000, Math.floor(settings.ttlMs / 3)));
     if (period !== undefined) {

@@ -42,7 +42,10 @@ export function runReason(facts: Pick<RunFacts, 'exitCode' | 'archives' | 'error
 
 /** A multi-line message (a preflight report) as one line: lines trimmed, joined by "; " (a space after a colon). */
 export function oneLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines.reduce((out, line) => (out === '' ? line : `${out}${out.endsWith(':') ? ' ' : '; '}${line}`), '');
 }
 

@@ -101,7 +101,13 @@ async function decide(input: RunScheduleInput, storage: Storage, tag: string, ct
 function reportLastFailure(record: ScheduleRunRecord | undefined, name: string, tag: string, ctx: Context): void {
   if (!record || record.status === 'ok') return;
   const why = record.error ?? `exit ${record.exitCode}`;
-  ctx.log.warn(`schedule ${name} (${tag}): last run ${record.status} at ${record.startedAt}: ${why}`, { event: 'schedule', schedule: name, shard: tag, lastRunStatus: record.status, lastRunError: why });
+  ctx.log.warn(`schedule ${name} (${tag}): last run ${record.status} at ${record.startedAt}: ${why}`, {
+    event: 'schedule',
+    schedule: name,
+    shard: tag,
+    lastRunStatus: record.status,
+    lastRunError: why,
+  });
 }
 
 export async function runSchedule(input: RunScheduleInput, ctx: Context): Promise<ScheduleOutcome> {
@@ -120,7 +126,14 @@ export async function runSchedule(input: RunScheduleInput, ctx: Context): Promis
   } catch (error) {
     if (!(error instanceof BusyError)) throw error;
     ctx.log.warn(`schedule ${name} (${tag}) skipped: ${error.message}`, { event: 'schedule', schedule: name, shard: tag, status: 'busy' });
-    return { schedule: name, shard: tag, status: 'busy', exitCode: ExitCode.busy, ...decisionFields(first.decision, first.lastRun, first.record), error: { message: error.message, ...(error.hint ? { hint: error.hint } : {}) } };
+    return {
+      schedule: name,
+      shard: tag,
+      status: 'busy',
+      exitCode: ExitCode.busy,
+      ...decisionFields(first.decision, first.lastRun, first.record),
+      error: { message: error.message, ...(error.hint ? { hint: error.hint } : {}) },
+    };
   }
   try {
     const { decision, lastRun, record } = await decide(input, storage, tag, ctx);
@@ -136,14 +149,28 @@ export async function runSchedule(input: RunScheduleInput, ctx: Context): Promis
       // runs the schedule; this run stopped and recorded nothing.
       if (!(error instanceof BusyError && lease.signal.aborted)) throw error;
       ctx.log.error(error.message, { event: 'schedule', schedule: name, shard: tag, status: 'busy' });
-      return { schedule: name, shard: tag, status: 'busy', exitCode: ExitCode.busy, ...decisionFields(decision, lastRun, record), error: { message: error.message, ...(error.hint ? { hint: error.hint } : {}) } };
+      return {
+        schedule: name,
+        shard: tag,
+        status: 'busy',
+        exitCode: ExitCode.busy,
+        ...decisionFields(decision, lastRun, record),
+        error: { message: error.message, ...(error.hint ? { hint: error.hint } : {}) },
+      };
     }
   } finally {
     await lease.release().catch((error: unknown) => ctx.log.warn(`could not release the lock of schedule ${name}: ${errorMessage(error)}`));
   }
 }
 
-async function backUpAndRecord(input: RunScheduleInput, scope: { sources: string[]; storages: string[] }, storage: Storage, tag: string, lease: Lease, ctx: Context): Promise<Omit<ScheduleOutcome, 'due' | 'reason'>> {
+async function backUpAndRecord(
+  input: RunScheduleInput,
+  scope: { sources: string[]; storages: string[] },
+  storage: Storage,
+  tag: string,
+  lease: Lease,
+  ctx: Context,
+): Promise<Omit<ScheduleOutcome, 'due' | 'reason'>> {
   const name = input.compiled.name;
   const startedAt = ctx.now();
   const tenantFilter = inShard(input.shard);
@@ -160,10 +187,29 @@ async function backUpAndRecord(input: RunScheduleInput, scope: { sources: string
   if (ctx.signal.aborted) throw ctx.signal.reason;
   const finishedAt = ctx.now();
   const runError = created.error?.message ?? (prune?.status === 'failed' ? `prune failed: ${prune.message}` : undefined);
-  const facts: RunFacts = { schedule: name, shard: tag, exitCode, sources: scope.sources, storages: scope.storages, archives: created.archives, startedAt, finishedAt, ...(runError ? { error: runError } : {}) };
+  const facts: RunFacts = {
+    schedule: name,
+    shard: tag,
+    exitCode,
+    sources: scope.sources,
+    storages: scope.storages,
+    archives: created.archives,
+    startedAt,
+    finishedAt,
+    ...(runError ? { error: runError } : {}),
+  };
   const counts = countArchives(created.archives);
   const reason = runReason(facts);
-  const record = newRunRecord({ schedule: name, shard: tag, startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), exitCode, status: statusOf(exitCode), counts, ...(reason ? { error: reason } : {}) });
+  const record = newRunRecord({
+    schedule: name,
+    shard: tag,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    exitCode,
+    status: statusOf(exitCode),
+    counts,
+    ...(reason ? { error: reason } : {}),
+  });
   // Only the holder may record: a run that lost its lease since the last renewal learns it here.
   await lease.renew();
   await recordRun(storage, record, ctx.log, ctx.signal);
@@ -172,7 +218,14 @@ async function backUpAndRecord(input: RunScheduleInput, scope: { sources: string
   // The reason goes on stderr too: a cron log keeps stderr, and stdout (the JSON) often goes nowhere.
   const hint = created.error?.hint ? ` (${created.error.hint})` : '';
   const summary = `schedule ${name} (${tag}) ${status}: ${counts.ok} ok, ${counts.partial} partial, ${counts.failed} failed`;
-  ctx.log[status === 'ok' ? 'info' : 'error'](reason ? `${summary}: ${reason}${hint}` : summary, { event: 'schedule', schedule: name, shard: tag, status, exitCode, ...(reason ? { error: reason } : {}) });
+  ctx.log[status === 'ok' ? 'info' : 'error'](reason ? `${summary}: ${reason}${hint}` : summary, {
+    event: 'schedule',
+    schedule: name,
+    shard: tag,
+    status,
+    exitCode,
+    ...(reason ? { error: reason } : {}),
+  });
   return {
     schedule: name,
     shard: tag,
@@ -196,7 +249,12 @@ interface Created {
 }
 
 /** runCreate with the schedule's selection; an error that stops the whole run becomes a failed outcome to record and alert on. */
-async function createForSchedule(input: RunScheduleInput, scope: { sources: string[]; storages: string[] }, inShardFilter: (source: string, tenant: string) => boolean, ctx: Context): Promise<Created> {
+async function createForSchedule(
+  input: RunScheduleInput,
+  scope: { sources: string[]; storages: string[] },
+  inShardFilter: (source: string, tenant: string) => boolean,
+  ctx: Context,
+): Promise<Created> {
   const tenants = input.config.tenants;
   const wanted = tenants && scope.sources.length > 1 ? new Set(tenants) : undefined;
   const options: CreateOptions = {

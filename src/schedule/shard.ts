@@ -50,7 +50,7 @@ function checked(index: number | undefined, count: number | undefined, from: str
 export function resolveShard(flag: string | undefined, env: Record<string, string | undefined>): Shard | undefined {
   if (flag !== undefined) {
     const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(flag);
-    if (!m) throw new UsageError(`--shard ${flag}: expected I/N, e.g. 0/4`, { hint: 'I is this run\'s shard (0..N-1), N the number of shards' });
+    if (!m) throw new UsageError(`--shard ${flag}: expected I/N, e.g. 0/4`, { hint: "I is this run's shard (0..N-1), N the number of shards" });
     return checked(wholeNumber(m[1]!), wholeNumber(m[2]!), `--shard ${flag}`);
   }
   const shards = env.ORGBACKUP_SHARDS;

@@ -19,13 +19,16 @@ import { assertNoCollidingPaths, FILES_PREFIX, FileEntryNames, restorePath } fro
 import { besidePath } from '../util/beside.js';
 import { formatBytes } from '../cli/render/format.js';
 
-
 export class FilesSource implements Source {
   readonly type = 'files';
   readonly mode: string;
   readonly root: string;
 
-  constructor(readonly name: string, readonly config: FilesSourceConfig, baseDir: string) {
+  constructor(
+    readonly name: string,
+    readonly config: FilesSourceConfig,
+    baseDir: string,
+  ) {
     this.mode = config.tenants.mode;
     this.root = path.resolve(baseDir, config.path);
   }
@@ -55,7 +58,10 @@ export class FilesSource implements Source {
   }
 
   async tenantExists(tenant: Tenant): Promise<boolean> {
-    return stat(this.tenantDir(tenant)).then((s) => s.isDirectory(), () => false);
+    return stat(this.tenantDir(tenant)).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
   }
 
   async dump(tenant: Tenant, ctx: DumpContext): Promise<DumpResult> {
@@ -67,7 +73,11 @@ export class FilesSource implements Source {
       const file = path.join(dir, ...rel.split('/'));
       const info = await stat(file);
       const { name, path: recordedPath } = names.next(rel);
-      const entry = await ctx.writer.addEntry(name, createReadStream(file, { highWaterMark: 1024 * 1024 }), { mode: info.mode, mtime: info.mtime, ...(recordedPath !== undefined ? { path: recordedPath } : {}) });
+      const entry = await ctx.writer.addEntry(name, createReadStream(file, { highWaterMark: 1024 * 1024 }), {
+        mode: info.mode,
+        mtime: info.mtime,
+        ...(recordedPath !== undefined ? { path: recordedPath } : {}),
+      });
       files++;
       bytes += entry.size;
     }
@@ -85,7 +95,10 @@ export class FilesSource implements Source {
     const files = Number(ctx.sidecar.details?.files ?? 0);
     assertNoCollidingPaths(ctx.sidecar.entries, `archive ${ctx.sidecar.id}`);
     if (ctx.options.dryRun) {
-      const exists = await stat(target).then(() => true, () => false);
+      const exists = await stat(target).then(
+        () => true,
+        () => false,
+      );
       return { target, tables: [], plan: [`${exists ? 'replace' : 'create'} directory ${target} with ${files} files`] };
     }
     return { target, tables: [], ...(await extractAndSwap(target, ctx)) };
@@ -133,14 +146,23 @@ async function extractAndSwap(target: string, ctx: RestoreContext): Promise<{ pl
     }
     const directoryMode = ctx.sidecar.details?.directoryMode;
     if (typeof directoryMode === 'number') await chmod(staging, directoryMode & 0o777);
-    const existed = await stat(target).then((s) => s.isDirectory(), () => false);
+    const existed = await stat(target).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
     if (existed) await rename(target, old);
     await rename(staging, target);
     if (existed) await rm(old, { recursive: true, force: true });
     return {};
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
-    if (await lstat(old).then(() => true, () => false)) await rename(old, target).catch(() => undefined);
+    if (
+      await lstat(old).then(
+        () => true,
+        () => false,
+      )
+    )
+      await rename(old, target).catch(() => undefined);
     throw FULL.has((error as NodeJS.ErrnoException).code ?? '') ? await noSpace(target, ctx, error as NodeJS.ErrnoException) : error;
   }
 }
@@ -151,7 +173,10 @@ const FULL = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
 async function noSpace(target: string, ctx: RestoreContext, error: NodeJS.ErrnoException): Promise<OrgbackupError> {
   const parent = path.dirname(target);
   const bytes = Number(ctx.sidecar.details?.bytes ?? ctx.sidecar.entries.reduce((sum, e) => sum + e.size, 0));
-  const free = await statfs(parent).then((fs) => fs.bavail * fs.bsize, () => undefined);
+  const free = await statfs(parent).then(
+    (fs) => fs.bavail * fs.bsize,
+    () => undefined,
+  );
   const files = Number(ctx.sidecar.details?.files ?? ctx.sidecar.entries.length);
   return new OrgbackupError(
     `cannot restore into ${target}: the filesystem holding ${parent} is full (${error.code}); the archive's ${files} files need ${formatBytes(bytes)} there${free === undefined ? '' : `, ${formatBytes(free)} are free`}; nothing was changed`,

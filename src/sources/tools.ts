@@ -11,7 +11,13 @@ import { runTool } from '../exec.js';
 export async function findOnPath(name: string, envPath = process.env.PATH ?? ''): Promise<string | undefined> {
   for (const dir of envPath.split(path.delimiter).filter(Boolean)) {
     const candidate = path.join(dir, name);
-    if (await access(candidate, constants.X_OK).then(() => true, () => false)) return candidate;
+    if (
+      await access(candidate, constants.X_OK).then(
+        () => true,
+        () => false,
+      )
+    )
+      return candidate;
   }
   return undefined;
 }
@@ -41,7 +47,10 @@ export const PG_LIB_DIR = '/usr/lib/postgresql';
 /** Installed PostgreSQL client majors under /usr/lib/postgresql, newest first. */
 export async function installedPgMajors(libDir = PG_LIB_DIR): Promise<number[]> {
   const names = await readdir(libDir).catch(() => [] as string[]);
-  return names.map(Number).filter((n) => Number.isInteger(n) && n > 0).sort((a, b) => b - a);
+  return names
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n > 0)
+    .sort((a, b) => b - a);
 }
 
 export interface ResolvedTool {
@@ -60,7 +69,13 @@ export async function installedPgTools(name: string, libDir = PG_LIB_DIR): Promi
   const found: InstalledPgTool[] = [];
   for (const major of await installedPgMajors(libDir)) {
     const file = path.join(libDir, String(major), 'bin', name);
-    if (await access(file, constants.X_OK).then(() => true, () => false)) found.push({ major, file });
+    if (
+      await access(file, constants.X_OK).then(
+        () => true,
+        () => false,
+      )
+    )
+      found.push({ major, file });
   }
   return found;
 }

@@ -9,7 +9,8 @@ import { checkedEntryStream } from '../archive/reader.js';
 import { VerificationError } from '../errors.js';
 
 /** The verify pass read the same object a moment before and found it intact. */
-const SECOND_READ_HINT = 'the restore read other bytes than the verification just before it (the object changed in storage, or the storage served other data); nothing was committed: restore again, or use another archive';
+const SECOND_READ_HINT =
+  'the restore read other bytes than the verification just before it (the object changed in storage, or the storage served other data); nothing was committed: restore again, or use another archive';
 
 export interface VerifiedEntry {
   stream: Readable;

@@ -29,7 +29,10 @@ export class LocalStorage implements Storage {
   readonly type = 'local';
   readonly location: string;
 
-  constructor(readonly name: string, readonly root: string) {
+  constructor(
+    readonly name: string,
+    readonly root: string,
+  ) {
     this.location = root;
   }
 
@@ -189,7 +192,13 @@ async function commitWithoutOverwrite(temp: string, final: string): Promise<void
     const code = (error as NodeJS.ErrnoException).code;
     // Filesystems without hard links (some FUSE and SMB mounts): check, then rename.
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw error;
-    if (await stat(final).then(() => true, () => false)) throw Object.assign(new Error('exists'), { code: 'EEXIST' });
+    if (
+      await stat(final).then(
+        () => true,
+        () => false,
+      )
+    )
+      throw Object.assign(new Error('exists'), { code: 'EEXIST' });
     await rename(temp, final);
   }
 }

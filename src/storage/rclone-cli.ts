@@ -65,8 +65,14 @@ export function rcloneError(runner: RcloneRunner, error: unknown, command: strin
     );
   }
   let hint: string | undefined;
-  if (/permission denied|403|forbidden|unauthori[sz]ed|401|token/i.test(tail)) hint = `the remote refused access: refresh its credentials with \`rclone config reconnect ${runner.remote.slice(0, runner.remote.indexOf(':') + 1)}\` or check its permissions`;
-  else if (/connection refused|no such host|timeout|i\/o timeout|network is unreachable/i.test(tail)) hint = 'the remote cannot be reached: check the network and the remote\'s URL in the rclone config';
+  if (/permission denied|403|forbidden|unauthori[sz]ed|401|token/i.test(tail))
+    hint = `the remote refused access: refresh its credentials with \`rclone config reconnect ${runner.remote.slice(0, runner.remote.indexOf(':') + 1)}\` or check its permissions`;
+  else if (/connection refused|no such host|timeout|i\/o timeout|network is unreachable/i.test(tail))
+    hint = "the remote cannot be reached: check the network and the remote's URL in the rclone config";
   else if (/no space|quota|insufficient storage|507/i.test(tail)) hint = 'the remote is full: free space or prune old archives';
-  return new StorageError(`${where}: rclone ${command} failed${error.toolExitCode === undefined ? '' : ` (exit ${error.toolExitCode})`}${tail ? `: ${tail.trim().split('\n').pop()}` : ''}`, hint, error);
+  return new StorageError(
+    `${where}: rclone ${command} failed${error.toolExitCode === undefined ? '' : ` (exit ${error.toolExitCode})`}${tail ? `: ${tail.trim().split('\n').pop()}` : ''}`,
+    hint,
+    error,
+  );
 }

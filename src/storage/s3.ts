@@ -11,15 +11,7 @@
  * - list pages with ListObjectsV2 (1000 keys a request) and yields as it goes;
  * - transient failures are retried by the SDK per request (each part is re-sent from memory).
  */
-import {
-  AbortMultipartUploadCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListMultipartUploadsCommand,
-  ListObjectsV2Command,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import type { S3StorageConfig } from '../config/schema.js';
 import { createS3Client, isS3NotFound, s3Error, s3Status, type S3Where } from './s3-client.js';
@@ -162,7 +154,9 @@ export class S3Storage implements Storage {
     do {
       let page;
       try {
-        page = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: this.root, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }), { abortSignal: options.signal });
+        page = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: this.root, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }), {
+          abortSignal: options.signal,
+        });
       } catch (error) {
         // A server without ListMultipartUploads cannot be cleaned this way; nothing to do here.
         if (s3Status(error) === 501 || (error as { name?: string }).name === 'NotImplemented') return removed;

@@ -25,9 +25,13 @@ export async function pauseAt(point: string, key: string, signal: AbortSignal | 
   await new Promise<void>((resolve) => {
     // A pending abort listener alone does not keep Node running; the timer does.
     const keepAlive = setInterval(() => undefined, 60_000);
-    signal.addEventListener('abort', () => {
-      clearInterval(keepAlive);
-      resolve();
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearInterval(keepAlive);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }

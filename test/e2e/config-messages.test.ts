@@ -28,12 +28,16 @@ describe('config messages', () => {
   });
 
   it('still reports the cross-field problems when the only schema error is an unknown key', async () => {
-    const file = await writeConfig(tmp.dir, {
-      version: 1,
-      sources: { app: { type: 'postgres', url: 'postgres://backup@db/app', tenants: { mode: 'rows', colum: 'org_id', query: 'SELECT id FROM orgs' } } },
-      storage: { local: { type: 'local', path: './backups' } },
-      defaults: { storage: ['offsite'] },
-    }, 'rules.json');
+    const file = await writeConfig(
+      tmp.dir,
+      {
+        version: 1,
+        sources: { app: { type: 'postgres', url: 'postgres://backup@db/app', tenants: { mode: 'rows', colum: 'org_id', query: 'SELECT id FROM orgs' } } },
+        storage: { local: { type: 'local', path: './backups' } },
+        defaults: { storage: ['offsite'] },
+      },
+      'rules.json',
+    );
     const out = await runCli(['-c', file, 'list']);
     expect(out.exitCode).toBe(2);
     expect(out.stderr).toContain('sources.app.tenants.colum: unknown key (did you mean "column"?)');

@@ -90,7 +90,7 @@ describe('config validation through the binary', () => {
     ['create', '-1'],
     ['restore', '1e9'],
     ['restore', '100'],
-  ])('%s --jobs %s exits 2: the flag has the config\'s bounds (1-64)', async (command, jobs) => {
+  ])("%s --jobs %s exits 2: the flag has the config's bounds (1-64)", async (command, jobs) => {
     const file = path.join(tmp.dir, 'jobs.json');
     await writeFile(file, JSON.stringify(filesConfig(tmp.dir)));
     const args = command === 'restore' ? ['restore', 'latest', '--source', 'uploads', '--tenant', 'acme', '--dry-run'] : ['create', '--dry-run'];
@@ -106,4 +106,3 @@ describe('config validation through the binary', () => {
     expect(out.exitCode).toBe(0);
   });
 });
-

@@ -85,8 +85,14 @@ describe('doctored sidecars, PostgreSQL database mode', () => {
   it("a sidecar of tenant a naming tenant b is refused, and b's database is unchanged", async () => {
     const prefix = uniqueName('dsc');
     const [a, b] = [await createDb(`${prefix}_a`), await createDb(`${prefix}_b`)];
-    cleanups.push(() => dropDb(a), () => dropDb(b));
-    for (const [db, rows] of [[a, 5], [b, 9]] as const) {
+    cleanups.push(
+      () => dropDb(a),
+      () => dropDb(b),
+    );
+    for (const [db, rows] of [
+      [a, 5],
+      [b, 9],
+    ] as const) {
       await psql(db, { sql: `CREATE TABLE notes (id int PRIMARY KEY, body text); INSERT INTO notes SELECT g, '${db} ' || g FROM generate_series(1, ${rows}) g;` });
     }
     const tmp = await tempDir();

@@ -30,9 +30,16 @@ describe('files archive with colliding entry names', () => {
     const config = await configWith(work.dir, { type: 'files', path: tenants, tenants: { mode: 'directory' } });
     const [id] = await createArchives(config, ['--source', 'app', '--tenant', 'acme']);
     const rename = (name: string) => (name === 'files/w/y' ? 'files/x/y' : name);
-    const doctored = await doctorArchive(path.join(work.dir, 'backups'), id!, (manifest) => {
-      manifest.entries = manifest.entries.map((e) => ({ ...e, name: rename(e.name) }));
-    }, undefined, sha256sums, rename);
+    const doctored = await doctorArchive(
+      path.join(work.dir, 'backups'),
+      id!,
+      (manifest) => {
+        manifest.entries = manifest.entries.map((e) => ({ ...e, name: rename(e.name) }));
+      },
+      undefined,
+      sha256sums,
+      rename,
+    );
 
     const verified = await runCli(['-c', config, '--json', 'verify', doctored]);
     expect(verified.exitCode, verified.stdout).toBe(5);

@@ -89,7 +89,10 @@ describe('file names with a backslash', () => {
     const out = path.join(dir, 'unzipped');
     await unzipArchive(dir, id, out);
     const unzipped = Object.keys(await snapshot(out));
-    expect(unzipped.every((name) => !name.includes('\\')), unzipped.join(', ')).toBe(true);
+    expect(
+      unzipped.every((name) => !name.includes('\\')),
+      unzipped.join(', '),
+    ).toBe(true);
     expect(unzipped.filter((name) => name.startsWith('files/'))).toHaveLength(6);
     const check = await execa('sha256sum', ['-c', 'SHA256SUMS'], { cwd: out, reject: false });
     expect(check.exitCode, check.stdout + check.stderr).toBe(0);

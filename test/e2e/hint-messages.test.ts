@@ -23,7 +23,7 @@ describe('hints', () => {
   const sourceConfig = (name: string, source: Record<string, unknown>) =>
     writeConfig(tmp.dir, { version: 1, sources: { app: source }, storage: { local: { type: 'local', path: path.join(tmp.dir, 'backups') } } }, `${name}.json`);
 
-  it('a PostgreSQL role that does not exist is named as such, not as a password problem; -v shows the server\'s words', async () => {
+  it("a PostgreSQL role that does not exist is named as such, not as a password problem; -v shows the server's words", async () => {
     const role = uniqueName('nobody');
     const config = await sourceConfig('pg-role', { type: 'postgres', url: pgUrl('postgres', role) });
     const out = await runCli(['-c', config, 'preflight']);
@@ -100,12 +100,19 @@ describe('hints', () => {
   it('a rows restore into a --target database that does not exist names --target, not the source URL', async () => {
     const db = await createDb('ob_hint_rows');
     try {
-      await pgQuery(db, 'CREATE TABLE orgs (id int PRIMARY KEY); CREATE TABLE items (id int PRIMARY KEY, org_id int REFERENCES orgs(id)); INSERT INTO orgs VALUES (1), (2); INSERT INTO items VALUES (1, 1), (2, 2)');
-      const config = await writeConfig(tmp.dir, {
-        version: 1,
-        sources: { app: { type: 'postgres', url: pgUrl(db), tenants: { mode: 'rows', column: 'org_id', query: 'SELECT id FROM orgs' } } },
-        storage: { local: { type: 'local', path: path.join(tmp.dir, 'rows-backups') } },
-      }, 'rows.json');
+      await pgQuery(
+        db,
+        'CREATE TABLE orgs (id int PRIMARY KEY); CREATE TABLE items (id int PRIMARY KEY, org_id int REFERENCES orgs(id)); INSERT INTO orgs VALUES (1), (2); INSERT INTO items VALUES (1, 1), (2, 2)',
+      );
+      const config = await writeConfig(
+        tmp.dir,
+        {
+          version: 1,
+          sources: { app: { type: 'postgres', url: pgUrl(db), tenants: { mode: 'rows', column: 'org_id', query: 'SELECT id FROM orgs' } } },
+          storage: { local: { type: 'local', path: path.join(tmp.dir, 'rows-backups') } },
+        },
+        'rows.json',
+      );
       const created = await runCli(['-c', config, 'create', '--source', 'app', '--tenant', '1']);
       expect(created.exitCode, created.stderr).toBe(0);
       const missing = uniqueName('ob_no_target');

@@ -42,7 +42,7 @@ describe('PostgreSQL database names that look like connection strings', () => {
     { what: 'keyword pairs', name: () => `host=evil dbname=${uniqueName('h5')}` },
     { what: 'a=b', name: () => `${uniqueName('h5')}=b` },
     { what: 'a URL', name: () => `postgres://evil/${uniqueName('h5')}` },
-    { what: "quote and backslash in keyword form", name: () => `x='y\\ ${uniqueName('h5')}=z` },
+    { what: 'quote and backslash in keyword form', name: () => `x='y\\ ${uniqueName('h5')}=z` },
   ])('$what: backs up and restores the database itself', async ({ name }) => {
     const db = name();
     await pgQuery('postgres', `CREATE DATABASE "${db}"`);
@@ -50,7 +50,11 @@ describe('PostgreSQL database names that look like connection strings', () => {
     await pgQuery(db, "CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'one'), (2, 'two')");
     // A password, so the tools get a passfile too.
     const url = `postgres://${PG_USER}:${encodeURIComponent('pw:\\x')}@${PG_HOST}:${PG_PORT}/${encodeURIComponent(db)}`;
-    await roundTrip(await config(url), () => pgQuery(db, 'SELECT * FROM t ORDER BY id'), async () => void (await pgQuery(db, "UPDATE t SET v = 'changed'")));
+    await roundTrip(
+      await config(url),
+      () => pgQuery(db, 'SELECT * FROM t ORDER BY id'),
+      async () => void (await pgQuery(db, "UPDATE t SET v = 'changed'")),
+    );
   });
 });
 
@@ -62,6 +66,10 @@ describe('MySQL database names that look like options', () => {
     await mysqlQuery(db, 'CREATE TABLE t (id int PRIMARY KEY, v varchar(20))');
     await mysqlQuery(db, "INSERT INTO t VALUES (1, 'one'), (2, 'two')");
     const url = `mysql://${MYSQL_USER}@${MYSQL_HOST}:${MYSQL_PORT}/${encodeURIComponent(db)}`;
-    await roundTrip(await config(url), () => mysqlQuery(db, 'SELECT * FROM t ORDER BY id'), async () => void (await mysqlQuery(db, "UPDATE t SET v = 'changed'")));
+    await roundTrip(
+      await config(url),
+      () => mysqlQuery(db, 'SELECT * FROM t ORDER BY id'),
+      async () => void (await mysqlQuery(db, "UPDATE t SET v = 'changed'")),
+    );
   });
 });

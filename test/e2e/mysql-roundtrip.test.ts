@@ -83,7 +83,8 @@ describe('mysql: the multi-tenant fixture, mode none', () => {
     expect(copied.exitCode, copied.stderr).toBe(0);
     expect(await mysqlDigests(`${db}_copy`)).toEqual(before);
 
-    for (const sql of ['DELETE FROM issue_comments WHERE id % 3 = 0', "UPDATE organizations SET name = 'changed'", 'DROP TRIGGER issues_touch', 'DROP EVENT purge_read_notifications']) await mysqlQuery(db, sql);
+    for (const sql of ['DELETE FROM issue_comments WHERE id % 3 = 0', "UPDATE organizations SET name = 'changed'", 'DROP TRIGGER issues_touch', 'DROP EVENT purge_read_notifications'])
+      await mysqlQuery(db, sql);
     expect(await mysqlDigests(db)).not.toEqual(before);
     const inPlace = await cli(config, 'restore', id, '--yes');
     expect(inPlace.exitCode, inPlace.stderr).toBe(0);
@@ -92,7 +93,7 @@ describe('mysql: the multi-tenant fixture, mode none', () => {
 
     const everything = [created, verified, listed, copied, inPlace].map((r) => r.stdout + r.stderr).join('\n') + (await readFile(path.join(work.dir, 'backups', `${id}.manifest.json`), 'utf8'));
     expect(everything).not.toContain(PASSWORD);
-    expect(everything).not.toContain('w\'rd');
+    expect(everything).not.toContain("w'rd");
   });
 });
 

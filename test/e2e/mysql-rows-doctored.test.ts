@@ -75,7 +75,9 @@ describe('mysql rows restore of a doctored archive', () => {
       },
       (name, data) => {
         if (!line || !name.startsWith('rows/users.sql')) return data;
-        const text = plainOf(name, data).toString('utf8').replace(/^-- Dump completed: (\d+) rows/m, (_, n: string) => `${line}\n-- Dump completed: ${Number(n) + users} rows`);
+        const text = plainOf(name, data)
+          .toString('utf8')
+          .replace(/^-- Dump completed: (\d+) rows/m, (_, n: string) => `${line}\n-- Dump completed: ${Number(n) + users} rows`);
         checksum = createHash('sha256').update(text).digest('hex');
         return packed(name, Buffer.from(text));
       },

@@ -72,14 +72,14 @@ async function backup(config: string): Promise<string> {
   return (res.json.archives as { id: string }[])[0]!.id;
 }
 
-describe('mysql: rows restore and the target\'s triggers', () => {
+describe("mysql: rows restore and the target's triggers", () => {
   it('rewrites only rows that differ: unchanged rows keep their dates and fire no trigger', async () => {
     const { db, config } = await fixture();
     const id = await backup(config);
     const archived = await tasksOf(db);
     const archivedNotes = await notesOf(db);
     await mysqlQuery(db, 'DELETE FROM tasks WHERE org_id = 2 ORDER BY id LIMIT 3');
-    await mysqlQuery(db, "UPDATE tasks SET title = UPPER(title) WHERE org_id = 2 ORDER BY id DESC LIMIT 1");
+    await mysqlQuery(db, 'UPDATE tasks SET title = UPPER(title) WHERE org_id = 2 ORDER BY id DESC LIMIT 1');
     const audited = await auditCount(db);
 
     const res = await runCli(['-c', config, 'restore', id, '--yes', '--no-safety-backup']);
@@ -94,7 +94,7 @@ describe('mysql: rows restore and the target\'s triggers', () => {
     expect(await notesOf(db)).toEqual(archivedNotes);
   });
 
-  it('stops, with nothing changed, when an archived key is now held by another tenant\'s row', async () => {
+  it("stops, with nothing changed, when an archived key is now held by another tenant's row", async () => {
     const { db, config } = await fixture();
     const id = await backup(config);
     const [moved] = await tasksOf(db);

@@ -61,10 +61,24 @@ interface Case {
 
 // Project 2 belongs to tenant 3 (org_id = 1 + 2 % 3).
 const CASES: Case[] = [
-  { what: 'a row of another tenant', table: 'public.projects', line: '99001\t3\tintruder', refusal: /rows\/public\.projects\.copy\S* holds 1 row\(s\) of public\.projects that do not belong to the tenant/ },
-  { what: "a child row under another tenant's parent", table: 'public.tasks', line: '99002\t2\tintruder', refusal: /rows\/public\.tasks\.copy\S* holds 1 row\(s\) of public\.tasks that do not belong to the tenant/ },
+  {
+    what: 'a row of another tenant',
+    table: 'public.projects',
+    line: '99001\t3\tintruder',
+    refusal: /rows\/public\.projects\.copy\S* holds 1 row\(s\) of public\.projects that do not belong to the tenant/,
+  },
+  {
+    what: "a child row under another tenant's parent",
+    table: 'public.tasks',
+    line: '99002\t2\tintruder',
+    refusal: /rows\/public\.tasks\.copy\S* holds 1 row\(s\) of public\.tasks that do not belong to the tenant/,
+  },
   // The plan decides what is deleted: notes "of tenant 2" by author_org include other tenants' notes.
-  { what: 'a plan that filters a table by another column', plan: (tables) => (tables.find((t) => t.table === 'public.notes')!.filterColumn = 'author_org'), refusal: /plan .* does not fit the target for public\.notes: it is filtered by author_org/ },
+  {
+    what: 'a plan that filters a table by another column',
+    plan: (tables) => (tables.find((t) => t.table === 'public.notes')!.filterColumn = 'author_org'),
+    refusal: /plan .* does not fit the target for public\.notes: it is filtered by author_org/,
+  },
   {
     what: 'a plan that reaches a child through a foreign key the target lacks',
     plan: (tables) => {

@@ -26,11 +26,15 @@ describe.skipIf(!isRoot)('preflight: umask (needs root to run as uid 1001; skipp
     await mkdir(parent, { mode: 0o755 });
     await chown(parent, TEST_UID, TEST_GID);
     const storage = path.join(parent, 'backups');
-    const config = await writeConfig(base.dir, {
-      version: 1,
-      sources: { media: { type: 'files', path: path.join(base.dir, 'files'), tenants: { mode: 'directory' } } },
-      storage: { local: { type: 'local', path: storage } },
-    }, `${name}.json`);
+    const config = await writeConfig(
+      base.dir,
+      {
+        version: 1,
+        sources: { media: { type: 'files', path: path.join(base.dir, 'files'), tenants: { mode: 'directory' } } },
+        storage: { local: { type: 'local', path: storage } },
+      },
+      `${name}.json`,
+    );
     await chmod(config, 0o644);
     return { config, storage };
   }

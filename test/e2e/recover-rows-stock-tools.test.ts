@@ -33,7 +33,13 @@ async function archiveOf(source: Record<string, unknown>, tenant?: string): Prom
   const tmp = await tempDir('orgbackup-recover-rows-');
   cleanups.push(() => tmp.cleanup());
   const key = await ageKey(tmp.dir, 'key');
-  const config = { version: 1, sources: { app: source }, storage: { local: { type: 'local', path: './backups' } }, defaults: { storage: ['local'], compression: 'zstd' }, encryption: { recipients: [key.recipient] } };
+  const config = {
+    version: 1,
+    sources: { app: source },
+    storage: { local: { type: 'local', path: './backups' } },
+    defaults: { storage: ['local'], compression: 'zstd' },
+    encryption: { recipients: [key.recipient] },
+  };
   const created = await runCli(['-c', await writeConfig(tmp.dir, config), '--json', 'create', '--source', 'app', ...(tenant ? ['--tenant', tenant] : [])]);
   expect(created.exitCode, created.stderr).toBe(0);
   const [stored] = await storedObjects(path.join(tmp.dir, 'backups'));
@@ -81,7 +87,8 @@ describe('docs/recovery.md: MySQL, SQLite and rows archives with stock tools', (
     const env = { MYSQL_HOST, MYSQL_TCP_PORT: String(MYSQL_PORT), USER: MYSQL_USER };
     const run = await runSteps(await recipe('### MySQL/MariaDB rows archives', archived, { shop: db, shop_tenant: copy }), env);
     expect(run.exitCode, run.stderr).toBe(0);
-    for (const command of ['age -d -i', 'sha256sum -c SHA256SUMS', 'mysqldump --no-data --skip-triggers', 'python3 -c', 'zstd -dcf rows/issues.sql']) expect(ran(run.stderr, command), `step "${command}" ran`).toBe(true);
+    for (const command of ['age -d -i', 'sha256sum -c SHA256SUMS', 'mysqldump --no-data --skip-triggers', 'python3 -c', 'zstd -dcf rows/issues.sql'])
+      expect(ran(run.stderr, command), `step "${command}" ran`).toBe(true);
 
     const everything = Object.fromEntries(Object.keys(MYSQL_TENANT).map((t) => [t, 'TRUE']));
     const recovered = await mysqlRows(copy, everything);
@@ -108,7 +115,14 @@ describe('docs/recovery.md: MySQL, SQLite and rows archives with stock tools', (
 
     const run = await runSteps(await recipe('### PostgreSQL rows archives', archived, { app: db, app_tenant: copy }), PG_ENV);
     expect(run.exitCode, run.stderr).toBe(0);
-    for (const command of ['createdb -E LATIN1 --lc-collate C --lc-ctype C', 'pg_dump --schema-only --section=pre-data', 'python3 -', 'zstd -dcf rows/public.issues.copy', 'pg_dump --data-only --table=public.countries', 'pg_dump --schema-only --section=post-data']) {
+    for (const command of [
+      'createdb -E LATIN1 --lc-collate C --lc-ctype C',
+      'pg_dump --schema-only --section=pre-data',
+      'python3 -',
+      'zstd -dcf rows/public.issues.copy',
+      'pg_dump --data-only --table=public.countries',
+      'pg_dump --schema-only --section=post-data',
+    ]) {
       expect(ran(run.stderr, command), `step "${command}" ran`).toBe(true);
     }
 

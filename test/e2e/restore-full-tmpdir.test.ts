@@ -62,8 +62,14 @@ describe('restore with a full temp directory', () => {
     const db = await createMysqlDb('obfulltmp');
     cleanups.push(() => dropMysqlDb(db));
     // About 4 MiB of hex digits, 2 MiB or more compressed: more than the tmpfs holds.
-    const rows = Array.from({ length: 64 }, (_, i) => `(${i}, (SELECT GROUP_CONCAT(SHA2(CONCAT(RAND(), ${i}, seq), 512) SEPARATOR '') FROM (SELECT a.d * 100 + b.d * 10 + c.d AS seq FROM d a, d b, d c) s))`).join(',');
-    await mysqlExec(db, `CREATE TABLE d (d INT PRIMARY KEY); INSERT INTO d VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9); SET SESSION group_concat_max_len = 1048576; CREATE TABLE blobs (id INT PRIMARY KEY, data MEDIUMTEXT); INSERT INTO blobs VALUES ${rows};`);
+    const rows = Array.from(
+      { length: 64 },
+      (_, i) => `(${i}, (SELECT GROUP_CONCAT(SHA2(CONCAT(RAND(), ${i}, seq), 512) SEPARATOR '') FROM (SELECT a.d * 100 + b.d * 10 + c.d AS seq FROM d a, d b, d c) s))`,
+    ).join(',');
+    await mysqlExec(
+      db,
+      `CREATE TABLE d (d INT PRIMARY KEY); INSERT INTO d VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9); SET SESSION group_concat_max_len = 1048576; CREATE TABLE blobs (id INT PRIMARY KEY, data MEDIUMTEXT); INSERT INTO blobs VALUES ${rows};`,
+    );
     const config = await writeConfig(work.dir, { version: 1, sources: { app: { type: 'mysql', url: mysqlUrl(db) } }, storage: { local: { type: 'local', path: path.join(work.dir, 'backups') } } });
     const created = await runCli(['-c', config, '--json', 'create']);
     expect(created.exitCode, created.stderr).toBe(0);

@@ -159,9 +159,12 @@ describe('restore, PostgreSQL database mode', () => {
     await pgQuery('postgres', `CREATE DATABASE "${db}" TEMPLATE template0 ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C'`);
     cleanups.push(() => dropDb(db));
     // The script is in LATIN1: the inherited keys' drops are matched in the database's own bytes.
-    await pgQuery(db, `CREATE TABLE "événements" (id int, at date, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+    await pgQuery(
+      db,
+      `CREATE TABLE "événements" (id int, at date, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
                        CREATE TABLE "événements_été" PARTITION OF "événements" FOR VALUES FROM ('2025-06-01') TO ('2025-09-01');
-                       INSERT INTO "événements" SELECT g, date '2025-06-01' + g FROM generate_series(1, 80) g;`);
+                       INSERT INTO "événements" SELECT g, date '2025-06-01' + g FROM generate_series(1, 80) g;`,
+    );
     const { config } = await work(prefix);
     const [id] = await createArchives(config, ['--source', 'app', '--tenant', db]);
     const archived = await tableDigests(db);
@@ -194,37 +197,40 @@ describe('restore, PostgreSQL database mode', () => {
     expect(await tableDigests(db)).toEqual(archived);
   });
 
-  it.skipIf(!hasDatasets)(`clones Pagila with --target, types, triggers and partitions included, leaving the source untouched (${hasDatasets ? 'datasets present' : DATASETS_SKIP_REASON})`, async () => {
-    const db = await createDb('rtclone');
-    cleanups.push(() => dropDb(db));
-    await psql(db, { file: dataset('pagila', 'pagila-schema.sql') });
-    await psql(db, { file: dataset('pagila', 'pagila-data.sql') });
-    const tmp = await tempDir();
-    cleanups.push(() => tmp.cleanup());
-    const config = await configWith(tmp.dir, pgSource(db));
-    const [id] = await createArchives(config);
-    const source = await tableDigests(db);
-    const clone = uniqueName('rtclone_copy');
-    cleanups.push(() => dropDb(clone));
+  it.skipIf(!hasDatasets)(
+    `clones Pagila with --target, types, triggers and partitions included, leaving the source untouched (${hasDatasets ? 'datasets present' : DATASETS_SKIP_REASON})`,
+    async () => {
+      const db = await createDb('rtclone');
+      cleanups.push(() => dropDb(db));
+      await psql(db, { file: dataset('pagila', 'pagila-schema.sql') });
+      await psql(db, { file: dataset('pagila', 'pagila-data.sql') });
+      const tmp = await tempDir();
+      cleanups.push(() => tmp.cleanup());
+      const config = await configWith(tmp.dir, pgSource(db));
+      const [id] = await createArchives(config);
+      const source = await tableDigests(db);
+      const clone = uniqueName('rtclone_copy');
+      cleanups.push(() => dropDb(clone));
 
-    const res = await runCli(['-c', config, '--json', 'restore', id!, '--target', pgUrl(clone), '--yes']);
-    expect(res.exitCode, res.stderr).toBe(0);
-    expect(res.json.safetyBackupSkipped).toContain('--target');
-    expect(await tableDigests(db)).toEqual(source);
-    expect(await tableDigests(clone)).toEqual(source);
-    const objects = await pgQuery<{ enums: string; domains: string; triggers: string; partitions: string }>(
-      clone,
-      `SELECT (SELECT count(*) FROM pg_type WHERE typname = 'mpaa_rating' AND typtype = 'e') AS enums,
+      const res = await runCli(['-c', config, '--json', 'restore', id!, '--target', pgUrl(clone), '--yes']);
+      expect(res.exitCode, res.stderr).toBe(0);
+      expect(res.json.safetyBackupSkipped).toContain('--target');
+      expect(await tableDigests(db)).toEqual(source);
+      expect(await tableDigests(clone)).toEqual(source);
+      const objects = await pgQuery<{ enums: string; domains: string; triggers: string; partitions: string }>(
+        clone,
+        `SELECT (SELECT count(*) FROM pg_type WHERE typname = 'mpaa_rating' AND typtype = 'e') AS enums,
               (SELECT count(*) FROM pg_type WHERE typname = 'year' AND typtype = 'd') AS domains,
               (SELECT count(*) FROM pg_trigger WHERE tgname = 'last_updated') AS triggers,
               (SELECT count(*) FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'payment') AS partitions`,
-    );
-    expect(objects[0]).toMatchObject({ enums: '1', domains: '1' });
-    expect(Number(objects[0]!.triggers)).toBeGreaterThan(10);
-    expect(Number(objects[0]!.partitions)).toBeGreaterThanOrEqual(6);
+      );
+      expect(objects[0]).toMatchObject({ enums: '1', domains: '1' });
+      expect(Number(objects[0]!.triggers)).toBeGreaterThan(10);
+      expect(Number(objects[0]!.partitions)).toBeGreaterThanOrEqual(6);
 
-    const again = await runCli(['-c', config, 'restore', id!, '--target', pgUrl(clone), '--yes']);
-    expect(again.exitCode).toBe(1);
-    expect(again.stderr).toContain('already holds');
-  });
+      const again = await runCli(['-c', config, 'restore', id!, '--target', pgUrl(clone), '--yes']);
+      expect(again.exitCode).toBe(1);
+      expect(again.stderr).toContain('already holds');
+    },
+  );
 });

@@ -64,7 +64,8 @@ async function versions(db: string, table: 'tasks' | 'notes'): Promise<string[]>
   return rows.map((r) => r.v);
 }
 
-const triggerStates = (db: string) => pgQuery<{ rel: string; tgname: string; tgenabled: string }>(db, `SELECT tgrelid::regclass::text AS rel, tgname, tgenabled FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1, 2`);
+const triggerStates = (db: string) =>
+  pgQuery<{ rel: string; tgname: string; tgenabled: string }>(db, `SELECT tgrelid::regclass::text AS rel, tgname, tgenabled FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1, 2`);
 const auditCount = async (db: string) => Number((await pgQuery<{ n: string }>(db, 'SELECT count(*) AS n FROM audit_log'))[0]!.n);
 
 async function restore(config: string, id: string): Promise<void> {
@@ -72,16 +73,20 @@ async function restore(config: string, id: string): Promise<void> {
   expect(res.exitCode, res.stderr).toBe(0);
 }
 
-describe('PostgreSQL rows restore and the target\'s triggers', () => {
+describe("PostgreSQL rows restore and the target's triggers", () => {
   it('puts back the archived updated_at exactly, writes nothing to the audit table, and leaves the triggers as they were', async () => {
     const { db, config } = await fixture();
     const [id] = await createArchives(config, ['--source', 'app', '--tenant', '2']);
     const archived = await tenantRows(db);
     const triggers = await triggerStates(db);
-    await psql(db, { sql: `DELETE FROM tasks WHERE id IN (SELECT id FROM tasks WHERE org_id = 2 ORDER BY id LIMIT 4); DELETE FROM notes WHERE ctid IN (SELECT ctid FROM notes WHERE org_id = 2 LIMIT 3);` });
+    await psql(db, {
+      sql: `DELETE FROM tasks WHERE id IN (SELECT id FROM tasks WHERE org_id = 2 ORDER BY id LIMIT 4); DELETE FROM notes WHERE ctid IN (SELECT ctid FROM notes WHERE org_id = 2 LIMIT 3);`,
+    });
     const audited = await auditCount(db);
     const plan = await runCli(['-c', config, 'restore', id!, '--dry-run']);
-    expect(plan.stdout).toContain('user triggers off during the load, then back on: public.notes.notes_stamp, public.notes_2.notes_2_audit, public.notes_2.notes_stamp, public.notes_rest.notes_stamp, public.tasks.tasks_audit, public.tasks.tasks_stamp');
+    expect(plan.stdout).toContain(
+      'user triggers off during the load, then back on: public.notes.notes_stamp, public.notes_2.notes_2_audit, public.notes_2.notes_stamp, public.notes_rest.notes_stamp, public.tasks.tasks_audit, public.tasks.tasks_stamp',
+    );
 
     await restore(config, id!);
     expect(await tenantRows(db)).toEqual(archived);
@@ -130,7 +135,11 @@ describe('PostgreSQL rows restore and the target\'s triggers', () => {
     await psql(db, { sql: `DELETE FROM tasks WHERE id IN (SELECT id FROM tasks WHERE org_id = 2 ORDER BY id LIMIT 4)` });
     const before = await tenantRows(db);
     const storage = { local: { type: 'local', path: `${dir}/backups` } };
-    const writer = await writeConfig(dir, { version: 1, sources: { app: { type: 'postgres', url: pgUrl(db, role), tenants: TENANTS } }, storage, defaults: { storage: ['local'] } }, 'writer.config.json');
+    const writer = await writeConfig(
+      dir,
+      { version: 1, sources: { app: { type: 'postgres', url: pgUrl(db, role), tenants: TENANTS } }, storage, defaults: { storage: ['local'] } },
+      'writer.config.json',
+    );
 
     const res = await runCli(['-c', writer, 'restore', id!, '--yes', '--no-safety-backup']);
     expect(res.exitCode).toBe(1);

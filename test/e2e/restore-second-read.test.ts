@@ -57,7 +57,9 @@ const ENGINES: Engine[] = [
       const db = await createDb('ob2readr');
       cleanups.push(() => dropDb(db));
       const run = (sql: string) => psql(db, { sql });
-      await run("CREATE TABLE orgs (id int PRIMARY KEY); INSERT INTO orgs VALUES (1), (2); CREATE TABLE items (id int PRIMARY KEY, org_id int NOT NULL REFERENCES orgs, name text); INSERT INTO items SELECT g, 1 + g % 2, 'a' || g FROM generate_series(1, 50) g; UPDATE items SET org_id = 1 WHERE id IN (2, 3);");
+      await run(
+        "CREATE TABLE orgs (id int PRIMARY KEY); INSERT INTO orgs VALUES (1), (2); CREATE TABLE items (id int PRIMARY KEY, org_id int NOT NULL REFERENCES orgs, name text); INSERT INTO items SELECT g, 1 + g % 2, 'a' || g FROM generate_series(1, 50) g; UPDATE items SET org_id = 1 WHERE id IN (2, 3);",
+      );
       return { source: { type: 'postgres', url: pgUrl(db), tenants: { mode: 'rows', column: 'org_id', query: 'SELECT id FROM orgs WHERE id = 1' } }, run, digests: () => tableDigests(db) };
     },
   },
@@ -71,7 +73,9 @@ const ENGINES: Engine[] = [
       // The client runs statements as it reads them: the changed table comes first in the dump and
       // 8 MiB of other rows after it, so it is loaded long before the entry's last byte is hashed.
       const filler = Array.from({ length: 80 }, (_, i) => `(${i}, REPEAT('x', 100000))`).join(',');
-      await run(`CREATE TABLE aitems (id INT PRIMARY KEY, name VARCHAR(20)); INSERT INTO aitems VALUES (1, 'a1'), (2, 'a2'), (3, 'a3'); CREATE TABLE zfiller (id INT PRIMARY KEY, data MEDIUMTEXT); INSERT INTO zfiller VALUES ${filler};`);
+      await run(
+        `CREATE TABLE aitems (id INT PRIMARY KEY, name VARCHAR(20)); INSERT INTO aitems VALUES (1, 'a1'), (2, 'a2'), (3, 'a3'); CREATE TABLE zfiller (id INT PRIMARY KEY, data MEDIUMTEXT); INSERT INTO zfiller VALUES ${filler};`,
+      );
       return { source: { type: 'mysql', url: mysqlUrl(db) }, run, digests: () => mysqlDigests(db) };
     },
   },
@@ -95,7 +99,12 @@ async function restoreWithOtherBytes(engine: Engine, args: string[]) {
   });
   cleanups.push(() => proxy.stop());
   const { source, run, digests } = await engine.setup();
-  const config = await writeConfig(tmp.dir, { version: 1, sources: { app: source }, storage: { offsite: s3StorageConfig(s3, { endpoint: proxy.endpoint }) }, defaults: { storage: ['offsite'], compression: 'none' } });
+  const config = await writeConfig(tmp.dir, {
+    version: 1,
+    sources: { app: source },
+    storage: { offsite: s3StorageConfig(s3, { endpoint: proxy.endpoint }) },
+    defaults: { storage: ['offsite'], compression: 'none' },
+  });
   const create = async () => {
     const res = await runCli(['-c', config, '--json', 'create']);
     expect(res.exitCode, res.stderr).toBe(0);

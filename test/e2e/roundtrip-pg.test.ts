@@ -29,7 +29,15 @@ async function setup(load: (db: string) => Promise<void>, password?: string): Pr
     sources: { app: { type: 'postgres', url: pgUrl(db, 'postgres', password) } },
     storage: { local: { type: 'local', path: path.join(tmp.dir, 'backups') } },
   });
-  return { db, dir: tmp.dir, config, cleanup: async () => { await dropDb(db); await tmp.cleanup(); } };
+  return {
+    db,
+    dir: tmp.dir,
+    config,
+    cleanup: async () => {
+      await dropDb(db);
+      await tmp.cleanup();
+    },
+  };
 }
 
 async function schemaObjects(db: string): Promise<Record<string, unknown>> {

@@ -101,7 +101,9 @@ describe('rows mode and a foreign-key cycle that is not DEFERRABLE', () => {
     expect(failed.exitCode).toBe(1);
     expect(failed.stderr).toContain('the rows restore failed and was rolled back');
     expect(failed.stderr).toContain('projects_lead_fk (public.projects -> public.tasks), tasks_project_id_fkey (public.tasks -> public.projects) form a cycle and are not DEFERRABLE');
-    expect(failed.stderr).toContain('ALTER TABLE "public"."projects" ALTER CONSTRAINT "projects_lead_fk" DEFERRABLE; ALTER TABLE "public"."tasks" ALTER CONSTRAINT "tasks_project_id_fkey" DEFERRABLE;');
+    expect(failed.stderr).toContain(
+      'ALTER TABLE "public"."projects" ALTER CONSTRAINT "projects_lead_fk" DEFERRABLE; ALTER TABLE "public"."tasks" ALTER CONSTRAINT "tasks_project_id_fkey" DEFERRABLE;',
+    );
 
     // The statements of the hint, as they are, are the fix.
     const hint = /ALTER TABLE .*DEFERRABLE;/.exec(failed.stderr)![0];

@@ -47,12 +47,16 @@ async function proxy(target: string, decide: Parameters<typeof startFaultProxy>[
 }
 
 async function configFor(storage: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<string> {
-  return writeConfig(tmp.dir, {
-    version: 1,
-    sources: { media: { type: 'files', path: files, tenants: { mode: 'directory' } } },
-    storage: { offsite: storage, local: { type: 'local', path: path.join(tmp.dir, `local-${randomBytes(3).toString('hex')}`) }, ...extra },
-    defaults: { storage: ['offsite'], compression: 'none' },
-  }, `config-${randomBytes(3).toString('hex')}.json`);
+  return writeConfig(
+    tmp.dir,
+    {
+      version: 1,
+      sources: { media: { type: 'files', path: files, tenants: { mode: 'directory' } } },
+      storage: { offsite: storage, local: { type: 'local', path: path.join(tmp.dir, `local-${randomBytes(3).toString('hex')}`) }, ...extra },
+      defaults: { storage: ['offsite'], compression: 'none' },
+    },
+    `config-${randomBytes(3).toString('hex')}.json`,
+  );
 }
 
 /** Lists with a separate driver instance, as a later run would. */

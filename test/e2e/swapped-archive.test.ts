@@ -42,7 +42,13 @@ describe('swapped archives', () => {
     expect(res.exitCode, res.stderr).toBe(5);
     expect(res.stderr).not.toContain('internal error');
     const items = verifyJson(res);
-    expect(items.map((i) => [i.id, i.status]).sort()).toEqual([[middle, 'ok'], [newest, 'failed'], [oldest, 'ok']].sort());
+    expect(items.map((i) => [i.id, i.status]).sort()).toEqual(
+      [
+        [middle, 'ok'],
+        [newest, 'failed'],
+        [oldest, 'ok'],
+      ].sort(),
+    );
     const swapped = items.find((i) => i.id === newest)!;
     expect(swapped.failedLevel).toBe(1);
     expect(swapped.error).toContain("stored object's sha256 does not match its sidecar");
@@ -75,7 +81,13 @@ describe('swapped archives', () => {
     expect(res.exitCode, res.stderr).toBe(5);
     expect(res.stderr).not.toContain('internal error');
     const items = verifyJson(res);
-    expect(items.map((i) => [i.id, i.status]).sort()).toEqual([[acme1!, 'ok'], [acme2!, 'failed'], [globex!, 'ok']].sort());
+    expect(items.map((i) => [i.id, i.status]).sort()).toEqual(
+      [
+        [acme1!, 'ok'],
+        [acme2!, 'failed'],
+        [globex!, 'ok'],
+      ].sort(),
+    );
     const failed = items.find((i) => i.id === acme2)!;
     // The object still matches its sidecar's size and sha256: level 1 passes, reading it fails.
     expect(failed.failedLevel).toBe(2);

@@ -25,7 +25,9 @@ describe('a tenants query returning an empty id among others', () => {
     dir = await tempDir();
     config = await writeConfig(dir.dir, {
       version: 1,
-      sources: { app: { type: 'postgres', url: `postgres://postgres@${PG_HOST}:${PG_PORT}/${db}`, tenants: { mode: 'rows', column: 'tenant', query: 'SELECT DISTINCT tenant AS id FROM docs ORDER BY 1' } } },
+      sources: {
+        app: { type: 'postgres', url: `postgres://postgres@${PG_HOST}:${PG_PORT}/${db}`, tenants: { mode: 'rows', column: 'tenant', query: 'SELECT DISTINCT tenant AS id FROM docs ORDER BY 1' } },
+      },
       storage: { local: { type: 'local', path: `${dir.dir}/backups` } },
     });
   });
@@ -36,11 +38,25 @@ describe('a tenants query returning an empty id among others', () => {
   });
 
   it('ids too long for a key fail alone with a clear error (no raw ENAMETOOLONG); 255 encoded bytes fit', async () => {
-    const long = await writeConfig(dir.dir, {
-      version: 1,
-      sources: { app: { type: 'postgres', url: `postgres://postgres@${PG_HOST}:${PG_PORT}/${db}`, tenants: { mode: 'rows', column: 'tenant', query: `SELECT 'acme' AS id UNION ALL SELECT repeat('x', 300) UNION ALL SELECT repeat('漢', 29) UNION ALL SELECT repeat('y', 255) UNION ALL SELECT repeat('漢', 28)` } } },
-      storage: { local: { type: 'local', path: `${dir.dir}/long-backups` } },
-    }, 'long.config.json');
+    const long = await writeConfig(
+      dir.dir,
+      {
+        version: 1,
+        sources: {
+          app: {
+            type: 'postgres',
+            url: `postgres://postgres@${PG_HOST}:${PG_PORT}/${db}`,
+            tenants: {
+              mode: 'rows',
+              column: 'tenant',
+              query: `SELECT 'acme' AS id UNION ALL SELECT repeat('x', 300) UNION ALL SELECT repeat('漢', 29) UNION ALL SELECT repeat('y', 255) UNION ALL SELECT repeat('漢', 28)`,
+            },
+          },
+        },
+        storage: { local: { type: 'local', path: `${dir.dir}/long-backups` } },
+      },
+      'long.config.json',
+    );
     const result = await cli(long, 'create');
     expect(result.exitCode, result.stderr).toBe(3);
     const byTenant = Object.fromEntries(archivesOf(result).map((a) => [a.tenant, a]));

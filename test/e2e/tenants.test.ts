@@ -54,14 +54,22 @@ describe('database mode fan-out', () => {
     expect(archives.map((a) => a.tenant).sort()).toEqual(names.slice(0, 3));
     expect(archives.map((a) => a.rows).sort((x, y) => x - y)).toEqual([10, 20, 30]);
     for (const a of archives) expect(a.size).toBeGreaterThan(0);
-    const events = result.stderr.trim().split('\n').map((l) => JSON.parse(l) as { event?: string; tenant?: string }).filter((e) => e.event === 'archive');
+    const events = result.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event?: string; tenant?: string })
+      .filter((e) => e.event === 'archive');
     expect(events.map((e) => e.tenant).sort()).toEqual(names.slice(0, 3));
   });
 
   it('restores one database after it changed (a small database: pg_dump compresses, no zstd process)', async () => {
     const created = await cli(config, 'create', '--source', 'app', '--tenant', names[1]!);
     expect(created.exitCode, created.stderr).toBe(0);
-    const sidecar = JSON.parse(await readFile(path.join(dir.dir, 'backups', `${firstArchiveId(created)}.manifest.json`), 'utf8')) as { compression: string; entries: { name: string }[]; dump: { args: string[] } };
+    const sidecar = JSON.parse(await readFile(path.join(dir.dir, 'backups', `${firstArchiveId(created)}.manifest.json`), 'utf8')) as {
+      compression: string;
+      entries: { name: string }[];
+      dump: { args: string[] };
+    };
     expect(sidecar.entries.map((e) => e.name)).toEqual(['db.pgdump']);
     expect(sidecar.compression).toBe('pg_dump');
     expect(sidecar.dump.args).toContain('--compress=6');
@@ -126,7 +134,11 @@ describe('hostile tenant ids', () => {
   it('stay inside the storage prefix, never reach a shell, and restore by id', async () => {
     const result = await cli(config, 'create', '--jobs', '2');
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(archivesOf(result).map((a) => a.tenant).sort()).toEqual([...ids].sort());
+    expect(
+      archivesOf(result)
+        .map((a) => a.tenant)
+        .sort(),
+    ).toEqual([...ids].sort());
     // All twelve were read in one pass (escaped literals in one statement): each got its own 3 rows.
     expect(archivesOf(result).map((a) => a.rows)).toEqual(ids.map(() => 3));
     expect(existsSync(sentinel)).toBe(false);

@@ -47,7 +47,11 @@ describe('verify --scratch', () => {
     ['a PostgreSQL archive, a directory', () => ['--source', 'app', '--scratch', path.join(dir, 'scratch')], /is not a URL, and source "app" is PostgreSQL/],
     ['a PostgreSQL archive, a MySQL URL', () => ['--source', 'app', '--scratch', 'mysql://root@127.0.0.1:3306/mysql'], /--scratch: expected a postgres:\/\/ URL, got mysql:\/\//],
     ['a PostgreSQL archive, a broken URL', () => ['--source', 'app', '--scratch', 'postgres://[::1'], /--scratch: not a valid URL/],
-    ['a files archive, a URL', () => ['--source', 'media', '--scratch', 'postgres://postgres@127.0.0.1:5432/postgres'], /is a URL, and the archives of source "media" are restore-tested in a directory/],
+    [
+      'a files archive, a URL',
+      () => ['--source', 'media', '--scratch', 'postgres://postgres@127.0.0.1:5432/postgres'],
+      /is a URL, and the archives of source "media" are restore-tested in a directory/,
+    ],
     ['a files archive, a missing directory', () => ['--source', 'media', '--scratch', path.join(dir, 'nowhere')], /nowhere": no such directory/],
     ['a files archive, a file', () => ['--source', 'media', '--scratch', path.join(dir, 'a-file')], /a-file" is not a directory/],
     ['archives of both kinds', () => ['--scratch', path.join(dir, 'scratch')], /need separate runs \(--source\)/],

@@ -16,7 +16,14 @@ export interface CliResult {
 }
 
 export async function runCli(args: string[], options: Options & { input?: string } = {}): Promise<CliResult> {
-  const result = await execa(process.execPath, [BIN, ...args], { reject: false, env: { NO_COLOR: '1', ...options.env }, cwd: options.cwd ?? ROOT, ...options, stdin: options.input === undefined ? 'ignore' : undefined, input: options.input } as Options);
+  const result = await execa(process.execPath, [BIN, ...args], {
+    reject: false,
+    env: { NO_COLOR: '1', ...options.env },
+    cwd: options.cwd ?? ROOT,
+    ...options,
+    stdin: options.input === undefined ? 'ignore' : undefined,
+    input: options.input,
+  } as Options);
   const stdout = String(result.stdout ?? '');
   // A process killed by a signal may not have printed its document; anything it printed is checked.
   assertJsonContract(ROOT, args, stdout);

@@ -78,7 +78,10 @@ export async function mysqlDigests(database: string): Promise<Record<string, str
     const out: Record<string, string> = {};
     const [tables] = await client.query<RowDataPacket[]>("SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY 1", [database]);
     for (const { t } of tables) {
-      const [cols] = await client.query<RowDataPacket[]>('SELECT COLUMN_NAME AS c, COLUMN_KEY AS k FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION', [database, t]);
+      const [cols] = await client.query<RowDataPacket[]>(
+        'SELECT COLUMN_NAME AS c, COLUMN_KEY AS k FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
+        [database, t],
+      );
       const keys = cols.filter((c) => c.k === 'PRI').map((c) => `\`${String(c.c)}\``);
       const order = (keys.length > 0 ? keys : cols.map((c) => `\`${String(c.c)}\``)).join(', ');
       const [rows] = await client.query<RowDataPacket[]>({ sql: `SELECT * FROM \`${String(t)}\` ORDER BY ${order}`, rowsAsArray: true });

@@ -122,11 +122,13 @@ describe('keys that cannot decrypt', () => {
 
 describe('damaged ciphertext', () => {
   type Damage = (bytes: Buffer) => Buffer;
-  const flipAt = (fromEnd: number): Damage => (bytes) => {
-    const copy = Buffer.from(bytes);
-    copy[copy.length - fromEnd] = copy[copy.length - fromEnd]! ^ 0x20;
-    return copy;
-  };
+  const flipAt =
+    (fromEnd: number): Damage =>
+    (bytes) => {
+      const copy = Buffer.from(bytes);
+      copy[copy.length - fromEnd] = copy[copy.length - fromEnd]! ^ 0x20;
+      return copy;
+    };
   const cut: Damage = (bytes) => bytes.subarray(0, bytes.length - 40);
   const cases: [string, Damage, boolean, 1 | 2, RegExp][] = [
     ['a tampered byte, sidecar intact', flipAt(30), false, 1, /stored object's sha256 does not match its sidecar/],
@@ -175,7 +177,11 @@ describe('the stock age CLI and key rotation', () => {
     const oldConfig = await configFor('old-only', { recipients: [right.recipient], identityFile: 'right.txt' }, backups);
     const oldOnly = await runCli(['-c', oldConfig, '--json', 'verify', '--all']);
     expect(oldOnly.exitCode).toBe(5);
-    expect(items(oldOnly).filter((i) => i.status === 'failed').map((i) => i.id)).toEqual([archive.id]);
+    expect(
+      items(oldOnly)
+        .filter((i) => i.status === 'failed')
+        .map((i) => i.id),
+    ).toEqual([archive.id]);
     // Preflight passes (the key fits the configured recipients); the archive itself does not decrypt.
     const refused = await runCli(['-c', oldConfig, 'restore', archive.id, '--target', path.join(dir, 'never-globex'), '--yes']);
     expect(refused.exitCode).toBe(5);
@@ -199,13 +205,20 @@ describe('per-tenant keys (crypto-erasure)', () => {
     const writer = await configFor('per-tenant', { recipients: [right.recipient], tenantRecipients: { 'media/acme': [acmeKey.recipient] } }, backups);
     const created = await runCli(['-c', writer, '--json', 'create', '--source', 'media']);
     expect(created.exitCode, created.stderr).toBe(0);
-    const sidecars = await Promise.all((await storedObjects(path.join(dir, backups))).map(async (s) => JSON.parse(await readFile(s.sidecar, 'utf8')) as { tenant: { id: string }; encryption: { recipients: string[] } }));
+    const sidecars = await Promise.all(
+      (await storedObjects(path.join(dir, backups))).map(async (s) => JSON.parse(await readFile(s.sidecar, 'utf8')) as { tenant: { id: string }; encryption: { recipients: string[] } }),
+    );
     expect(Object.fromEntries(sidecars.map((s) => [s.tenant.id, s.encryption.recipients]))).toEqual({ acme: [acmeKey.recipient], globex: [right.recipient] });
 
     // The acme key deleted: the default identity reads globex only.
     const erased = await runCli(['-c', await configFor('erased', { recipients: [right.recipient], identityFile: 'right.txt' }, backups), '--json', 'verify', '--all']);
     expect(erased.exitCode).toBe(5);
-    expect(items(erased).map((i) => [i.id.split('/')[1], i.status])).toEqual(expect.arrayContaining([['acme', 'failed'], ['globex', 'ok']]));
+    expect(items(erased).map((i) => [i.id.split('/')[1], i.status])).toEqual(
+      expect.arrayContaining([
+        ['acme', 'failed'],
+        ['globex', 'ok'],
+      ]),
+    );
     const both = await runCli(['-c', await configFor('both', { recipients: [right.recipient], identityFiles: ['right.txt', 'acme.txt'] }, backups), '--json', 'verify', '--all']);
     expect(both.exitCode, both.stderr).toBe(0);
   });
@@ -232,14 +245,20 @@ describe('encryption preflight', () => {
     expect(bad.stdout + bad.stderr).not.toContain(wrong.identity);
     const good = await runCli(['-c', await configFor('pf-right', { recipients: [right.recipient], identityFile: 'right.txt' }), '--json', 'preflight', '--for', 'restore', '--source', 'media']);
     const passed = (good.json as { checks: { id: string; status: string }[] }).checks.filter((c) => c.id.startsWith('encryption.'));
-    expect(passed.map((c) => [c.id, c.status])).toEqual([['encryption.recipients', 'pass'], ['encryption.identity', 'pass']]);
+    expect(passed.map((c) => [c.id, c.status])).toEqual([
+      ['encryption.recipients', 'pass'],
+      ['encryption.identity', 'pass'],
+    ]);
   });
 
   it('create: a recipient that does not parse fails preflight (exit 4) and nothing is written', async () => {
     const config = await configFor('pf-bad-recipient', { recipients: ['age1notakey'] }, './never');
     const res = await runCli(['-c', config, '--json', 'create', '--source', 'media']);
     expect(res.exitCode).toBe(4);
-    const logged = res.stderr.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { level: string; msg: string });
+    const logged = res.stderr
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { level: string; msg: string });
     expect(logged.find((l) => l.level === 'error')!.msg).toContain('encryption.recipients.0: "age1notakey" is not a valid age public key (age1...)');
     await expect(stat(path.join(dir, 'never', 'media'))).rejects.toThrow(/ENOENT/);
   });

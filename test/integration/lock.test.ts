@@ -136,7 +136,9 @@ describe('storage lease lock (local storage)', () => {
       const clock = manualClock();
       const dead = await acquireLock(storage, 'storage', { owner: 'dead', ttlMs: MINUTE, now: clock.now, renewEveryMs: false });
       clock.advance(MINUTE + 1);
-      const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => acquireLock(jittery(storage, round * 31 + i + 1), 'storage', { owner: `c${i}`, now: clock.now, renewEveryMs: false })));
+      const results = await Promise.allSettled(
+        Array.from({ length: 6 }, (_, i) => acquireLock(jittery(storage, round * 31 + i + 1), 'storage', { owner: `c${i}`, now: clock.now, renewEveryMs: false })),
+      );
       const winners = results.filter((r): r is PromiseFulfilledResult<Lease> => r.status === 'fulfilled').map((r) => r.value);
       expect(winners.length, `round ${round}`).toBe(1);
       for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(BusyError);
@@ -168,9 +170,14 @@ describe('storage lease lock (local storage)', () => {
     // Injected timing: the holder's renewal lands right after the contender's takeover claim.
     const inner: Storage = storage;
     const racing: Storage = {
-      name: storage.name, type: storage.type, location: storage.location,
-      get: (k, o) => inner.get(k, o), getBuffer: (k, o) => inner.getBuffer(k, o), exists: (k, o) => inner.exists(k, o),
-      list: (p, o) => inner.list(p, o), delete: (k, o) => inner.delete(k, o),
+      name: storage.name,
+      type: storage.type,
+      location: storage.location,
+      get: (k, o) => inner.get(k, o),
+      getBuffer: (k, o) => inner.getBuffer(k, o),
+      exists: (k, o) => inner.exists(k, o),
+      list: (p, o) => inner.list(p, o),
+      delete: (k, o) => inner.delete(k, o),
       put: async (key, body, o) => {
         const result = await inner.put(key, body, o);
         if (key.includes('/takeover-')) await holder.renew();
@@ -192,9 +199,11 @@ describe('storage lease lock (local storage)', () => {
   });
 
   it('withLock releases the lease when the work throws', async () => {
-    await expect(withLock(storage, 'storage', { renewEveryMs: false }, async () => {
-      throw new Error('work failed');
-    })).rejects.toThrow('work failed');
+    await expect(
+      withLock(storage, 'storage', { renewEveryMs: false }, async () => {
+        throw new Error('work failed');
+      }),
+    ).rejects.toThrow('work failed');
     expect((await readLockState(storage, 'storage')).holder).toBeUndefined();
   });
 });

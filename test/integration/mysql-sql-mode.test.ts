@@ -18,7 +18,12 @@ beforeAll(async () => {
   db = await createMysqlDb('h5_sqlmode');
   client = await mysql.createConnection({ host: MYSQL_HOST, port: MYSQL_PORT, user: MYSQL_USER, database: db, charset: 'utf8mb4' });
   await client.query('CREATE TABLE t (id int PRIMARY KEY, org varchar(20) COLLATE utf8mb4_bin NOT NULL)');
-  await client.query('INSERT INTO t VALUES ?', [TENANTS.flatMap((org, i) => [[i * 10 + 1, org], [i * 10 + 2, org]])]);
+  await client.query('INSERT INTO t VALUES ?', [
+    TENANTS.flatMap((org, i) => [
+      [i * 10 + 1, org],
+      [i * 10 + 2, org],
+    ]),
+  ]);
 });
 afterAll(async () => {
   await client.end();
@@ -30,7 +35,10 @@ describe('tenant literal', () => {
     await client.query(`SET SESSION sql_mode = '${mode}'`);
     for (const [i, org] of TENANTS.entries()) {
       const [rows] = await client.query<RowDataPacket[]>(`SELECT id FROM t WHERE org = ${mysqlTextLiteral(org)} ORDER BY id`);
-      expect(rows.map((r) => r.id as number), JSON.stringify(org)).toEqual([i * 10 + 1, i * 10 + 2]);
+      expect(
+        rows.map((r) => r.id as number),
+        JSON.stringify(org),
+      ).toEqual([i * 10 + 1, i * 10 + 2]);
     }
   });
 });
@@ -47,7 +55,10 @@ describe("the tool's sessions", () => {
     expect(row!.m).toBe(pinned);
     for (const [i, org] of TENANTS.entries()) {
       const [rows] = await client.query<RowDataPacket[]>('SELECT id FROM t WHERE org = ? ORDER BY id', [org]);
-      expect(rows.map((r) => r.id as number), JSON.stringify(org)).toEqual([i * 10 + 1, i * 10 + 2]);
+      expect(
+        rows.map((r) => r.id as number),
+        JSON.stringify(org),
+      ).toEqual([i * 10 + 1, i * 10 + 2]);
     }
   });
 });

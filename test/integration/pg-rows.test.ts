@@ -49,7 +49,10 @@ describe('rows mode backup', () => {
     expect(sidecar.details.loadOrder[0]).toBe('public.organizations');
     expect(sidecar.details.loadOrder.indexOf('public.issue_comments')).toBeGreaterThan(sidecar.details.loadOrder.indexOf('public.issues'));
     expect(sidecar.schemaFingerprint.sha256).toMatch(/^[0-9a-f]{64}$/);
-    const ndjson = result.stderr.trim().split('\n').map((line) => JSON.parse(line) as { event?: string; status?: string });
+    const ndjson = result.stderr
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { event?: string; status?: string });
     expect(ndjson.filter((e) => e.event === 'archive' && e.status === 'ok')).toHaveLength(20);
   });
 
@@ -127,8 +130,16 @@ describe('rows mode backup', () => {
       const dupConfig = await rowsConfig(dupDir.dir, db, { query: 'SELECT id FROM organizations WHERE id <= 2 UNION ALL SELECT 2' });
       const result = await cli(dupConfig, 'create', '--jobs', '2');
       expect(result.exitCode, result.stderr).toBe(0);
-      expect(archivesOf(result).map((a) => a.tenant).sort()).toEqual(['1', '2']);
-      const warnings = result.stderr.trim().split('\n').map((line) => JSON.parse(line) as { level?: string; msg?: string }).filter((e) => e.level === 'warn');
+      expect(
+        archivesOf(result)
+          .map((a) => a.tenant)
+          .sort(),
+      ).toEqual(['1', '2']);
+      const warnings = result.stderr
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { level?: string; msg?: string })
+        .filter((e) => e.level === 'warn');
       expect(warnings.map((w) => w.msg)).toContain('app: the tenants query returned "2" more than once; each tenant is backed up once');
     } finally {
       await dupDir.cleanup();
@@ -147,7 +158,7 @@ async function readSidecarFile(id: string): Promise<string> {
 }
 
 describe('rows mode restore', () => {
-  it('into an empty copy of the schema yields exactly that tenant\'s rows', async () => {
+  it("into an empty copy of the schema yields exactly that tenant's rows", async () => {
     const { id } = await backupOne(config, '3');
     const copy = await schemaOnlyCopy(db);
     dropLater.push(copy);

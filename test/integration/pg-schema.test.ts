@@ -44,7 +44,8 @@ afterAll(async () => {
 });
 
 const restore = async (id: string, ...args: string[]) => cli(config, 'restore', id, '--yes', '--no-safety-backup', ...args);
-const schemaNames = async () => (await pgQuery<{ n: string }>(db, `SELECT nspname AS n FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' ORDER BY 1`)).map((r) => r.n);
+const schemaNames = async () =>
+  (await pgQuery<{ n: string }>(db, `SELECT nspname AS n FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' ORDER BY 1`)).map((r) => r.n);
 
 describe('schema mode', () => {
   it('writes one archive per schema holding only that schema', async () => {
@@ -60,7 +61,10 @@ describe('schema mode', () => {
   it('replaces a schema with its archive and leaves the other schemas alone', async () => {
     const created = await cli(config, 'create', '--tenant', 't_alpha');
     const before = await tableDigests(db, [...schemas, 'other']);
-    await pgQuery(db, `DELETE FROM t_alpha.tasks WHERE id % 2 = 0; UPDATE t_alpha.projects SET name = 'x'; CREATE TABLE t_alpha.extra (id int); UPDATE t_beta.projects SET name = 'beta changed' WHERE id = 1`);
+    await pgQuery(
+      db,
+      `DELETE FROM t_alpha.tasks WHERE id % 2 = 0; UPDATE t_alpha.projects SET name = 'x'; CREATE TABLE t_alpha.extra (id int); UPDATE t_beta.projects SET name = 'beta changed' WHERE id = 1`,
+    );
     const beta = await tableDigests(db, ['t_beta']);
     const result = await restore(firstArchiveId(created));
     expect(result.exitCode, result.stderr).toBe(0);

@@ -198,8 +198,11 @@ describe.skipIf(!isRoot)('preflight: PostgreSQL sources (needs root to run as ui
     const schemaDb = await createDb('obpf_schema');
     await pgQuery('postgres', `CREATE ROLE ${role} LOGIN`);
     try {
-      await pgQuery(schemaDb, `CREATE SCHEMA t_open; CREATE TABLE t_open.a (id int); CREATE SCHEMA t_shut; CREATE TABLE t_shut.a (id int); CREATE TABLE t_shut.b (id int)
-        ; GRANT USAGE ON SCHEMA t_open, t_shut TO ${role}; GRANT SELECT ON t_open.a, t_shut.a TO ${role}`);
+      await pgQuery(
+        schemaDb,
+        `CREATE SCHEMA t_open; CREATE TABLE t_open.a (id int); CREATE SCHEMA t_shut; CREATE TABLE t_shut.a (id int); CREATE TABLE t_shut.b (id int)
+        ; GRANT USAGE ON SCHEMA t_open, t_shut TO ${role}; GRANT SELECT ON t_open.a, t_shut.a TO ${role}`,
+      );
       const { config } = await setup('schema-warn', { url: pgUrl(schemaDb, role), tenants: { mode: 'schema', match: 't\\_%' } });
       const res = await runCliAs(['-c', config, 'preflight', '--json']);
       expect(res.exitCode, res.stdout).toBe(0);

@@ -26,11 +26,15 @@ describe.skipIf(!isRoot)('preflight: local storage as uid 1001 (needs root to sw
 
   /** A config whose only storage is `storagePath`; world-readable so uid 1001 can load it. */
   async function configFor(storagePath: string, name: string): Promise<string> {
-    const file = await writeConfig(base.dir, {
-      version: 1,
-      sources: { media: { type: 'files', path: path.join(base.dir, 'files'), tenants: { mode: 'directory' } } },
-      storage: { local: { type: 'local', path: storagePath } },
-    }, `${name}.json`);
+    const file = await writeConfig(
+      base.dir,
+      {
+        version: 1,
+        sources: { media: { type: 'files', path: path.join(base.dir, 'files'), tenants: { mode: 'directory' } } },
+        storage: { local: { type: 'local', path: storagePath } },
+      },
+      `${name}.json`,
+    );
     await chmod(file, 0o644);
     return file;
   }
@@ -173,11 +177,15 @@ describe.skipIf(!isRoot)('preflight: local storage as uid 1001 (needs root to sw
     const storage = path.join(base.dir, 'tenant-files-backups');
     await mkdir(storage, { mode: 0o700 });
     await chown(storage, TEST_UID, TEST_GID);
-    const config = await writeConfig(base.dir, {
-      version: 1,
-      sources: { media: { type: 'files', path: files, tenants: { mode: 'directory' } } },
-      storage: { local: { type: 'local', path: storage } },
-    }, 'tenant-files.json');
+    const config = await writeConfig(
+      base.dir,
+      {
+        version: 1,
+        sources: { media: { type: 'files', path: files, tenants: { mode: 'directory' } } },
+        storage: { local: { type: 'local', path: storage } },
+      },
+      'tenant-files.json',
+    );
     await chmod(config, 0o644);
     const res = await runCliAs(['-c', config, 'preflight', '--json'], asUser);
     expect(res.exitCode, res.stdout).toBe(0);

@@ -131,9 +131,14 @@ describe('prune deletes the sidecar first (injected fault)', () => {
       const real = await lab.storage();
       // The fault: deleting archive objects fails (a permission problem, a flaky remote); sidecars delete fine.
       const faulty: Storage = {
-        name: real.name, type: real.type, location: real.location,
-        put: (k, b, o) => real.put(k, b, o), get: (k, o) => real.get(k, o), getBuffer: (k, o) => real.getBuffer(k, o),
-        exists: (k, o) => real.exists(k, o), list: (p, o) => real.list(p, o),
+        name: real.name,
+        type: real.type,
+        location: real.location,
+        put: (k, b, o) => real.put(k, b, o),
+        get: (k, o) => real.get(k, o),
+        getBuffer: (k, o) => real.getBuffer(k, o),
+        exists: (k, o) => real.exists(k, o),
+        list: (p, o) => real.list(p, o),
         delete: async (key, o) => {
           if (key.endsWith('.zip')) throw new Error('EACCES: permission denied');
           return real.delete(key, o);

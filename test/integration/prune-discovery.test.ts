@@ -28,10 +28,13 @@ describe('prune with no usable tenant discovery', () => {
 
   it.each([
     ['fails (the source directory is gone)', async (data: string) => rename(data, `${data}.moved`)],
-    ['returns no tenant (the directory is empty)', async (data: string) => {
-      await rename(data, `${data}.moved`);
-      await mkdir(data);
-    }],
+    [
+      'returns no tenant (the directory is empty)',
+      async (data: string) => {
+        await rename(data, `${data}.moved`);
+        await mkdir(data);
+      },
+    ],
   ])('discovery %s: nothing is removed and the run says why', async (_what, breakDiscovery) => {
     await breakDiscovery(path.join(lab.dir, 'data'));
     const run = await runCli(['-c', lab.configPath, '--json', 'prune']);

@@ -117,7 +117,9 @@ describe('prune plan: plans, orphans, protections, incomplete archives (local st
     expect(golden(result)).toEqual(as('removed'));
     expect(result.leftovers).toEqual({ local: 1 });
     const remaining = await listArchives(storage, { source: 'media' });
-    const keptIds = Object.entries(expected).filter(([, v]) => v.startsWith('kept')).map(([k]) => k);
+    const keptIds = Object.entries(expected)
+      .filter(([, v]) => v.startsWith('kept'))
+      .map(([k]) => k);
     expect(remaining.map((a) => a.id).sort()).toEqual(keptIds.sort());
     const files = await filesUnder(path.join(lab.dir, 'backups'));
     expect(files.filter((f) => f.includes('.tmp-'))).toEqual([]);

@@ -34,7 +34,10 @@ describe('verify --restore-test, rows mode, rows out of key order', () => {
 
     const res = await runCli(['-c', config, '--json', 'verify', '--all', '--restore-test']);
     const items = verifyJson(res);
-    expect(items.map((i) => [i.status, i.error ?? '']), res.stderr).toEqual(Array.from({ length: 4 }, () => ['ok', '']));
+    expect(
+      items.map((i) => [i.status, i.error ?? '']),
+      res.stderr,
+    ).toEqual(Array.from({ length: 4 }, () => ['ok', '']));
     expect(res.exitCode).toBe(0);
     expect(items.every((i) => i.levels.join() === '1,2,3')).toBe(true);
     expect(await scratchDatabasesOf(db)).toEqual([]);

@@ -62,7 +62,7 @@ describe('verify --restore-test, PostgreSQL rows mode', () => {
     expect(await scratchDatabasesOf(db)).toEqual([]);
   });
 
-  it('fails level 3 on a consistent archive that smuggles in another tenant\'s row', async () => {
+  it("fails level 3 on a consistent archive that smuggles in another tenant's row", async () => {
     const { db, dir, config } = await rowsFixture();
     const [id] = await createArchives(config, ['--source', 'app', '--tenant', '2']);
     let checksum = '';

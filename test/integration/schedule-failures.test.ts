@@ -30,7 +30,12 @@ async function fixture(): Promise<Fixture> {
   return { dir: tmp.dir, config, cleanup: () => tmp.cleanup() };
 }
 
-const ndjson = (stderr: string) => stderr.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+const ndjson = (stderr: string) =>
+  stderr
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('unattended runs', () => {
   let f: Fixture | undefined;
@@ -46,7 +51,9 @@ describe('unattended runs', () => {
     expect(failed.exitCode).toBe(4);
     const line = ndjson(failed.stderr).find((l) => l.event === 'schedule' && l.status === 'failed');
     expect(line?.level).toBe('error');
-    expect(line?.msg).toMatch(/^schedule nightly \(all\) failed: 0 ok, 0 partial, 0 failed: preflight failed, nothing was written: ✗ source\.media\.path: .*tenants does not exist; fix: check sources\.media\.path/);
+    expect(line?.msg).toMatch(
+      /^schedule nightly \(all\) failed: 0 ok, 0 partial, 0 failed: preflight failed, nothing was written: ✗ source\.media\.path: .*tenants does not exist; fix: check sources\.media\.path/,
+    );
     expect(line?.error).toMatch(/tenants does not exist/);
 
     const stateDir = path.join(f.dir, 'backups', '_state', 'schedules', 'nightly', 'all');

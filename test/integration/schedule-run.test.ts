@@ -66,11 +66,18 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, tim
 async function leaseExpiry(f: Fixture): Promise<number> {
   const lease = await readLease(f);
   const beats = await readdir(path.dirname(leaseFile(f))).catch(() => [] as string[]);
-  const renewed = beats.map((n) => /^renew-[a-z0-9]+-(\d+)$/.exec(n)?.[1]).filter((ms) => ms !== undefined).map(Number);
+  const renewed = beats
+    .map((n) => /^renew-[a-z0-9]+-(\d+)$/.exec(n)?.[1])
+    .filter((ms) => ms !== undefined)
+    .map(Number);
   return Math.max(lease ? Date.parse(lease.expiresAt) : 0, ...renewed);
 }
 
-const readLease = (f: Fixture) => readFile(leaseFile(f), 'utf8').then((t) => JSON.parse(t) as { pid: number; expiresAt: string; owner: string }, () => undefined);
+const readLease = (f: Fixture) =>
+  readFile(leaseFile(f), 'utf8').then(
+    (t) => JSON.parse(t) as { pid: number; expiresAt: string; owner: string },
+    () => undefined,
+  );
 
 function spawnRun(f: Fixture, args: string[], env: Record<string, string> = {}): ResultPromise {
   return execa(process.execPath, [BIN, '-c', f.config, 'schedule-run', ...args], { reject: false, cwd: ROOT, env: { NO_COLOR: '1', ...env }, stdin: 'ignore' });
@@ -207,7 +214,14 @@ describe('schedule-run', () => {
     const frozen = spawnRun(f, ['--json'], env);
     await waitFor(() => readLease(f!), 'the first run to take the lease');
     // Freeze it once it is writing archives (past taking the lock).
-    await waitFor(() => readdir(path.join(f!.backups, 'media')).then((d) => (d.length > 0 ? true : undefined), () => undefined), 'the first archive upload');
+    await waitFor(
+      () =>
+        readdir(path.join(f!.backups, 'media')).then(
+          (d) => (d.length > 0 ? true : undefined),
+          () => undefined,
+        ),
+      'the first archive upload',
+    );
     process.kill(frozen.pid!, 'SIGSTOP');
     let resumed = false;
     try {
@@ -370,7 +384,13 @@ describe('schedule-run notifications and metrics', () => {
     // A directory the backup user cannot read. Root reads everything, so as root run as uid 1001.
     const asUser = process.getuid?.() === 0 ? ['setpriv', '--reuid=1001', '--regid=1001', '--clear-groups'] : [];
     if (asUser.length > 0) await execa('chown', ['-R', '1001:1001', f.dir]);
-    const run = (args: string[]) => execa(asUser[0] ?? process.execPath, [...asUser.slice(1), ...(asUser.length ? [process.execPath] : []), BIN, '-c', f!.config, 'schedule-run', '--metrics-file', metrics, '--json', ...args], { reject: false, cwd: ROOT, env: { NO_COLOR: '1' }, stdin: 'ignore' });
+    const run = (args: string[]) =>
+      execa(asUser[0] ?? process.execPath, [...asUser.slice(1), ...(asUser.length ? [process.execPath] : []), BIN, '-c', f!.config, 'schedule-run', '--metrics-file', metrics, '--json', ...args], {
+        reject: false,
+        cwd: ROOT,
+        env: { NO_COLOR: '1' },
+        stdin: 'ignore',
+      });
     const first = await run([]);
     expect(first.exitCode, String(first.stderr)).toBe(0);
     const lastSuccess = (await readFile(metrics, 'utf8')).split('\n').find((l) => l.includes('last_success') && l.includes('tenant="broken"'));

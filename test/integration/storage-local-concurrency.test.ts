@@ -36,7 +36,12 @@ describe('local storage under concurrent failing puts', () => {
       }
       const leftovers: string[] = [];
       for await (const object of storage.list('t/')) leftovers.push(object.key);
-      expect(leftovers.sort()).toEqual(payloads.map((_, i) => `t/${i}.bin`).filter((_, i) => i % 2 === 0).sort());
+      expect(leftovers.sort()).toEqual(
+        payloads
+          .map((_, i) => `t/${i}.bin`)
+          .filter((_, i) => i % 2 === 0)
+          .sort(),
+      );
     } finally {
       await tmp.cleanup();
     }

@@ -47,7 +47,10 @@ describe('rclone driver errors', () => {
 
   it('names an unknown remote and says how to define it', async () => {
     const storage = new RcloneStorage('drive', { type: 'rclone', remote: 'gdrive:acme', configFile: fixture.configFile }, '/');
-    const error = await storage.exists('x/y.zip').then(() => undefined, (e: unknown) => e);
+    const error = await storage.exists('x/y.zip').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(StorageError);
     expect((error as StorageError).message).toMatch(/does not know the remote "gdrive"/);
     expect((error as StorageError).hint).toMatch(/rclone config/);
@@ -58,7 +61,10 @@ describe('rclone driver errors', () => {
     const savedPath = process.env.PATH;
     process.env.PATH = '/nonexistent';
     try {
-      const error = await storage.exists('x/y.zip').then(() => undefined, (e: unknown) => e);
+      const error = await storage.exists('x/y.zip').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(StorageError);
       expect((error as StorageError).message).toMatch(/rclone binary "rclone" was not found/);
       expect((error as StorageError).hint).toMatch(/install rclone/);

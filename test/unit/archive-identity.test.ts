@@ -30,7 +30,7 @@ function sidecar(): Sidecar {
 type Edit = (s: Sidecar) => void;
 
 describe('sidecar against its key', () => {
-  it('accepts the sidecar the writer made, and returns the key\'s tenant', () => {
+  it("accepts the sidecar the writer made, and returns the key's tenant", () => {
     expect(checkSidecarIdentity(ID, sidecar(), 'local')).toEqual({ source: 'app', tenant: 'acme', timestamp: '2026-11-20T02-00-00.000Z' });
     const encrypted = { ...sidecar(), encryption: { recipients: ['age1x'], passphrase: false }, object: { key: `${ID}.zip.age`, size: 1, sha256: 'c' } };
     expect(() => checkSidecarIdentity(ID, encrypted, 'local')).not.toThrow();
@@ -41,7 +41,7 @@ describe('sidecar against its key', () => {
     ['another tenant', (s) => (s.tenant.id = 'globex'), /tenant "globex"/],
     ['another source', (s) => (s.source.name = 'media'), /source "media" \(the key says "app"\)/],
     ['another id', (s) => (s.id = 'app/globex/2026-11-20T02-00-00.000Z'), /id "app\/globex\//],
-    ['another archive\'s object', (s) => (s.object.key = 'app/globex/2026-11-20T02-00-00.000Z.zip'), /object key "app\/globex\//],
+    ["another archive's object", (s) => (s.object.key = 'app/globex/2026-11-20T02-00-00.000Z.zip'), /object key "app\/globex\//],
     ['a key outside the layout', (s) => (s.object.key = '../../etc/passwd'), /object key/],
     ['encrypted object, no encryption recorded', (s) => (s.object.key = `${ID}.zip.age`), /object key/],
     ['no tenant', (s) => delete (s as Partial<Sidecar>).tenant, /tenant undefined/],

@@ -28,16 +28,24 @@ function problemsOf(change: (c: Raw) => void): string[] {
   }
 }
 
-describe('config problems in the user\'s words', () => {
+describe("config problems in the user's words", () => {
   it.each<{ name: string; change: (c: Raw) => void; want: string[] }>([
-    { name: 'mistyped source type', change: (c) => (c.sources.x!.type = 'postgress'), want: ['sources.x.type: must be one of postgres, mysql, sqlite, files (got "postgress"; did you mean "postgres"?)'] },
+    {
+      name: 'mistyped source type',
+      change: (c) => (c.sources.x!.type = 'postgress'),
+      want: ['sources.x.type: must be one of postgres, mysql, sqlite, files (got "postgress"; did you mean "postgres"?)'],
+    },
     { name: 'missing source type', change: (c) => delete c.sources.x!.type, want: ['sources.x.type: must be one of postgres, mysql, sqlite, files (missing)'] },
     { name: 'unknown key with a near miss', change: (c) => (c.sources.x!.tenants = { colum: 'org_id' }), want: ['sources.x.tenants.colum: unknown key (did you mean "column"?)'] },
     { name: 'unknown key in a union member', change: (c) => (c.storage.l!.pth = '/x'), want: ['storage.l.pth: unknown key (did you mean "path"?)'] },
     { name: 'unknown key, nothing near', change: (c) => (c.storage.l!.zzzz = 1), want: ['storage.l.zzzz: unknown key (allowed: type, path)'] },
     { name: 'unknown key under a catchall', change: (c) => (c.retention = { plans: { gold: { keepLst: 1 } } }), want: ['retention.plans.gold.keepLst: unknown key (did you mean "keepLast"?)'] },
     { name: 'case slip', change: (c) => (c.sources.x!.passwordfile = '/run/pw'), want: ['sources.x.passwordfile: unknown key (did you mean "passwordFile"?)'] },
-    { name: 'enum typo', change: (c) => (c.sources.x!.tenants = { mode: 'rowz' }), want: ['sources.x.tenants.mode: must be one of none, database, schema, rows, directory (got "rowz"; did you mean "rows"?)'] },
+    {
+      name: 'enum typo',
+      change: (c) => (c.sources.x!.tenants = { mode: 'rowz' }),
+      want: ['sources.x.tenants.mode: must be one of none, database, schema, rows, directory (got "rowz"; did you mean "rows"?)'],
+    },
     { name: 'enum miss', change: (c) => (c.defaults = { compression: 'lz4' }), want: ['defaults.compression: must be one of zstd, gzip, none (got "lz4")'] },
     { name: 'wrong version', change: (c) => (c.version = 2), want: ['version: must be 1 (got 2)'] },
     { name: 'wrong type', change: (c) => (c.sources.x!.url = 5), want: ['sources.x.url: must be a string (got 5)'] },

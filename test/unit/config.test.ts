@@ -51,7 +51,10 @@ describe('validation', () => {
     [{ ...minimal, defaults: { storage: ['ofsite'] } }, ['defaults.storage.0: unknown storage "ofsite" (defined: local)']],
     [
       { ...minimal, sources: { app: { type: 'postgres', url: 'postgres://x/y', tenants: { mode: 'rows' } } } },
-      ['sources.app.tenants.column: mode "rows" needs the tenant column, e.g. "org_id"', 'sources.app.tenants.query: mode "rows" needs a query returning the tenant ids, e.g. "SELECT id, slug AS name FROM organizations"'],
+      [
+        'sources.app.tenants.column: mode "rows" needs the tenant column, e.g. "org_id"',
+        'sources.app.tenants.query: mode "rows" needs a query returning the tenant ids, e.g. "SELECT id, slug AS name FROM organizations"',
+      ],
     ],
     [{ ...minimal, sources: { f: { type: 'files', path: '.', tenants: { mode: 'rows' } } } }, ['sources.f.tenants.mode: "rows" is not available for files sources (use none, directory)']],
     [{ ...minimal, sources: { app: { type: 'postgres', url: 'postgres://x/y', tenants: { mode: 'database' } } } }, ['sources.app.tenants: mode "database" needs "match" (a LIKE pattern) or "query"']],

@@ -154,4 +154,3 @@ describe('native X25519 recipients', () => {
     expect(Buffer.from(opened)).toEqual(Buffer.from(fileKey));
   });
 });
-

@@ -87,7 +87,9 @@ describe('age streams interoperate with the age CLI', () => {
     const sealed = await collect(new AgeEncryptor({ passphrase: 'correct horse battery', logN: 12 }).encrypt(source(plain)));
     expect(sealed.toString('latin1')).toMatch(/^age-encryption\.org\/v1\n-> scrypt \S+ 12\n/);
     expect(sha(await decryptWith(sealed, { identities: [], publicKeys: [], passphrase: 'correct horse battery' }))).toBe(sha(plain));
-    await expect(decryptWith(sealed, { identities: [], publicKeys: [], passphrase: 'wrong horse' })).rejects.toThrow(/archive app\/t1\/x: the configured passphrase does not decrypt it \(wrong passphrase\)/);
+    await expect(decryptWith(sealed, { identities: [], publicKeys: [], passphrase: 'wrong horse' })).rejects.toThrow(
+      /archive app\/t1\/x: the configured passphrase does not decrypt it \(wrong passphrase\)/,
+    );
     await expect(decryptWith(sealed)).rejects.toThrow(/archive app\/t1\/x is passphrase-encrypted and no passphrase is configured/);
   });
 
@@ -121,7 +123,10 @@ describe('damaged or foreign ciphertext gives one line naming the archive', () =
   });
 
   it.each(cases)('%s', async (_label, damage, message) => {
-    const error = await decryptWith(damage(sealed)).then(() => undefined, (e: unknown) => e);
+    const error = await decryptWith(damage(sealed)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(VerificationError);
     const { message: text, exitCode, hint } = error as VerificationError;
     expect(text).toMatch(/archive app\/t1\/x/);

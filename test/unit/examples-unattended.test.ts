@@ -33,7 +33,10 @@ describe('examples for running unattended', () => {
 
   it.each([
     { file: 'kubernetes/cronjob.yaml', must: ['concurrencyPolicy: Forbid', 'runAsUser: 1001', 'runAsGroup: 1001', 'fsGroup: 1001', 'defaultMode: 0440', 'args: ["schedule-run"'] },
-    { file: 'kubernetes/indexed-job.yaml', must: ['concurrencyPolicy: Forbid', 'completionMode: Indexed', 'name: ORGBACKUP_SHARDS', 'backoffLimitPerIndex: 0', 'runAsUser: 1001', 'fsGroup: 1001', 'args: ["schedule-run"'] },
+    {
+      file: 'kubernetes/indexed-job.yaml',
+      must: ['concurrencyPolicy: Forbid', 'completionMode: Indexed', 'name: ORGBACKUP_SHARDS', 'backoffLimitPerIndex: 0', 'runAsUser: 1001', 'fsGroup: 1001', 'args: ["schedule-run"'],
+    },
     { file: 'systemd/orgbackup.service', must: ['Type=oneshot', 'User=orgbackup', 'SuccessExitStatus=75', 'UMask=0077', 'ExecStart=/usr/bin/orgbackup schedule-run'] },
     { file: 'systemd/orgbackup.timer', must: ['OnCalendar=*-*-* *:*:00', 'Persistent=yes', 'Unit=orgbackup.service'] },
     { file: 'crontab', must: ['* * * * *  orgbackup schedule-run', 'ORGBACKUP_CONFIG=', 'orgbackup list --stale 26h', 'install -d -o orgbackup /var/log/orgbackup'] },

@@ -11,7 +11,7 @@ describe('tenant id encoding', () => {
     ['a/b', 'a%2Fb'],
     ['../../etc', '%2E.%2F..%2Fetc'],
     ['with space', 'with%20space'],
-    ["quote'\"", 'quote%27%22'],
+    ['quote\'"', 'quote%27%22'],
     ['$(rm -rf /);`x`', '%24%28rm%20-rf%20%2F%29%3B%60x%60'],
     ['100%', '100%25'],
     ['zürich', 'z%C3%BCrich'],
@@ -68,7 +68,18 @@ describe('archive ids and keys', () => {
     expect(parseKey(key)).toMatchObject({ id: `app/_all/${ts}`, kind, encrypted });
   });
 
-  it.each([`_state/nightly/${ts}.json`, `app/_all/.${ts}.zip.tmp-1-ab`, `app/../x/${ts}.zip`, `app/.x/${ts}.zip`, `app/_all/${ts}.tar`, 'README', `a/b/c/${ts}.zip`, `app/%61cme/${ts}.zip`, `app/%2E%2E%2Fvictim/${ts}.manifest.json`, `app/a%2fb/${ts}.zip`])('ignores %s', (key) => {
+  it.each([
+    `_state/nightly/${ts}.json`,
+    `app/_all/.${ts}.zip.tmp-1-ab`,
+    `app/../x/${ts}.zip`,
+    `app/.x/${ts}.zip`,
+    `app/_all/${ts}.tar`,
+    'README',
+    `a/b/c/${ts}.zip`,
+    `app/%61cme/${ts}.zip`,
+    `app/%2E%2E%2Fvictim/${ts}.manifest.json`,
+    `app/a%2fb/${ts}.zip`,
+  ])('ignores %s', (key) => {
     expect(parseKey(key)).toBeUndefined();
   });
 

@@ -14,14 +14,14 @@ describe('literalTuples', () => {
     ["(1,3,'a')", false],
     ["(1,3,'a');DELETE FROM users", false],
     ["(1,3,'a'); ", false],
-    ["(1,3);", false],
+    ['(1,3);', false],
     ["(1,3,'a',4);", false],
     ["(1,(SELECT 3),'a');", false],
     ["(1,3,CONCAT('a'));", false],
     ["(1,3,'a' 'b');", false],
     ["(1,3,'it''s');", false],
     ["(1,3,'unterminated);", false],
-    ["(1,3,NULLX);", false],
+    ['(1,3,NULLX);', false],
     ["(1,3abc,'a');", false],
     ["(1,3,'a') ON DUPLICATE KEY UPDATE email='x';", false],
   ])('%s -> %s', (values, ok) => {
@@ -42,10 +42,10 @@ describe('entryStatements', () => {
 
   it.each([
     ["INSERT INTO `countries` (`code`,`name`) VALUES ('XX','x');"],
-    ["INSERT INTO `users` (`id`,`org_id`) VALUES (1,3);"],
+    ['INSERT INTO `users` (`id`,`org_id`) VALUES (1,3);'],
     ["INSERT INTO `users` VALUES (1,3,'a');"],
     ['DELETE FROM `users`;'],
-    ["SET foreign_key_checks = 1;"],
+    ['SET foreign_key_checks = 1;'],
   ])('refuses %s', (line) => {
     expect(() => statements.toStage(line, 7)).toThrow(/rows\/users\.sql, line 7, is not an INSERT of plain values into users/);
   });

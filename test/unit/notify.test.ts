@@ -20,7 +20,18 @@ describe('metrics text', () => {
 
   it.each([
     { what: 'a new value replaces the old one', previous: [['acme', 1]], current: [['acme', 2]], expected: [['acme', 2]] },
-    { what: 'a tenant not in this run keeps its value', previous: [['acme', 1], ['globex', 5]], current: [['acme', 2]], expected: [['acme', 2], ['globex', 5]] },
+    {
+      what: 'a tenant not in this run keeps its value',
+      previous: [
+        ['acme', 1],
+        ['globex', 5],
+      ],
+      current: [['acme', 2]],
+      expected: [
+        ['acme', 2],
+        ['globex', 5],
+      ],
+    },
     { what: 'nothing before', previous: [], current: [['acme', 2]], expected: [['acme', 2]] },
   ] as { what: string; previous: [string, number][]; current: [string, number][]; expected: [string, number][] }[])('merge: $what', ({ previous, current, expected }) => {
     const samples = (rows: [string, number][]) => rows.map(([tenant, value]) => ({ name: success, labels: { source: 'app', tenant }, value }));
@@ -67,10 +78,20 @@ describe('webhook', () => {
     { what: 'success', r: report({}), lines: [/^:white_check_mark: orgbackup schedule \*nightly\* on h1: ok \(exit 0\) — 3 ok, 0 partial, 0 failed in 12\.5 s$/] },
     {
       what: 'failed tenants listed with the first line of their error',
-      r: report({ status: 'partial', exitCode: 3, counts: { ok: 2, partial: 0, failed: 1 }, failed: [{ source: 'app', tenant: '42', error: 'pg_dump: permission denied\nmore' }], shard: 'shard-0-of-2' }),
+      r: report({
+        status: 'partial',
+        exitCode: 3,
+        counts: { ok: 2, partial: 0, failed: 1 },
+        failed: [{ source: 'app', tenant: '42', error: 'pg_dump: permission denied\nmore' }],
+        shard: 'shard-0-of-2',
+      }),
       lines: [/^:warning: orgbackup schedule \*nightly\* shard-0-of-2 on h1: partial \(exit 3\)/, /^• app\/42: pg_dump: permission denied$/],
     },
-    { what: 'run-wide error', r: report({ status: 'failed', exitCode: 4, counts: { ok: 0, partial: 0, failed: 0 }, error: 'preflight failed: storage not writable' }), lines: [/^:x: /, /^> preflight failed: storage not writable$/] },
+    {
+      what: 'run-wide error',
+      r: report({ status: 'failed', exitCode: 4, counts: { ok: 0, partial: 0, failed: 0 }, error: 'preflight failed: storage not writable' }),
+      lines: [/^:x: /, /^> preflight failed: storage not writable$/],
+    },
   ])('slack text: $what', ({ r, lines }) => {
     const text = slackText(r, 'h1').split('\n');
     expect(text).toHaveLength(lines.length);

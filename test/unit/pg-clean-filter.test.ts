@@ -17,7 +17,12 @@ async function filtered(chunks: string[], skip: string[]): Promise<string> {
 describe('clean phase without inherited constraint drops', () => {
   it.each([
     { case: 'drop left out', chunks: [`SET x;\n${DROP}\nDROP TABLE IF EXISTS public.p1;\nCREATE TABLE t ();\n`], skip: [DROP], out: 'SET x;\nDROP TABLE IF EXISTS public.p1;\nCREATE TABLE t ();\n' },
-    { case: 'split across chunks', chunks: ['SET x;\nALTER TABLE IF EXISTS ONLY pub', 'lic.p1 DROP CONSTRAINT IF EXISTS p1_pkey;\nDROP', ' TABLE x;\nCREATE TABLE t ();\n'], skip: [DROP], out: 'SET x;\nDROP TABLE x;\nCREATE TABLE t ();\n' },
+    {
+      case: 'split across chunks',
+      chunks: ['SET x;\nALTER TABLE IF EXISTS ONLY pub', 'lic.p1 DROP CONSTRAINT IF EXISTS p1_pkey;\nDROP', ' TABLE x;\nCREATE TABLE t ();\n'],
+      skip: [DROP],
+      out: 'SET x;\nDROP TABLE x;\nCREATE TABLE t ();\n',
+    },
     { case: 'non-ASCII names', chunks: [`${NAMED}\nCREATE TABLE "é" ();\n`], skip: [NAMED], out: 'CREATE TABLE "é" ();\n' },
     { case: 'the same line after CREATE is kept (a function body)', chunks: [`CREATE FUNCTION f() AS $$\n${DROP}\n$$;\n`], skip: [DROP], out: `CREATE FUNCTION f() AS $$\n${DROP}\n$$;\n` },
     { case: 'the same line in COPY data is kept', chunks: [`COPY t (a) FROM stdin;\n`, `${DROP}\n\\.\n`], skip: [DROP], out: `COPY t (a) FROM stdin;\n${DROP}\n\\.\n` },

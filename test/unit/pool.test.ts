@@ -57,7 +57,7 @@ describe('mapLimit', () => {
     [1, 5],
     [3, 5],
     [10, 5],
-  ])('limit %i over %i items keeps the items\' order', async (limit, count) => {
+  ])("limit %i over %i items keeps the items' order", async (limit, count) => {
     const results = await mapLimit([...Array(count).keys()], limit, async (n) => {
       await tick();
       return n * 2;

@@ -8,7 +8,11 @@ import { judgeSpace } from '../../src/preflight/space.js';
 
 describe('parseProcStatus', () => {
   it.each([
-    { name: 'non-root with groups', text: 'Umask:\t0022\nUid:\t1001\t1001\t1001\t1001\nGid:\t1001\t1001\t1001\t1001\nGroups:\t1001 27 \n', want: { uid: 1001, gid: 1001, groups: [1001, 27], umask: 0o022 } },
+    {
+      name: 'non-root with groups',
+      text: 'Umask:\t0022\nUid:\t1001\t1001\t1001\t1001\nGid:\t1001\t1001\t1001\t1001\nGroups:\t1001 27 \n',
+      want: { uid: 1001, gid: 1001, groups: [1001, 27], umask: 0o022 },
+    },
     { name: 'effective ids differ from real', text: 'Uid:\t0\t1001\t0\t1001\nGid:\t0\t2000\t0\t2000\nGroups:\t\nUmask:\t0077\n', want: { uid: 1001, gid: 2000, groups: [], umask: 0o077 } },
     { name: 'empty Groups line does not swallow the next line', text: 'Groups:\t \nNStgid:\t42\n', want: { groups: [] } },
     { name: 'nothing known', text: 'Name:\tnode\n', want: {} },
@@ -77,9 +81,21 @@ describe('grantStatements', () => {
   const t = (name: string, missing: PrivilegeProblem['missing'] = 'select', schema = 'public', kind: PrivilegeProblem['kind'] = 'table'): PrivilegeProblem => ({ schema, name, kind, missing });
   it.each([
     { name: 'one table', problems: [t('secrets')], major: 13, want: ['GRANT SELECT ON "public"."secrets" TO "backup";'], not: ['pg_read_all_data'] },
-    { name: 'a sequence', problems: [t('orders_id_seq', 'select', 'public', 'sequence')], major: 15, want: ['GRANT SELECT ON SEQUENCE "public"."orders_id_seq" TO "backup";', 'GRANT pg_read_all_data TO "backup";'], not: [] },
+    {
+      name: 'a sequence',
+      problems: [t('orders_id_seq', 'select', 'public', 'sequence')],
+      major: 15,
+      want: ['GRANT SELECT ON SEQUENCE "public"."orders_id_seq" TO "backup";', 'GRANT pg_read_all_data TO "backup";'],
+      not: [],
+    },
     { name: 'schema without usage', problems: [t('a', 'usage', 'billing')], major: 15, want: ['GRANT USAGE ON SCHEMA "billing" TO "backup";', 'GRANT SELECT ON "billing"."a" TO "backup";'], not: [] },
-    { name: 'many tables in a schema', problems: ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => t(n)), major: 15, want: ['GRANT SELECT ON ALL TABLES IN SCHEMA "public" TO "backup";'], not: ['"public"."a"'] },
+    {
+      name: 'many tables in a schema',
+      problems: ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => t(n)),
+      major: 15,
+      want: ['GRANT SELECT ON ALL TABLES IN SCHEMA "public" TO "backup";'],
+      not: ['"public"."a"'],
+    },
     { name: 'row-level security', problems: [t('docs', 'rls')], major: 15, want: ['ALTER ROLE "backup" BYPASSRLS;'], not: ['GRANT SELECT ON "public"."docs"'] },
   ])('$name', ({ problems, major, want, not }) => {
     const hint = grantStatements('backup', problems, major);

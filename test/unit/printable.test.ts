@@ -36,7 +36,15 @@ describe('printable', () => {
   });
 
   it('human rendering has no raw control character; JSON keeps the exact strings', () => {
-    const result = { command: 'create', ok: true, exitCode: 0, dryRun: true, storages: ['local'], archives: [], planned: [{ source: 'app', tenant: 'evil\x1b]0;pwned\x07', tenantName: 'n\x1b[31m\nforged row' }] };
+    const result = {
+      command: 'create',
+      ok: true,
+      exitCode: 0,
+      dryRun: true,
+      storages: ['local'],
+      archives: [],
+      planned: [{ source: 'app', tenant: 'evil\x1b]0;pwned\x07', tenantName: 'n\x1b[31m\nforged row' }],
+    };
     const human = renderResult(result, { json: false, chalk: new Chalk({ level: 0 }) });
     // eslint-disable-next-line no-control-regex
     expect(human).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f]/);

@@ -44,7 +44,12 @@ const cases: Case[] = [
   { form: 'known 2-char secret as token, kept inside words', text: 'pw is ab; abc stays', known: ['ab'], gone: [' ab;'], expected: 'pw is ***; abc stays' },
   { form: 'known long secret anywhere', text: 'prefixLongSecret99suffix', known: ['LongSecret99'], gone: ['LongSecret99'], expected: 'prefix***suffix' },
   { form: 'secret containing another secret', text: 'key abcdef12', known: ['abcd', 'abcdef12'], gone: ['ef12'], expected: 'key ***' },
-  { form: 'no secret: text untouched', text: 'postgres://u@h:5432/db password authentication failed (passwordFile)', gone: [], expected: 'postgres://u@h:5432/db password authentication failed (passwordFile)' },
+  {
+    form: 'no secret: text untouched',
+    text: 'postgres://u@h:5432/db password authentication failed (passwordFile)',
+    gone: [],
+    expected: 'postgres://u@h:5432/db password authentication failed (passwordFile)',
+  },
 ];
 
 describe('redact', () => {
@@ -72,11 +77,18 @@ describe('webhook payload', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
     const report: RunReport = {
-      schedule: 'nightly', shard: 'all', status: 'failed', exitCode: 4, sources: ['app'], storages: ['local'],
+      schedule: 'nightly',
+      shard: 'all',
+      status: 'failed',
+      exitCode: 4,
+      sources: ['app'],
+      storages: ['local'],
       counts: { ok: 0, partial: 0, failed: 1 },
       failed: [{ source: 'app', tenant: 't1', error: 'pg_dump: connection to "dbname=x password=leak1 host=h" failed; key k' }],
       error: 'cannot connect postgres://u:p@ss@h/db',
-      startedAt: '2026-11-20T02:00:00.000Z', finishedAt: '2026-11-20T02:00:01.000Z', durationMs: 1000,
+      startedAt: '2026-11-20T02:00:00.000Z',
+      finishedAt: '2026-11-20T02:00:01.000Z',
+      durationMs: 1000,
     };
     const log = { info: () => undefined, warn: () => undefined, debug: () => undefined, error: () => undefined };
     try {

@@ -40,14 +40,65 @@ describe('diffFingerprints', () => {
 });
 
 describe('compareRestored', () => {
-  const manifest = { tables: [{ name: 'a', rows: 3, checksum: 'x', digest: 'd' }, { name: 'b', rows: 0 }], details: { files: 2, bytes: 10 } };
+  const manifest = {
+    tables: [
+      { name: 'a', rows: 3, checksum: 'x', digest: 'd' },
+      { name: 'b', rows: 0 },
+    ],
+    details: { files: 2, bytes: 10 },
+  };
   it.each<[string, Parameters<typeof compareRestored>[1], string[]]>([
-    ['all equal', { tables: [{ name: 'a', rows: 3, digest: 'd' }, { name: 'b', rows: 0 }] }, []],
-    ['no digest observed', { tables: [{ name: 'a', rows: 3 }, { name: 'b', rows: 0 }] }, []],
+    [
+      'all equal',
+      {
+        tables: [
+          { name: 'a', rows: 3, digest: 'd' },
+          { name: 'b', rows: 0 },
+        ],
+      },
+      [],
+    ],
+    [
+      'no digest observed',
+      {
+        tables: [
+          { name: 'a', rows: 3 },
+          { name: 'b', rows: 0 },
+        ],
+      },
+      [],
+    ],
     // The byte checksum depends on the order rows were read in: a restore test never compares it.
-    ['only the byte checksum differs', { tables: [{ name: 'a', rows: 3, checksum: 'y', digest: 'd' }, { name: 'b', rows: 0 }] }, []],
-    ['a count differs', { tables: [{ name: 'a', rows: 2, digest: 'd' }, { name: 'b', rows: 0 }] }, ['a: 3 rows in the manifest, 2 restored']],
-    ['a digest differs', { tables: [{ name: 'a', rows: 3, digest: 'e' }, { name: 'b', rows: 0 }] }, ['a: the restored rows differ from the archived ones (same count, other contents)']],
+    [
+      'only the byte checksum differs',
+      {
+        tables: [
+          { name: 'a', rows: 3, checksum: 'y', digest: 'd' },
+          { name: 'b', rows: 0 },
+        ],
+      },
+      [],
+    ],
+    [
+      'a count differs',
+      {
+        tables: [
+          { name: 'a', rows: 2, digest: 'd' },
+          { name: 'b', rows: 0 },
+        ],
+      },
+      ['a: 3 rows in the manifest, 2 restored'],
+    ],
+    [
+      'a digest differs',
+      {
+        tables: [
+          { name: 'a', rows: 3, digest: 'e' },
+          { name: 'b', rows: 0 },
+        ],
+      },
+      ['a: the restored rows differ from the archived ones (same count, other contents)'],
+    ],
     ['a table is missing', { tables: [{ name: 'a', rows: 3 }] }, ['b: in the manifest (0 rows), missing after restore']],
     ['files equal', { files: { count: 2, bytes: 10 } }, []],
     ['files differ', { files: { count: 1, bytes: 4 } }, ['files: 2 in the manifest, 1 restored', 'bytes: 10 in the manifest, 4 restored']],
@@ -62,15 +113,16 @@ describe('compareRestored, database encoding and locale', () => {
   it.each<[string, Parameters<typeof compareRestored>[1], string[]]>([
     ['the same', { tables: [], locale: { ...latin1 } }, []],
     ['not observed (schema mode, other engines)', { tables: [] }, []],
-    ['the server defaults instead', { tables: [], locale: { encoding: 'UTF8', collate: 'C.UTF-8', ctype: 'C.UTF-8' } }, [
-      'database encoding: LATIN1 in the manifest, UTF8 restored',
-      'database collation: C in the manifest, C.UTF-8 restored',
-      'database ctype: C in the manifest, C.UTF-8 restored',
-    ]],
-    ['an ICU locale instead of libc', { tables: [], locale: { ...latin1, provider: 'icu', locale: 'und' } }, [
-      'database locale provider: libc in the manifest, icu restored',
-      'database provider locale: none in the manifest, und restored',
-    ]],
+    [
+      'the server defaults instead',
+      { tables: [], locale: { encoding: 'UTF8', collate: 'C.UTF-8', ctype: 'C.UTF-8' } },
+      ['database encoding: LATIN1 in the manifest, UTF8 restored', 'database collation: C in the manifest, C.UTF-8 restored', 'database ctype: C in the manifest, C.UTF-8 restored'],
+    ],
+    [
+      'an ICU locale instead of libc',
+      { tables: [], locale: { ...latin1, provider: 'icu', locale: 'und' } },
+      ['database locale provider: libc in the manifest, icu restored', 'database provider locale: none in the manifest, und restored'],
+    ],
   ])('%s', (_name, observed, problems) => {
     expect(compareRestored(manifest, observed)).toEqual(problems);
   });
@@ -83,7 +135,18 @@ describe('compareRestored, database encoding and locale', () => {
 describe('tableChanges', () => {
   it.each([
     ['new target', [{ name: 'a', rows: 2 }], undefined, [{ table: 'a', restored: 2 }]],
-    ['replaced and kept', [{ name: 'a', rows: 2 }], [{ name: 'a', rows: 5 }, { name: 'z', rows: 1 }], [{ table: 'a', current: 5, restored: 2 }, { table: 'z', current: 1 }]],
+    [
+      'replaced and kept',
+      [{ name: 'a', rows: 2 }],
+      [
+        { name: 'a', rows: 5 },
+        { name: 'z', rows: 1 },
+      ],
+      [
+        { table: 'a', current: 5, restored: 2 },
+        { table: 'z', current: 1 },
+      ],
+    ],
   ])('%s', (_name, archivedTables, current, changes) => {
     expect(tableChanges(archivedTables, current)).toEqual(changes);
   });
@@ -91,8 +154,20 @@ describe('tableChanges', () => {
 
 describe('rollbackCommand', () => {
   it.each([
-    ['app/42/2026-11-21T09-14-03.120Z', 'local', '/etc/orgbackup/backup.config.json', false, 'orgbackup -c /etc/orgbackup/backup.config.json restore app/42/2026-11-21T09-14-03.120Z --storage local --no-safety-backup --yes'],
-    ['app/a%20b/2026-11-21T09-14-03.120Z', 'local', "/srv/it's here/c.json", true, "orgbackup -c '/srv/it'\\''s here/c.json' restore app/a%20b/2026-11-21T09-14-03.120Z --storage local --no-safety-backup --force --yes"],
+    [
+      'app/42/2026-11-21T09-14-03.120Z',
+      'local',
+      '/etc/orgbackup/backup.config.json',
+      false,
+      'orgbackup -c /etc/orgbackup/backup.config.json restore app/42/2026-11-21T09-14-03.120Z --storage local --no-safety-backup --yes',
+    ],
+    [
+      'app/a%20b/2026-11-21T09-14-03.120Z',
+      'local',
+      "/srv/it's here/c.json",
+      true,
+      "orgbackup -c '/srv/it'\\''s here/c.json' restore app/a%20b/2026-11-21T09-14-03.120Z --storage local --no-safety-backup --force --yes",
+    ],
   ])('%s', (id, storage, config, force, command) => {
     expect(rollbackCommand(id, storage, config, force)).toBe(command);
   });

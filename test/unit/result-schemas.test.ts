@@ -3,10 +3,19 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
 import { assertJsonContract } from '../helpers/json-contract.js';
 
-const list = { schemaVersion: 1, command: 'list', ok: true, exitCode: 0, archives: [{ id: 'app/1/t', source: 'app', tenant: '1', time: '2026-12-04T02:00:00.000Z', storage: 'local', encrypted: false }] };
+const list = {
+  schemaVersion: 1,
+  command: 'list',
+  ok: true,
+  exitCode: 0,
+  archives: [{ id: 'app/1/t', source: 'app', tenant: '1', time: '2026-12-04T02:00:00.000Z', storage: 'local', encrypted: false }],
+};
 const failure = { schemaVersion: 1, command: 'restore', ok: false, exitCode: 2, error: { message: 'unknown tenant "9"', hint: 'see orgbackup list' } };
 
-const check = (doc: unknown, args = ['list', '--json']) => () => assertJsonContract(ROOT, args, JSON.stringify(doc));
+const check =
+  (doc: unknown, args = ['list', '--json']) =>
+  () =>
+    assertJsonContract(ROOT, args, JSON.stringify(doc));
 
 describe('result schemas (schema/results)', () => {
   it.each([

@@ -27,7 +27,19 @@ const retention: RetentionConfig = {
   orphans: { keepWithin: '90d' },
   plans: { free: { keepLast: 1 }, enterprise: { keepDaily: 30 } },
 };
-const sources = new Map<string, SourceTenants>([['app', { tenants: new Map<string, string | undefined>([['a', 'free'], ['b', 'enterprise'], ['c', 'gold'], ['d', undefined]]) }]]);
+const sources = new Map<string, SourceTenants>([
+  [
+    'app',
+    {
+      tenants: new Map<string, string | undefined>([
+        ['a', 'free'],
+        ['b', 'enterprise'],
+        ['c', 'gold'],
+        ['d', undefined],
+      ]),
+    },
+  ],
+]);
 
 describe('policyFor', () => {
   it.each([

@@ -55,44 +55,54 @@ describe('applyRetention: hourly for 3 days + daily for 2 years (UTC)', () => {
     expect(decisions).toHaveLength(802);
     expect(removed(decisions)).toHaveLength(802 - 42);
     expect(decisions.filter((d) => d.action === 'remove').every((d) => d.reasons.join() === 'not kept by any rule')).toBe(true);
-    expect(decisions.map((d) => d.id)).toEqual([...archives].map((a) => a.id).sort().reverse());
+    expect(decisions.map((d) => d.id)).toEqual(
+      [...archives]
+        .map((a) => a.id)
+        .sort()
+        .reverse(),
+    );
   });
 });
 
 describe('applyRetention: daylight saving time', () => {
   // Europe/Berlin falls back on 2026-10-25 at 03:00 CEST (01:00Z): 02:00-03:00 local happens twice.
-  const berlinFallBack = ['2026-10-24T23:00:00.000Z', '2026-10-25T00:00:00.000Z', '2026-10-25T00:30:00.000Z', '2026-10-25T01:00:00.000Z', '2026-10-25T01:30:00.000Z', '2026-10-25T02:00:00.000Z'].map((t) => at(t));
+  const berlinFallBack = ['2026-10-24T23:00:00.000Z', '2026-10-25T00:00:00.000Z', '2026-10-25T00:30:00.000Z', '2026-10-25T01:00:00.000Z', '2026-10-25T01:30:00.000Z', '2026-10-25T02:00:00.000Z'].map(
+    (t) => at(t),
+  );
   // America/New_York falls back on 2026-11-01 at 02:00 EDT (06:00Z): 01:00-02:00 local happens twice.
-  const newYorkFallBack = ['2026-11-01T04:00:00.000Z', '2026-11-01T05:00:00.000Z', '2026-11-01T05:30:00.000Z', '2026-11-01T06:00:00.000Z', '2026-11-01T06:30:00.000Z', '2026-11-01T07:00:00.000Z'].map((t) => at(t));
+  const newYorkFallBack = ['2026-11-01T04:00:00.000Z', '2026-11-01T05:00:00.000Z', '2026-11-01T05:30:00.000Z', '2026-11-01T06:00:00.000Z', '2026-11-01T06:30:00.000Z', '2026-11-01T07:00:00.000Z'].map(
+    (t) => at(t),
+  );
   // Spring forward: Berlin 2026-03-29 02:00 CET -> 03:00 CEST (01:00Z); New York 2026-03-08 02:00 EST -> 03:00 EDT (07:00Z).
   const berlinSpring = ['2026-03-29T00:30:00.000Z', '2026-03-29T01:30:00.000Z'].map((t) => at(t));
   const newYorkSpring = ['2026-03-08T06:30:00.000Z', '2026-03-08T07:30:00.000Z'].map((t) => at(t));
 
   it.each([
-    ['Berlin fall-back: the repeated 02:00 hour is one bucket', berlinFallBack, 'Europe/Berlin', [
-      '2026-10-25T02:00:00.000Z hourly 2026-10-25 03:00',
-      '2026-10-25T01:30:00.000Z hourly 2026-10-25 02:00',
-      '2026-10-24T23:00:00.000Z hourly 2026-10-25 01:00',
-    ]],
-    ['the same archives in UTC: five distinct hours', berlinFallBack, 'UTC', [
-      '2026-10-25T02:00:00.000Z hourly 2026-10-25 02:00',
-      '2026-10-25T01:30:00.000Z hourly 2026-10-25 01:00',
-      '2026-10-25T00:30:00.000Z hourly 2026-10-25 00:00',
-      '2026-10-24T23:00:00.000Z hourly 2026-10-24 23:00',
-    ]],
-    ['New York fall-back: the repeated 01:00 hour is one bucket', newYorkFallBack, 'America/New_York', [
-      '2026-11-01T07:00:00.000Z hourly 2026-11-01 02:00',
-      '2026-11-01T06:30:00.000Z hourly 2026-11-01 01:00',
-      '2026-11-01T04:00:00.000Z hourly 2026-11-01 00:00',
-    ]],
-    ['Berlin spring-forward: 01:30 CET then 03:30 CEST', berlinSpring, 'Europe/Berlin', [
-      '2026-03-29T01:30:00.000Z hourly 2026-03-29 03:00',
-      '2026-03-29T00:30:00.000Z hourly 2026-03-29 01:00',
-    ]],
-    ['New York spring-forward: 01:30 EST then 03:30 EDT', newYorkSpring, 'America/New_York', [
-      '2026-03-08T07:30:00.000Z hourly 2026-03-08 03:00',
-      '2026-03-08T06:30:00.000Z hourly 2026-03-08 01:00',
-    ]],
+    [
+      'Berlin fall-back: the repeated 02:00 hour is one bucket',
+      berlinFallBack,
+      'Europe/Berlin',
+      ['2026-10-25T02:00:00.000Z hourly 2026-10-25 03:00', '2026-10-25T01:30:00.000Z hourly 2026-10-25 02:00', '2026-10-24T23:00:00.000Z hourly 2026-10-25 01:00'],
+    ],
+    [
+      'the same archives in UTC: five distinct hours',
+      berlinFallBack,
+      'UTC',
+      [
+        '2026-10-25T02:00:00.000Z hourly 2026-10-25 02:00',
+        '2026-10-25T01:30:00.000Z hourly 2026-10-25 01:00',
+        '2026-10-25T00:30:00.000Z hourly 2026-10-25 00:00',
+        '2026-10-24T23:00:00.000Z hourly 2026-10-24 23:00',
+      ],
+    ],
+    [
+      'New York fall-back: the repeated 01:00 hour is one bucket',
+      newYorkFallBack,
+      'America/New_York',
+      ['2026-11-01T07:00:00.000Z hourly 2026-11-01 02:00', '2026-11-01T06:30:00.000Z hourly 2026-11-01 01:00', '2026-11-01T04:00:00.000Z hourly 2026-11-01 00:00'],
+    ],
+    ['Berlin spring-forward: 01:30 CET then 03:30 CEST', berlinSpring, 'Europe/Berlin', ['2026-03-29T01:30:00.000Z hourly 2026-03-29 03:00', '2026-03-29T00:30:00.000Z hourly 2026-03-29 01:00']],
+    ['New York spring-forward: 01:30 EST then 03:30 EDT', newYorkSpring, 'America/New_York', ['2026-03-08T07:30:00.000Z hourly 2026-03-08 03:00', '2026-03-08T06:30:00.000Z hourly 2026-03-08 01:00']],
   ])('%s', (_label, archives, zone, golden) => {
     expect(kept(applyRetention(archives, { keepHourly: 10 }, new Date('2026-12-01T00:00:00Z'), zone))).toEqual(golden);
   });
@@ -119,21 +129,45 @@ describe('applyRetention: daylight saving time', () => {
 
 describe('applyRetention: leap years', () => {
   it.each([
-    ['2024 (leap)', ['2024-02-28T02:00:00.000Z', '2024-02-29T02:00:00.000Z', '2024-03-01T02:00:00.000Z'], ['2024-03-01T02:00:00.000Z daily 2024-03-01, monthly 2024-03', '2024-02-29T02:00:00.000Z daily 2024-02-29, monthly 2024-02', '2024-02-28T02:00:00.000Z daily 2024-02-28']],
-    ['2026 (common)', ['2026-02-27T02:00:00.000Z', '2026-02-28T02:00:00.000Z', '2026-03-01T02:00:00.000Z'], ['2026-03-01T02:00:00.000Z daily 2026-03-01, monthly 2026-03', '2026-02-28T02:00:00.000Z daily 2026-02-28, monthly 2026-02', '2026-02-27T02:00:00.000Z daily 2026-02-27']],
+    [
+      '2024 (leap)',
+      ['2024-02-28T02:00:00.000Z', '2024-02-29T02:00:00.000Z', '2024-03-01T02:00:00.000Z'],
+      ['2024-03-01T02:00:00.000Z daily 2024-03-01, monthly 2024-03', '2024-02-29T02:00:00.000Z daily 2024-02-29, monthly 2024-02', '2024-02-28T02:00:00.000Z daily 2024-02-28'],
+    ],
+    [
+      '2026 (common)',
+      ['2026-02-27T02:00:00.000Z', '2026-02-28T02:00:00.000Z', '2026-03-01T02:00:00.000Z'],
+      ['2026-03-01T02:00:00.000Z daily 2026-03-01, monthly 2026-03', '2026-02-28T02:00:00.000Z daily 2026-02-28, monthly 2026-02', '2026-02-27T02:00:00.000Z daily 2026-02-27'],
+    ],
     // 2100 is not a leap year: Feb 28 is followed by Mar 1.
-    ['2100 (century, common)', ['2100-02-28T12:00:00.000Z', '2100-03-01T12:00:00.000Z'], ['2100-03-01T12:00:00.000Z daily 2100-03-01, monthly 2100-03', '2100-02-28T12:00:00.000Z daily 2100-02-28, monthly 2100-02']],
+    [
+      '2100 (century, common)',
+      ['2100-02-28T12:00:00.000Z', '2100-03-01T12:00:00.000Z'],
+      ['2100-03-01T12:00:00.000Z daily 2100-03-01, monthly 2100-03', '2100-02-28T12:00:00.000Z daily 2100-02-28, monthly 2100-02'],
+    ],
   ])('daily and monthly buckets around the end of February %s', (_label, times, golden) => {
-    expect(kept(applyRetention(times.map((t) => at(t)), { keepDaily: 3, keepMonthly: 2 }, new Date('2101-01-01T00:00:00Z')))).toEqual(golden);
+    expect(
+      kept(
+        applyRetention(
+          times.map((t) => at(t)),
+          { keepDaily: 3, keepMonthly: 2 },
+          new Date('2101-01-01T00:00:00Z'),
+        ),
+      ),
+    ).toEqual(golden);
   });
 
   it('keepYearly keeps the newest archive of each year, including a Feb 29 one', () => {
     const times = ['2020-02-29T10:00:00.000Z', '2021-06-01T00:00:00.000Z', '2024-02-29T10:00:00.000Z', '2024-01-01T00:00:00.000Z'];
-    expect(kept(applyRetention(times.map((t) => at(t)), { keepYearly: 3 }, new Date('2025-01-01T00:00:00Z')))).toEqual([
-      '2024-02-29T10:00:00.000Z yearly 2024',
-      '2021-06-01T00:00:00.000Z yearly 2021',
-      '2020-02-29T10:00:00.000Z yearly 2020',
-    ]);
+    expect(
+      kept(
+        applyRetention(
+          times.map((t) => at(t)),
+          { keepYearly: 3 },
+          new Date('2025-01-01T00:00:00Z'),
+        ),
+      ),
+    ).toEqual(['2024-02-29T10:00:00.000Z yearly 2024', '2021-06-01T00:00:00.000Z yearly 2021', '2020-02-29T10:00:00.000Z yearly 2020']);
   });
 
   it('keepWithin 1y is 365 days, whatever the leap day', () => {
@@ -163,11 +197,15 @@ describe('ISO weeks', () => {
 
   it('week 53 is one weekly bucket spanning the new year', () => {
     const times = ['2026-12-28T10:00:00.000Z', '2026-12-31T10:00:00.000Z', '2027-01-03T10:00:00.000Z', '2027-01-04T10:00:00.000Z', '2026-12-27T10:00:00.000Z'];
-    expect(kept(applyRetention(times.map((t) => at(t)), { keepWeekly: 3 }, new Date('2027-02-01T00:00:00Z')))).toEqual([
-      '2027-01-04T10:00:00.000Z weekly 2027-W01',
-      '2027-01-03T10:00:00.000Z weekly 2026-W53',
-      '2026-12-27T10:00:00.000Z weekly 2026-W52',
-    ]);
+    expect(
+      kept(
+        applyRetention(
+          times.map((t) => at(t)),
+          { keepWeekly: 3 },
+          new Date('2027-02-01T00:00:00Z'),
+        ),
+      ),
+    ).toEqual(['2027-01-04T10:00:00.000Z weekly 2027-W01', '2027-01-03T10:00:00.000Z weekly 2026-W53', '2026-12-27T10:00:00.000Z weekly 2026-W52']);
   });
 
   it('a Sunday evening in New York is still in its ISO week, though Monday in UTC', () => {
@@ -206,7 +244,11 @@ describe('applyRetention: keepLast, keepWithin, limits and no policy', () => {
     ['keepLast 2', { keepLast: 2 }, ['2026-11-20T02:00:00.000Z last 1', '2026-11-19T02:00:00.000Z last 2']],
     ['keepWithin 36h', { keepWithin: '36h' }, ['2026-11-20T02:00:00.000Z within 36h', '2026-11-19T02:00:00.000Z within 36h']],
     ['keepDaily 0 is no rule', { keepDaily: 0, keepLast: 1 }, ['2026-11-20T02:00:00.000Z last 1']],
-    ['maxArchives 3 over keepDaily 5', { keepDaily: 5, maxArchives: 3 }, ['2026-11-20T02:00:00.000Z daily 2026-11-20', '2026-11-19T02:00:00.000Z daily 2026-11-19', '2026-11-18T02:00:00.000Z daily 2026-11-18']],
+    [
+      'maxArchives 3 over keepDaily 5',
+      { keepDaily: 5, maxArchives: 3 },
+      ['2026-11-20T02:00:00.000Z daily 2026-11-20', '2026-11-19T02:00:00.000Z daily 2026-11-19', '2026-11-18T02:00:00.000Z daily 2026-11-18'],
+    ],
     ['maxArchives alone', { maxArchives: 2 }, ['2026-11-20T02:00:00.000Z no policy', '2026-11-19T02:00:00.000Z no policy']],
     ['maxTotalSize 250B keeps two of 100 bytes', { keepDaily: 5, maxTotalSize: '250B' }, ['2026-11-20T02:00:00.000Z daily 2026-11-20', '2026-11-19T02:00:00.000Z daily 2026-11-19']],
     ['maxTotalSize smaller than one archive still keeps the newest', { keepLast: 5, maxTotalSize: '10B' }, ['2026-11-20T02:00:00.000Z last 1']],
@@ -246,7 +288,12 @@ describe('the worked example of the README (Retention and prune)', () => {
   it('keeps exactly the archives the README says it keeps', () => {
     const times = ['2026-09-30T02:00:00.000Z', '2026-10-15T02:00:00.000Z', '2026-10-31T02:00:00.000Z', '2026-11-20T11:00:00.000Z'];
     for (let d = 8; d <= 20; d++) times.push(`2026-11-${String(d).padStart(2, '0')}T02:00:00.000Z`);
-    const decisions = applyRetention(times.map((t) => at(t)), { keepLast: 2, keepDaily: 4, keepWeekly: 3, keepMonthly: 3 }, new Date('2026-11-20T12:00:00Z'), 'UTC');
+    const decisions = applyRetention(
+      times.map((t) => at(t)),
+      { keepLast: 2, keepDaily: 4, keepWeekly: 3, keepMonthly: 3 },
+      new Date('2026-11-20T12:00:00Z'),
+      'UTC',
+    );
     expect(kept(decisions)).toEqual([
       '2026-11-20T11:00:00.000Z last 1, daily 2026-11-20, weekly 2026-W47, monthly 2026-11',
       '2026-11-20T02:00:00.000Z last 2',

@@ -142,8 +142,30 @@ describe('child paths', () => {
 
 describe('load order', () => {
   it.each([
-    ['saas', saas, [['organizations', 'departments'], ['departments', 'users'], ['users', 'assets'], ['assets', 'issues'], ['issues', 'issue_comments'], ['issue_comments', 'comment_reactions']]],
-    ['pagila', pagila, [['store', 'staff'], ['store', 'customer'], ['inventory', 'rental'], ['customer', 'rental'], ['staff', 'rental'], ['rental', 'payment']]],
+    [
+      'saas',
+      saas,
+      [
+        ['organizations', 'departments'],
+        ['departments', 'users'],
+        ['users', 'assets'],
+        ['assets', 'issues'],
+        ['issues', 'issue_comments'],
+        ['issue_comments', 'comment_reactions'],
+      ],
+    ],
+    [
+      'pagila',
+      pagila,
+      [
+        ['store', 'staff'],
+        ['store', 'customer'],
+        ['inventory', 'rental'],
+        ['customer', 'rental'],
+        ['staff', 'rental'],
+        ['rental', 'payment'],
+      ],
+    ],
   ])('%s loads parents before children', (_label, input, pairs) => {
     const list = order(input);
     for (const [a, b] of pairs as [string, string][]) expect(before(list, a, b), `${a} before ${b} in ${list.join(', ')}`).toBe(true);

@@ -43,7 +43,12 @@ describe('stale temp directories', () => {
     }
     await writeFile(path.join(work.dir, `orgbackup-run-${tag}-${dead}-1-hhhhhh`), 'a file, not a directory');
     const removed = await removeStaleTempDirs(work.dir);
-    expect(removed.map((d) => path.basename(d)).sort()).toEqual(cases.filter((c) => c.removed).map((c) => c.name).sort());
+    expect(removed.map((d) => path.basename(d)).sort()).toEqual(
+      cases
+        .filter((c) => c.removed)
+        .map((c) => c.name)
+        .sort(),
+    );
     const left = await readdir(work.dir);
     for (const c of cases) expect(left.includes(c.name), `${c.name}: ${c.why}`).toBe(!c.removed);
     expect(left).toContain(`orgbackup-run-${tag}-${dead}-1-hhhhhh`);

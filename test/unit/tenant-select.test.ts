@@ -49,7 +49,10 @@ describe('uniqueTenants', () => {
 describe('applyExclude', () => {
   it.each([
     [[], ['1', '2', 'a/b', '..']],
-    [['2', '..'], ['1', 'a/b']],
+    [
+      ['2', '..'],
+      ['1', 'a/b'],
+    ],
     [['not-there'], ['1', '2', 'a/b', '..']],
   ])('exclude %j', (exclude, expected) => {
     expect(applyExclude(discovered, exclude).map((t) => t.id)).toEqual(expected);

@@ -32,6 +32,8 @@ export function renderPrune(result: PruneResult, c: ChalkInstance): string {
   const leftovers = Object.values(result.leftovers).reduce((a, b) => a + b, 0);
   const s = result.summary;
   const verb = result.dryRun ? 'would remove' : 'removed';
-  parts.push(`${result.dryRun ? c.cyan('dry run: nothing was deleted. ') : ''}${s.kept} kept, ${verb} ${s.removed} (${formatBytes(s.bytesFreed)})${s.failed ? c.red(`, ${s.failed} failed`) : ''}${leftovers ? `, ${leftovers} upload leftovers cleaned` : ''}\n`);
+  parts.push(
+    `${result.dryRun ? c.cyan('dry run: nothing was deleted. ') : ''}${s.kept} kept, ${verb} ${s.removed} (${formatBytes(s.bytesFreed)})${s.failed ? c.red(`, ${s.failed} failed`) : ''}${leftovers ? `, ${leftovers} upload leftovers cleaned` : ''}\n`,
+  );
   return parts.join('');
 }

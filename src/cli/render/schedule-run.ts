@@ -5,8 +5,7 @@ import { oneLine } from '../../schedule/report.js';
 import { formatDuration, table } from './format.js';
 
 export function renderScheduleRun(result: ScheduleRunResult, c: ChalkInstance): string {
-  const colour = (status: string) =>
-    status === 'ok' ? c.green(status) : status === 'skipped' ? c.gray(status) : status === 'partial' || status === 'busy' ? c.yellow(status) : c.red(status);
+  const colour = (status: string) => (status === 'ok' ? c.green(status) : status === 'skipped' ? c.gray(status) : status === 'partial' || status === 'busy' ? c.yellow(status) : c.red(status));
   const rows = result.schedules.map((s) => [
     s.schedule,
     s.shard,
@@ -18,7 +17,13 @@ export function renderScheduleRun(result: ScheduleRunResult, c: ChalkInstance): 
   ]);
   let out = table(['SCHEDULE', 'SHARD', 'STATUS', 'STORED', 'TIME', 'PRUNE', 'DETAIL'], rows);
   const failures = result.schedules.flatMap((s) => (s.archives ?? []).filter((a) => a.status !== 'ok'));
-  if (failures.length > 0) out += '\n' + table(['FAILED', 'ERROR'], failures.map((a) => [archiveCell(a), c.red((a.error ?? a.status).split('\n')[0] ?? '')]));
+  if (failures.length > 0)
+    out +=
+      '\n' +
+      table(
+        ['FAILED', 'ERROR'],
+        failures.map((a) => [archiveCell(a), c.red((a.error ?? a.status).split('\n')[0] ?? '')]),
+      );
   for (const s of result.schedules) {
     if (s.lastRunStatus && s.lastRunStatus !== 'ok') out += `${s.schedule} (${s.shard}): last run ${s.lastRunStatus} at ${s.lastRun ?? '?'}: ${s.lastRunError ?? 'no reason recorded'}\n`;
   }

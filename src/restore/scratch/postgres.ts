@@ -16,7 +16,10 @@ export const SCRATCH_PREFIX = 'ob_rt_';
 
 export function scratchName(label: string): string {
   // PostgreSQL identifiers hold 63 bytes; the label only helps people recognise it.
-  const safe = label.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 40);
+  const safe = label
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_')
+    .slice(0, 40);
   return `${SCRATCH_PREFIX}${randomBytes(4).toString('hex')}_${safe}`;
 }
 

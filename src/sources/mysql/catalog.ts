@@ -46,28 +46,24 @@ export interface DatabaseCharset {
 }
 
 export async function databaseCharset(client: mysql.Connection, database: string): Promise<DatabaseCharset | undefined> {
-  const [rows] = await client.query<RowDataPacket[]>(
-    'SELECT DEFAULT_CHARACTER_SET_NAME AS charset, DEFAULT_COLLATION_NAME AS collation FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
-    [database],
-  );
+  const [rows] = await client.query<RowDataPacket[]>('SELECT DEFAULT_CHARACTER_SET_NAME AS charset, DEFAULT_COLLATION_NAME AS collation FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [
+    database,
+  ]);
   const row = rows[0];
   return row ? { charset: String(row.charset), collation: String(row.collation) } : undefined;
 }
 
 /** Tables that hold rows (not views or sequences), sorted by name. */
 export async function listTables(client: mysql.Connection, database: string): Promise<string[]> {
-  const [rows] = await client.query<RowDataPacket[]>(
-    'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE IN (?) ORDER BY TABLE_NAME',
-    [database, ROW_TABLE_TYPES],
-  );
+  const [rows] = await client.query<RowDataPacket[]>('SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE IN (?) ORDER BY TABLE_NAME', [
+    database,
+    ROW_TABLE_TYPES,
+  ]);
   return rows.map((r) => String(r.name));
 }
 
 export async function listViews(client: mysql.Connection, database: string): Promise<string[]> {
-  const [rows] = await client.query<RowDataPacket[]>(
-    "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'VIEW' ORDER BY TABLE_NAME",
-    [database],
-  );
+  const [rows] = await client.query<RowDataPacket[]>("SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'VIEW' ORDER BY TABLE_NAME", [database]);
   return rows.map((r) => String(r.name));
 }
 

@@ -160,7 +160,9 @@ export function mysqlConnectError(conn: MysqlConnection, error: unknown): Orgbac
     });
   }
   if (err.code === 'ER_BAD_DB_ERROR' || err.errno === 1049) {
-    return new OrgbackupError(`database "${conn.database}" does not exist on ${conn.host}:${conn.port}`, ExitCode.failed, { hint: 'check the database name in the source URL (SHOW DATABASES lists them)' });
+    return new OrgbackupError(`database "${conn.database}" does not exist on ${conn.host}:${conn.port}`, ExitCode.failed, {
+      hint: 'check the database name in the source URL (SHOW DATABASES lists them)',
+    });
   }
   if (err.code === 'ER_DBACCESS_DENIED_ERROR' || err.errno === 1044) {
     // The server answers "access denied" for a database that does not exist too (it does not tell a

@@ -21,10 +21,9 @@ const SEMI = 0x3b;
 /** Whether the account may create objects owned by other accounts. */
 export async function maySetDefiners(client: mysql.Connection): Promise<boolean> {
   const [who] = await client.query<RowDataPacket[]>('SELECT CURRENT_USER() AS u');
-  const [rows] = await client.query<RowDataPacket[]>(
-    "SELECT 1 FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = ? AND PRIVILEGE_TYPE IN ('SUPER', 'SET USER', 'SET_USER_ID') LIMIT 1",
-    [grantee(String(who[0]?.u ?? ''))],
-  );
+  const [rows] = await client.query<RowDataPacket[]>("SELECT 1 FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = ? AND PRIVILEGE_TYPE IN ('SUPER', 'SET USER', 'SET_USER_ID') LIMIT 1", [
+    grantee(String(who[0]?.u ?? '')),
+  ]);
   return rows.length > 0;
 }
 

@@ -51,15 +51,18 @@ async function databasePrivileges(client: mysql.Connection, account: string, dat
 }
 
 async function tablesWithSelect(client: mysql.Connection, account: string, database: string): Promise<Set<string>> {
-  const [rows] = await client.query<RowDataPacket[]>(
-    "SELECT TABLE_NAME AS t FROM information_schema.TABLE_PRIVILEGES WHERE GRANTEE = ? AND TABLE_SCHEMA = ? AND PRIVILEGE_TYPE = 'SELECT'",
-    [account, database],
-  );
+  const [rows] = await client.query<RowDataPacket[]>("SELECT TABLE_NAME AS t FROM information_schema.TABLE_PRIVILEGES WHERE GRANTEE = ? AND TABLE_SCHEMA = ? AND PRIVILEGE_TYPE = 'SELECT'", [
+    account,
+    database,
+  ]);
   return new Set(rows.map((r) => String(r.t)));
 }
 
 async function usesRoles(client: mysql.Connection): Promise<boolean> {
-  const rows = await client.query<RowDataPacket[]>('SELECT CURRENT_ROLE() AS r').then(([r]) => r, () => [] as RowDataPacket[]);
+  const rows = await client.query<RowDataPacket[]>('SELECT CURRENT_ROLE() AS r').then(
+    ([r]) => r,
+    () => [] as RowDataPacket[],
+  );
   const role: unknown = rows[0]?.r;
   return role !== undefined && role !== null && role !== 'NONE' && role !== '';
 }
@@ -81,7 +84,8 @@ export async function dumpPrivilegeReport(client: mysql.Connection, database: st
   if (!held.has('SHOW VIEW')) {
     // Views are invisible without some privilege on them: when SELECT is missing too, ask for both.
     const views = await listViews(client, database);
-    if (views.length > 0 || !held.has('SELECT')) problems.push({ privilege: 'SHOW VIEW', why: views.length > 0 ? `cannot dump ${views.length} view(s)` : 'views would fail the dump', ...(views.length > 0 ? { tables: views } : {}) });
+    if (views.length > 0 || !held.has('SELECT'))
+      problems.push({ privilege: 'SHOW VIEW', why: views.length > 0 ? `cannot dump ${views.length} view(s)` : 'views would fail the dump', ...(views.length > 0 ? { tables: views } : {}) });
   }
   if (!held.has('TRIGGER')) problems.push({ privilege: 'TRIGGER', why: 'without it triggers are silently left out of the dump' });
   if (!held.has('EVENT')) problems.push({ privilege: 'EVENT', why: 'mysqldump --events fails without it' });

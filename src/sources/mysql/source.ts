@@ -15,7 +15,10 @@ export class MysqlSource implements Source {
   readonly mode: MysqlSourceConfig['tenants']['mode'];
   private connection: MysqlConnection | undefined;
 
-  constructor(readonly name: string, readonly config: MysqlSourceConfig) {
+  constructor(
+    readonly name: string,
+    readonly config: MysqlSourceConfig,
+  ) {
     this.mode = config.tenants.mode;
   }
 

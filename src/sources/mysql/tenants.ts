@@ -29,9 +29,9 @@ function text(value: unknown): string {
 
 /** Databases whose name matches the LIKE pattern, system schemas left out. */
 export async function matchingDatabases(client: mysql.Connection, pattern: string): Promise<Tenant[]> {
-  const [rows] = await client.query<RowDataPacket[]>(
-    'SELECT SCHEMA_NAME AS id FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ? AND SCHEMA_NAME NOT IN (?) ORDER BY SCHEMA_NAME',
-    [pattern, SYSTEM_SCHEMAS],
-  );
+  const [rows] = await client.query<RowDataPacket[]>('SELECT SCHEMA_NAME AS id FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ? AND SCHEMA_NAME NOT IN (?) ORDER BY SCHEMA_NAME', [
+    pattern,
+    SYSTEM_SCHEMAS,
+  ]);
   return rows.map((r) => ({ id: text(r.id) }));
 }

@@ -27,15 +27,7 @@ import { DefinerStripper, maySetDefiners } from './definers.js';
 export const MYSQL_DUMP_ENTRY = 'db.sql';
 
 /** The options of every dump; the defaults file and the database name are added around them. */
-export const DUMP_OPTIONS = [
-  '--single-transaction',
-  '--quick',
-  '--routines',
-  '--triggers',
-  '--events',
-  '--hex-blob',
-  '--default-character-set=utf8mb4',
-];
+export const DUMP_OPTIONS = ['--single-transaction', '--quick', '--routines', '--triggers', '--events', '--hex-blob', '--default-character-set=utf8mb4'];
 
 /** mysqldump's options for this tool: --no-tablespaces and MySQL's --set-gtid-purged where known. */
 export async function dumpOptions(file: string, signal: AbortSignal): Promise<string[]> {
@@ -189,7 +181,10 @@ async function createDatabase(client: mysql.Connection, database: string, sideca
   const base = `CREATE DATABASE IF NOT EXISTS ${quoteMysqlIdent(database)} CHARACTER SET ${charset}`;
   // A collation of the other flavour (utf8mb4_0900_ai_ci on MariaDB) is unknown: the charset's default then.
   if (collation) {
-    const ok = await client.query(`${base} COLLATE ${collation}`).then(() => true, () => false);
+    const ok = await client.query(`${base} COLLATE ${collation}`).then(
+      () => true,
+      () => false,
+    );
     if (ok) return;
   }
   await client.query(base).catch(async (error: Error & { errno?: number }) => {

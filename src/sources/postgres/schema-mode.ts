@@ -59,7 +59,8 @@ export async function restoreSchema(conn: PgConnection, tenant: Tenant, config: 
     throw new UsageError(`--target: schema "${into}" already exists in ${describePg(conn)}`, { hint: 'choose a new schema name, or drop that schema first' });
   }
   const target = `schema ${into} in ${describePg(conn)}`;
-  const verb = into !== schema ? `create schema ${into} from the archive of ${schema} (${schema} is left as it is)` : existed ? `replace schema ${schema} in one transaction` : `create schema ${schema}`;
+  const verb =
+    into !== schema ? `create schema ${into} from the archive of ${schema} (${schema} is left as it is)` : existed ? `replace schema ${schema} in one transaction` : `create schema ${schema}`;
   const plan = [verb, ...ctx.sidecar.tables.map((t) => `load ${t.name}: ${t.rows} rows`)];
   if (ctx.options.dryRun) return { target, tables: ctx.sidecar.tables, plan };
   for await (const entry of ctx.entries) {
@@ -74,7 +75,13 @@ export async function restoreSchema(conn: PgConnection, tenant: Tenant, config: 
   throw new VerificationError(`archive ${ctx.sidecar.id} holds no ${PG_DUMP_ENTRY} entry`);
 }
 
-async function runScript(conn: PgConnection, tools: Record<string, string>, entry: { name: string; body: AsyncIterable<Buffer> }, swap: { preamble: string; postamble: string }, ctx: RestoreContext): Promise<void> {
+async function runScript(
+  conn: PgConnection,
+  tools: Record<string, string>,
+  entry: { name: string; body: AsyncIterable<Buffer> },
+  swap: { preamble: string; postamble: string },
+  ctx: RestoreContext,
+): Promise<void> {
   try {
     await runRestoreScript(conn, tools, { entry, ...swap }, ctx);
   } catch (error) {

@@ -20,7 +20,10 @@ export class PostgresSource implements Source {
   private readonly locales = new Map<string, Promise<DatabaseLocale>>();
   private run: { tenants: readonly Tenant[]; ids: Set<string>; info: RunInfo; batch?: Promise<RowsBatch | undefined> } | undefined;
 
-  constructor(readonly name: string, readonly config: PostgresSourceConfig) {
+  constructor(
+    readonly name: string,
+    readonly config: PostgresSourceConfig,
+  ) {
     this.mode = config.tenants.mode;
   }
 
@@ -41,10 +44,7 @@ export class PostgresSource implements Source {
     const found = await withPgClient(conn, async (client) => {
       if (tenants.query) return queryTenants(client, tenants.query);
       if (this.mode === 'database') {
-        const res = await client.query<{ id: string }>(
-          `SELECT datname AS id FROM pg_database WHERE datname LIKE $1 AND NOT datistemplate AND datallowconn ORDER BY 1`,
-          [tenants.match],
-        );
+        const res = await client.query<{ id: string }>(`SELECT datname AS id FROM pg_database WHERE datname LIKE $1 AND NOT datistemplate AND datallowconn ORDER BY 1`, [tenants.match]);
         return res.rows.map((r) => ({ id: r.id }));
       }
       const res = await client.query<{ id: string }>(

@@ -102,9 +102,18 @@ export async function checkPgDumpEntry(name: string, body: Readable, tools: Reco
   // Whatever the decompressor still writes goes nowhere (pg_restore has stopped reading); it
   // must still be read, or the stopped child's pipe never reaches its end.
   plain.stdout.resume();
-  const finishedAlone = await Promise.race([plain.done.then(() => true, () => true), new Promise((r) => setImmediate(r, false))]);
+  const finishedAlone = await Promise.race([
+    plain.done.then(
+      () => true,
+      () => true,
+    ),
+    new Promise((r) => setImmediate(r, false)),
+  ]);
   if (!finishedAlone) stopDecompressing.abort();
-  const decompressError = await plain.done.then(() => undefined, (error: Error) => error);
+  const decompressError = await plain.done.then(
+    () => undefined,
+    (error: Error) => error,
+  );
   body.unpipe();
   body.resume();
   if (signal.aborted) throw signal.reason;

@@ -91,9 +91,11 @@ export function matchesTable(pattern: string, table: { schema: string; name: str
 
 export function planRows(input: PlanInput): RowsPlan {
   const byName = new Map(input.tables.map((t) => [qualifiedName(t), t]));
-  const allowed = (t: PlanTableInput) =>
-    (!input.include || input.include.some((p) => matchesTable(p, t))) && !(input.exclude ?? []).some((p) => matchesTable(p, t));
-  const excluded = input.tables.filter((t) => !allowed(t)).map(qualifiedName).sort();
+  const allowed = (t: PlanTableInput) => (!input.include || input.include.some((p) => matchesTable(p, t))) && !(input.exclude ?? []).some((p) => matchesTable(p, t));
+  const excluded = input.tables
+    .filter((t) => !allowed(t))
+    .map(qualifiedName)
+    .sort();
   const candidates = input.tables.filter(allowed);
   const fks = input.foreignKeys.filter((fk) => byName.has(fk.table) && byName.has(fk.references));
   const planned = new Map<string, PlannedTable>();
@@ -111,7 +113,10 @@ export function planRows(input: PlanInput): RowsPlan {
   }
   addChildren(candidates, fks, planned, byName);
 
-  const shared = candidates.filter((t) => !planned.has(qualifiedName(t))).map(qualifiedName).sort();
+  const shared = candidates
+    .filter((t) => !planned.has(qualifiedName(t)))
+    .map(qualifiedName)
+    .sort();
   const { order, cycles } = loadOrder([...planned.keys()], fks);
   const foreignKeys = fks.filter((fk) => planned.has(fk.table) && planned.has(fk.references));
   return { column: input.column, tables: order.map((name) => planned.get(name)!), shared, excluded, cycles, foreignKeys };

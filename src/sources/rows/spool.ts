@@ -53,7 +53,11 @@ export class RowSpool {
    */
   private readonly free: Buffer[] = [];
 
-  private constructor(private readonly file: string, private readonly handle: FileHandle, readonly tenantCount: number) {
+  private constructor(
+    private readonly file: string,
+    private readonly handle: FileHandle,
+    readonly tenantCount: number,
+  ) {
     this.bufferSize = Math.max(MIN_BUFFER, Math.min(MAX_BUFFER, Math.floor(BUFFERED_BYTES / Math.max(1, tenantCount))));
   }
 
@@ -190,7 +194,12 @@ class TableRouter extends Writable {
   private waiting: { index: number; buffer: Buffer }[] = [];
   private waitingBytes = 0;
 
-  constructor(private readonly spool: RowSpool, private readonly table: string, tenantCount: number, private readonly bufferSize: number) {
+  constructor(
+    private readonly spool: RowSpool,
+    private readonly table: string,
+    tenantCount: number,
+    private readonly bufferSize: number,
+  ) {
     super({ highWaterMark: 1024 * 1024 });
     this.segments = new Array<OpenSegment | undefined>(tenantCount);
   }

@@ -7,7 +7,9 @@ export function chooseTables(plan: RowsPlan, only: readonly string[] | undefined
   if (!only || only.length === 0) return plan.tables;
   const check = checkSubset(plan, only);
   if (check.unknown.length > 0) {
-    throw new UsageError(`--only: ${check.unknown.join(', ')} ${check.unknown.length > 1 ? 'are' : 'is'} not in this archive`, { hint: `archived tables: ${plan.tables.map((t) => t.table).join(', ')}` });
+    throw new UsageError(`--only: ${check.unknown.join(', ')} ${check.unknown.length > 1 ? 'are' : 'is'} not in this archive`, {
+      hint: `archived tables: ${plan.tables.map((t) => t.table).join(', ')}`,
+    });
   }
   if (check.missing.length > 0) {
     const needs = [...new Set(check.missing.flatMap((m) => m.needs))];

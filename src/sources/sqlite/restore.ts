@@ -36,7 +36,10 @@ async function extractEntry(ctx: RestoreContext, staging: string): Promise<void>
 }
 
 async function exists(file: string): Promise<boolean> {
-  return lstat(file).then(() => true, () => false);
+  return lstat(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function removeWithCompanions(file: string): Promise<void> {

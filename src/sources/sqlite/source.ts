@@ -27,7 +27,11 @@ export class SqliteSource implements Source {
   readonly mode: string;
   readonly root: string;
 
-  constructor(readonly name: string, readonly config: SqliteSourceConfig, baseDir: string) {
+  constructor(
+    readonly name: string,
+    readonly config: SqliteSourceConfig,
+    baseDir: string,
+  ) {
     this.mode = config.tenants.mode;
     this.root = path.resolve(baseDir, config.path);
   }
@@ -39,7 +43,10 @@ export class SqliteSource implements Source {
   async discoverTenants(): Promise<Tenant[]> {
     if (this.mode === 'none') return [{ id: ALL_TENANT }];
     const files = await listTenantFiles(fileSetOf(this.root, this.config.tenants.match, this.name), this.name);
-    return applyExclude(files.map((f) => ({ id: f.id })), this.config.tenants.exclude);
+    return applyExclude(
+      files.map((f) => ({ id: f.id })),
+      this.config.tenants.exclude,
+    );
   }
 
   /** The database file of a tenant that exists now; undefined when there is none. */
@@ -119,7 +126,10 @@ export class SqliteSource implements Source {
     const archivedName = typeof sidecar.details?.file === 'string' ? path.basename(sidecar.details.file) : `${tenant.id}.sqlite`;
     if (to) {
       const target = path.resolve(to);
-      const isDir = await stat(target).then((s) => s.isDirectory(), () => false);
+      const isDir = await stat(target).then(
+        (s) => s.isDirectory(),
+        () => false,
+      );
       return isDir ? path.join(target, archivedName) : target;
     }
     if (this.mode === 'none') return this.root;
@@ -145,5 +155,8 @@ export class SqliteSource implements Source {
 }
 
 async function isFile(file: string): Promise<boolean> {
-  return stat(file).then((s) => s.isFile(), () => false);
+  return stat(file).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 }

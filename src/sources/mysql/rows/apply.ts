@@ -45,7 +45,10 @@ export async function applyStaged(client: mysql.Connection, plan: RowsPlan, stag
     const t = s.table;
     const into = `INSERT INTO ${q(t.name)} (${columnList(t.columns)}) `;
     if (conflict === 'fail') await client.query(into + selectStaged(s));
-    else if (conflict === 'skip') await client.query(`INSERT IGNORE INTO ${q(t.name)} (${columnList(t.columns)}) ${selectStaged(s)} WHERE NOT EXISTS (SELECT 1 FROM ${q(t.name)} t WHERE ${t.primaryKey.length > 0 ? keyMatch(t, 't', 's') : same(t.columns, 't', 's')})`);
+    else if (conflict === 'skip')
+      await client.query(
+        `INSERT IGNORE INTO ${q(t.name)} (${columnList(t.columns)}) ${selectStaged(s)} WHERE NOT EXISTS (SELECT 1 FROM ${q(t.name)} t WHERE ${t.primaryKey.length > 0 ? keyMatch(t, 't', 's') : same(t.columns, 't', 's')})`,
+      );
     else if (t.primaryKey.length === 0) await replaceUnkeyed(client, plan, s, literal);
     else await upsertKeyed(client, plan, s, literal);
   }
@@ -86,7 +89,10 @@ async function replaceUnkeyed(client: mysql.Connection, plan: RowsPlan, s: Stage
   const match = t.columns.map((_, i) => `a.k${i} <=> b.k${i}`).join(' AND ');
   const unmatched = (a: string, b: string) => `SELECT 1 FROM ${a} a LEFT JOIN ${b} b ON ${match} AND a.n = b.n WHERE b.n IS NULL`;
   // Two queries: MySQL cannot open one temporary table twice in a statement.
-  for (const [a, b] of [[mine, archived], [archived, mine]] as const) {
+  for (const [a, b] of [
+    [mine, archived],
+    [archived, mine],
+  ] as const) {
     const [rows] = await client.query<RowDataPacket[]>(`${unmatched(a, b)} LIMIT 1`);
     if (rows.length > 0) return reloadUnkeyed(client, plan, s, literal);
   }

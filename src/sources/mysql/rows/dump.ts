@@ -48,7 +48,11 @@ export async function planForMysql(client: mysql.Connection, database: string, c
   if (!plan.tables.some((t) => t.role === 'tenant')) {
     throw new UsageError(`no table of database ${database} has the tenant column "${column}"`, { hint: 'check tenants.column and the include/exclude table lists' });
   }
-  const fingerprint = await schemaFingerprint(client, database, plan.tables.map((t) => t.name));
+  const fingerprint = await schemaFingerprint(
+    client,
+    database,
+    plan.tables.map((t) => t.name),
+  );
   return { plan, types: catalog.types, fingerprint };
 }
 
@@ -101,10 +105,24 @@ export async function dumpMysqlRows(conn: MysqlConnection, tenant: Tenant, confi
   });
 }
 
-async function dumpTable(client: mysql.Connection, plan: RowsPlan, table: PlannedTable, types: Record<string, string>, literal: string, compression: Compression, ctx: DumpContext): Promise<{ info: TableInfo; entry: string }> {
+async function dumpTable(
+  client: mysql.Connection,
+  plan: RowsPlan,
+  table: PlannedTable,
+  types: Record<string, string>,
+  literal: string,
+  compression: Compression,
+  ctx: DumpContext,
+): Promise<{ info: TableInfo; entry: string }> {
   // typeCast off: every value as the server's own text (or raw bytes), exactly as stored.
-  const rows = coreConnection(client).query({ sql: selectSql(plan, table, literal), rowsAsArray: true, typeCast: false }).stream({ highWaterMark: 256 });
-  const writer = new InsertWriter(table.name, table.columns, table.columns.map((c) => valueKind(types[c])));
+  const rows = coreConnection(client)
+    .query({ sql: selectSql(plan, table, literal), rowsAsArray: true, typeCast: false })
+    .stream({ highWaterMark: 256 });
+  const writer = new InsertWriter(
+    table.name,
+    table.columns,
+    table.columns.map((c) => valueKind(types[c])),
+  );
   const flowing = pipeline(rows, writer);
   flowing.catch(() => undefined);
   const [entry] = await Promise.all([storeRowsEntry(ctx, `rows/${encodeTenant(table.name)}.sql`, writer, compression), flowing]);

@@ -15,8 +15,9 @@ function bare(qualified: string): string {
 }
 
 function sameKey(a: PlanForeignKey, b: PlanForeignKey): boolean {
-  return bare(a.table) === bare(b.table) && bare(a.references) === bare(b.references) &&
-    a.columns.join('\0') === b.columns.join('\0') && a.referencedColumns.join('\0') === b.referencedColumns.join('\0');
+  return (
+    bare(a.table) === bare(b.table) && bare(a.references) === bare(b.references) && a.columns.join('\0') === b.columns.join('\0') && a.referencedColumns.join('\0') === b.referencedColumns.join('\0')
+  );
 }
 
 /** Why the table's predicate is not one the target's schema gives, or undefined when it is. */
@@ -34,7 +35,9 @@ export function predicateProblem(plan: RowsPlan, table: PlannedTable, catalog: M
   if (table.role !== 'child' || !table.via) return `its role ${String(table.role)} is unknown`;
   const via = table.via;
   if (bare(via.table) !== table.name || !plan.tables.some((t) => t.table === via.references)) return `its foreign key ${via.name} does not lead to a planned table`;
-  return catalog.foreignKeys.some((fk) => sameKey(fk, via)) ? undefined : `the target has no foreign key ${bare(via.table)}(${via.columns.join(', ')}) -> ${bare(via.references)}(${via.referencedColumns.join(', ')})`;
+  return catalog.foreignKeys.some((fk) => sameKey(fk, via))
+    ? undefined
+    : `the target has no foreign key ${bare(via.table)}(${via.columns.join(', ')}) -> ${bare(via.references)}(${via.referencedColumns.join(', ')})`;
 }
 
 export function assertPlanFitsTarget(plan: RowsPlan, chosen: readonly PlannedTable[], catalog: MysqlRowsCatalog, column: string, archive: string): void {

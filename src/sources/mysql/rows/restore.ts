@@ -30,7 +30,8 @@ import { assertStagedTenant, stageEntries } from './stage.js';
 
 export function mysqlRowsDetails(sidecar: Sidecar): MysqlRowsDetails {
   const details = sidecar.details as Partial<MysqlRowsDetails> | undefined;
-  if (!details?.plan || !details.entries) throw new VerificationError(`archive ${sidecar.id} has no rows plan in its manifest`, { hint: 'it was not made in rows mode; restore it with its own source' });
+  if (!details?.plan || !details.entries)
+    throw new VerificationError(`archive ${sidecar.id} has no rows plan in its manifest`, { hint: 'it was not made in rows mode; restore it with its own source' });
   return details as MysqlRowsDetails;
 }
 

@@ -10,7 +10,24 @@ import { Transform, type TransformCallback } from 'node:stream';
 import type { PlannedTable, RowsPlan } from '../../rows/plan.js';
 import { quoteMysqlIdent } from '../connection.js';
 
-const HEX_TYPES = new Set(['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob', 'bit', 'geometry', 'point', 'linestring', 'polygon', 'multipoint', 'multilinestring', 'multipolygon', 'geometrycollection', 'geomcollection']);
+const HEX_TYPES = new Set([
+  'binary',
+  'varbinary',
+  'tinyblob',
+  'blob',
+  'mediumblob',
+  'longblob',
+  'bit',
+  'geometry',
+  'point',
+  'linestring',
+  'polygon',
+  'multipoint',
+  'multilinestring',
+  'multipolygon',
+  'geometrycollection',
+  'geomcollection',
+]);
 const NUMERIC_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint', 'decimal', 'numeric', 'float', 'double', 'real']);
 const ENTRY_SESSION = "/*!40101 SET NAMES utf8mb4 */;\nSET time_zone = '+00:00';\nSET sql_mode = 'NO_AUTO_VALUE_ON_ZERO';\nSET foreign_key_checks = 0;\n";
 /** Statements are cut at about this size, well under the default max_allowed_packet (16 MiB). */
@@ -77,7 +94,11 @@ export class InsertWriter extends Transform {
   private statement: Buffer[] = [];
   private statementBytes = 0;
 
-  constructor(private readonly table: string, columns: readonly string[], private readonly kinds: readonly ValueKind[]) {
+  constructor(
+    private readonly table: string,
+    columns: readonly string[],
+    private readonly kinds: readonly ValueKind[],
+  ) {
     super({ writableObjectMode: true, readableHighWaterMark: 1024 * 1024 });
     this.prefix = Buffer.from(`INSERT INTO ${quoteMysqlIdent(table)} (${columnList(columns)}) VALUES `);
     // The session settings the values were read with, for loading an entry with the stock client.

@@ -68,7 +68,9 @@ export async function assertStagedTenant(client: mysql.Connection, plan: RowsPla
       const left = fk.columns.length === 1 ? quoteMysqlIdent(fk.columns[0]!) : `(${columnList(fk.columns)})`;
       const parent = plan.tables.find((t) => t.table === fk.references)!;
       const parentStage = stages.get(parent.table);
-      const parents = parentStage ? `SELECT ${columnList(fk.referencedColumns)} FROM ${parentStage}` : `SELECT ${columnList(fk.referencedColumns)} FROM ${quoteMysqlIdent(parent.name)} WHERE ${tenantPredicate(plan, parent, literal)}`;
+      const parents = parentStage
+        ? `SELECT ${columnList(fk.referencedColumns)} FROM ${parentStage}`
+        : `SELECT ${columnList(fk.referencedColumns)} FROM ${quoteMysqlIdent(parent.name)} WHERE ${tenantPredicate(plan, parent, literal)}`;
       belongs = `${left} IN (${parents})`;
     }
     const [rows] = await client.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${stage} WHERE (${belongs}) IS NOT TRUE`);

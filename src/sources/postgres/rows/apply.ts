@@ -35,9 +35,7 @@ export async function applyStaged(client: pg.Client, plan: RowsPlan, staged: Sta
   for (const s of [...staged].reverse()) {
     if (s.table.primaryKey.length === 0) continue;
     const t = s.table;
-    await client.query(
-      `DELETE FROM ${tableRef(t)} t WHERE ${tenantPredicate(plan, t, 't', literal)} AND NOT EXISTS (SELECT 1 FROM ${s.stage} s WHERE ${keyEquals(t.primaryKey, 's', 't')})`,
-    );
+    await client.query(`DELETE FROM ${tableRef(t)} t WHERE ${tenantPredicate(plan, t, 't', literal)} AND NOT EXISTS (SELECT 1 FROM ${s.stage} s WHERE ${keyEquals(t.primaryKey, 's', 't')})`);
   }
 }
 
@@ -57,9 +55,10 @@ async function replaceTable(client: pg.Client, plan: RowsPlan, s: StagedTable, l
     });
   }
   const others = t.columns.filter((c) => !t.primaryKey.includes(c));
-  const action = others.length === 0
-    ? 'DO NOTHING'
-    : `DO UPDATE SET ${others.map((c) => `${quoteIdent(c)} = EXCLUDED.${quoteIdent(c)}`).join(', ')} WHERE ${rowText(t.columns, 't')} IS DISTINCT FROM ${rowText(t.columns, 'EXCLUDED')}`;
+  const action =
+    others.length === 0
+      ? 'DO NOTHING'
+      : `DO UPDATE SET ${others.map((c) => `${quoteIdent(c)} = EXCLUDED.${quoteIdent(c)}`).join(', ')} WHERE ${rowText(t.columns, 't')} IS DISTINCT FROM ${rowText(t.columns, 'EXCLUDED')}`;
   await client.query(
     `INSERT INTO ${tableRef(t)} AS t (${columnList(t.columns)}) OVERRIDING SYSTEM VALUE SELECT ${columnList(t.columns)} FROM ${s.stage} ON CONFLICT (${columnList(t.primaryKey)}) ${action}`,
   );
@@ -76,9 +75,7 @@ async function replaceUnkeyed(client: pg.Client, plan: RowsPlan, s: StagedTable,
     `(SELECT ${alias}.tableoid AS rel, ${alias}.ctid AS id, ${rowText(t.columns, alias)} AS r, row_number() OVER (PARTITION BY ${rowText(t.columns, alias)}) AS n FROM ${from} ${alias}${where})`;
   const current = numbered(tableRef(t), 't', ` WHERE ${tenantPredicate(plan, t, 't', literal)}`);
   const archived = numbered(s.stage, 's');
-  await client.query(
-    `DELETE FROM ${tableRef(t)} t USING ${current} c WHERE t.tableoid = c.rel AND t.ctid = c.id AND NOT EXISTS (SELECT 1 FROM ${archived} a WHERE a.r = c.r AND a.n = c.n)`,
-  );
+  await client.query(`DELETE FROM ${tableRef(t)} t USING ${current} c WHERE t.tableoid = c.rel AND t.ctid = c.id AND NOT EXISTS (SELECT 1 FROM ${archived} a WHERE a.r = c.r AND a.n = c.n)`);
   await client.query(
     `INSERT INTO ${tableRef(t)} (${columnList(t.columns)}) OVERRIDING SYSTEM VALUE SELECT ${columnList(t.columns, 's')} FROM ${s.stage} s JOIN ${archived} a ON a.rel = s.tableoid AND a.id = s.ctid
       WHERE NOT EXISTS (SELECT 1 FROM ${current} c WHERE c.r = a.r AND c.n = a.n)`,
@@ -90,9 +87,7 @@ async function insertStaged(client: pg.Client, s: StagedTable, skipExisting: boo
   const columns = columnList(t.columns);
   let tail = '';
   if (skipExisting) {
-    tail = t.primaryKey.length > 0
-      ? ' ON CONFLICT DO NOTHING'
-      : ` WHERE NOT EXISTS (SELECT 1 FROM ${tableRef(t)} t WHERE ${rowText(t.columns, 't')} = ${rowText(t.columns, 's')})`;
+    tail = t.primaryKey.length > 0 ? ' ON CONFLICT DO NOTHING' : ` WHERE NOT EXISTS (SELECT 1 FROM ${tableRef(t)} t WHERE ${rowText(t.columns, 't')} = ${rowText(t.columns, 's')})`;
   }
   await client.query(`INSERT INTO ${tableRef(t)} (${columns}) OVERRIDING SYSTEM VALUE SELECT ${columnList(t.columns, 's')} FROM ${s.stage} s${tail}`);
 }

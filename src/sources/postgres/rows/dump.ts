@@ -66,7 +66,10 @@ export async function planForSource(client: pg.Client, config: PostgresSourceCon
  * (the whole source, as the plan is the same for every tenant) rather than archived incomplete.
  */
 async function refuseLargeObjects(client: pg.Client, plan: RowsPlan): Promise<void> {
-  const found = await largeObjectColumns(client, plan.tables.map((t) => t.table));
+  const found = await largeObjectColumns(
+    client,
+    plan.tables.map((t) => t.table),
+  );
   if (found.length === 0) return;
   const columns = found.map((c) => `${c.table}.${c.column} (${c.type})`).join(', ');
   throw new UsageError(`rows mode cannot back up large objects: column(s) ${columns} hold large object ids, and a rows archive would hold the ids without the objects`, {

@@ -36,7 +36,9 @@ export function predicateProblem(plan: RowsPlan, table: PlannedTable, catalog: R
       if (filter !== column || plan.column !== column) return `it is filtered by ${filter}, not by the tenant column ${column}`;
       return own.columns.some((c) => c.name === column) ? undefined : `it has no column ${column}`;
     }
-    const tenantKey = catalog.foreignKeys.some((fk) => fk.references === table.table && fk.columns.length === 1 && fk.columns[0] === column && fk.referencedColumns.length === 1 && fk.referencedColumns[0] === filter);
+    const tenantKey = catalog.foreignKeys.some(
+      (fk) => fk.references === table.table && fk.columns.length === 1 && fk.columns[0] === column && fk.referencedColumns.length === 1 && fk.referencedColumns[0] === filter,
+    );
     return tenantKey ? undefined : `no ${column} column references its ${filter}`;
   }
   if (table.role !== 'child' || !table.via) return `its role ${String(table.role)} is unknown`;

@@ -32,7 +32,8 @@ import { CopyCounter, type RowsDetails } from './dump.js';
 
 export function rowsDetails(sidecar: Sidecar): RowsDetails {
   const details = sidecar.details as Partial<RowsDetails> | undefined;
-  if (!details?.plan || !details.entries) throw new VerificationError(`archive ${sidecar.id} has no rows plan in its manifest`, { hint: 'it was not made in rows mode; restore it with its own source' });
+  if (!details?.plan || !details.entries)
+    throw new VerificationError(`archive ${sidecar.id} has no rows plan in its manifest`, { hint: 'it was not made in rows mode; restore it with its own source' });
   return details as RowsDetails;
 }
 
@@ -93,7 +94,7 @@ function explainFailure(error: unknown, plan: RowsPlan): unknown {
   if (typeof pgError.code !== 'string' || error instanceof OrgbackupError) return error;
   const detail = pgError.detail ? ` (${pgError.detail})` : '';
   return new OrgbackupError(`the rows restore failed and was rolled back, the target is unchanged: ${pgError.message ?? String(error)}${detail}`, ExitCode.failed, {
-    hint: pgError.code === '23503' ? foreignKeyHint(plan) : 'the archived rows do not fit the target\'s constraints; restore into another database with --target to inspect them',
+    hint: pgError.code === '23503' ? foreignKeyHint(plan) : "the archived rows do not fit the target's constraints; restore into another database with --target to inspect them",
   });
 }
 
@@ -103,7 +104,7 @@ function explainFailure(error: unknown, plan: RowsPlan): unknown {
  */
 function foreignKeyHint(plan: RowsPlan): string {
   const keys = blockingCycleKeys(plan);
-  if (keys.length === 0) return 'the archived rows reference rows the target lacks (a shared table\'s rows?); restore into another database with --target to inspect them';
+  if (keys.length === 0) return "the archived rows reference rows the target lacks (a shared table's rows?); restore into another database with --target to inspect them";
   return `the foreign keys ${describeCycleKeys(keys)} form a cycle and are not DEFERRABLE, so a tenant missing from the target cannot be loaded in any order; make them deferrable, then restore again: ${deferrableFixes(keys).join(' ')}`;
 }
 

@@ -48,9 +48,13 @@ export async function disableUserTriggers(client: pg.Client, tables: readonly Pl
   const foreign = triggers.filter((t) => !t.owned);
   if (foreign.length > 0) {
     const names = [...new Set(foreign.map((t) => t.relation))];
-    throw new OrgbackupError(`the restoring role cannot switch off the triggers of ${names.join(', ')} (it does not own them), and they would change the restored rows; nothing was restored`, ExitCode.failed, {
-      hint: "restore as the tables' owner (or a member of the owning role)",
-    });
+    throw new OrgbackupError(
+      `the restoring role cannot switch off the triggers of ${names.join(', ')} (it does not own them), and they would change the restored rows; nothing was restored`,
+      ExitCode.failed,
+      {
+        hint: "restore as the tables' owner (or a member of the owning role)",
+      },
+    );
   }
   for (const t of triggers) await client.query(`ALTER TABLE ONLY ${t.relation} DISABLE TRIGGER ${quoteIdent(t.name)}`);
   return triggers;
