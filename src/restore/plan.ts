@@ -42,7 +42,7 @@ export async function planRestore(source: Source, tenant: Tenant, sidecar: Sidec
     log: ctx.log,
     tempDir: await ctx.tempDir(),
   });
-  const current = source.currentTables ? await source.currentTables(tenant, sidecar, options.target, ctx.signal) : undefined;
+  const current = dry.current ?? (source.currentTables ? await source.currentTables(tenant, sidecar, options.target, ctx.signal) : undefined);
   return { target: dry.target, steps: dry.plan ?? [], changes: sidecar.tables.length > 0 || current ? tableChanges(sidecar.tables, current) : [] };
 }
 

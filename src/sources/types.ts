@@ -73,6 +73,8 @@ export interface RestoreResult {
   tables: TableInfo[];
   /** What a dry run would do; empty for a real restore. */
   plan?: string[];
+  /** Dry run: the tenant's rows there now per table, when the restore counts them itself (rows mode). */
+  current?: TableInfo[];
 }
 
 export interface Source {

@@ -129,6 +129,8 @@ describe('mysql: rows mode', () => {
     const dry = await cli(config, 'restore', id, '--dry-run');
     expect(dry.exitCode, dry.stderr).toBe(0);
     expect(dry.json.plan).toContain('departments: 5 current row(s) of the tenant, 5 archived');
+    // The table of changes carries the same counts (it showed '-' for rows mode).
+    expect(dry.json.changes).toContainEqual({ table: 'departments', current: 5, restored: 5 });
     expect(dry.json.plan.join('\n')).toMatch(/shared tables \(not touched\): countries/);
 
     const refused = await cli(config, 'restore', id, '--only', 'issues', '--yes', '--no-safety-backup');

@@ -88,6 +88,11 @@ describe("PostgreSQL rows restore and the target's triggers", () => {
       'user triggers off during the load, then back on: public.notes.notes_stamp, public.notes_2.notes_2_audit, public.notes_2.notes_stamp, public.notes_rest.notes_stamp, public.tasks.tasks_audit, public.tasks.tasks_stamp',
     );
 
+    // The human table of changes shows the tenant's rows there now (4 tasks fewer), not '-'.
+    const tasksRow = /public\.tasks +(\d+) +(\d+)/.exec(plan.stdout);
+    expect(tasksRow, plan.stdout).not.toBeNull();
+    expect(Number(tasksRow![1])).toBe(Number(tasksRow![2]) - 4);
+
     await restore(config, id!);
     expect(await tenantRows(db)).toEqual(archived);
     expect(await auditCount(db)).toBe(audited);

@@ -49,7 +49,10 @@ export async function restoreMysqlRows(into: MysqlConnection, tenant: Tenant, ct
     await assertTablesExist(client, chosen, into.database);
     assertPlanFitsTarget(details.plan, chosen, await readMysqlRowsCatalog(client, into.database), column ?? details.plan.column, ctx.sidecar.id);
     const current = await currentCounts(client, details.plan, chosen, literal);
-    if (ctx.options.dryRun) return { target, tables, plan: describePlan(details.plan, chosen, tables, current, ctx.options.conflict) };
+    if (ctx.options.dryRun) {
+      const now = chosen.map((t, i) => ({ name: tables[i]?.name ?? t.name, rows: current[i] ?? 0 }));
+      return { target, tables, plan: describePlan(details.plan, chosen, tables, current, ctx.options.conflict), current: now };
+    }
     if (ctx.options.conflict === 'fail' && current.some((n) => n > 0)) {
       const busy = chosen.filter((_, i) => current[i]! > 0).map((t, i) => `${t.name} (${current[i]})`);
       throw new OrgbackupError(`tenant ${tenant.id} already has rows in ${busy.join(', ')}; --conflict fail restores only into an empty tenant`, ExitCode.failed, {

@@ -49,7 +49,7 @@ export async function restoreRows(conn: PgConnection, tenant: Tenant, config: Po
     await assertTablesExist(client, chosen, into);
     const schemas = [...new Set(details.plan.tables.map((t) => t.schema))];
     assertPlanFitsTarget(details.plan, chosen, await readRowsCatalog(client, schemas), config.tenants.column ?? details.plan.column, ctx.sidecar.id);
-    if (ctx.options.dryRun) return { target, tables, plan: await describePlan(client, details.plan, chosen, tables, literal, ctx.options.conflict) };
+    if (ctx.options.dryRun) return { target, tables, ...(await describePlan(client, details.plan, chosen, tables, literal, ctx.options.conflict)) };
     await client.query('BEGIN');
     try {
       await client.query('SET CONSTRAINTS ALL DEFERRED');
@@ -77,16 +77,20 @@ async function assertTablesExist(client: pg.Client, tables: PlannedTable[], into
   }
 }
 
-async function describePlan(client: pg.Client, plan: RowsPlan, chosen: PlannedTable[], tables: TableInfo[], literal: string, conflict: string): Promise<string[]> {
+/** The dry run's steps, and the tenant's rows in each table now (for the plan's table). */
+async function describePlan(client: pg.Client, plan: RowsPlan, chosen: PlannedTable[], tables: TableInfo[], literal: string, conflict: string): Promise<{ plan: string[]; current: TableInfo[] }> {
   const lines = [`conflict mode ${conflict}, one transaction, tables in load order:`];
+  const current: TableInfo[] = [];
   for (const [i, t] of chosen.entries()) {
     const res = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${tableRef(t)} t WHERE ${tenantPredicate(plan, t, 't', literal)}`);
-    lines.push(`${t.table}: ${res.rows[0]?.n ?? 0} current row(s) of the tenant, ${tables[i]?.rows ?? 0} archived`);
+    const rows = Number(res.rows[0]?.n ?? 0);
+    current.push({ name: tables[i]?.name ?? t.table, rows });
+    lines.push(`${t.table}: ${rows} current row(s) of the tenant, ${tables[i]?.rows ?? 0} archived`);
   }
   if (plan.shared.length > 0) lines.push(`shared tables (not touched): ${plan.shared.join(', ')}`);
   const triggers = await enabledUserTriggers(client, chosen);
   if (triggers.length > 0) lines.push(`user triggers off during the load, then back on: ${triggers.map((t) => `${t.relation}.${t.name}`).join(', ')}`);
-  return lines;
+  return { plan: lines, current };
 }
 
 function explainFailure(error: unknown, plan: RowsPlan): unknown {
