@@ -8,10 +8,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
-import { execaSync } from 'execa';
 import { ROOT, runCli } from '../helpers/cli.js';
-import { doctorArchive } from '../helpers/doctor-archive.js';
+import { doctorArchive, packed, plainOf } from '../helpers/doctor-archive.js';
 import { tempDir, writeConfig } from '../helpers/tmp.js';
 import type { PlannedTable, RowsPlan } from '../../src/sources/rows/plan.js';
 import { createMysqlDb, dropMysqlDb, mysqlDigests, mysqlLoadFile, mysqlQuery, mysqlUrl } from '../helpers/mysql.js';
@@ -30,16 +28,6 @@ afterEach(async () => {
   await dropMysqlDb(db);
   await work.cleanup();
 });
-
-function plainOf(name: string, data: Buffer): Buffer {
-  if (name.endsWith('.gz')) return gunzipSync(data);
-  return name.endsWith('.zst') ? Buffer.from(execaSync('zstd', ['-dcq'], { input: data, encoding: 'buffer' }).stdout) : data;
-}
-
-function packed(name: string, plain: Buffer): Buffer {
-  if (name.endsWith('.gz')) return gzipSync(plain);
-  return name.endsWith('.zst') ? Buffer.from(execaSync('zstd', ['-cq'], { input: plain, encoding: 'buffer' }).stdout) : plain;
-}
 
 /** What each doctored archive adds to tenant 3's users entry, and how many users rows that is. */
 const CASES: { what: string; line?: string; users: number; plan?: (users: PlannedTable) => void }[] = [

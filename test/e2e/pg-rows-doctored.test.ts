@@ -9,10 +9,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
-import { execaSync } from 'execa';
 import { runCli } from '../helpers/cli.js';
-import { doctorArchive } from '../helpers/doctor-archive.js';
+import { doctorArchive, packed, plainOf } from '../helpers/doctor-archive.js';
 import { createDb, dropDb, psql, tableDigests } from '../helpers/pg.js';
 import { configWith, createArchives, pgSource } from '../helpers/restore.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -39,16 +37,6 @@ afterEach(async () => {
   await dropDb(db);
   await work.cleanup();
 });
-
-function plainOf(name: string, data: Buffer): Buffer {
-  if (name.endsWith('.gz')) return gunzipSync(data);
-  return name.endsWith('.zst') ? Buffer.from(execaSync('zstd', ['-dcq'], { input: data, encoding: 'buffer' }).stdout) : data;
-}
-
-function packed(name: string, plain: Buffer): Buffer {
-  if (name.endsWith('.gz')) return gzipSync(plain);
-  return name.endsWith('.zst') ? Buffer.from(execaSync('zstd', ['-cq'], { input: plain, encoding: 'buffer' }).stdout) : plain;
-}
 
 interface Case {
   what: string;

@@ -9,6 +9,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import unzipper from 'unzipper';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { execaSync } from 'execa';
 import { sha256sums, type Manifest, type Sidecar } from '../../src/archive/manifest.js';
 
 /** Rewrites a data entry's bytes; the manifest's entry size and sha256 (and SHA256SUMS) follow. */
@@ -54,4 +56,16 @@ export async function doctorArchive(storageDir: string, id: string, mutate: (man
   const newSidecar = { ...manifest, object: { key, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') } };
   await writeFile(path.join(storageDir, `${newId}.manifest.json`), JSON.stringify(newSidecar, null, 2) + '\n', { mode: 0o600 });
   return newId;
+}
+
+/** A rows entry's plain text, whatever its compression (`.gz`, `.zst` or stored as it is). */
+export function plainOf(name: string, data: Buffer): Buffer {
+  if (name.endsWith('.gz')) return gunzipSync(data);
+  return name.endsWith('.zst') ? Buffer.from(execaSync('zstd', ['-dcq'], { input: data, encoding: 'buffer' }).stdout) : data;
+}
+
+/** Plain text compressed again as the entry's name says. */
+export function packed(name: string, plain: Buffer): Buffer {
+  if (name.endsWith('.gz')) return gzipSync(plain);
+  return name.endsWith('.zst') ? Buffer.from(execaSync('zstd', ['-cq'], { input: plain, encoding: 'buffer' }).stdout) : plain;
 }
