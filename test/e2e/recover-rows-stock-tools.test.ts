@@ -5,6 +5,7 @@
  * replaced. A rows copy must hold exactly the tenant's rows: every tenant table, no other tenant's row.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { ROOT, runCli } from '../helpers/cli.js';
@@ -73,6 +74,17 @@ const MYSQL_TENANT = {
   notifications: `t.org_id = ${ORG}`,
 };
 
+/**
+ * The stock clients pointed at the test server the way an operator's would be: a [client] section in
+ * ~/.my.cnf (mysqldump ignores MYSQL_HOST, so environment variables alone reach the wrong server).
+ */
+async function mysqlClientEnv(): Promise<Record<string, string>> {
+  const home = await tempDir('orgbackup-recover-home-');
+  cleanups.push(() => home.cleanup());
+  await writeFile(path.join(home.dir, '.my.cnf'), `[client]\nhost=${MYSQL_HOST}\nport=${MYSQL_PORT}\nuser=${MYSQL_USER}\nprotocol=TCP\n`, { mode: 0o600 });
+  return { HOME: home.dir };
+}
+
 describe('docs/recovery.md: MySQL, SQLite and rows archives with stock tools', () => {
   it('MySQL/MariaDB: the documented steps load exactly the tenant rows into an empty copy of the tables', async () => {
     const db = await createMysqlDb('ob_recrows');
@@ -83,8 +95,7 @@ describe('docs/recovery.md: MySQL, SQLite and rows archives with stock tools', (
     const copy = uniqueName('ob_rectenant');
     cleanups.push(() => dropMysqlDb(copy));
 
-    // The stock client's own environment variables point it at the test server.
-    const env = { MYSQL_HOST, MYSQL_TCP_PORT: String(MYSQL_PORT), USER: MYSQL_USER };
+    const env = await mysqlClientEnv();
     const run = await runSteps(await recipe('### MySQL/MariaDB rows archives', archived, { shop: db, shop_tenant: copy }), env);
     expect(run.exitCode, run.stderr).toBe(0);
     for (const command of ['age -d -i', 'sha256sum -c SHA256SUMS', 'mysqldump --no-data --skip-triggers', 'python3 -c', 'zstd -dcf rows/issues.sql'])
@@ -146,7 +157,7 @@ describe('docs/recovery.md: MySQL, SQLite and rows archives with stock tools', (
     const archived = await archiveOf({ type: 'mysql', url: mysqlUrl(db) });
     const copy = uniqueName('ob_recwhole_copy');
     cleanups.push(() => dropMysqlDb(copy));
-    const env = { MYSQL_HOST, MYSQL_TCP_PORT: String(MYSQL_PORT), USER: MYSQL_USER };
+    const env = await mysqlClientEnv();
     const run = await runSteps(await recipe('### MySQL/MariaDB whole databases', archived, { shop_recovered: copy }), env);
     expect(run.exitCode, run.stderr).toBe(0);
     expect(ran(run.stderr, 'zstd -dc db.sql.zst'), 'the load step ran').toBe(true);
