@@ -63,3 +63,16 @@ export function checkInnerManifest(inner: Manifest, sidecar: Sidecar, what: stri
   }
   if (wrong.length > 0) throw new IdentityMismatchError(`${what}: manifest.json inside the archive describes another archive: ${wrong.join('; ')}`, { hint: HINT });
 }
+
+/**
+ * The archive's tenant mode picks the restore path (a whole database, a schema, rows, a directory),
+ * and the key cannot carry it: an archive rebuilt with another mode must not steer a restore into
+ * another place (mode `none` in a database-mode source would replace the configured database).
+ */
+export function checkModeMatchesSource(sidecar: Sidecar, source: { name: string; mode: string }): void {
+  if (sidecar.tenant.mode === source.mode) return;
+  throw new IdentityMismatchError(
+    `archive ${sidecar.id} was made in tenant mode "${sidecar.tenant.mode}", but source ${source.name} is configured with mode "${source.mode}"; nothing was restored`,
+    { hint: 'an archive restores only into a source of its own mode: if the config changed, restore it with a config of the mode it was made in (and --target to restore beside)' },
+  );
+}

@@ -6,6 +6,7 @@
  * backup exists.
  */
 import { listArchives, newestMadeByCreate, readSidecar, resolveArchive, type ArchiveListing } from '../archive/catalog.js';
+import { checkModeMatchesSource } from '../archive/identity.js';
 import { archiveEntries } from '../archive/reader.js';
 import { verifyArchive } from '../archive/verify.js';
 import type { Sidecar, TableInfo } from '../archive/manifest.js';
@@ -116,6 +117,7 @@ async function restoreWith(source: Source, storage: Storage, listing: ArchiveLis
     jobs: options.jobs,
   };
   const dryRun = !!options.dryRun;
+  checkModeMatchesSource(sidecar, source);
   if (!options.skipPreflight && !dryRun) await runPreflightGate(ctx, { for: 'restore', sources: [source.name], storages: [storage.name], target: options.target });
   const decryptor = await createDecryptor(ctx.config, ctx.baseDir);
   // The whole archive is proven intact before the target is touched (a dry run reads no data).

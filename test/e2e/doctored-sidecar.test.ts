@@ -115,4 +115,30 @@ describe('doctored sidecars, PostgreSQL database mode', () => {
     expect(await tableDigests(b)).toEqual(digestsB);
     expect(await tableDigests(a)).toEqual(digestsA);
   });
+
+  it('an archive rebuilt in tenant mode none is refused, and the configured database is not replaced', async () => {
+    const prefix = uniqueName('dsm');
+    // The source's own connection database: what a mode-none restore would replace.
+    const [conn, a] = [await createDb(`${prefix}_conn`), await createDb(`${prefix}_a`)];
+    cleanups.push(
+      () => dropDb(conn),
+      () => dropDb(a),
+    );
+    // The same schema as tenant a, so no schema difference stands in the way of the steering.
+    await psql(conn, { sql: `CREATE TABLE notes (id int PRIMARY KEY, body text); INSERT INTO notes SELECT g, 'conn ' || g FROM generate_series(1, 3) g;` });
+    await psql(a, { sql: `CREATE TABLE notes (id int PRIMARY KEY, body text); INSERT INTO notes SELECT g, 'a ' || g FROM generate_series(1, 5) g;` });
+    const tmp = await tempDir();
+    cleanups.push(() => tmp.cleanup());
+    const config = await configWith(tmp.dir, pgSource(conn, { mode: 'database', match: `${prefix}_a%` }));
+    const [id] = await createArchives(config, ['--source', 'app', '--tenant', a]);
+    // Sidecar and inner manifest agree (a consistent rebuild): only the mode check can refuse it.
+    const rebuilt = await doctorArchive(path.join(tmp.dir, 'backups'), id!, (m) => (m.tenant.mode = 'none'));
+    const [digestsConn, digestsA] = [await tableDigests(conn), await tableDigests(a)];
+
+    const restored = await runCli(['-c', config, '--json', 'restore', rebuilt, '--yes']);
+    expect(restored.exitCode, restored.stderr).toBe(5);
+    expect(restored.json.error.message).toContain('was made in tenant mode "none", but source app is configured with mode "database"');
+    expect(await tableDigests(conn)).toEqual(digestsConn);
+    expect(await tableDigests(a)).toEqual(digestsA);
+  });
 });
