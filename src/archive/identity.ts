@@ -71,8 +71,7 @@ export function checkInnerManifest(inner: Manifest, sidecar: Sidecar, what: stri
  */
 export function checkModeMatchesSource(sidecar: Sidecar, source: { name: string; mode: string }): void {
   if (sidecar.tenant.mode === source.mode) return;
-  throw new IdentityMismatchError(
-    `archive ${sidecar.id} was made in tenant mode "${sidecar.tenant.mode}", but source ${source.name} is configured with mode "${source.mode}"; nothing was restored`,
-    { hint: 'an archive restores only into a source of its own mode: if the config changed, restore it with a config of the mode it was made in (and --target to restore beside)' },
-  );
+  throw new IdentityMismatchError(`archive ${sidecar.id} was made in tenant mode "${sidecar.tenant.mode}", but source ${source.name} is configured with mode "${source.mode}"; nothing was restored`, {
+    hint: 'an archive restores only into a source of its own mode: if the config changed, restore it with a config of the mode it was made in (and --target to restore beside)',
+  });
 }
