@@ -119,7 +119,7 @@ export function buildProgram(dispatch: Dispatch): Command {
 
   command('verify', 'prove archives intact (levels 1-2) and restorable (level 3)')
     .argument('[archive...]', 'archive ids (default: the newest archive of each tenant)')
-    .option('--latest', 'the newest archive of each tenant')
+    .option('--latest', 'the newest archive of each tenant made by create or a schedule (the default; --all includes safety backups)')
     .option('--all', 'every complete archive')
     .option('--source <name>', 'only this source')
     .option('--tenant <id>', 'only this tenant (needs --source)')

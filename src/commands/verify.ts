@@ -1,5 +1,5 @@
 /** `orgbackup verify`: proves archives intact (levels 1, 2) and restorable (level 3, --restore-test). */
-import { listArchives, type ArchiveListing } from '../archive/catalog.js';
+import { listArchives, newestMadeByCreate, type ArchiveListing } from '../archive/catalog.js';
 import { parseKey, sidecarKey } from '../archive/layout.js';
 import { verifyArchive, type VerifyItem } from '../archive/verify.js';
 import type { Context } from '../context.js';
@@ -8,6 +8,8 @@ import { ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
 import { createSource } from '../sources/registry.js';
 import type { Source } from '../sources/types.js';
 import { selectStorageNames } from '../storage/registry.js';
+import type { Storage } from '../storage/types.js';
+import { mapLimit } from '../util/pool.js';
 
 export interface VerifyOptions {
   ids?: string[];
@@ -34,7 +36,7 @@ export async function runVerify(options: VerifyOptions, ctx: Context): Promise<V
   const targets: { listing: ArchiveListing; storage: string }[] = [];
   for (const name of storageNames) {
     const storage = await ctx.storage(name);
-    for (const listing of await selectArchives(await listArchives(storage, filterFor(options), ctx.signal), options)) targets.push({ listing, storage: name });
+    for (const listing of await selectArchives(storage, await listArchives(storage, filterFor(options), ctx.signal), options, ctx.signal)) targets.push({ listing, storage: name });
   }
   for (const id of options.ids ?? []) {
     if (!targets.some((t) => t.listing.id === id)) throw new UsageError(`archive ${id} does not exist in ${storageNames.map((s) => `"${s}"`).join(', ')}`, { hint: 'see `orgbackup list`' });
@@ -83,7 +85,7 @@ function filterFor(options: VerifyOptions): { source?: string; tenant?: string }
   return { source: options.source, tenant: options.tenant };
 }
 
-async function selectArchives(listings: ArchiveListing[], options: VerifyOptions): Promise<ArchiveListing[]> {
+async function selectArchives(storage: Storage, listings: ArchiveListing[], options: VerifyOptions, signal: AbortSignal): Promise<ArchiveListing[]> {
   const complete = listings.filter((l) => l.complete);
   if (options.ids?.length) {
     for (const id of options.ids) if (!parseKey(sidecarKey(id))) throw new UsageError(`"${id}" is not an archive id`, { hint: 'ids look like <source>/<tenant>/2026-11-20T02-00-00.000Z' });
@@ -91,13 +93,15 @@ async function selectArchives(listings: ArchiveListing[], options: VerifyOptions
     return complete.filter((l) => options.ids!.includes(l.id));
   }
   if (options.all) return complete;
-  // Default and --latest: the newest complete archive of each (source, tenant).
-  const newest = new Map<string, ArchiveListing>();
+  // Default and --latest: per (source, tenant), the newest complete archive made by create or a
+  // schedule, as `latest` means everywhere; a restore's safety backup is verified by id or --all.
+  const byTenant = new Map<string, ArchiveListing[]>();
   for (const listing of complete) {
     const key = `${listing.ref.source}\0${listing.ref.tenant}`;
-    if (!newest.has(key)) newest.set(key, listing);
+    byTenant.set(key, [...(byTenant.get(key) ?? []), listing]);
   }
-  return [...newest.values()];
+  const newest = await mapLimit([...byTenant.values()], 8, (group) => newestMadeByCreate(storage, group, signal));
+  return newest.filter((l): l is ArchiveListing => l !== undefined);
 }
 
 async function sourceFor(name: string, cache: Map<string, Source | undefined>, ctx: Context): Promise<Source | undefined> {

@@ -1,7 +1,8 @@
 /**
  * `latest` is the newest archive made by create or a schedule, never a restore's pre-restore
  * safety backup (the damaged state the restore undid): a second `restore latest` restores the
- * create archive again; the safety backup is restored by its id; `list --stale` does not count it.
+ * create archive again, and `verify --latest` checks that archive; the safety backup is restored by its
+ * id (and verified with --all); `list --stale` does not count it.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -48,6 +49,13 @@ describe('restore latest and safety backups', () => {
     const safety = first.json.safetyBackup.id as string;
     expect(safety).not.toBe(created);
     expect(await tableDigests(db)).toEqual(good);
+
+    // verify --latest (and verify with no ids) checks the same archive latest restores.
+    const verified = await cli(config, 'verify', '--latest', '--source', 'app', '--tenant', db);
+    expect(verified.exitCode, verified.stderr).toBe(0);
+    expect(verified.json.archives.map((a: { id: string }) => a.id)).toEqual([created]);
+    const everything = await cli(config, 'verify', '--all', '--source', 'app', '--tenant', db);
+    expect(everything.json.archives.map((a: { id: string }) => a.id).sort()).toEqual([created, safety].sort());
 
     const second = await cli(config, 'restore', 'latest', '--source', 'app', '--tenant', db, '--yes');
     expect(second.exitCode, second.stderr).toBe(0);
