@@ -4,7 +4,7 @@
  * anything, an archive whose sidecar or inner manifest names another tenant. Built binary, real
  * files and a real PostgreSQL server.
  */
-import { cp, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Sidecar } from '../../src/archive/manifest.js';
@@ -12,20 +12,12 @@ import { ROOT, runCli } from '../helpers/cli.js';
 import { doctorArchive } from '../helpers/doctor-archive.js';
 import { createDb, dropDb, psql, tableDigests } from '../helpers/pg.js';
 import { configWith, createArchives, pgSource, verifyJson } from '../helpers/restore.js';
-import { tempDir, uniqueName } from '../helpers/tmp.js';
+import { snapshot, tempDir, uniqueName } from '../helpers/tmp.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
 });
-
-async function snapshot(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) out[path.relative(dir, path.join(entry.parentPath, entry.name))] = await readFile(path.join(entry.parentPath, entry.name), 'utf8');
-  }
-  return out;
-}
 
 /** Edits the stored sidecar of `id` in place (its object is left as it is). */
 async function editSidecar(backups: string, id: string, edit: (s: Sidecar) => void): Promise<void> {

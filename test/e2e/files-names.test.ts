@@ -11,21 +11,12 @@ import { unescapedSha256sums } from '../../src/archive/manifest.js';
 import { runCli } from '../helpers/cli.js';
 import { doctorArchive } from '../helpers/doctor-archive.js';
 import { configWith, createArchives } from '../helpers/restore.js';
-import { tempDir } from '../helpers/tmp.js';
+import { snapshot, tempDir } from '../helpers/tmp.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
   for (const cleanup of cleanups) await cleanup();
 });
-
-/** Every regular file under `dir` (relative path -> content), names byte-exact. */
-async function snapshot(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) out[path.relative(dir, path.join(entry.parentPath, entry.name))] = await readFile(path.join(entry.parentPath, entry.name), 'utf8');
-  }
-  return out;
-}
 
 async function filesTenant(files: Record<string, string>): Promise<{ dir: string; tenants: string; config: string }> {
   const tmp = await tempDir();

@@ -3,27 +3,18 @@
  * the safety backup's rollback restores what was there before, --target clones without touching
  * the tenant and refuses a non-empty directory unless --force, and --dry-run changes nothing.
  */
-import { chmod, cp, mkdir, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli } from '../helpers/cli.js';
 import { configWith, createArchives } from '../helpers/restore.js';
-import { tempDir } from '../helpers/tmp.js';
+import { snapshot, tempDir } from '../helpers/tmp.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
   for (const cleanup of cleanups) await cleanup();
 });
-
-/** Every regular file under `dir` with its content, for exact comparisons. */
-async function snapshot(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) out[path.relative(dir, path.join(entry.parentPath, entry.name))] = await readFile(path.join(entry.parentPath, entry.name), 'utf8');
-  }
-  return out;
-}
 
 describe('restore, files', () => {
   it('restores a tenant directory exactly, rolls back, and clones with --target', async () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -18,4 +18,13 @@ export async function writeConfig(dir: string, config: unknown, name = 'backup.c
   const file = path.join(dir, name);
   await writeFile(file, JSON.stringify(config, null, 2));
   return file;
+}
+
+/** Every regular file under `dir` (relative path -> content), names byte-exact, for exact comparisons. */
+export async function snapshot(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) out[path.relative(dir, path.join(entry.parentPath, entry.name))] = await readFile(path.join(entry.parentPath, entry.name), 'utf8');
+  }
+  return out;
 }
