@@ -115,7 +115,14 @@ export class LocalStorage implements Storage {
       names = await readdir(dir, { withFileTypes: true });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') return;
+      // A storage never written to holds nothing; one whose root is a file is broken, not empty.
+      const broken =
+        code === 'ENOTDIR' &&
+        !(await stat(this.root).then(
+          (info) => info.isDirectory(),
+          () => true,
+        ));
+      if ((code === 'ENOENT' || code === 'ENOTDIR') && !broken) return;
       throw this.wrap(error, `cannot list ${dir}`);
     }
     for (const entry of names) {

@@ -1,4 +1,5 @@
 /** The local driver against the shared storage conformance suite. */
+import { describe, expect, it } from 'vitest';
 import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LocalStorage } from '../../src/storage/local.js';
@@ -30,3 +31,25 @@ storageConformance(
   },
   { manyKeys: 300, largeBytes: 12 * 1024 * 1024, cleanup: true },
 );
+
+describe('local storage whose path is a file', () => {
+  it('list fails naming the storage and the fix instead of reporting no archives', async () => {
+    const tmp = await tempDir('orgbackup-local-file-');
+    try {
+      const root = path.join(tmp.dir, 'backups');
+      await writeFile(root, 'not a directory');
+      const storage = new LocalStorage('local', root);
+      const listing = async () => {
+        for await (const _ of storage.list('app/')) void _;
+      };
+      await expect(listing()).rejects.toThrow(/storage "local": cannot list .*ENOTDIR/);
+      // A storage that was never written to is still simply empty.
+      const fresh = new LocalStorage('local', path.join(tmp.dir, 'never-written'));
+      const keys: string[] = [];
+      for await (const info of fresh.list('')) keys.push(info.key);
+      expect(keys).toEqual([]);
+    } finally {
+      await tmp.cleanup();
+    }
+  });
+});
