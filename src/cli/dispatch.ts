@@ -56,6 +56,8 @@ export const runners: Record<string, Runner> = {
         storage: list(o.storage),
         restoreTest: bool(o.restoreTest),
         scratch: str(o.scratch),
+        subset: str(o.subset),
+        sample: str(o.sample),
       },
       ctx,
     ),

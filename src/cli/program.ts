@@ -124,6 +124,8 @@ export function buildProgram(dispatch: Dispatch): Command {
     .option('--source <name>', 'only this source')
     .option('--tenant <id>', 'only this tenant (needs --source)')
     .option('--storage <name>', 'only this storage (repeatable)', collect)
+    .option('--subset <I/N>', 'only the tenants in part I (0..N-1) of N: the same stable split as schedule-run --shard')
+    .option('--sample <percent>', 'the next part of a rotation kept in storage: e.g. 15% checks a seventh of the tenants per run, all of them over 7 runs')
     .option('--restore-test', 'also restore into a throwaway database/schema/directory and compare row counts')
     .option(
       '--scratch <url-or-dir>',

@@ -10,6 +10,9 @@ import type { Source } from '../sources/types.js';
 import { selectStorageNames } from '../storage/registry.js';
 import type { Storage } from '../storage/types.js';
 import { mapLimit } from '../util/pool.js';
+import { nextSamplePart, recordSamplePart } from '../verify/sample-state.js';
+import type { Shard } from '../schedule/shard.js';
+import { inSubset, parseSample, parseSubset } from '../verify/subset.js';
 
 export interface VerifyOptions {
   ids?: string[];
@@ -20,6 +23,15 @@ export interface VerifyOptions {
   storage?: string[];
   restoreTest?: boolean;
   scratch?: string;
+  /** `I/N`: only the tenants of part I (0..N-1) of N (verify/subset.ts). */
+  subset?: string;
+  /** `P%`: the next part of a rotation over the tenants, kept in storage (verify/sample-state.ts). */
+  sample?: string;
+}
+
+/** The part of the tenants a --subset or --sample run checked in one storage. */
+export interface VerifiedPart extends Shard {
+  storage: string;
 }
 
 export interface VerifyResult {
@@ -27,16 +39,32 @@ export interface VerifyResult {
   ok: boolean;
   exitCode: ExitCodeValue;
   archives: VerifyItem[];
+  /** With --subset or --sample: which part of the tenants each storage's run covered. */
+  parts?: VerifiedPart[];
 }
 
 export async function runVerify(options: VerifyOptions, ctx: Context): Promise<VerifyResult> {
   if (options.tenant && !options.source) throw new UsageError('--tenant needs --source');
   if (options.ids?.length && (options.all || options.latest)) throw new UsageError('give archive ids, or --latest / --all, not both');
+  const partOption = parsePartOption(options);
   const storageNames = selectStorageNames(ctx.config, options.storage);
   const targets: { listing: ArchiveListing; storage: string }[] = [];
+  const parts: VerifiedPart[] = [];
   for (const name of storageNames) {
     const storage = await ctx.storage(name);
-    for (const listing of await selectArchives(storage, await listArchives(storage, filterFor(options), ctx.signal), options, ctx.signal)) targets.push({ listing, storage: name });
+    let selected = await selectArchives(storage, await listArchives(storage, filterFor(options), ctx.signal), options, ctx.signal);
+    if (partOption) {
+      const part = partOption.fixed ?? (await nextSamplePart(storage, partOption.sampleOf, ctx.log, ctx.signal));
+      selected = selected.filter((listing) => inSubset(listing.ref, part));
+      parts.push({ storage: name, ...part });
+      ctx.log.info(`storage "${name}": checking part ${part.index}/${part.count} of the tenants (${selected.length} archives)`, {
+        event: 'verify-part',
+        storage: name,
+        part: part.index,
+        parts: part.count,
+      });
+    }
+    for (const listing of selected) targets.push({ listing, storage: name });
   }
   for (const id of options.ids ?? []) {
     if (!targets.some((t) => t.listing.id === id)) throw new UsageError(`archive ${id} does not exist in ${storageNames.map((s) => `"${s}"`).join(', ')}`, { hint: 'see `orgbackup list`' });
@@ -61,8 +89,26 @@ export async function runVerify(options: VerifyOptions, ctx: Context): Promise<V
   }
   ctx.progress.stop();
   for (const source of sources.values()) await source?.close();
+  if (partOption && !partOption.fixed) await recordSampleParts(parts, targets, ctx);
   const ok = archives.every((a) => a.status === 'ok');
-  return { command: 'verify', ok, exitCode: ok ? ExitCode.ok : ExitCode.verification, archives };
+  return { command: 'verify', ok, exitCode: ok ? ExitCode.ok : ExitCode.verification, archives, ...(partOption ? { parts } : {}) };
+}
+
+/** --subset names the part; --sample takes the next one of its rotation in each storage. */
+function parsePartOption(options: VerifyOptions): { fixed: Shard; sampleOf?: undefined } | { fixed?: undefined; sampleOf: number } | undefined {
+  if (options.subset === undefined && options.sample === undefined) return undefined;
+  if (options.subset !== undefined && options.sample !== undefined)
+    throw new UsageError('give --subset or --sample, not both', { hint: '--subset i/n checks a part you name, --sample P% the next part of a rotation' });
+  if (options.ids?.length) throw new UsageError('--subset and --sample choose among tenants; they do not combine with archive ids', { hint: 'leave the ids out, or the option' });
+  return options.subset !== undefined ? { fixed: parseSubset(options.subset) } : { sampleOf: parseSample(options.sample!) };
+}
+
+/** After the checks ran (whatever they found): the next --sample run moves on to the next part. */
+async function recordSampleParts(parts: readonly VerifiedPart[], targets: readonly { storage: string }[], ctx: Context): Promise<void> {
+  for (const part of parts) {
+    const archives = targets.filter((t) => t.storage === part.storage).length;
+    await recordSamplePart(await ctx.storage(part.storage), part, archives, ctx.log, ctx.now(), ctx.signal);
+  }
 }
 
 /** Before any archive is read: a --scratch the restore tests cannot use is an error, never ignored. */

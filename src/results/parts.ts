@@ -79,6 +79,9 @@ export const verifyItem = z.looseObject({
     .optional(),
 });
 
+/** verify --subset / --sample: the part of the tenants a storage's run covered. */
+export const verifiedPart = z.looseObject({ storage: z.string(), index: z.number(), count: z.number() });
+
 export const listedArchive = z.looseObject({
   id: z.string(),
   source: z.string(),

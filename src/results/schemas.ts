@@ -25,7 +25,7 @@ const list = z.looseObject({
   unchecked: z.array(p.uncheckedSource).optional(),
 });
 
-const verify = z.looseObject({ ...p.resultBase('verify'), archives: z.array(p.verifyItem) });
+const verify = z.looseObject({ ...p.resultBase('verify'), archives: z.array(p.verifyItem), parts: z.array(p.verifiedPart).optional() });
 
 const restore = z.looseObject({
   ...p.resultBase('restore'),

@@ -3,7 +3,8 @@ import type { VerifyResult } from '../../commands/verify.js';
 import { formatBytes, table } from './format.js';
 
 export function renderVerify(result: VerifyResult, c: ChalkInstance): string {
-  if (result.archives.length === 0) return 'no archives to verify\n';
+  const parts = (result.parts ?? []).map((p) => `${c.gray('part:')} storage "${p.storage}": tenants of part ${p.index}/${p.count}\n`).join('');
+  if (result.archives.length === 0) return `${parts}no archives to verify\n`;
   const rows = result.archives.map((a) => [
     a.status === 'ok' ? c.green('ok') : c.red(`failed (level ${a.failedLevel})`),
     a.id,
@@ -13,5 +14,5 @@ export function renderVerify(result: VerifyResult, c: ChalkInstance): string {
     a.error ? c.red(a.error) : '',
   ]);
   const hints = result.archives.filter((a) => a.status !== 'ok' && a.hint).map((a) => `${c.gray('hint:')} ${a.id}: ${a.hint}\n`);
-  return table(['STATUS', 'ARCHIVE', 'STORAGE', 'SIZE', 'LEVELS', 'ERROR'], rows) + hints.join('');
+  return parts + table(['STATUS', 'ARCHIVE', 'STORAGE', 'SIZE', 'LEVELS', 'ERROR'], rows) + hints.join('');
 }
