@@ -1,7 +1,7 @@
 /** Progress bars on stderr, only when it is a TTY (never in cron, CI or with --json). */
 import cliProgress from 'cli-progress';
 import type { Progress } from '../context.js';
-import { formatBytes } from './render/format.js';
+import { formatBytes } from '../util/bytes.js';
 
 export class BarProgress implements Progress {
   private bar: cliProgress.SingleBar | undefined;

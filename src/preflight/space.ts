@@ -5,13 +5,12 @@
  * bounds, so they warn below the estimate and fail only below a twentieth of it, which even a
  * very compressible dump without indexes does not go under.
  */
-import { statfs } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Context } from '../context.js';
-import { formatBytes } from '../cli/render/format.js';
+import { freeBytes } from '../util/free-space.js';
+import { formatBytes } from '../util/bytes.js';
 import { expectedArchiveSize, type SizeEstimate } from './expected-size.js';
-import { inspectPath } from './path-state.js';
 import { localStoragePath } from './storage-local.js';
 import { fail, pass, warn, type CheckResult, type NamedCheck, type ProcessCheck } from './types.js';
 import { writeProbe } from './write-probe.js';
@@ -19,15 +18,6 @@ import { writeProbe } from './write-probe.js';
 const ESTIMATE_FLOOR = 1 / 20;
 /** Below this, even a tiny backup's password files and tool output cannot be written. */
 const TEMP_MINIMUM = 1024 * 1024;
-
-/** Bytes available to an unprivileged user on the filesystem holding `dir` (or its nearest existing parent). */
-export async function freeBytes(dir: string): Promise<number | undefined> {
-  const state = await inspectPath(dir);
-  const at = state.kind === 'directory' ? state.dir.path : state.kind === 'missing' ? state.parent.path : undefined;
-  if (!at) return undefined;
-  const fs = await statfs(at).catch(() => undefined);
-  return fs ? fs.bavail * fs.bsize : undefined;
-}
 
 const estimates = new WeakMap<Context, Map<string, Promise<SizeEstimate>>>();
 

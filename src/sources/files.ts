@@ -17,7 +17,7 @@ import type { Logger } from '../context.js';
 import type { ManifestEntry } from '../archive/manifest.js';
 import { assertNoCollidingPaths, FILES_PREFIX, FileEntryNames, restorePath } from './files-names.js';
 import { besidePath } from '../util/beside.js';
-import { formatBytes } from '../cli/render/format.js';
+import { formatBytes } from '../util/bytes.js';
 
 export class FilesSource implements Source {
   readonly type = 'files';

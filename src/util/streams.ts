@@ -1,4 +1,4 @@
-import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { PassThrough, Writable, type Readable } from 'node:stream';
 
 /** Resolves when a writable drains or closes, removing both listeners (no listener build-up). */
 export function drainOrClose(stream: Writable): Promise<void> {
@@ -37,4 +37,9 @@ export function rejoin(head: readonly Buffer[], stream: Readable): Readable {
   for (const chunk of head) out.write(chunk);
   stream.on('error', (error) => out.destroy(error)).pipe(out);
   return out;
+}
+
+/** A sink for tool output nobody reads (pg_restore --list prints the table of contents). */
+export function devNull(): Writable {
+  return new Writable({ write: (_chunk, _encoding, callback) => callback() });
 }

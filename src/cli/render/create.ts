@@ -1,6 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { CreateResult } from '../../commands/create.js';
-import { formatBytes, formatDuration, table } from './format.js';
+import { formatDuration, table } from './format.js';
+import { formatBytes } from '../../util/bytes.js';
 
 export function renderCreate(result: CreateResult, c: ChalkInstance): string {
   if (result.dryRun) {

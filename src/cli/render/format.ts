@@ -1,15 +1,3 @@
-export function formatBytes(bytes: number | undefined): string {
-  if (bytes === undefined || !Number.isFinite(bytes)) return '-';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
-}
-
 export function formatDuration(ms: number | undefined): string {
   if (ms === undefined) return '-';
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;

@@ -1,6 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { ListResult } from '../../commands/list.js';
-import { formatAge, formatBytes, table } from './format.js';
+import { formatAge, table } from './format.js';
+import { formatBytes } from '../../util/bytes.js';
 
 export function renderList(result: ListResult, c: ChalkInstance): string {
   if (result.stale) {

@@ -1,6 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { PruneResult, PrunedArchive } from '../../commands/prune.js';
-import { formatBytes, table } from './format.js';
+import { table } from './format.js';
+import { formatBytes } from '../../util/bytes.js';
 
 const STATUS_TEXT: Record<PrunedArchive['status'], string> = { kept: 'keep', removed: 'removed', 'would-remove': 'remove', failed: 'FAILED' };
 

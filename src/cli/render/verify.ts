@@ -1,6 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { VerifyResult } from '../../commands/verify.js';
-import { formatBytes, table } from './format.js';
+import { table } from './format.js';
+import { formatBytes } from '../../util/bytes.js';
 
 export function renderVerify(result: VerifyResult, c: ChalkInstance): string {
   const parts = (result.parts ?? []).map((p) => `${c.gray('part:')} storage "${p.storage}": tenants of part ${p.index}/${p.count}\n`).join('');

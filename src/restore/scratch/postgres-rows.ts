@@ -15,7 +15,7 @@ import { CopyCounter } from '../../sources/postgres/rows/dump.js';
 import { rowsDetails } from '../../sources/postgres/rows/restore.js';
 import { copyOutSql } from '../../sources/postgres/rows/sql.js';
 import { readDatabaseLocale } from '../../sources/postgres/locale.js';
-import { devNull } from '../../sources/postgres/whole-database.js';
+import { devNull } from '../../util/streams.js';
 import { literalSchemaPattern } from '../../sources/postgres/schema-mode.js';
 import { resolvePgTool } from '../../sources/tools.js';
 import { createDatabaseScratch } from './postgres.js';

@@ -14,7 +14,7 @@ import { resolvePgTool } from '../tools.js';
 import type { RestoreContext } from '../types.js';
 import { verifiedEntry } from '../verified-entry.js';
 import { pgDbnameArg, pgToolEnv, type PgConnection } from './connection.js';
-import { devNull } from './whole-database.js';
+import { devNull } from '../../util/streams.js';
 import { withoutCleanStatements } from './clean-filter.js';
 
 export interface ScriptRestore {

@@ -6,7 +6,7 @@ import { UsageError } from '../../errors.js';
 import type { DatabaseLocale, SchemaFingerprint, Sidecar, TableInfo } from '../../archive/manifest.js';
 import { ALL_TENANT, applyExclude, type DumpContext, type DumpResult, type RestoreContext, type RestoreResult, type RunInfo, type Source, type Tenant } from '../types.js';
 import { errorMessage } from '../../errors.js';
-import type { RowsBatch } from './rows/batch.js';
+import type { RowsBatch } from './rows/rows-batch.js';
 import { parsePgUrl, withDatabase, withPgClient, type PgConnection } from './connection.js';
 import { checkPgDumpEntry, dumpWholeDatabase, restoreWholeDatabase } from './whole-database.js';
 import { readDatabaseLocale } from './locale.js';

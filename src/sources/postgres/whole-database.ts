@@ -7,7 +7,8 @@
  */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { Writable, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { devNull } from '../../util/streams.js';
 import { compress, compressedName, compressionOfEntry, decompress, effectiveCompression, type Piped } from '../compression.js';
 import { runTool, spawnTool } from '../../exec.js';
 import { OrgbackupError, ExitCode } from '../../errors.js';
@@ -204,9 +205,4 @@ export async function ensureDatabase(conn: PgConnection, locale: DatabaseLocale 
     await createDatabaseWithLocale(client, conn.database, locale);
     return true;
   });
-}
-
-/** A sink for tool output nobody reads (pg_restore --list prints the table of contents). */
-export function devNull(): Writable {
-  return new Writable({ write: (_chunk, _encoding, callback) => callback() });
 }

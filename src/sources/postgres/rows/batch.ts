@@ -16,25 +16,15 @@ import { to as copyTo } from 'pg-copy-streams';
 import type { PostgresSourceConfig } from '../../../config/schema.js';
 import type { SchemaFingerprint } from '../../../archive/manifest.js';
 import type { Logger } from '../../../context.js';
-import { freeBytes } from '../../../preflight/space.js';
+import { freeBytes } from '../../../util/free-space.js';
 import type { PlannedTable, RowsPlan } from '../../rows/plan.js';
 import { RowSpool } from '../../rows/spool.js';
 import type { Tenant } from '../../types.js';
 import { serverVersion, quoteTable } from '../catalog.js';
 import { withPgClient, type PgConnection } from '../connection.js';
 import { cachedCatalog } from './dump.js';
+import type { RowsBatch } from './rows-batch.js';
 import { keyedCopyOutSql } from './sql.js';
-
-export interface RowsBatch {
-  spool: RowSpool;
-  /** Tenant id -> its index in the spool. */
-  index: Map<string, number>;
-  plan: RowsPlan;
-  fingerprint: SchemaFingerprint;
-  serverVersion: string;
-  /** When the snapshot all tenants were read from was taken. */
-  snapshotAt: string;
-}
 
 export interface BatchOptions {
   /** How many tenants discovery found (the selected ones are a share of them). */

@@ -23,7 +23,7 @@ import { planRows, type PlannedTable, type RowsPlan } from '../../rows/plan.js';
 import { listTables, schemaFingerprint, serverVersion } from '../catalog.js';
 import { withPgClient, type PgConnection } from '../connection.js';
 import { largeObjectColumns, readRowsCatalog } from './catalog.js';
-import type { RowsBatch } from './batch.js';
+import type { RowsBatch } from './rows-batch.js';
 import { copyOutSql } from './sql.js';
 
 export const ROWS_TOOL = 'orgbackup-rows';

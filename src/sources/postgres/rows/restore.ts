@@ -19,7 +19,7 @@ import type { PlannedTable, RowsPlan } from '../../rows/plan.js';
 import { chooseTables } from '../../rows/subset.js';
 import { withPgClient, describePg, type PgConnection } from '../connection.js';
 import { databaseOf } from '../fingerprint.js';
-import { devNull } from '../whole-database.js';
+import { devNull } from '../../../util/streams.js';
 import { applyStaged } from './apply.js';
 import { blockingCycleKeys, deferrableFixes, describeCycleKeys } from './cycles.js';
 import { advanceSequences } from './sequences.js';

@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+/**
+ * Part of `npm run lint`: the import graph of src/ has no cycle, and only src/cli/ imports src/cli/
+ * (the layers import downwards: cli -> commands -> restore/schedule/preflight/backup -> sources ->
+ * archive/crypto/storage -> util/config/errors). Type-only imports count too: a cycle of types is
+ * still two files that cannot be understood one without the other.
+ * Usage: node scripts/check-imports.mjs [root]   (exit 1 and one line per problem when it fails)
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(process.argv[2] ?? 'src');
+const IMPORT = /(?:^|\n)\s*(?:import|export)\b[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+function sourceFiles(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(full);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') ? [full] : [];
+  });
+}
+
+/** Relative imports of one file, resolved to .ts files under root. */
+function importsOf(file) {
+  const text = readFileSync(file, 'utf8');
+  const found = new Set();
+  for (const match of text.matchAll(IMPORT)) {
+    const spec = match[1] ?? match[2];
+    if (!spec.startsWith('.')) continue;
+    found.add(path.resolve(path.dirname(file), spec).replace(/\.js$/, '.ts'));
+  }
+  return [...found];
+}
+
+const files = sourceFiles(root);
+const graph = new Map(files.map((file) => [file, importsOf(file).filter((target) => target !== file)]));
+const rel = (file) => path.relative(root, file);
+const problems = [];
+
+for (const [file, targets] of graph) {
+  for (const target of targets) {
+    if (rel(target).startsWith(`cli${path.sep}`) && !rel(file).startsWith(`cli${path.sep}`)) problems.push(`${rel(file)} imports ${rel(target)}: only src/cli/ may import the CLI layer`);
+  }
+}
+
+// Tarjan's strongly connected components: each component of more than one file is a cycle.
+let counter = 0;
+const index = new Map();
+const low = new Map();
+const stack = [];
+const onStack = new Set();
+function connect(file) {
+  index.set(file, counter);
+  low.set(file, counter++);
+  stack.push(file);
+  onStack.add(file);
+  for (const target of graph.get(file) ?? []) {
+    if (!graph.has(target)) continue;
+    if (!index.has(target)) {
+      connect(target);
+      low.set(file, Math.min(low.get(file), low.get(target)));
+    } else if (onStack.has(target)) low.set(file, Math.min(low.get(file), index.get(target)));
+  }
+  if (low.get(file) !== index.get(file)) return;
+  const component = [];
+  let member;
+  do {
+    member = stack.pop();
+    onStack.delete(member);
+    component.push(member);
+  } while (member !== file);
+  if (component.length > 1) problems.push(`import cycle: ${component.map(rel).sort().join(' <-> ')}`);
+}
+for (const file of files) if (!index.has(file)) connect(file);
+
+for (const problem of problems) console.error(problem);
+if (problems.length) {
+  console.error(`${problems.length} import problem(s) in ${path.relative(process.cwd(), root) || '.'}: move the shared piece down a layer (src/util/) or invert the dependency`);
+  process.exit(1);
+}

@@ -1,0 +1,57 @@
+/** scripts/check-imports.mjs (part of `npm run lint`) fails on an import cycle and on an import of the CLI layer from below. */
+import { execa } from 'execa';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
+
+let tmp: { dir: string; cleanup(): Promise<void> } | undefined;
+afterEach(() => tmp?.cleanup());
+
+async function check(files: Record<string, string>): Promise<{ exitCode: number | undefined; stderr: string }> {
+  tmp = await tempDir();
+  for (const [name, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(tmp.dir, name)), { recursive: true });
+    await writeFile(path.join(tmp.dir, name), text);
+  }
+  const res = await execa('node', [path.join(ROOT, 'scripts/check-imports.mjs'), tmp.dir], { reject: false });
+  return { exitCode: res.exitCode, stderr: res.stderr };
+}
+
+describe('check-imports', () => {
+  it.each([
+    { name: 'a clean tree', files: { 'a.ts': "import { b } from './b.js';\n", 'b.ts': 'export const b = 1;\n' }, exitCode: 0, error: /^$/ },
+    {
+      name: 'a two-file cycle',
+      files: { 'a.ts': "import { b } from './b.js';\nexport const a = 1;\n", 'b.ts': "import { a } from './a.js';\nexport const b = a;\n" },
+      exitCode: 1,
+      error: /import cycle: a\.ts <-> b\.ts/,
+    },
+    {
+      name: 'a cycle through a type import and a dynamic import',
+      files: {
+        'x/a.ts': "import type { B } from '../y/b.js';\nexport type A = B;\n",
+        'y/b.ts': "export type B = number;\nexport async function f() { return import('../z/c.js'); }\n",
+        'z/c.ts': "export { type A } from '../x/a.js';\n",
+      },
+      exitCode: 1,
+      error: /import cycle: x\/a\.ts <-> y\/b\.ts <-> z\/c\.ts/,
+    },
+    {
+      name: 'a lower layer importing the CLI',
+      files: { 'cli/render/format.ts': 'export const f = 1;\n', 'preflight/space.ts': "import { f } from '../cli/render/format.js';\n" },
+      exitCode: 1,
+      error: /preflight\/space\.ts imports cli\/render\/format\.ts: only src\/cli\/ may import the CLI layer/,
+    },
+  ])('$name', async ({ files, exitCode, error }) => {
+    const res = await check(files);
+    expect(res.exitCode, res.stderr).toBe(exitCode);
+    expect(res.stderr).toMatch(error);
+  });
+
+  it("passes on the project's own src/", async () => {
+    const res = await execa('node', [path.join(ROOT, 'scripts/check-imports.mjs'), path.join(ROOT, 'src')], { reject: false });
+    expect(res.exitCode, res.stderr).toBe(0);
+  });
+});
