@@ -42,6 +42,9 @@ describe('inSubset', () => {
   it('splits 200 tenants into 10 parts of roughly equal size (none empty, none over 2x its share)', () => {
     const sizes = Array.from({ length: 10 }, (_, index) => refs.filter((ref) => inSubset(ref, { index, count: 10 })).length);
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(200);
-    for (const size of sizes) (expect(size).toBeGreaterThan(0), expect(size).toBeLessThanOrEqual(40));
+    for (const size of sizes) {
+      expect(size).toBeGreaterThan(0);
+      expect(size).toBeLessThanOrEqual(40);
+    }
   });
 });
