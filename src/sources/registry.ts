@@ -20,7 +20,7 @@ export async function createSource(config: Config, name: string, baseDir: string
       return new MysqlSource(name, source);
     }
     case 'sqlite': {
-      const { SqliteSource } = await import('./sqlite.js');
+      const { SqliteSource } = await import('./sqlite/source.js');
       return new SqliteSource(name, source, baseDir);
     }
   }

@@ -20,7 +20,7 @@ async function check(files: Record<string, string>): Promise<{ exitCode: number 
 }
 
 describe('check-imports', () => {
-  it.each([
+  it.each<{ name: string; files: Record<string, string>; exitCode: number; error: RegExp }>([
     { name: 'a clean tree', files: { 'a.ts': "import { b } from './b.js';\n", 'b.ts': 'export const b = 1;\n' }, exitCode: 0, error: /^$/ },
     {
       name: 'a two-file cycle',

@@ -19,6 +19,7 @@ export interface CommandResultBase {
 
 export type Renderer = (result: never, c: ChalkInstance) => string;
 
+/** One renderer per command; a command without one prints its result as JSON. */
 const renderers: Record<string, Renderer> = {
   create: renderCreate,
   list: renderList,
@@ -29,11 +30,6 @@ const renderers: Record<string, Renderer> = {
   verify: renderVerify,
   init: (r: { path: string }) => `wrote ${r.path}\n`,
 };
-
-/** Adds a renderer for a command (used by commands added later, e.g. preflight, prune). */
-export function registerRenderer(command: string, renderer: Renderer): void {
-  renderers[command] = renderer;
-}
 
 export function renderResult(result: CommandResultBase, options: { json: boolean; chalk: ChalkInstance }): string {
   if (options.json) return redact(JSON.stringify({ schemaVersion: RESULT_SCHEMA_VERSION, ...result }, null, 2)) + '\n';
