@@ -7,6 +7,7 @@
 import { mkdir, open, rename, rmdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { syncDirectory } from '../util/sync-directory.js';
 
 export type ProbeStep = 'mkdir' | 'create' | 'write' | 'fsync' | 'rename' | 'fsync-dir' | 'delete';
 
@@ -43,7 +44,7 @@ export async function writeProbe(dir: string, createIn?: string): Promise<ProbeO
     step = 'rename';
     await rename(first, second);
     step = 'fsync-dir';
-    await syncDir(where);
+    await syncDirectory(where);
     step = 'delete';
     await unlink(second);
     return { ok: true, dir: where };
@@ -53,14 +54,5 @@ export async function writeProbe(dir: string, createIn?: string): Promise<ProbeO
     await unlink(first).catch(() => undefined);
     await unlink(second).catch(() => undefined);
     if (createIn) await rmdir(where).catch(() => undefined);
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }

@@ -6,13 +6,14 @@
  */
 import { close, createReadStream, createWriteStream, fchmod, fstat, fsync, open as openCallback, type Dirent, type WriteStream } from 'node:fs';
 import { promisify } from 'node:util';
-import { chmod, link, mkdir, open, readFile, readdir, rename, stat, unlink, access } from 'node:fs/promises';
+import { chmod, link, mkdir, readFile, readdir, rename, stat, unlink, access } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
 import { AlreadyExistsError, NotFoundError, StorageError, assertSafeKey, type ObjectInfo, type Storage, type StorageOptions } from './types.js';
 import { pauseAt } from '../util/test-hooks.js';
+import { syncDirectory } from '../util/sync-directory.js';
 
 export const FILE_MODE = 0o600;
 export const DIR_MODE = 0o700;
@@ -207,14 +208,5 @@ async function commitWithoutOverwrite(temp: string, final: string): Promise<void
     )
       throw Object.assign(new Error('exists'), { code: 'EEXIST' });
     await rename(temp, final);
-  }
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }

@@ -15,10 +15,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import type { RcloneStorageConfig } from '../config/schema.js';
 import { rclone, rcloneExitCode, rcloneStream, RCLONE_DIR_NOT_FOUND, RCLONE_FILE_NOT_FOUND, type RcloneRunner } from './rclone-cli.js';
 import { AlreadyExistsError, NotFoundError, assertSafeKey, type ObjectInfo, type Storage, type StorageOptions } from './types.js';
+import { ByteCounter } from '../util/byte-counter.js';
 
 const TEMP_MARK = '.tmp-';
 
@@ -27,14 +28,6 @@ interface LsjsonEntry {
   Size: number;
   ModTime: string;
   IsDir?: boolean;
-}
-
-class ByteCounter extends Transform {
-  bytes = 0;
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.bytes += chunk.length;
-    callback(null, chunk);
-  }
 }
 
 export function isNotFound(error: unknown): boolean {

@@ -7,7 +7,8 @@
  */
 import { AbortMultipartUploadCommand, type PutObjectCommandInput, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { Readable } from 'node:stream';
+import { ByteCounter } from '../util/byte-counter.js';
 
 export interface UploadRequest {
   client: S3Client;
@@ -16,14 +17,6 @@ export interface UploadRequest {
   partSize: number;
   queueSize: number;
   signal?: AbortSignal;
-}
-
-class ByteCounter extends Transform {
-  bytes = 0;
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.bytes += chunk.length;
-    callback(null, chunk);
-  }
 }
 
 interface UploadInternals {
