@@ -4,6 +4,7 @@ import { selectTenants, tenantIdProblem, uniqueTenants, type Selected } from '..
 import type { Context } from '../context.js';
 import { createEncryptor } from '../crypto/keys.js';
 import { ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
+import { planPaths } from '../preflight/rows-paths.js';
 import { runPreflightGate } from '../preflight/gate.js';
 import { createSource, selectSourceNames } from '../sources/registry.js';
 import type { Source, Tenant } from '../sources/types.js';
@@ -31,6 +32,8 @@ export interface CreateResult {
   storages: string[];
   archives: TenantBackup[];
   planned?: { source: string; tenant: string; tenantName?: string }[];
+  /** Dry run of rows sources: how each copied table is tied to the tenant. */
+  paths?: { source: string; table: string; path: string }[];
 }
 
 export function parseLabels(labels: readonly string[] | undefined): Record<string, string> {
@@ -57,7 +60,8 @@ export async function runCreate(options: CreateOptions, ctx: Context): Promise<C
     for (const result of rejected) logOutcome(result, ctx);
     if (options.dryRun) {
       const planned = selected.map(({ source, tenant }) => ({ source: source.name, tenant: tenant.id, ...(tenant.name ? { tenantName: tenant.name } : {}) }));
-      return { command: 'create', ok: true, exitCode: ExitCode.ok, dryRun: true, storages: storageNames, archives: [], planned };
+      const paths = await rowsPaths(sources);
+      return { command: 'create', ok: true, exitCode: ExitCode.ok, dryRun: true, storages: storageNames, archives: [], planned, ...(paths.length > 0 ? { paths } : {}) };
     }
     const storages = await Promise.all(storageNames.map((name) => ctx.storage(name)));
     const jobs = options.jobs ?? ctx.config.defaults.jobs;
@@ -88,6 +92,16 @@ export async function runCreate(options: CreateOptions, ctx: Context): Promise<C
     ctx.progress.stop();
     await Promise.all(sources.map((s) => s.close()));
   }
+}
+
+/** Rows sources' plans as tenant paths (a config the plan cannot follow, e.g. a wrong tenants.paths, is exit 2 here too). */
+async function rowsPaths(sources: Source[]): Promise<NonNullable<CreateResult['paths']>> {
+  const out: NonNullable<CreateResult['paths']> = [];
+  for (const source of sources) {
+    const plan = await source.rowsPlan?.();
+    if (plan) out.push(...planPaths(source.name, plan));
+  }
+  return out;
 }
 
 /** The tenants to back up, and those whose id cannot name an archive (each a failed result). */

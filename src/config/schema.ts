@@ -41,6 +41,8 @@ export const tenantsSchema = z
     includeTables: z.array(z.string()).optional(),
     /** rows mode: never these tables. */
     excludeTables: z.array(z.string()).default([]),
+    /** rows mode: table -> the foreign key (constraint name, column, or columns) that ties it to the tenant. */
+    paths: z.record(z.string().min(1), z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])).optional(),
   })
   .strict();
 

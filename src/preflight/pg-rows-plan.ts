@@ -7,6 +7,7 @@
 import { errorMessage } from '../errors.js';
 import type { PostgresSource } from '../sources/postgres/source.js';
 import type { PgConnection } from '../sources/postgres/connection.js';
+import { pathChecks } from './rows-paths.js';
 import { hintOf } from './source-common.js';
 import { fail, pass, warn, type CheckResult } from './types.js';
 
@@ -21,7 +22,7 @@ export async function rowsPlanCheck(source: PostgresSource, conn: PgConnection):
   } catch (error) {
     return [fail(id, errorMessage(error), hintOf(error, undefined), source.name)];
   }
-  const checks = [pass(id, `rows plan: ${plan.tables.length} table(s) copied per tenant, ${plan.shared.length} shared`, source.name)];
+  const checks = [pass(id, `rows plan: ${plan.tables.length} table(s) copied per tenant, ${plan.shared.length} shared`, source.name), ...pathChecks(source.name, plan)];
   const keys = blockingCycleKeys(plan);
   if (keys.length > 0) {
     checks.push(

@@ -14,6 +14,7 @@ import type { Tenant } from '../sources/types.js';
 import { mapLimit } from '../util/pool.js';
 import { checkTool } from './tool-check.js';
 import { fail, pass, warn, type CheckResult, type NamedCheck, type PreflightOptions } from './types.js';
+import { pathChecks } from './rows-paths.js';
 import { hintOf, tenantsCheck, TENANT_ONLY } from './source-common.js';
 
 const TENANT_CONCURRENCY = 4;
@@ -37,8 +38,20 @@ export const checkMysqlSource: NamedCheck = async (ctx, name, options) => {
   if (!server) return checks;
   const tenants = await tenantsCheck(source, checks, ctx.signal);
   if (tenants && options.for === 'create') checks.push(...(await privilegeChecks(source, conn, tenants)));
+  if (source.mode === 'rows' && options.for === 'create') checks.push(...(await rowsPlanCheck(source)));
   return checks;
 };
+
+/** Rows mode: the plan can be made from the catalog (and tenants.paths followed); each table's tenant path. */
+async function rowsPlanCheck(source: MysqlSource): Promise<CheckResult[]> {
+  const id = `source.${source.name}.rows-plan`;
+  try {
+    const plan = (await source.rowsPlan())!;
+    return [pass(id, `rows plan: ${plan.tables.length} table(s) copied per tenant, ${plan.shared.length} shared`, source.name), ...pathChecks(source.name, plan)];
+  } catch (error) {
+    return [fail(id, errorMessage(error), hintOf(error, undefined), source.name)];
+  }
+}
 
 async function connectCheck(name: string, conn: MysqlConnection, checks: CheckResult[]): Promise<ServerFacts | undefined> {
   const { describeMysql, withMysql } = await import('../sources/mysql/connection.js');

@@ -142,3 +142,6 @@ export const scheduleItem = z.looseObject({
   error: z.looseObject({ message: z.string(), hint: z.string().optional() }).optional(),
   notified: z.boolean().optional(),
 });
+
+/** create --dry-run of a rows source: how one copied table is tied to the tenant (table -> foreign key column(s) -> ... -> tenant column). */
+export const tenantPath = z.looseObject({ source: z.string(), table: z.string(), path: z.string() });

@@ -16,6 +16,7 @@ const create = z.looseObject({
   storages: z.array(z.string()),
   archives: z.array(p.tenantBackup),
   planned: z.array(z.looseObject({ source: z.string(), tenant: z.string(), tenantName: z.string().optional() })).optional(),
+  paths: z.array(p.tenantPath).optional(),
 });
 
 const list = z.looseObject({

@@ -3,6 +3,7 @@
  * (streaming: nothing holds a whole dump in memory), checks a dump entry during verify, and
  * restores a tenant from the archive's entries in order.
  */
+import type { RowsPlan } from './rows/plan.js';
 import type { Readable } from 'node:stream';
 import type { ArchiveWriter } from '../archive/writer.js';
 import type { DatabaseLocale, Sidecar, SchemaFingerprint, TableInfo } from '../archive/manifest.js';
@@ -91,6 +92,8 @@ export interface Source {
    */
   planRun?(tenants: readonly Tenant[], run: RunInfo): void;
   dump(tenant: Tenant, ctx: DumpContext): Promise<DumpResult>;
+  /** Rows mode: the plan a dump follows now (read from the catalog; throws UsageError for a config it cannot be made from). */
+  rowsPlan?(): Promise<RowsPlan | undefined>;
   /** Reads a data entry the way a restore would (e.g. `pg_restore --list`); throws if it cannot. */
   checkEntry?(name: string, body: Readable, sidecar: Sidecar, signal: AbortSignal): Promise<void>;
   restore(tenant: Tenant, ctx: RestoreContext): Promise<RestoreResult>;

@@ -6,7 +6,9 @@ import { formatBytes } from '../../util/bytes.js';
 export function renderCreate(result: CreateResult, c: ChalkInstance): string {
   if (result.dryRun) {
     const rows = (result.planned ?? []).map((p) => [p.source, p.tenant, p.tenantName ?? '']);
-    return `would back up ${rows.length} tenant(s) to ${result.storages.join(', ')}:\n` + table(['SOURCE', 'TENANT', 'NAME'], rows);
+    const paths = (result.paths ?? []).map((p) => [p.source, p.path]);
+    const plan = paths.length > 0 ? '\nhow each table is tied to the tenant (tenants.paths chooses):\n' + table(['SOURCE', 'TABLE -> FOREIGN KEY -> ... -> TENANT'], paths) : '';
+    return `would back up ${rows.length} tenant(s) to ${result.storages.join(', ')}:\n` + table(['SOURCE', 'TENANT', 'NAME'], rows) + plan;
   }
   if (result.archives.length === 0) return 'no tenants to back up\n';
   const rows = result.archives.map((a) => [

@@ -1,4 +1,5 @@
 /** The MySQL/MariaDB source: tenant discovery per mode, and dump/restore dispatched to the mode. */
+import type { RowsPlan } from '../rows/plan.js';
 import type { Readable } from 'node:stream';
 import type { MysqlSourceConfig } from '../../config/schema.js';
 import { resolveSecret } from '../../config/secrets.js';
@@ -33,6 +34,13 @@ export class MysqlSource implements Source {
       }
     }
     return this.connection;
+  }
+
+  async rowsPlan(): Promise<RowsPlan | undefined> {
+    if (this.mode !== 'rows') return undefined;
+    const { planForMysql } = await import('./rows/dump.js');
+    const conn = await this.conn();
+    return (await withMysql(conn, (client) => planForMysql(client, conn.database, this.config))).plan;
   }
 
   async discoverTenants(): Promise<Tenant[]> {

@@ -1,4 +1,5 @@
 /** The PostgreSQL source: tenant discovery per mode, and dump/restore dispatched to the mode. */
+import type { RowsPlan } from '../rows/plan.js';
 import type { Readable } from 'node:stream';
 import type { PostgresSourceConfig } from '../../config/schema.js';
 import { resolveSecret } from '../../config/secrets.js';
@@ -101,6 +102,12 @@ export class PostgresSource implements Source {
       default:
         throw new UsageError(`tenant mode ${this.mode} is not available for postgres`);
     }
+  }
+
+  async rowsPlan(): Promise<RowsPlan | undefined> {
+    if (this.mode !== 'rows') return undefined;
+    const { planForSource } = await import('./rows/dump.js');
+    return withPgClient(await this.conn(), (client) => planForSource(client, this.config));
   }
 
   planRun(tenants: readonly Tenant[], info: RunInfo): void {

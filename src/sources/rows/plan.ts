@@ -8,10 +8,14 @@
  * - `tenant`: the table has the tenant column: `column = <tenant id>`.
  * - `root`: the table a tenant column references (organizations.id) when it lacks the column
  *   itself: `<referenced column> = <tenant id>` gives the tenant's own row.
- * - `child`: no tenant column, but a foreign key reaches a tenant/root/child table (shortest
- *   path first): its rows are those whose parent row belongs to the tenant.
+ * - `child`: no tenant column, but a foreign key reaches a tenant/root/child table: its rows are
+ *   those whose parent row belongs to the tenant. Which key (the tie-break, docs/configuration.md
+ *   "tenants.paths"): the one `tenants.paths` names; otherwise the shortest path (fewest foreign
+ *   keys to a table with the tenant column), then keys whose columns are all NOT NULL, then the
+ *   constraint name in alphabetical order. The same catalog always gives the same plan.
  * Everything else is `shared` (lookup tables used by all tenants) and is never copied.
  */
+import { UsageError } from '../../errors.js';
 
 export interface PlanColumn {
   name: string;
@@ -44,6 +48,8 @@ export interface PlanInput {
   include?: readonly string[];
   /** Never copy these tables (qualified or bare names). */
   exclude?: readonly string[];
+  /** `tenants.paths`: table (qualified or bare) -> the foreign key it reaches the tenant through (constraint name or its column(s)). */
+  paths?: Readonly<Record<string, string | readonly string[]>>;
 }
 
 export type TableRole = 'tenant' | 'root' | 'child';
@@ -60,6 +66,8 @@ export interface PlannedTable {
   filterColumn?: string;
   /** child: the foreign key to the parent through which its rows belong to the tenant. */
   via?: PlanForeignKey;
+  /** child: other foreign keys that were as good as `via` by the tie-break (a `tenants.paths` entry can choose one). */
+  tiedWith?: string[];
 }
 
 export interface PlanCycle {
@@ -111,7 +119,9 @@ export function planRows(input: PlanInput): RowsPlan {
       planned.set(fk.references, { ...base(target), role: 'root', filterColumn: fk.referencedColumns[0]! });
     }
   }
-  addChildren(candidates, fks, planned, byName);
+  const chosen = resolvePaths(input, candidates, fks);
+  addChildren(candidates, fks, planned, byName, chosen);
+  checkChosenPaths(chosen, planned);
 
   const shared = candidates
     .filter((t) => !planned.has(qualifiedName(t)))
@@ -122,30 +132,112 @@ export function planRows(input: PlanInput): RowsPlan {
   return { column: input.column, tables: order.map((name) => planned.get(name)!), shared, excluded, cycles, foreignKeys };
 }
 
-/** Breadth-first over foreign keys from owned tables, so each child gets its shortest path. */
-function addChildren(candidates: PlanTableInput[], fks: PlanForeignKey[], planned: Map<string, PlannedTable>, byName: Map<string, PlanTableInput>): void {
+/**
+ * Breadth-first over foreign keys from owned tables, so each child gets its shortest path; a table
+ * with a `tenants.paths` entry only through the key chosen there.
+ */
+function addChildren(candidates: PlanTableInput[], fks: PlanForeignKey[], planned: Map<string, PlannedTable>, byName: Map<string, PlanTableInput>, chosen: Map<string, PlanForeignKey>): void {
   const candidateNames = new Set(candidates.map(qualifiedName));
+  const prefer = preferFk(byName);
   for (;;) {
-    const found = new Map<string, PlanForeignKey>();
-    for (const fk of [...fks].sort(preferFk(byName))) {
+    const found = new Map<string, PlanForeignKey[]>();
+    for (const fk of [...fks].sort(prefer)) {
       if (planned.has(fk.table) || !candidateNames.has(fk.table) || fk.table === fk.references || !planned.has(fk.references)) continue;
-      if (!found.has(fk.table)) found.set(fk.table, fk);
+      if (chosen.has(fk.table) && chosen.get(fk.table) !== fk) continue;
+      found.set(fk.table, [...(found.get(fk.table) ?? []), fk]);
     }
     if (found.size === 0) return;
-    for (const [name, fk] of found) {
+    for (const [name, [fk, ...others]] of found) {
       const t = byName.get(name)!;
-      planned.set(name, { table: name, schema: t.schema, name: t.name, columns: t.columns.map((c) => c.name), primaryKey: t.primaryKey, role: 'child', via: fk });
+      // Same depth (this round) and as NOT NULL: only the name told them apart.
+      const tied = others.filter((o) => nullableRank(byName, o) === nullableRank(byName, fk!)).map((o) => o.name);
+      planned.set(name, {
+        table: name,
+        schema: t.schema,
+        name: t.name,
+        columns: t.columns.map((c) => c.name),
+        primaryKey: t.primaryKey,
+        role: 'child',
+        via: fk!,
+        ...(tied.length > 0 ? { tiedWith: tied } : {}),
+      });
     }
   }
 }
 
-/** Foreign keys over NOT NULL columns first (every row has a parent), then by name, for stable plans. */
+/** 0 when every column of the key is NOT NULL (every row has a parent), 1 otherwise. */
+function nullableRank(byName: Map<string, PlanTableInput>, fk: PlanForeignKey): number {
+  const columns = byName.get(fk.table)?.columns ?? [];
+  return fk.columns.some((c) => columns.find((col) => col.name === c)?.nullable !== false) ? 1 : 0;
+}
+
+/** Foreign keys over NOT NULL columns first, then by name (a fixed locale: the same order on every machine). */
 function preferFk(byName: Map<string, PlanTableInput>) {
-  const nullable = (fk: PlanForeignKey) => {
-    const columns = byName.get(fk.table)?.columns ?? [];
-    return fk.columns.some((c) => columns.find((col) => col.name === c)?.nullable !== false) ? 1 : 0;
-  };
-  return (a: PlanForeignKey, b: PlanForeignKey) => nullable(a) - nullable(b) || a.table.localeCompare(b.table) || a.name.localeCompare(b.name);
+  return (a: PlanForeignKey, b: PlanForeignKey) => nullableRank(byName, a) - nullableRank(byName, b) || a.table.localeCompare(b.table, 'en') || a.name.localeCompare(b.name, 'en');
+}
+
+/** The `tenants.paths` key that chose a foreign key, for messages. */
+const configKeys = new WeakMap<PlanForeignKey, string>();
+
+/** A `tenants.paths` entry that cannot be followed: exit 2, naming the key. */
+function pathError(key: string, problem: string, hint: string): UsageError {
+  return new UsageError(`tenants.paths.${key}: ${problem}`, { hint });
+}
+
+/** The foreign key each `tenants.paths` entry names, by referencing table. */
+function resolvePaths(input: PlanInput, candidates: PlanTableInput[], fks: PlanForeignKey[]): Map<string, PlanForeignKey> {
+  const keys = configKeys;
+  const chosen = new Map<string, PlanForeignKey>();
+  for (const [key, value] of Object.entries(input.paths ?? {})) {
+    const tables = candidates.filter((t) => matchesTable(key, t));
+    if (tables.length !== 1) {
+      const why =
+        tables.length > 1
+          ? `names ${tables.map(qualifiedName).join(' and ')}`
+          : input.tables.some((t) => matchesTable(key, t))
+            ? 'is left out by tenants.includeTables/excludeTables'
+            : 'is not a table of the source';
+      throw pathError(key, `the table ${why}`, 'key tenants.paths by a table the rows plan copies, schema-qualified when the name is in more than one schema');
+    }
+    const table = tables[0]!;
+    const name = qualifiedName(table);
+    if (table.columns.some((c) => c.name === input.column)) throw pathError(key, `${name} has the tenant column ${input.column} itself and needs no path`, `remove tenants.paths.${key}`);
+    const columns = typeof value === 'string' ? [value] : [...value];
+    const own = fks.filter((fk) => fk.table === name);
+    const fk = own.find((k) => typeof value === 'string' && k.name === value) ?? own.find((k) => k.columns.join('\0') === columns.join('\0'));
+    if (!fk) {
+      const known = own.map((k) => `${k.name} (${k.columns.join(', ')})`).join(', ') || 'none';
+      throw pathError(key, `${name} has no foreign key named or over ${columns.join(', ')}`, `name one of its foreign keys (constraint name or column): ${known}`);
+    }
+    chosen.set(name, fk);
+    keys.set(fk, key);
+  }
+  return chosen;
+}
+
+/** Every chosen key must have become the table's path: one leading to a table that never reaches the tenant cannot. */
+function checkChosenPaths(chosen: Map<string, PlanForeignKey>, planned: Map<string, PlannedTable>): void {
+  for (const [name, fk] of chosen) {
+    if (planned.get(name)?.via === fk) continue;
+    const key = configKeys.get(fk) ?? name;
+    throw pathError(
+      key,
+      `the foreign key ${fk.name} (${fk.columns.join(', ')}) of ${name} leads to ${fk.references}, which does not reach the tenant`,
+      "choose a foreign key whose table has the tenant column or reaches it (orgbackup preflight shows each table's path)",
+    );
+  }
+}
+
+/**
+ * How a planned table is tied to the tenant, for preflight, create --dry-run and -v: each foreign
+ * key's column(s) from the table up to the tenant column, e.g.
+ * `public.payment -> customer_id -> public.customer.store_id`.
+ */
+export function describeTenantPath(plan: RowsPlan, table: string): string {
+  const path = pathToAnchor(plan, table);
+  const steps = path.map((t) => (t.role === 'child' ? `${t.table} -> ${t.via!.columns.join(', ')}` : `${t.table}.${t.filterColumn!}${t.role === 'root' ? ' (the tenant)' : ''}`));
+  const tied = path[0]!.tiedWith;
+  return steps.join(' -> ') + (tied ? ` (tie with ${tied.join(', ')}, broken by constraint name)` : '');
 }
 
 /**

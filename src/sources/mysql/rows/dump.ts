@@ -44,7 +44,14 @@ export async function planForMysql(client: mysql.Connection, database: string, c
   const column = config.tenants.column;
   if (!column) throw new UsageError('tenant mode "rows" needs tenants.column (the tenant id column, e.g. "org_id")');
   const catalog = await readMysqlRowsCatalog(client, database);
-  const plan = planRows({ tables: catalog.tables, foreignKeys: catalog.foreignKeys, column, include: config.tenants.includeTables, exclude: config.tenants.excludeTables });
+  const plan = planRows({
+    tables: catalog.tables,
+    foreignKeys: catalog.foreignKeys,
+    column,
+    include: config.tenants.includeTables,
+    exclude: config.tenants.excludeTables,
+    paths: config.tenants.paths,
+  });
   if (!plan.tables.some((t) => t.role === 'tenant')) {
     throw new UsageError(`no table of database ${database} has the tenant column "${column}"`, { hint: 'check tenants.column and the include/exclude table lists' });
   }

@@ -50,7 +50,7 @@ export function rowsSettings(config: PostgresSourceConfig): { column: string; sc
 export async function planForSource(client: pg.Client, config: PostgresSourceConfig): Promise<RowsPlan> {
   const { column, schemas } = rowsSettings(config);
   const catalog = await readRowsCatalog(client, schemas);
-  const plan = planRows({ ...catalog, column, include: config.tenants.includeTables, exclude: config.tenants.excludeTables });
+  const plan = planRows({ ...catalog, column, include: config.tenants.includeTables, exclude: config.tenants.excludeTables, paths: config.tenants.paths });
   if (!plan.tables.some((t) => t.role === 'tenant')) {
     throw new UsageError(`no table in schema(s) ${schemas.join(', ')} has the tenant column "${column}"`, {
       hint: 'check tenants.column and tenants.schemas (default ["public"]) and the include/exclude table lists',
