@@ -26,7 +26,7 @@ export const runners: Record<string, Runner> = {
         tenant: str(o.tenant),
         storage: list(o.storage),
         target: str(o.target),
-        conflict: str(o.conflict) as 'replace' | 'skip' | 'fail' | undefined,
+        conflict: str(o.conflict) as 'replace' | 'merge' | 'skip' | 'fail' | undefined,
         only: list(o.only),
         force: bool(o.force),
         yes: bool(o.yes),

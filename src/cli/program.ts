@@ -108,7 +108,11 @@ export function buildProgram(dispatch: Dispatch): Command {
     .option('--tenant <id>', 'tenant, for "latest"')
     .option('--storage <name>', 'storage to read from (repeatable)', collect)
     .option('--target <url-or-path>', 'restore elsewhere: another database URL, schema name or directory')
-    .addOption(new Option('--conflict <mode>', 'rows mode: what to do with existing rows').choices(['replace', 'skip', 'fail']).default('replace'))
+    .addOption(
+      new Option('--conflict <mode>', 'rows mode: what to do with existing rows (merge: upsert by primary key, keep live rows not in the archive)')
+        .choices(['replace', 'merge', 'skip', 'fail'])
+        .default('replace'),
+    )
     .option('--only <tables>', 'only these tables (comma-separated)', commaList)
     .option('--force', 'restore even when the schema fingerprint differs')
     .option('--yes', 'do not ask for confirmation (required without a terminal)')

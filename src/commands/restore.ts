@@ -19,6 +19,7 @@ import { assertCanConfirm, confirmRestore } from '../restore/confirm.js';
 import { planRestore, summarisePlan, type TableChange } from '../restore/plan.js';
 import { describeDifferences, enforceSchema, inspectSchema, type ReconcileOutcome } from '../restore/reconcile.js';
 import { guardTarget } from '../restore/target-guard.js';
+import type { MergeCount } from '../sources/rows/merge.js';
 import { createSource } from '../sources/registry.js';
 import type { RestoreOptions as SourceRestoreOptions, Source, Tenant } from '../sources/types.js';
 import { selectStorageNames } from '../storage/registry.js';
@@ -30,7 +31,7 @@ export interface RestoreOptions {
   tenant?: string;
   storage?: string[];
   target?: string;
-  conflict?: 'replace' | 'skip' | 'fail';
+  conflict?: 'replace' | 'merge' | 'skip' | 'fail';
   only?: string[];
   force?: boolean;
   yes?: boolean;
@@ -55,6 +56,8 @@ export interface RestoreCommandResult {
   plan?: string[];
   /** Per table: rows there now (replaced) and rows the archive loads. */
   changes?: TableChange[];
+  /** `--conflict merge`: per table, rows updated, inserted, unchanged and kept. */
+  merge?: MergeCount[];
   schema: { status: ReconcileOutcome['status']; differences: string[] };
   /** Why no safety backup was taken, when none was. */
   safetyBackupSkipped?: string;
@@ -117,6 +120,13 @@ async function restoreWith(source: Source, storage: Storage, listing: ArchiveLis
     jobs: options.jobs,
   };
   const dryRun = !!options.dryRun;
+  // A merge's dry run reads the archive to count what it would update, insert and keep.
+  const previewMerge = dryRun && sourceOptions.conflict === 'merge';
+  if (sourceOptions.conflict === 'merge' && source.mode !== 'rows') {
+    throw new UsageError(`--conflict merge works in rows mode; source ${source.name} is in ${source.mode} mode`, {
+      hint: 'restore without --conflict (the archive replaces the tenant), or with --target to inspect it elsewhere',
+    });
+  }
   checkModeMatchesSource(sidecar, source);
   if (!options.skipPreflight && !dryRun) await runPreflightGate(ctx, { for: 'restore', sources: [source.name], storages: [storage.name], target: options.target });
   const decryptor = await createDecryptor(ctx.config, ctx.baseDir);
@@ -129,7 +139,8 @@ async function restoreWith(source: Source, storage: Storage, listing: ArchiveLis
     const note = await guardTarget(source, tenant, sidecar, options.target, !!options.force, ctx.signal, dryRun);
     if (note) warnings.push(note);
   }
-  const plan = await planRestore(source, tenant, sidecar, sourceOptions, ctx);
+  const preview = previewMerge ? { entries: archiveEntries(storage, sidecar, { decryptor, signal: ctx.signal }) } : undefined;
+  const plan = await planRestore(source, tenant, sidecar, { ...sourceOptions, countMerge: previewMerge }, ctx, preview?.entries);
   const skipped = safetySkipReason(options);
   const base = {
     command: 'restore' as const,
@@ -143,7 +154,7 @@ async function restoreWith(source: Source, storage: Storage, listing: ArchiveLis
     ...(skipped ? { safetyBackupSkipped: skipped } : {}),
     warnings,
   };
-  if (dryRun) return { ...base, target: plan.target, tables: sidecar.tables, plan: plan.steps, changes: plan.changes };
+  if (dryRun) return { ...base, target: plan.target, tables: sidecar.tables, plan: plan.steps, changes: plan.changes, ...(plan.merge ? { merge: plan.merge } : {}) };
 
   await confirmRestore(sidecar, plan.target, summarisePlan(plan), !skipped, options, ctx);
   const safety = skipped ? undefined : await takeSafetyBackup(source, tenant, sidecar, options, ctx);
@@ -160,7 +171,7 @@ async function restoreWith(source: Source, storage: Storage, listing: ArchiveLis
       throw error;
     });
   ctx.log.info(`restored ${listing.id} into ${result.target}`, { event: 'restored', id: listing.id });
-  return { ...base, target: result.target, tables: result.tables, changes: plan.changes, ...(safety ? { safetyBackup: safety } : {}) };
+  return { ...base, target: result.target, tables: result.tables, changes: plan.changes, ...(result.merge ? { merge: result.merge } : {}), ...(safety ? { safetyBackup: safety } : {}) };
 }
 
 /** Why no safety backup is taken, or undefined when one is. */

@@ -139,3 +139,6 @@ export const scheduleItem = z.looseObject({
   error: z.looseObject({ message: z.string(), hint: z.string().optional() }).optional(),
   notified: z.boolean().optional(),
 });
+
+/** `restore --conflict merge`: what the merge does (or would do) to one table's rows of the tenant. */
+export const mergeCount = z.looseObject({ table: z.string(), updated: z.number(), inserted: z.number(), unchanged: z.number(), kept: z.number() });
