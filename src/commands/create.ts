@@ -1,4 +1,6 @@
 /** `orgbackup create`: one archive per (source, tenant), written to every selected storage. */
+import type { Config } from '../config/schema.js';
+import { selectCategory } from '../sources/rows/categories.js';
 import { backupTenant, type TenantBackup } from '../backup/backup-tenant.js';
 import { selectTenants, tenantIdProblem, uniqueTenants, type Selected } from '../backup/select.js';
 import type { Context } from '../context.js';
@@ -16,6 +18,8 @@ export interface CreateOptions {
   storage?: string[];
   jobs?: number;
   label?: string[];
+  /** rows mode: back up only this category of tables (tenants.categories) and the parents it needs. */
+  category?: string;
   dryRun?: boolean;
   trigger?: string;
   /** Restricts tenants further (schedule shards); applied after --tenant. */
@@ -50,7 +54,8 @@ export async function runCreate(options: CreateOptions, ctx: Context): Promise<C
   if (options.tenant?.length && sourceNames.length > 1) {
     throw new UsageError('--tenant needs exactly one --source', { hint: 'tenant ids belong to one source: add --source <name>' });
   }
-  const sources = await Promise.all(sourceNames.map((name) => createSource(ctx.config, name, ctx.baseDir)));
+  const config = options.category ? withCategory(ctx.config, sourceNames, options.category) : ctx.config;
+  const sources = await Promise.all(sourceNames.map((name) => createSource(config, name, ctx.baseDir)));
   try {
     if (!options.skipPreflight && !options.dryRun) await runPreflightGate(ctx, { for: 'create', sources: sourceNames, storages: storageNames });
     const { selected, rejected } = await discoverAll(sources, options, storageNames, ctx);
@@ -146,4 +151,15 @@ function logOutcome(result: TenantBackup, ctx: Context): void {
   const fields = { event: 'archive', source: result.source, tenant: result.tenant, id: result.id, status: result.status, size: result.size, durationMs: result.durationMs };
   if (result.status === 'ok') ctx.log.info(`stored ${result.id}`, fields);
   else ctx.log.error(`${result.source}/${result.tenant}: ${result.error ?? 'failed'}`, { ...fields, error: result.error });
+}
+
+/** The config with `category` selected in each chosen source (each must be a rows source that defines it). */
+function withCategory(config: Config, sourceNames: readonly string[], category: string): Config {
+  const sources = { ...config.sources };
+  for (const name of sourceNames) {
+    const source = sources[name]!;
+    if (!('tenants' in source) || source.tenants.mode !== 'rows') throw new UsageError(`--category works in rows mode; source ${name} is not in rows mode`);
+    sources[name] = selectCategory(source, category);
+  }
+  return { ...config, sources };
 }

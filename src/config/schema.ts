@@ -41,6 +41,8 @@ export const tenantsSchema = z
     includeTables: z.array(z.string()).optional(),
     /** rows mode: never these tables. */
     excludeTables: z.array(z.string()).default([]),
+    /** rows mode: named groups of tables (`"billing": ["invoices", "payments"]`) for `create --category` and `restore --only`. */
+    categories: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/), z.array(z.string()).min(1)).optional(),
   })
   .strict();
 

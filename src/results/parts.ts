@@ -91,6 +91,7 @@ export const listedArchive = z.looseObject({
   tenantName: z.string().optional(),
   rows: z.number().optional(),
   labels: z.record(z.string(), z.string()).optional(),
+  categories: z.array(z.string()).optional(),
 });
 
 export const staleTenant = z.looseObject({

@@ -19,6 +19,7 @@ import { compressionOfEntry, decompress } from '../../compression.js';
 import type { RestoreContext, RestoreResult, Tenant } from '../../types.js';
 import type { PlannedTable, RowsPlan } from '../../rows/plan.js';
 import { chooseTables } from '../../rows/subset.js';
+import { expandCategories } from '../../rows/categories.js';
 import { describeMergeCounts, refuseUnkeyedForMerge, type MergeCount } from '../../rows/merge.js';
 import { countMerge } from './merge-count.js';
 import { describeMysql, mysqlTextLiteral, quoteMysqlIdent, withMysql, type MysqlConnection } from '../connection.js';
@@ -42,7 +43,7 @@ const SESSION = ['SET NAMES utf8mb4', "SET SESSION time_zone = '+00:00'", "SET S
 /** `column`: the configured tenant column, which the archived plan must filter by. */
 export async function restoreMysqlRows(into: MysqlConnection, tenant: Tenant, ctx: RestoreContext, column?: string): Promise<RestoreResult> {
   const details = mysqlRowsDetails(ctx.sidecar);
-  const chosen = chooseTables(details.plan, ctx.options.only);
+  const chosen = chooseTables(details.plan, expandCategories(ctx.options.only, details.categories));
   const merging = ctx.options.conflict === 'merge';
   if (merging) refuseUnkeyedForMerge(chosen, (t) => t.name);
   const target = `rows of tenant ${tenant.id} in ${describeMysql(into)}`;

@@ -17,6 +17,7 @@ import { compressionOfEntry, decompress } from '../../compression.js';
 import type { RestoreContext, RestoreResult, Tenant } from '../../types.js';
 import type { PlannedTable, RowsPlan } from '../../rows/plan.js';
 import { chooseTables } from '../../rows/subset.js';
+import { expandCategories } from '../../rows/categories.js';
 import { describeMergeCounts, refuseUnkeyedForMerge, type MergeCount } from '../../rows/merge.js';
 import { countMerge } from './merge-count.js';
 import { withPgClient, describePg, type PgConnection } from '../connection.js';
@@ -41,7 +42,7 @@ export function rowsDetails(sidecar: Sidecar): RowsDetails {
 
 export async function restoreRows(conn: PgConnection, tenant: Tenant, config: PostgresSourceConfig, ctx: RestoreContext): Promise<RestoreResult> {
   const details = rowsDetails(ctx.sidecar);
-  const chosen = chooseTables(details.plan, ctx.options.only);
+  const chosen = chooseTables(details.plan, expandCategories(ctx.options.only, details.categories));
   const merging = ctx.options.conflict === 'merge';
   if (merging) refuseUnkeyedForMerge(chosen, (t) => t.table);
   const into = databaseOf(conn, tenant, 'rows', ctx.options.target);
