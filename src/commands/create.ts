@@ -1,5 +1,6 @@
 /** `orgbackup create`: one archive per (source, tenant), written to every selected storage. */
-import type { Config } from '../config/schema.js';
+import type { Config, HooksConfig } from '../config/schema.js';
+import { runHook } from '../hooks/run-hook.js';
 import { selectCategory } from '../sources/rows/categories.js';
 import { backupTenant, type TenantBackup } from '../backup/backup-tenant.js';
 import { selectTenants, tenantIdProblem, uniqueTenants, type Selected } from '../backup/select.js';
@@ -74,8 +75,9 @@ export async function runCreate(options: CreateOptions, ctx: Context): Promise<C
       const release = await dumping.acquire();
       try {
         const encryptor = await createEncryptor(ctx.config, { source: source.name, tenant: tenant.id, baseDir: ctx.baseDir });
-        const backupOptions = { trigger: options.trigger ?? 'manual', labels, encryptor, compression: ctx.config.defaults.compression, onDumped: release };
-        const result = await backupTenant(source, tenant, storages, backupOptions, ctx);
+        const hooks = config.sources[source.name]?.hooks;
+        const backupOptions = { trigger: options.trigger ?? 'manual', labels, encryptor, compression: ctx.config.defaults.compression, onDumped: release, hooks };
+        const result = await afterCreateHook(await backupTenant(source, tenant, storages, backupOptions, ctx), hooks, ctx);
         ctx.progress.itemDone();
         logOutcome(result, ctx);
         return result;
@@ -162,4 +164,16 @@ function withCategory(config: Config, sourceNames: readonly string[], category: 
     sources[name] = selectCategory(source, category);
   }
   return { ...config, sources };
+}
+
+/** postCreate gets the outcome; when it fails with onError fail, the tenant's result says so (the archive stays). */
+async function afterCreateHook(result: TenantBackup, hooks: HooksConfig | undefined, ctx: Context): Promise<TenantBackup> {
+  const failed = await runHook(hooks?.postCreate, { event: 'postCreate', source: result.source, tenant: result.tenant, archiveId: result.id, outcome: result.status }, ctx.signal);
+  if (!failed) return result;
+  if (hooks?.postCreate?.onError === 'continue') {
+    ctx.log.warn(`${failed} (onError: continue)`, { event: 'hook', id: result.id });
+    return result;
+  }
+  const stored = result.status === 'failed' ? '' : `; archive ${result.id} was stored`;
+  return { ...result, status: 'failed', error: `${result.error ? `${result.error}; ` : ''}${failed}${stored}` };
 }

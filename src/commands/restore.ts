@@ -13,13 +13,15 @@ import type { Sidecar, TableInfo } from '../archive/manifest.js';
 import type { Context } from '../context.js';
 import { createDecryptor } from '../crypto/keys.js';
 import type { Decryptor } from '../crypto/types.js';
-import { ExitCode, UsageError, VerificationError, isOrgbackupError, type ExitCodeValue } from '../errors.js';
+import { ExitCode, OrgbackupError, UsageError, VerificationError, isOrgbackupError, type ExitCodeValue } from '../errors.js';
 import { runPreflightGate } from '../preflight/gate.js';
 import { assertCanConfirm, confirmRestore } from '../restore/confirm.js';
 import { planRestore, summarisePlan, type TableChange } from '../restore/plan.js';
 import { describeDifferences, enforceSchema, inspectSchema, type ReconcileOutcome } from '../restore/reconcile.js';
 import { guardTarget } from '../restore/target-guard.js';
 import type { MergeCount } from '../sources/rows/merge.js';
+import type { HookConfig } from '../config/schema.js';
+import { runHook, type HookContext } from '../hooks/run-hook.js';
 import { createSource } from '../sources/registry.js';
 import type { RestoreOptions as SourceRestoreOptions, Source, Tenant } from '../sources/types.js';
 import { selectStorageNames } from '../storage/registry.js';
@@ -157,6 +159,9 @@ async function restoreWith(source: Source, storage: Storage, listing: ArchiveLis
   if (dryRun) return { ...base, target: plan.target, tables: sidecar.tables, plan: plan.steps, changes: plan.changes, ...(plan.merge ? { merge: plan.merge } : {}) };
 
   await confirmRestore(sidecar, plan.target, summarisePlan(plan), !skipped, options, ctx);
+  const hooks = ctx.config.sources[source.name]?.hooks;
+  const hookContext = { source: source.name, tenant: tenant.id, archiveId: listing.id };
+  await hookOrRefuse(hooks?.preRestore, { event: 'preRestore', ...hookContext }, warnings, ctx);
   const safety = skipped ? undefined : await takeSafetyBackup(source, tenant, sidecar, options, ctx);
   ctx.log.info(`restoring ${listing.id} into ${plan.target}`, { event: 'restore', id: listing.id });
   // When the restore fails, whatever it still runs (a decompressor, a loader, the storage read)
@@ -168,10 +173,25 @@ async function restoreWith(source: Source, storage: Storage, listing: ArchiveLis
     .catch((error: unknown) => {
       stop.abort();
       if (safety && isOrgbackupError(error)) error.hint = `${error.hint ? `${error.hint}; ` : ''}the safety backup ${safety.id} holds what was there before (${safety.rollback})`;
-      throw error;
+      return runHook(hooks?.postRestore, { event: 'postRestore', ...hookContext, outcome: 'failed' }, ctx.signal).then((failed) => {
+        if (failed) ctx.log.error(failed, { event: 'hook', id: listing.id });
+        throw error;
+      });
     });
+  const postFailed = await runHook(hooks?.postRestore, { event: 'postRestore', ...hookContext, outcome: 'ok' }, ctx.signal);
+  if (postFailed) warnings.push(postFailed);
+  const exitCode = postFailed && hooks?.postRestore?.onError !== 'continue' ? ExitCode.failed : ExitCode.ok;
   ctx.log.info(`restored ${listing.id} into ${result.target}`, { event: 'restored', id: listing.id });
-  return { ...base, target: result.target, tables: result.tables, changes: plan.changes, ...(result.merge ? { merge: result.merge } : {}), ...(safety ? { safetyBackup: safety } : {}) };
+  return {
+    ...base,
+    ok: exitCode === ExitCode.ok,
+    exitCode,
+    target: result.target,
+    tables: result.tables,
+    changes: plan.changes,
+    ...(result.merge ? { merge: result.merge } : {}),
+    ...(safety ? { safetyBackup: safety } : {}),
+  };
 }
 
 /** Why no safety backup is taken, or undefined when one is. */
@@ -212,4 +232,17 @@ async function findArchive(options: RestoreOptions, ctx: Context): Promise<{ sto
 async function takeSafetyBackup(source: Source, tenant: Tenant, sidecar: Sidecar, options: RestoreOptions, ctx: Context): Promise<{ id: string; rollback: string } | undefined> {
   const { runSafetyBackup } = await import('../restore/safety-backup.js');
   return runSafetyBackup(source, tenant, sidecar, { only: options.only, force: options.force }, ctx);
+}
+
+/** A failing pre-restore hook with onError fail stops the restore before anything is changed (no safety backup either). */
+async function hookOrRefuse(hook: HookConfig | undefined, context: HookContext, warnings: string[], ctx: Context): Promise<void> {
+  const failed = await runHook(hook, context, ctx.signal);
+  if (!failed) return;
+  if (hook?.onError === 'continue') {
+    warnings.push(`${failed} (onError: continue)`);
+    return;
+  }
+  throw new OrgbackupError(`${failed}; nothing was restored, the target is unchanged`, ExitCode.failed, {
+    hint: 'fix the hook (or set its onError to "continue"), then run the restore again',
+  });
 }
