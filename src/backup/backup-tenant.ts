@@ -12,6 +12,8 @@ import { fanOut, type PutOutcome } from '../storage/fanout.js';
 import type { Storage } from '../storage/types.js';
 import type { Source, Tenant } from '../sources/types.js';
 import type { Encryptor } from '../crypto/types.js';
+import type { HooksConfig } from '../config/schema.js';
+import { runHook } from '../hooks/run-hook.js';
 import type { Context } from '../context.js';
 import { errorMessage } from '../errors.js';
 import { VERSION } from '../version.js';
@@ -23,6 +25,8 @@ export interface BackupOptions {
   compression: 'zstd' | 'gzip' | 'none';
   /** Called once the source has finished dumping (its connections are free); the archive is then committed. */
   onDumped?(): void;
+  /** The source's hooks (create only; a safety backup runs none). */
+  hooks?: HooksConfig;
 }
 
 export interface StorageOutcome {
@@ -49,6 +53,13 @@ export async function backupTenant(source: Source, tenant: Tenant, storages: rea
   const started = ctx.now();
   const id = archiveId({ source: source.name, tenant: tenant.id, timestamp: formatTimestamp(started) });
   const base = { source: source.name, tenant: tenant.id, ...(tenant.name ? { tenantName: tenant.name } : {}), id };
+  const refused = await runHook(options.hooks?.preCreate, { event: 'preCreate', source: source.name, tenant: tenant.id, archiveId: id }, ctx.signal);
+  if (refused) {
+    if (options.hooks?.preCreate?.onError !== 'continue') {
+      return { ...base, status: 'failed', durationMs: 0, storages: storages.map((s) => ({ name: s.name, status: 'failed' as const })), error: `${refused}; the tenant was not backed up` };
+    }
+    ctx.log.warn(`${refused} (onError: continue)`, { event: 'hook', id });
+  }
   const abort = new AbortController();
   const signal = AbortSignal.any([ctx.signal, abort.signal]);
   const writer = new ArchiveWriter(started);

@@ -13,7 +13,7 @@ const bool = (v: unknown) => v === true;
 export const runners: Record<string, Runner> = {
   create: async (o, ctx) =>
     (await import('../commands/create.js')).runCreate(
-      { source: list(o.source), tenant: list(o.tenant), storage: list(o.storage), jobs: num(o.jobs), label: list(o.label), dryRun: bool(o.dryRun) },
+      { source: list(o.source), tenant: list(o.tenant), storage: list(o.storage), jobs: num(o.jobs), label: list(o.label), category: str(o.category), dryRun: bool(o.dryRun) },
       ctx,
     ),
   list: async (o, ctx) =>
@@ -26,7 +26,7 @@ export const runners: Record<string, Runner> = {
         tenant: str(o.tenant),
         storage: list(o.storage),
         target: str(o.target),
-        conflict: str(o.conflict) as 'replace' | 'skip' | 'fail' | undefined,
+        conflict: str(o.conflict) as 'replace' | 'merge' | 'skip' | 'fail' | undefined,
         only: list(o.only),
         force: bool(o.force),
         yes: bool(o.yes),

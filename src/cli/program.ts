@@ -90,6 +90,7 @@ export function buildProgram(dispatch: Dispatch): Command {
     .option('--storage <name>', 'write to this storage (repeatable; default: defaults.storage)', collect)
     .option('--jobs <n>', `tenants backed up at once, 1-${MAX_JOBS} (default: defaults.jobs, 2)`, jobCount)
     .option('--label <key=value>', 'label recorded in the manifest (repeatable), e.g. keep=true', collect)
+    .option('--category <name>', 'rows mode: only this category of tables (tenants.categories) and the parents it needs')
     .option('--dry-run', 'list what would be backed up, write nothing')
     .action(run('create'));
 
@@ -108,8 +109,12 @@ export function buildProgram(dispatch: Dispatch): Command {
     .option('--tenant <id>', 'tenant, for "latest"')
     .option('--storage <name>', 'storage to read from (repeatable)', collect)
     .option('--target <url-or-path>', 'restore elsewhere: another database URL, schema name or directory')
-    .addOption(new Option('--conflict <mode>', 'rows mode: what to do with existing rows').choices(['replace', 'skip', 'fail']).default('replace'))
-    .option('--only <tables>', 'only these tables (comma-separated)', commaList)
+    .addOption(
+      new Option('--conflict <mode>', 'rows mode: what to do with existing rows (merge: upsert by primary key, keep live rows not in the archive)')
+        .choices(['replace', 'merge', 'skip', 'fail'])
+        .default('replace'),
+    )
+    .option('--only <tables>', 'only these tables or categories (comma-separated)', commaList)
     .option('--force', 'restore even when the schema fingerprint differs')
     .option('--yes', 'do not ask for confirmation (required without a terminal)')
     .option('--no-safety-backup', 'do not take a pre-restore backup first')

@@ -1,4 +1,7 @@
 /** `orgbackup create`: one archive per (source, tenant), written to every selected storage. */
+import type { Config, HooksConfig } from '../config/schema.js';
+import { runHook } from '../hooks/run-hook.js';
+import { selectCategory } from '../sources/rows/categories.js';
 import { backupTenant, type TenantBackup } from '../backup/backup-tenant.js';
 import { selectTenants, tenantIdProblem, uniqueTenants, type Selected } from '../backup/select.js';
 import type { Context } from '../context.js';
@@ -17,6 +20,8 @@ export interface CreateOptions {
   storage?: string[];
   jobs?: number;
   label?: string[];
+  /** rows mode: back up only this category of tables (tenants.categories) and the parents it needs. */
+  category?: string;
   dryRun?: boolean;
   trigger?: string;
   /** Restricts tenants further (schedule shards); applied after --tenant. */
@@ -53,7 +58,8 @@ export async function runCreate(options: CreateOptions, ctx: Context): Promise<C
   if (options.tenant?.length && sourceNames.length > 1) {
     throw new UsageError('--tenant needs exactly one --source', { hint: 'tenant ids belong to one source: add --source <name>' });
   }
-  const sources = await Promise.all(sourceNames.map((name) => createSource(ctx.config, name, ctx.baseDir)));
+  const config = options.category ? withCategory(ctx.config, sourceNames, options.category) : ctx.config;
+  const sources = await Promise.all(sourceNames.map((name) => createSource(config, name, ctx.baseDir)));
   try {
     if (!options.skipPreflight && !options.dryRun) await runPreflightGate(ctx, { for: 'create', sources: sourceNames, storages: storageNames });
     const { selected, rejected } = await discoverAll(sources, options, storageNames, ctx);
@@ -73,8 +79,9 @@ export async function runCreate(options: CreateOptions, ctx: Context): Promise<C
       const release = await dumping.acquire();
       try {
         const encryptor = await createEncryptor(ctx.config, { source: source.name, tenant: tenant.id, baseDir: ctx.baseDir });
-        const backupOptions = { trigger: options.trigger ?? 'manual', labels, encryptor, compression: ctx.config.defaults.compression, onDumped: release };
-        const result = await backupTenant(source, tenant, storages, backupOptions, ctx);
+        const hooks = config.sources[source.name]?.hooks;
+        const backupOptions = { trigger: options.trigger ?? 'manual', labels, encryptor, compression: ctx.config.defaults.compression, onDumped: release, hooks };
+        const result = await afterCreateHook(await backupTenant(source, tenant, storages, backupOptions, ctx), hooks, ctx);
         ctx.progress.itemDone();
         logOutcome(result, ctx);
         return result;
@@ -160,4 +167,27 @@ function logOutcome(result: TenantBackup, ctx: Context): void {
   const fields = { event: 'archive', source: result.source, tenant: result.tenant, id: result.id, status: result.status, size: result.size, durationMs: result.durationMs };
   if (result.status === 'ok') ctx.log.info(`stored ${result.id}`, fields);
   else ctx.log.error(`${result.source}/${result.tenant}: ${result.error ?? 'failed'}`, { ...fields, error: result.error });
+}
+
+/** The config with `category` selected in each chosen source (each must be a rows source that defines it). */
+function withCategory(config: Config, sourceNames: readonly string[], category: string): Config {
+  const sources = { ...config.sources };
+  for (const name of sourceNames) {
+    const source = sources[name]!;
+    if (!('tenants' in source) || source.tenants.mode !== 'rows') throw new UsageError(`--category works in rows mode; source ${name} is not in rows mode`);
+    sources[name] = selectCategory(source, category);
+  }
+  return { ...config, sources };
+}
+
+/** postCreate gets the outcome; when it fails with onError fail, the tenant's result says so (the archive stays). */
+async function afterCreateHook(result: TenantBackup, hooks: HooksConfig | undefined, ctx: Context): Promise<TenantBackup> {
+  const failed = await runHook(hooks?.postCreate, { event: 'postCreate', source: result.source, tenant: result.tenant, archiveId: result.id, outcome: result.status }, ctx.signal);
+  if (!failed) return result;
+  if (hooks?.postCreate?.onError === 'continue') {
+    ctx.log.warn(`${failed} (onError: continue)`, { event: 'hook', id: result.id });
+    return result;
+  }
+  const stored = result.status === 'failed' ? '' : `; archive ${result.id} was stored`;
+  return { ...result, status: 'failed', error: `${result.error ? `${result.error}; ` : ''}${failed}${stored}` };
 }

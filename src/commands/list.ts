@@ -28,6 +28,8 @@ export interface ListedArchive {
   tenantName?: string;
   rows?: number;
   labels?: Record<string, string>;
+  /** Rows archives of a source with tenants.categories: the categories the archive holds in full. */
+  categories?: string[];
 }
 
 export interface StaleTenant {
@@ -77,6 +79,7 @@ export async function runList(options: ListOptions, ctx: Context): Promise<ListR
       ...(sidecar.tenant.name ? { tenantName: sidecar.tenant.name } : {}),
       rows: sidecar.tables.reduce((n, t) => n + t.rows, 0),
       labels: sidecar.labels,
+      ...categoriesOf(sidecar.details),
     };
   });
   return { command: 'list', ok: true, exitCode: ExitCode.ok, archives };
@@ -163,4 +166,9 @@ async function discoverForStale(scope: ListOptions, ctx: Context): Promise<{ ten
     }),
   );
   return { tenants, unchecked };
+}
+
+function categoriesOf(details: Record<string, unknown> | undefined): { categories?: string[] } {
+  const recorded = details?.categories;
+  return recorded && typeof recorded === 'object' ? { categories: Object.keys(recorded).sort() } : {};
 }

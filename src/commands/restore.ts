@@ -13,12 +13,15 @@ import type { Sidecar, TableInfo } from '../archive/manifest.js';
 import type { Context } from '../context.js';
 import { createDecryptor } from '../crypto/keys.js';
 import type { Decryptor } from '../crypto/types.js';
-import { ExitCode, UsageError, VerificationError, isOrgbackupError, type ExitCodeValue } from '../errors.js';
+import { ExitCode, OrgbackupError, UsageError, VerificationError, isOrgbackupError, type ExitCodeValue } from '../errors.js';
 import { runPreflightGate } from '../preflight/gate.js';
 import { assertCanConfirm, confirmRestore } from '../restore/confirm.js';
 import { planRestore, summarisePlan, type TableChange } from '../restore/plan.js';
 import { describeDifferences, enforceSchema, inspectSchema, type ReconcileOutcome } from '../restore/reconcile.js';
 import { guardTarget } from '../restore/target-guard.js';
+import type { MergeCount } from '../sources/rows/merge.js';
+import type { HookConfig } from '../config/schema.js';
+import { runHook, type HookContext } from '../hooks/run-hook.js';
 import { createSource } from '../sources/registry.js';
 import type { RestoreOptions as SourceRestoreOptions, Source, Tenant } from '../sources/types.js';
 import { selectStorageNames } from '../storage/registry.js';
@@ -30,7 +33,7 @@ export interface RestoreOptions {
   tenant?: string;
   storage?: string[];
   target?: string;
-  conflict?: 'replace' | 'skip' | 'fail';
+  conflict?: 'replace' | 'merge' | 'skip' | 'fail';
   only?: string[];
   force?: boolean;
   yes?: boolean;
@@ -55,6 +58,8 @@ export interface RestoreCommandResult {
   plan?: string[];
   /** Per table: rows there now (replaced) and rows the archive loads. */
   changes?: TableChange[];
+  /** `--conflict merge`: per table, rows updated, inserted, unchanged and kept. */
+  merge?: MergeCount[];
   schema: { status: ReconcileOutcome['status']; differences: string[] };
   /** Why no safety backup was taken, when none was. */
   safetyBackupSkipped?: string;
@@ -117,6 +122,13 @@ async function restoreWith(source: Source, storage: Storage, listing: ArchiveLis
     jobs: options.jobs,
   };
   const dryRun = !!options.dryRun;
+  // A merge's dry run reads the archive to count what it would update, insert and keep.
+  const previewMerge = dryRun && sourceOptions.conflict === 'merge';
+  if (sourceOptions.conflict === 'merge' && source.mode !== 'rows') {
+    throw new UsageError(`--conflict merge works in rows mode; source ${source.name} is in ${source.mode} mode`, {
+      hint: 'restore without --conflict (the archive replaces the tenant), or with --target to inspect it elsewhere',
+    });
+  }
   checkModeMatchesSource(sidecar, source);
   if (!options.skipPreflight && !dryRun) await runPreflightGate(ctx, { for: 'restore', sources: [source.name], storages: [storage.name], target: options.target });
   const decryptor = await createDecryptor(ctx.config, ctx.baseDir);
@@ -129,7 +141,8 @@ async function restoreWith(source: Source, storage: Storage, listing: ArchiveLis
     const note = await guardTarget(source, tenant, sidecar, options.target, !!options.force, ctx.signal, dryRun);
     if (note) warnings.push(note);
   }
-  const plan = await planRestore(source, tenant, sidecar, sourceOptions, ctx);
+  const preview = previewMerge ? { entries: archiveEntries(storage, sidecar, { decryptor, signal: ctx.signal }) } : undefined;
+  const plan = await planRestore(source, tenant, sidecar, { ...sourceOptions, countMerge: previewMerge }, ctx, preview?.entries);
   const skipped = safetySkipReason(options);
   const base = {
     command: 'restore' as const,
@@ -143,9 +156,12 @@ async function restoreWith(source: Source, storage: Storage, listing: ArchiveLis
     ...(skipped ? { safetyBackupSkipped: skipped } : {}),
     warnings,
   };
-  if (dryRun) return { ...base, target: plan.target, tables: sidecar.tables, plan: plan.steps, changes: plan.changes };
+  if (dryRun) return { ...base, target: plan.target, tables: sidecar.tables, plan: plan.steps, changes: plan.changes, ...(plan.merge ? { merge: plan.merge } : {}) };
 
   await confirmRestore(sidecar, plan.target, summarisePlan(plan), !skipped, options, ctx);
+  const hooks = ctx.config.sources[source.name]?.hooks;
+  const hookContext = { source: source.name, tenant: tenant.id, archiveId: listing.id };
+  await hookOrRefuse(hooks?.preRestore, { event: 'preRestore', ...hookContext }, warnings, ctx);
   const safety = skipped ? undefined : await takeSafetyBackup(source, tenant, sidecar, options, ctx);
   ctx.log.info(`restoring ${listing.id} into ${plan.target}`, { event: 'restore', id: listing.id });
   // When the restore fails, whatever it still runs (a decompressor, a loader, the storage read)
@@ -157,10 +173,25 @@ async function restoreWith(source: Source, storage: Storage, listing: ArchiveLis
     .catch((error: unknown) => {
       stop.abort();
       if (safety && isOrgbackupError(error)) error.hint = `${error.hint ? `${error.hint}; ` : ''}the safety backup ${safety.id} holds what was there before (${safety.rollback})`;
-      throw error;
+      return runHook(hooks?.postRestore, { event: 'postRestore', ...hookContext, outcome: 'failed' }, ctx.signal).then((failed) => {
+        if (failed) ctx.log.error(failed, { event: 'hook', id: listing.id });
+        throw error;
+      });
     });
+  const postFailed = await runHook(hooks?.postRestore, { event: 'postRestore', ...hookContext, outcome: 'ok' }, ctx.signal);
+  if (postFailed) warnings.push(postFailed);
+  const exitCode = postFailed && hooks?.postRestore?.onError !== 'continue' ? ExitCode.failed : ExitCode.ok;
   ctx.log.info(`restored ${listing.id} into ${result.target}`, { event: 'restored', id: listing.id });
-  return { ...base, target: result.target, tables: result.tables, changes: plan.changes, ...(safety ? { safetyBackup: safety } : {}) };
+  return {
+    ...base,
+    ok: exitCode === ExitCode.ok,
+    exitCode,
+    target: result.target,
+    tables: result.tables,
+    changes: plan.changes,
+    ...(result.merge ? { merge: result.merge } : {}),
+    ...(safety ? { safetyBackup: safety } : {}),
+  };
 }
 
 /** Why no safety backup is taken, or undefined when one is. */
@@ -201,4 +232,17 @@ async function findArchive(options: RestoreOptions, ctx: Context): Promise<{ sto
 async function takeSafetyBackup(source: Source, tenant: Tenant, sidecar: Sidecar, options: RestoreOptions, ctx: Context): Promise<{ id: string; rollback: string } | undefined> {
   const { runSafetyBackup } = await import('../restore/safety-backup.js');
   return runSafetyBackup(source, tenant, sidecar, { only: options.only, force: options.force }, ctx);
+}
+
+/** A failing pre-restore hook with onError fail stops the restore before anything is changed (no safety backup either). */
+async function hookOrRefuse(hook: HookConfig | undefined, context: HookContext, warnings: string[], ctx: Context): Promise<void> {
+  const failed = await runHook(hook, context, ctx.signal);
+  if (!failed) return;
+  if (hook?.onError === 'continue') {
+    warnings.push(`${failed} (onError: continue)`);
+    return;
+  }
+  throw new OrgbackupError(`${failed}; nothing was restored, the target is unchanged`, ExitCode.failed, {
+    hint: 'fix the hook (or set its onError to "continue"), then run the restore again',
+  });
 }

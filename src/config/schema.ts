@@ -43,10 +43,29 @@ export const tenantsSchema = z
     excludeTables: z.array(z.string()).default([]),
     /** rows mode: table -> the foreign key (constraint name, column, or columns) that ties it to the tenant. */
     paths: z.record(z.string().min(1), z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])).optional(),
+    /** rows mode: named groups of tables (`"billing": ["invoices", "payments"]`) for `create --category` and `restore --only`. */
+    categories: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/), z.array(z.string()).min(1)).optional(),
   })
   .strict();
 
 const toolsSchema = z.record(z.string(), z.string()).default({});
+
+/** A command run around one tenant's backup or restore (src/hooks/run-hook.ts). */
+export const hookSchema = z
+  .object({
+    /** argv, run without a shell. */
+    command: z.array(z.string().min(1)).min(1),
+    /** Seconds before the command is killed. */
+    timeout: z.number().positive().max(86400).default(60),
+    /** fail: a failing pre-hook stops that tenant before any change; continue: a warning only. */
+    onError: z.enum(['fail', 'continue']).default('fail'),
+    /** Extra environment for the command (the only way a secret reaches it). */
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
+  })
+  .strict();
+export const hooksSchema = z.object({ preCreate: hookSchema.optional(), postCreate: hookSchema.optional(), preRestore: hookSchema.optional(), postRestore: hookSchema.optional() }).strict();
+export type HookConfig = z.infer<typeof hookSchema>;
+export type HooksConfig = z.infer<typeof hooksSchema>;
 
 const databaseSource = {
   password: z.string().optional(),
@@ -54,6 +73,7 @@ const databaseSource = {
   tenants: tenantsSchema.default({ mode: 'none', exclude: [], excludeTables: [] }),
   jobs: z.number().int().min(1).max(MAX_JOBS).optional(),
   tools: toolsSchema,
+  hooks: hooksSchema.optional(),
 };
 
 // Checked after `${VAR}` interpolation (the pipeline interpolates first), so an env URL is checked too.
@@ -68,6 +88,7 @@ export const sqliteSourceSchema = z
     tenants: tenantsSchema.default({ mode: 'none', exclude: [], excludeTables: [] }),
     jobs: z.number().int().min(1).max(MAX_JOBS).optional(),
     tools: toolsSchema,
+    hooks: hooksSchema.optional(),
   })
   .strict();
 export const filesSourceSchema = z
@@ -76,6 +97,7 @@ export const filesSourceSchema = z
     path: z.string().min(1),
     tenants: tenantsSchema.default({ mode: 'none', exclude: [], excludeTables: [] }),
     jobs: z.number().int().min(1).max(MAX_JOBS).optional(),
+    hooks: hooksSchema.optional(),
   })
   .strict();
 

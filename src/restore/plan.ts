@@ -6,7 +6,9 @@
  */
 import type { Sidecar, TableInfo } from '../archive/manifest.js';
 import type { Context } from '../context.js';
+import type { MergeCount } from '../sources/rows/merge.js';
 import type { RestoreOptions, Source, Tenant } from '../sources/types.js';
+import type { ZipEntry } from '../archive/zip-reader.js';
 
 export interface TableChange {
   table: string;
@@ -21,6 +23,8 @@ export interface RestorePlan {
   target: string;
   steps: string[];
   changes: TableChange[];
+  /** `--conflict merge` dry run: per table, rows it would update, insert and keep. */
+  merge?: MergeCount[];
 }
 
 /** Pairs the target's tables with the archive's, archive order first, then tables only in the target. */
@@ -32,18 +36,19 @@ export function tableChanges(archived: readonly TableInfo[], current: readonly T
   return out;
 }
 
-export async function planRestore(source: Source, tenant: Tenant, sidecar: Sidecar, options: RestoreOptions, ctx: Context): Promise<RestorePlan> {
+/** `entries`: only for a dry run that reads the archive (a merge's counts); otherwise none are read. */
+export async function planRestore(source: Source, tenant: Tenant, sidecar: Sidecar, options: RestoreOptions, ctx: Context, entries?: AsyncIterable<ZipEntry>): Promise<RestorePlan> {
   const dry = await source.restore(tenant, {
     sidecar,
-    // A dry run reads no entries.
-    entries: (async function* () {})(),
+    entries: entries ?? (async function* () {})(),
     options: { ...options, dryRun: true },
     signal: ctx.signal,
     log: ctx.log,
     tempDir: await ctx.tempDir(),
   });
   const current = dry.current ?? (source.currentTables ? await source.currentTables(tenant, sidecar, options.target, ctx.signal) : undefined);
-  return { target: dry.target, steps: dry.plan ?? [], changes: sidecar.tables.length > 0 || current ? tableChanges(sidecar.tables, current) : [] };
+  const changes = sidecar.tables.length > 0 || current ? tableChanges(sidecar.tables, current) : [];
+  return { target: dry.target, steps: dry.plan ?? [], changes, ...(dry.merge ? { merge: dry.merge } : {}) };
 }
 
 /** A few lines for the confirmation prompt. */

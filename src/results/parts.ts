@@ -94,6 +94,7 @@ export const listedArchive = z.looseObject({
   tenantName: z.string().optional(),
   rows: z.number().optional(),
   labels: z.record(z.string(), z.string()).optional(),
+  categories: z.array(z.string()).optional(),
 });
 
 export const staleTenant = z.looseObject({
@@ -145,3 +146,5 @@ export const scheduleItem = z.looseObject({
 
 /** create --dry-run of a rows source: how one copied table is tied to the tenant (table -> foreign key column(s) -> ... -> tenant column). */
 export const tenantPath = z.looseObject({ source: z.string(), table: z.string(), path: z.string() });
+/** `restore --conflict merge`: what the merge does (or would do) to one table's rows of the tenant. */
+export const mergeCount = z.looseObject({ table: z.string(), updated: z.number(), inserted: z.number(), unchanged: z.number(), kept: z.number() });

@@ -38,6 +38,7 @@ const restore = z.looseObject({
   tables: z.array(p.tableInfo),
   plan: z.array(z.string()).optional(),
   changes: z.array(z.looseObject({ table: z.string(), current: z.number().optional(), restored: z.number().optional() })).optional(),
+  merge: z.array(p.mergeCount).optional(),
   schema: z.looseObject({ status: z.enum(['match', 'new-target', 'not-recorded', 'differs']), differences: z.array(z.string()) }),
   safetyBackupSkipped: z.string().optional(),
   safetyBackup: z.looseObject({ id: z.string(), rollback: z.string() }).optional(),

@@ -4,6 +4,7 @@
  * restores a tenant from the archive's entries in order.
  */
 import type { RowsPlan } from './rows/plan.js';
+import type { MergeCount } from './rows/merge.js';
 import type { Readable } from 'node:stream';
 import type { ArchiveWriter } from '../archive/writer.js';
 import type { DatabaseLocale, Sidecar, SchemaFingerprint, TableInfo } from '../archive/manifest.js';
@@ -50,10 +51,12 @@ export interface DumpResult {
 export interface RestoreOptions {
   /** Another database URL, schema name or directory; the tenant's own place when undefined. */
   target?: string;
-  conflict: 'replace' | 'skip' | 'fail';
+  conflict: 'replace' | 'merge' | 'skip' | 'fail';
   only?: string[];
   force: boolean;
   dryRun: boolean;
+  /** Rows mode, `--conflict merge --dry-run`: the entries are read (staged and rolled back) to count what the merge would update, insert and keep. */
+  countMerge?: boolean;
   /** Parallel loaders where the engine can use them (pg_restore -j into a new database). */
   jobs?: number;
 }
@@ -76,6 +79,8 @@ export interface RestoreResult {
   plan?: string[];
   /** Dry run: the tenant's rows there now per table, when the restore counts them itself (rows mode). */
   current?: TableInfo[];
+  /** `--conflict merge`: per table, rows updated, inserted, unchanged and kept. */
+  merge?: MergeCount[];
 }
 
 export interface Source {

@@ -17,7 +17,8 @@ export function renderList(result: ListResult, c: ChalkInstance): string {
   }
   if (result.archives.length === 0) return 'no archives\n';
   const long = result.archives.some((a) => a.trigger !== undefined);
-  const header = ['ARCHIVE', 'STORAGE', 'SIZE', ...(long ? ['TRIGGER', 'ROWS', 'LABELS'] : [])];
+  const categories = result.archives.some((a) => a.categories !== undefined);
+  const header = ['ARCHIVE', 'STORAGE', 'SIZE', ...(long ? ['TRIGGER', 'ROWS', 'LABELS'] : []), ...(categories ? ['CATEGORIES'] : [])];
   const rows = result.archives.map((a) => [
     a.id + (a.encrypted ? c.gray(' (age)') : ''),
     a.storage,
@@ -31,6 +32,7 @@ export function renderList(result: ListResult, c: ChalkInstance): string {
             .join(','),
         ]
       : []),
+    ...(categories ? [(a.categories ?? []).join(',')] : []),
   ]);
   return table(header, rows);
 }

@@ -9,6 +9,8 @@
  *   without a primary key is left alone when it holds the archived rows (as a multiset), else the
  *   tenant's rows are deleted and the archived ones inserted. An archived key held by another
  *   tenant's row stops the restore.
+ * merge: rows are updated and inserted as in replace, and nothing is deleted: the tenant's rows
+ *   that are not in the archive are kept (tables without a primary key were refused before).
  * skip: only rows whose key is missing are inserted. fail: all staged rows are inserted.
  * Values are compared as bytes (CAST AS BINARY): a case-insensitive collation must not hide a change.
  */
@@ -25,7 +27,7 @@ export interface StagedTable {
   stage: string;
 }
 
-export type Conflict = 'replace' | 'skip' | 'fail';
+export type Conflict = 'replace' | 'merge' | 'skip' | 'fail';
 
 /** A temporary table with the table's (non-generated) columns, keyed like it; no rows. */
 export async function createStage(client: mysql.Connection, table: PlannedTable, index: number): Promise<StagedTable> {
@@ -49,6 +51,7 @@ export async function applyStaged(client: mysql.Connection, plan: RowsPlan, stag
       await client.query(
         `INSERT IGNORE INTO ${q(t.name)} (${columnList(t.columns)}) ${selectStaged(s)} WHERE NOT EXISTS (SELECT 1 FROM ${q(t.name)} t WHERE ${t.primaryKey.length > 0 ? keyMatch(t, 't', 's') : same(t.columns, 't', 's')})`,
       );
+    else if (conflict === 'merge') await upsertKeyed(client, plan, s, literal);
     else if (t.primaryKey.length === 0) await replaceUnkeyed(client, plan, s, literal);
     else await upsertKeyed(client, plan, s, literal);
   }

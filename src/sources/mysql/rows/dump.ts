@@ -6,6 +6,7 @@
  * tables through foreign-key subqueries, rows/plan.ts) as the same snapshot saw them. Each table
  * becomes an entry `rows/<table>.sql.zst` of INSERT statements that the stock client loads.
  */
+import { heldCategories, planCategory } from '../../rows/categories.js';
 import { pipeline } from 'node:stream/promises';
 import type mysql from 'mysql2/promise';
 import type { Connection as CoreConnection } from 'mysql2';
@@ -32,6 +33,8 @@ export interface MysqlRowsDetails {
   entries: Record<string, string>;
   loadOrder: string[];
   shared: string[];
+  /** The configured categories the archive holds in full: name -> qualified tables. */
+  categories?: Record<string, string[]>;
 }
 
 interface PlanAndTypes {
@@ -44,7 +47,7 @@ export async function planForMysql(client: mysql.Connection, database: string, c
   const column = config.tenants.column;
   if (!column) throw new UsageError('tenant mode "rows" needs tenants.column (the tenant id column, e.g. "org_id")');
   const catalog = await readMysqlRowsCatalog(client, database);
-  const plan = planRows({
+  const full = planRows({
     tables: catalog.tables,
     foreignKeys: catalog.foreignKeys,
     column,
@@ -52,9 +55,10 @@ export async function planForMysql(client: mysql.Connection, database: string, c
     exclude: config.tenants.excludeTables,
     paths: config.tenants.paths,
   });
-  if (!plan.tables.some((t) => t.role === 'tenant')) {
+  if (!full.tables.some((t) => t.role === 'tenant')) {
     throw new UsageError(`no table of database ${database} has the tenant column "${column}"`, { hint: 'check tenants.column and the include/exclude table lists' });
   }
+  const plan = planCategory(full, catalog.tables, config);
   const fingerprint = await schemaFingerprint(
     client,
     database,
@@ -99,7 +103,8 @@ export async function dumpMysqlRows(conn: MysqlConnection, tenant: Tenant, confi
     }
     await client.query('COMMIT');
     const column = config.tenants.column!;
-    const details: MysqlRowsDetails = { column, plan, entries, loadOrder: plan.tables.map((t) => t.table), shared: plan.shared };
+    const categories = heldCategories(plan, config.tenants.categories);
+    const details: MysqlRowsDetails = { column, plan, entries, loadOrder: plan.tables.map((t) => t.table), shared: plan.shared, ...(categories ? { categories } : {}) };
     return {
       dump: { tool: MYSQL_ROWS_TOOL, version: server.version, args: [`--column=${column}`, 'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY'] },
       tables,

@@ -19,11 +19,14 @@ import { compressionOfEntry, decompress } from '../../compression.js';
 import type { RestoreContext, RestoreResult, Tenant } from '../../types.js';
 import type { PlannedTable, RowsPlan } from '../../rows/plan.js';
 import { chooseTables } from '../../rows/subset.js';
+import { expandCategories } from '../../rows/categories.js';
+import { describeMergeCounts, refuseUnkeyedForMerge, type MergeCount } from '../../rows/merge.js';
+import { countMerge } from './merge-count.js';
 import { describeMysql, mysqlTextLiteral, quoteMysqlIdent, withMysql, type MysqlConnection } from '../connection.js';
 import { DumpScanner } from '../dump-scanner.js';
 import type { MysqlRowsDetails } from './dump.js';
 import { readMysqlRowsCatalog } from './catalog.js';
-import { applyStaged } from './apply.js';
+import { applyStaged, type StagedTable } from './apply.js';
 import { assertPlanFitsTarget } from './plan-check.js';
 import { tenantPredicate } from './sql.js';
 import { assertStagedTenant, stageEntries } from './stage.js';
@@ -40,7 +43,9 @@ const SESSION = ['SET NAMES utf8mb4', "SET SESSION time_zone = '+00:00'", "SET S
 /** `column`: the configured tenant column, which the archived plan must filter by. */
 export async function restoreMysqlRows(into: MysqlConnection, tenant: Tenant, ctx: RestoreContext, column?: string): Promise<RestoreResult> {
   const details = mysqlRowsDetails(ctx.sidecar);
-  const chosen = chooseTables(details.plan, ctx.options.only);
+  const chosen = chooseTables(details.plan, expandCategories(ctx.options.only, details.categories));
+  const merging = ctx.options.conflict === 'merge';
+  if (merging) refuseUnkeyedForMerge(chosen, (t) => t.name);
   const target = `rows of tenant ${tenant.id} in ${describeMysql(into)}`;
   const archived = new Map(ctx.sidecar.tables.map((t) => [t.name, t]));
   const tables: TableInfo[] = chosen.map((t) => archived.get(t.name) ?? { name: t.name, rows: 0 });
@@ -51,7 +56,10 @@ export async function restoreMysqlRows(into: MysqlConnection, tenant: Tenant, ct
     const current = await currentCounts(client, details.plan, chosen, literal);
     if (ctx.options.dryRun) {
       const now = chosen.map((t, i) => ({ name: tables[i]?.name ?? t.name, rows: current[i] ?? 0 }));
-      return { target, tables, plan: describePlan(details.plan, chosen, tables, current, ctx.options.conflict), current: now };
+      const plan = describePlan(details.plan, chosen, tables, current, ctx.options.conflict);
+      if (!merging || !ctx.options.countMerge) return { target, tables, plan, current: now };
+      const merge = await previewMerge(client, details, chosen, literal, ctx);
+      return { target, tables, plan: [...plan, ...describeMergeCounts(merge)], current: now, merge };
     }
     if (ctx.options.conflict === 'fail' && current.some((n) => n > 0)) {
       const busy = chosen.filter((_, i) => current[i]! > 0).map((t, i) => `${t.name} (${current[i]})`);
@@ -60,11 +68,11 @@ export async function restoreMysqlRows(into: MysqlConnection, tenant: Tenant, ct
       });
     }
     for (const sql of SESSION) await client.query(sql);
+    let merge: MergeCount[] | undefined;
     await client.query('START TRANSACTION');
     try {
-      const stages = await stageEntries(client, chosen, details, ctx);
-      await assertStagedTenant(client, details.plan, chosen, stages, literal, details);
-      const staged = chosen.map((table) => ({ table, stage: stages.get(table.table)! }));
+      const staged = await stageChecked(client, details, chosen, literal, ctx);
+      if (merging) merge = await countMerge(client, details.plan, staged, literal);
       await applyStaged(client, details.plan, staged, ctx.options.conflict, literal);
       await checkForeignKeys(client, details.plan, chosen, literal, into.database);
       await client.query('COMMIT');
@@ -72,8 +80,25 @@ export async function restoreMysqlRows(into: MysqlConnection, tenant: Tenant, ct
       await client.query('ROLLBACK').catch(() => undefined);
       throw explainFailure(error);
     }
-    return { target, tables };
+    return { target, tables, ...(merge ? { merge } : {}) };
   });
+}
+
+async function stageChecked(client: mysql.Connection, details: MysqlRowsDetails, chosen: PlannedTable[], literal: string, ctx: RestoreContext): Promise<StagedTable[]> {
+  const stages = await stageEntries(client, chosen, details, ctx);
+  await assertStagedTenant(client, details.plan, chosen, stages, literal, details);
+  return chosen.map((table) => ({ table, stage: stages.get(table.table)! }));
+}
+
+/** The merge's counts for a dry run: the entries staged and counted in a transaction rolled back. */
+async function previewMerge(client: mysql.Connection, details: MysqlRowsDetails, chosen: PlannedTable[], literal: string, ctx: RestoreContext): Promise<MergeCount[]> {
+  for (const sql of SESSION) await client.query(sql);
+  await client.query('START TRANSACTION');
+  try {
+    return await countMerge(client, details.plan, await stageChecked(client, details, chosen, literal, ctx), literal);
+  } finally {
+    await client.query('ROLLBACK').catch(() => undefined);
+  }
 }
 
 /**

@@ -8,6 +8,8 @@
  *   other tenants that reference them never see them disappear); then the tenant's rows that are
  *   not in the archive are deleted. In tables without a primary key only the copies of rows that
  *   differ are deleted or inserted. An archived key held by another tenant's row stops the restore.
+ * merge: archived rows are upserted as in replace, and nothing is deleted: the tenant's rows that
+ *   are not in the archive are kept (tables without a primary key were refused before).
  * skip: existing rows are kept, missing ones added.
  * fail: stops before loading when the tenant has any row in the restored tables.
  */
@@ -23,12 +25,12 @@ export interface StagedTable {
   stage: string;
 }
 
-export type Conflict = 'replace' | 'skip' | 'fail';
+export type Conflict = 'replace' | 'merge' | 'skip' | 'fail';
 
 export async function applyStaged(client: pg.Client, plan: RowsPlan, staged: StagedTable[], conflict: Conflict, literal: string): Promise<void> {
   if (conflict === 'fail') await refuseExistingRows(client, plan, staged, literal);
   for (const s of staged) {
-    if (conflict === 'replace') await replaceTable(client, plan, s, literal);
+    if (conflict === 'replace' || conflict === 'merge') await replaceTable(client, plan, s, literal);
     else await insertStaged(client, s, conflict === 'skip');
   }
   if (conflict !== 'replace') return;

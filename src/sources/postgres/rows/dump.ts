@@ -6,6 +6,7 @@
  * bytes as they stream past; the manifest's
  * details carry the plan (roles, join paths, load order, shared tables) that a restore follows.
  */
+import { heldCategories, planCategory } from '../../rows/categories.js';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
@@ -37,6 +38,8 @@ export interface RowsDetails {
   entries: Record<string, string>;
   loadOrder: string[];
   shared: string[];
+  /** The configured categories the archive holds in full: name -> qualified tables. */
+  categories?: Record<string, string[]>;
   /** Set when the tenant was read with others in one pass: when that snapshot was taken. */
   snapshotAt?: string;
 }
@@ -50,12 +53,13 @@ export function rowsSettings(config: PostgresSourceConfig): { column: string; sc
 export async function planForSource(client: pg.Client, config: PostgresSourceConfig): Promise<RowsPlan> {
   const { column, schemas } = rowsSettings(config);
   const catalog = await readRowsCatalog(client, schemas);
-  const plan = planRows({ ...catalog, column, include: config.tenants.includeTables, exclude: config.tenants.excludeTables, paths: config.tenants.paths });
-  if (!plan.tables.some((t) => t.role === 'tenant')) {
+  const full = planRows({ ...catalog, column, include: config.tenants.includeTables, exclude: config.tenants.excludeTables, paths: config.tenants.paths });
+  if (!full.tables.some((t) => t.role === 'tenant')) {
     throw new UsageError(`no table in schema(s) ${schemas.join(', ')} has the tenant column "${column}"`, {
       hint: 'check tenants.column and tenants.schemas (default ["public"]) and the include/exclude table lists',
     });
   }
+  const plan = planCategory(full, catalog.tables, config);
   await refuseLargeObjects(client, plan);
   return plan;
 }
@@ -166,6 +170,7 @@ function rowsResult(config: PostgresSourceConfig, read: RowsRead): DumpResult {
     entries: read.entries,
     loadOrder: plan.tables.map((t) => t.table),
     shared: plan.shared,
+    ...(config.tenants.categories ? { categories: heldCategories(plan, config.tenants.categories) } : {}),
     ...(read.snapshotAt ? { snapshotAt: read.snapshotAt } : {}),
   };
   return {

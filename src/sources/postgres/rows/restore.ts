@@ -17,6 +17,9 @@ import { compressionOfEntry, decompress } from '../../compression.js';
 import type { RestoreContext, RestoreResult, Tenant } from '../../types.js';
 import type { PlannedTable, RowsPlan } from '../../rows/plan.js';
 import { chooseTables } from '../../rows/subset.js';
+import { expandCategories } from '../../rows/categories.js';
+import { describeMergeCounts, refuseUnkeyedForMerge, type MergeCount } from '../../rows/merge.js';
+import { countMerge } from './merge-count.js';
 import { withPgClient, describePg, type PgConnection } from '../connection.js';
 import { databaseOf } from '../fingerprint.js';
 import { devNull } from '../../../util/streams.js';
@@ -39,7 +42,9 @@ export function rowsDetails(sidecar: Sidecar): RowsDetails {
 
 export async function restoreRows(conn: PgConnection, tenant: Tenant, config: PostgresSourceConfig, ctx: RestoreContext): Promise<RestoreResult> {
   const details = rowsDetails(ctx.sidecar);
-  const chosen = chooseTables(details.plan, ctx.options.only);
+  const chosen = chooseTables(details.plan, expandCategories(ctx.options.only, details.categories));
+  const merging = ctx.options.conflict === 'merge';
+  if (merging) refuseUnkeyedForMerge(chosen, (t) => t.table);
   const into = databaseOf(conn, tenant, 'rows', ctx.options.target);
   const target = `rows of tenant ${tenant.id} in ${describePg(into)}`;
   const archived = new Map(ctx.sidecar.tables.map((t) => [t.name, t]));
@@ -49,12 +54,19 @@ export async function restoreRows(conn: PgConnection, tenant: Tenant, config: Po
     await assertTablesExist(client, chosen, into);
     const schemas = [...new Set(details.plan.tables.map((t) => t.schema))];
     assertPlanFitsTarget(details.plan, chosen, await readRowsCatalog(client, schemas), config.tenants.column ?? details.plan.column, ctx.sidecar.id);
-    if (ctx.options.dryRun) return { target, tables, ...(await describePlan(client, details.plan, chosen, tables, literal, ctx.options.conflict)) };
+    if (ctx.options.dryRun) {
+      const described = await describePlan(client, details.plan, chosen, tables, literal, ctx.options.conflict);
+      if (!merging || !ctx.options.countMerge) return { target, tables, ...described };
+      const merge = await previewMerge(client, details, chosen, literal, ctx);
+      return { target, tables, ...described, plan: [...described.plan, ...describeMergeCounts(merge)], merge };
+    }
+    let merge: MergeCount[] | undefined;
     await client.query('BEGIN');
     try {
       await client.query('SET CONSTRAINTS ALL DEFERRED');
       const staged = await stageEntries(client, chosen, details, ctx);
       await assertStagedTenant(client, details.plan, staged, literal, details);
+      if (merging) merge = await countMerge(client, details.plan, staged, literal);
       const triggers = await disableUserTriggers(client, chosen);
       await applyStaged(client, details.plan, staged, ctx.options.conflict, literal);
       await advanceSequences(client, chosen);
@@ -64,8 +76,20 @@ export async function restoreRows(conn: PgConnection, tenant: Tenant, config: Po
       await client.query('ROLLBACK').catch(() => undefined);
       throw explainFailure(error, details.plan);
     }
-    return { target, tables };
+    return { target, tables, ...(merge ? { merge } : {}) };
   });
+}
+
+/** The merge's counts for a dry run: the entries staged and counted in a transaction rolled back. */
+async function previewMerge(client: pg.Client, details: RowsDetails, chosen: PlannedTable[], literal: string, ctx: RestoreContext): Promise<MergeCount[]> {
+  await client.query('BEGIN');
+  try {
+    const staged = await stageEntries(client, chosen, details, ctx);
+    await assertStagedTenant(client, details.plan, staged, literal, details);
+    return await countMerge(client, details.plan, staged, literal);
+  } finally {
+    await client.query('ROLLBACK').catch(() => undefined);
+  }
 }
 
 async function assertTablesExist(client: pg.Client, tables: PlannedTable[], into: PgConnection): Promise<void> {
