@@ -26,10 +26,17 @@ export interface ArchiveListing {
 export interface ListFilter {
   source?: string;
   tenant?: string;
+  /** A tenant's key part as a key holds it (a hashed one, from an archive id), instead of `tenant`. */
+  tenantKey?: string;
+}
+
+/** The filter that lists the archives of the tenant an archive id names. */
+export function filterOfId(ref: ArchiveRef): ListFilter {
+  return ref.hashedTenant ? { source: ref.source, tenantKey: ref.tenant } : { source: ref.source, tenant: ref.tenant };
 }
 
 export async function listArchives(storage: Storage, filter: ListFilter = {}, signal?: AbortSignal): Promise<ArchiveListing[]> {
-  const prefix = filter.source ? tenantPrefix(filter.source, filter.tenant) : '';
+  const prefix = !filter.source ? '' : filter.tenantKey !== undefined ? `${filter.source}/${filter.tenantKey}/` : tenantPrefix(filter.source, filter.tenant);
   const byId = new Map<string, ArchiveListing>();
   for await (const object of storage.list(prefix, { signal })) {
     const parsed = parseKey(object.key);
@@ -55,7 +62,22 @@ export async function listArchives(storage: Storage, filter: ListFilter = {}, si
       listing.encrypted = parsed.encrypted;
     }
   }
-  return [...byId.values()].sort(newestFirst);
+  const listings = [...byId.values()];
+  await nameHashedTenants(storage, listings, signal);
+  return listings.sort(newestFirst);
+}
+
+/**
+ * A hashed tenant key part (a long id, src/archive/layout.ts) does not say the tenant: its
+ * sidecar does, checked against the key. One read per such archive; an incomplete one, or one
+ * whose sidecar cannot be read, keeps the key part (verify reports it, prune ages it out).
+ */
+async function nameHashedTenants(storage: Storage, listings: ArchiveListing[], signal?: AbortSignal): Promise<void> {
+  for (const listing of listings) {
+    if (!listing.ref.hashedTenant || !listing.complete) continue;
+    const sidecar = await readSidecar(storage, listing.id, signal).catch(() => undefined);
+    if (sidecar) listing.ref = { source: listing.ref.source, tenant: sidecar.tenant.id, timestamp: listing.ref.timestamp };
+  }
 }
 
 export function newestFirst(a: ArchiveListing, b: ArchiveListing): number {
@@ -138,7 +160,7 @@ export async function resolveArchive(storage: Storage, idOrLatest: string, optio
   if (!parsed) {
     throw new UsageError(`"${idOrLatest}" is not an archive id`, { hint: 'ids look like <source>/<tenant>/2026-11-20T02-00-00.000Z; see `orgbackup list`' });
   }
-  const found = (await listArchives(storage, { source: parsed.ref.source, tenant: parsed.ref.tenant }, options.signal)).find((a) => a.id === idOrLatest);
+  const found = (await listArchives(storage, filterOfId(parsed.ref), options.signal)).find((a) => a.id === idOrLatest);
   if (!found?.complete || !found.archiveKey) {
     throw new UsageError(`archive ${idOrLatest} does not exist in storage "${storage.name}"${found ? ' (it is incomplete: no sidecar manifest)' : ''}`, {
       hint: 'run `orgbackup list` to see the archives there are',

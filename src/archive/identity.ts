@@ -7,7 +7,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { VerificationError } from '../errors.js';
-import { archiveKey, parseArchiveId, type ArchiveRef } from './layout.js';
+import { archiveKey, keyNamesTenant, parseArchiveId, type ArchiveRef } from './layout.js';
 import type { Manifest, Sidecar } from './manifest.js';
 
 /** The archive's own description names another archive (exit 5, like any damage). */
@@ -31,13 +31,14 @@ export function checkSidecarIdentity(id: string, sidecar: Sidecar, storage: stri
   const wrong = differences([
     ['id', sidecar.id, id],
     ['source', sidecar.source?.name, ref.source],
-    ['tenant', sidecar.tenant?.id, ref.tenant],
+    // A hashed key part does not say the tenant: the sidecar's tenant must hash to it.
+    ['tenant', keyNamesTenant(ref, sidecar.tenant?.id) ? ref.tenant : sidecar.tenant?.id, ref.tenant],
     ['object key', sidecar.object.key, archiveKey(id, !!sidecar.encryption)],
   ]);
   if (wrong.length > 0) {
     throw new IdentityMismatchError(`the sidecar manifest of ${id} in storage "${storage}" names another archive: ${wrong.join('; ')}; refusing it`, { hint: HINT });
   }
-  return ref;
+  return ref.hashedTenant ? { source: ref.source, tenant: sidecar.tenant.id, timestamp: ref.timestamp } : ref;
 }
 
 /**

@@ -8,7 +8,7 @@ import { ArchiveWriter } from '../archive/writer.js';
 import { HashingStream } from '../archive/hashing.js';
 import { archiveId, archiveKey, formatTimestamp, sidecarKey } from '../archive/layout.js';
 import { MANIFEST_FORMAT_VERSION, type Sidecar } from '../archive/manifest.js';
-import { fanOut, type PutOutcome } from '../storage/fanout.js';
+import { fanOutEach, type PutOutcome } from '../storage/fanout.js';
 import type { Storage } from '../storage/types.js';
 import type { Source, Tenant } from '../sources/types.js';
 import type { Encryptor } from '../crypto/types.js';
@@ -71,10 +71,11 @@ export async function backupTenant(source: Source, tenant: Tenant, storages: rea
   // file first) must not crash the process: the failure is reported through the dump's error.
   hasher.on('error', () => undefined);
   const key = archiveKey(id, !!options.encryptor);
-  const uploads = fanOut(hasher, storages, key, signal, (error) => {
+  const eachUpload = fanOutEach(hasher, storages, key, signal, (error) => {
     writer.abort(error);
     abort.abort(error);
   });
+  const uploads = Promise.all(eachUpload);
 
   try {
     const result = await source.dump(tenant, { writer, signal, log: ctx.log, tempDir: await ctx.tempDir(), compression: options.compression });
@@ -103,12 +104,14 @@ export async function backupTenant(source: Source, tenant: Tenant, storages: rea
       labels: options.labels,
       ...(result.details ? { details: result.details } : {}),
     });
-    const outcomes = await uploads;
-    const sidecar: Sidecar = { ...manifest, object: { key, size: hasher.bytes, sha256: hasher.sha256 } };
+    // Each storage's sidecar is committed as soon as that storage holds the object (the object is
+    // whole by then, so its size and digest are known): an object without a sidecar is what
+    // prune takes for an abandoned upload once it is an hour old, and a slow storage must not
+    // leave a fast one's object in that state for as long as it takes.
     // A signal that lands while the archive is committed (the fsync, the link, the sidecar) may
-    // not fail the put that is under way: it is looked at once the commit is done.
-    ctx.signal.throwIfAborted();
-    const storageResults = await commitSidecars(storages, outcomes, sidecar, signal);
+    // not fail the put that is under way: it is looked at once every commit is done.
+    const sidecarOf = (): Sidecar => ({ ...manifest, object: { key, size: hasher.bytes, sha256: hasher.sha256 } });
+    const storageResults = await Promise.all(storages.map((storage, i) => eachUpload[i]!.then((outcome) => commitSidecar(storage, outcome, sidecarOf, signal, ctx))));
     ctx.signal.throwIfAborted();
     const okCount = storageResults.filter((s) => s.status === 'ok').length;
     const status = okCount === storageResults.length ? 'ok' : okCount > 0 ? 'partial' : 'failed';
@@ -154,20 +157,20 @@ async function discardArchive(storages: readonly Storage[], outcomes: readonly P
   );
 }
 
-/** The sidecar commits the archive; written only where the archive object itself was stored. */
-async function commitSidecars(storages: readonly Storage[], outcomes: PutOutcome[], sidecar: Sidecar, signal: AbortSignal): Promise<StorageOutcome[]> {
-  const body = Buffer.from(JSON.stringify(sidecar, null, 2) + '\n');
-  return Promise.all(
-    storages.map(async (storage) => {
-      const outcome = outcomes.find((o) => o.storage === storage.name);
-      if (!outcome?.ok) return { name: storage.name, status: 'failed' as const, error: errorMessage(outcome?.error ?? 'not written') };
-      try {
-        await storage.put(sidecarKey(sidecar.id), body, { signal });
-        return { name: storage.name, status: 'ok' as const };
-      } catch (error) {
-        await storage.delete(sidecar.object.key).catch(() => undefined);
-        return { name: storage.name, status: 'failed' as const, error: errorMessage(error) };
-      }
-    }),
-  );
+/**
+ * The sidecar commits the archive; written only where the archive object itself was stored, and
+ * not once the run is interrupted (the caller then discards what was stored).
+ */
+async function commitSidecar(storage: Storage, outcome: PutOutcome, sidecarOf: () => Sidecar, signal: AbortSignal, ctx: Context): Promise<StorageOutcome> {
+  if (!outcome.ok) return { name: storage.name, status: 'failed', error: errorMessage(outcome.error ?? 'not written') };
+  if (ctx.signal.aborted) return { name: storage.name, status: 'failed', error: 'interrupted' };
+  const sidecar = sidecarOf();
+  try {
+    await storage.put(sidecarKey(sidecar.id), Buffer.from(JSON.stringify(sidecar, null, 2) + '\n'), { signal });
+    ctx.log.debug(`committed ${sidecar.id} on ${storage.name}`, { event: 'sidecar-committed', id: sidecar.id, storage: storage.name });
+    return { name: storage.name, status: 'ok' };
+  } catch (error) {
+    await storage.delete(sidecar.object.key).catch(() => undefined);
+    return { name: storage.name, status: 'failed', error: errorMessage(error) };
+  }
 }

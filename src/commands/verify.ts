@@ -1,5 +1,5 @@
 /** `orgbackup verify`: proves archives intact (levels 1, 2) and restorable (level 3, --restore-test). */
-import { listArchives, newestMadeByCreate, type ArchiveListing } from '../archive/catalog.js';
+import { filterOfId, listArchives, newestMadeByCreate, type ArchiveListing, type ListFilter } from '../archive/catalog.js';
 import { parseKey, sidecarKey } from '../archive/layout.js';
 import { verifyArchive, type VerifyItem } from '../archive/verify.js';
 import type { Context } from '../context.js';
@@ -123,10 +123,10 @@ async function checkScratchOption(options: VerifyOptions, targets: readonly { li
   await checkScratch(options.scratch!, types);
 }
 
-function filterFor(options: VerifyOptions): { source?: string; tenant?: string } {
+function filterFor(options: VerifyOptions): ListFilter {
   if (options.ids?.length === 1) {
     const parsed = parseKey(sidecarKey(options.ids[0]!));
-    if (parsed) return { source: parsed.ref.source, tenant: parsed.ref.tenant };
+    if (parsed) return filterOfId(parsed.ref);
   }
   return { source: options.source, tenant: options.tenant };
 }

@@ -18,15 +18,25 @@ export interface PutOutcome {
 const BRANCH_BUFFER = 4 * 1024 * 1024;
 
 export function fanOut(input: Readable, storages: readonly Storage[], key: string, signal: AbortSignal, onAllFailed: (error: Error) => void): Promise<PutOutcome[]> {
+  return Promise.all(fanOutEach(input, storages, key, signal, onAllFailed));
+}
+
+/**
+ * The same, one promise per storage (in the order given), each settling as soon as that storage
+ * holds the object: a caller can commit a fast storage's sidecar without waiting for a slow one.
+ */
+export function fanOutEach(input: Readable, storages: readonly Storage[], key: string, signal: AbortSignal, onAllFailed: (error: Error) => void): Promise<PutOutcome>[] {
   if (storages.length === 1) {
     const storage = storages[0]!;
-    return storage.put(key, input, { signal }).then(
-      ({ size }) => [{ storage: storage.name, ok: true, size }],
-      (error: Error) => {
-        onAllFailed(error);
-        return [{ storage: storage.name, ok: false, error }];
-      },
-    );
+    return [
+      storage.put(key, input, { signal }).then(
+        ({ size }): PutOutcome => ({ storage: storage.name, ok: true, size }),
+        (error: Error): PutOutcome => {
+          onAllFailed(error);
+          return { storage: storage.name, ok: false, error };
+        },
+      ),
+    ];
   }
   const live = new Map<string, PassThrough>();
   const puts = storages.map((storage) => {
@@ -58,5 +68,5 @@ export function fanOut(input: Readable, storages: readonly Storage[], key: strin
   });
   input.once('end', () => live.forEach((b) => b.end()));
   input.once('error', (error) => live.forEach((b) => b.destroy(error)));
-  return Promise.all(puts);
+  return puts;
 }

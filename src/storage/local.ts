@@ -63,7 +63,7 @@ export class LocalStorage implements Storage {
       const { size } = await fstatFd(fd);
       fdOpen = false;
       await closeFd(fd);
-      await pauseAt('local-commit', key, options.signal);
+      await pauseAt('local-commit', key, options.signal, this.name);
       await commitWithoutOverwrite(temp, final).catch((error: unknown) => {
         if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new AlreadyExistsError(this.name, key);
         throw this.wrap(error, `cannot commit ${key}`);

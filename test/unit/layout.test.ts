@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { archiveId, archiveKey, decodeTenant, encodeTenant, formatTimestamp, parseArchiveId, parseKey, parseTimestamp, sidecarKey } from '../../src/archive/layout.js';
+import {
+  archiveId,
+  archiveKey,
+  decodeTenant,
+  encodeTenant,
+  formatTimestamp,
+  parseArchiveId,
+  parseKey,
+  parseTimestamp,
+  sidecarKey,
+  keyNamesTenant,
+  tenantKeyPart,
+  tenantPrefix,
+} from '../../src/archive/layout.js';
 
 describe('tenant id encoding', () => {
   it.each([
@@ -87,5 +100,51 @@ describe('archive ids and keys', () => {
     expect(archiveKey(`app/_all/${ts}`, false)).toBe(`app/_all/${ts}.zip`);
     expect(archiveKey(`app/_all/${ts}`, true)).toBe(`app/_all/${ts}.zip.age`);
     expect(sidecarKey(`app/_all/${ts}`)).toBe(`app/_all/${ts}.manifest.json`);
+  });
+});
+
+describe('tenant key parts fit one path component (NAME_MAX 255 bytes), long ids hashed', () => {
+  const hashed = /^(?:[A-Za-z0-9._-]|%[0-9A-F]{2})+~[0-9a-f]{32}$/;
+  it.each([
+    ['acme', 'acme', 'acme', 4],
+    ['255 x y', 'y'.repeat(255), 'y'.repeat(255), 255],
+    ['28 CJK', '漢'.repeat(28), encodeTenant('漢'.repeat(28)), 252],
+    ['256 x x', 'x'.repeat(256), undefined, 233],
+    ['300 x x', 'x'.repeat(300), undefined, 233],
+    ['5000 x x', 'x'.repeat(5000), undefined, 233],
+    ['29 CJK', '漢'.repeat(29), undefined, 231],
+    ['1000 CJK', '漢'.repeat(1000), undefined, 231],
+    ['a + 100 CJK', 'a' + '漢'.repeat(100), undefined, 232],
+  ])('%s', (_label, id, plain, bytes) => {
+    const part = tenantKeyPart(id);
+    expect(Buffer.byteLength(part)).toBe(bytes);
+    if (plain !== undefined) expect(part).toBe(plain);
+    else {
+      expect(part).toMatch(hashed);
+      // The readable prefix is the start of the encoding, never a cut %XX escape.
+      expect(encodeTenant(id).startsWith(part.split('~')[0]!)).toBe(true);
+    }
+    const id1 = archiveId({ source: 'app', tenant: id, timestamp: '2026-11-20T02-00-00.000Z' });
+    expect(tenantPrefix('app', id)).toBe(`app/${part}/`);
+    const parsed = parseKey(archiveKey(id1, true));
+    expect(parsed?.id).toBe(id1);
+    expect(parsed?.ref.hashedTenant).toBe(plain === undefined ? true : undefined);
+    expect(parsed?.ref.tenant).toBe(plain === undefined ? part : id);
+    expect(keyNamesTenant(parsed!.ref, id)).toBe(true);
+    expect(keyNamesTenant(parsed!.ref, id + 'z')).toBe(false);
+    // S3's limit: 1024 bytes for a whole key, with a source name of 64 characters.
+    expect(Buffer.byteLength(sidecarKey(archiveId({ source: 's'.repeat(64), tenant: id, timestamp: '2026-11-20T02-00-00.000Z' })))).toBeLessThan(1024);
+  });
+  it('ids that share a long prefix get different keys', () => {
+    expect(tenantKeyPart('x'.repeat(300) + 'a')).not.toBe(tenantKeyPart('x'.repeat(300) + 'b'));
+  });
+  it.each([
+    [`app/${'x'.repeat(200)}~${'0'.repeat(31)}/2026-11-20T02-00-00.000Z`],
+    [`app/${'x'.repeat(200)}~${'A'.repeat(32)}/2026-11-20T02-00-00.000Z`],
+    [`app/${'x'.repeat(223)}~${'0'.repeat(32)}/2026-11-20T02-00-00.000Z`],
+    [`app/${'x'.repeat(256)}/2026-11-20T02-00-00.000Z`],
+    [`app/~${'0'.repeat(32)}/2026-11-20T02-00-00.000Z`],
+  ])('refuses %s', (id) => {
+    expect(parseArchiveId(id)).toBeUndefined();
   });
 });

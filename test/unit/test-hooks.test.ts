@@ -15,4 +15,14 @@ describe('ORGBACKUP_TEST_PAUSE_AT names a point and optionally a key suffix', ()
   ])('%j at %s %s: %s', (wanted, point, key, expected) => {
     expect(pauseMatches(wanted, point, key)).toBe(expected);
   });
+  it.each([
+    ['local-commit@slow:.zip', 'slow', 'a/b/c.zip', true],
+    ['local-commit@slow:.zip', 'fast', 'a/b/c.zip', false],
+    ['local-commit@slow:.zip', undefined, 'a/b/c.zip', false],
+    ['local-commit@slow', 'slow', 'a/b/c.manifest.json', true],
+    ['local-commit@slow:.zip', 'slow', 'a/b/c.manifest.json', false],
+    ['local-commit:.zip', 'fast', 'a/b/c.zip', true],
+  ])('%j on storage %s at %s: %s', (wanted, storage, key, expected) => {
+    expect(pauseMatches(wanted, 'local-commit', key, storage)).toBe(expected);
+  });
 });

@@ -9,8 +9,13 @@
  *
  * Why: reading every table once (one sequential scan) for all selected tenants is far cheaper than
  * one index scan per table per tenant, and the spool keeps memory bounded whatever the data size.
+ *
+ * The file is encrypted (AES-256-CTR) with a key made for this spool and held only in memory: a
+ * run killed with SIGKILL cannot remove it, and until a later run does, it must not hold every
+ * tenant's rows in the clear (the archives themselves may be age-encrypted). CTR lets any piece
+ * be read back on its own, from its position.
  */
-import { createHash, type Hash } from 'node:crypto';
+import { createCipheriv, createHash, randomBytes, type Cipher, type Hash } from 'node:crypto';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -52,6 +57,8 @@ export class RowSpool {
    * hundreds of MiB of dead buffers to find, and the process's RSS grows with them.
    */
   private readonly free: Buffer[] = [];
+  private readonly key = randomBytes(32);
+  private readonly iv = randomBytes(16);
 
   private constructor(
     private readonly file: string,
@@ -105,9 +112,11 @@ export class RowSpool {
     const at = this.position;
     const length = buffers.reduce((sum, b) => sum + b.length, 0);
     this.position += length;
+    const cipher = this.cipherAt(at);
+    const sealed = buffers.map((b) => cipher.update(b));
     let written = 0;
     while (written < length) {
-      const { bytesWritten } = await this.handle.writev(skipBytes(buffers, written), at + written);
+      const { bytesWritten } = await this.handle.writev(skipBytes(sealed, written), at + written);
       written += bytesWritten;
     }
     return at;
@@ -142,6 +151,7 @@ export class RowSpool {
     }
   }
 
+  /** Reads and decrypts `length` bytes at `position` into `buffer` at `offset`. */
   private async readFully(buffer: Buffer, offset: number, length: number, position: number): Promise<void> {
     let done = 0;
     while (done < length) {
@@ -149,6 +159,17 @@ export class RowSpool {
       if (bytesRead === 0) throw new Error(`internal: the rows spool ${this.file} ended early`);
       done += bytesRead;
     }
+    this.cipherAt(position)
+      .update(buffer.subarray(offset, offset + length))
+      .copy(buffer, offset);
+  }
+
+  /** The CTR keystream from byte `position` of the file (encrypting and decrypting are the same). */
+  private cipherAt(position: number): Cipher {
+    const counter = (BigInt('0x' + this.iv.toString('hex')) + BigInt(Math.floor(position / 16))) % (1n << 128n);
+    const cipher = createCipheriv('aes-256-ctr', this.key, Buffer.from(counter.toString(16).padStart(32, '0'), 'hex'));
+    if (position % 16 > 0) cipher.update(Buffer.alloc(position % 16));
+    return cipher;
   }
 
   async close(): Promise<void> {

@@ -24,6 +24,7 @@ import { serverVersion, quoteTable } from '../catalog.js';
 import { withPgClient, type PgConnection } from '../connection.js';
 import { cachedCatalog } from './dump.js';
 import type { RowsBatch } from './rows-batch.js';
+import { pauseAt } from '../../../util/test-hooks.js';
 import { keyedCopyOutSql } from './sql.js';
 
 export interface BatchOptions {
@@ -88,6 +89,7 @@ export async function readRowsBatch(conn: PgConnection, config: PostgresSourceCo
         await pipeline(copy, spool.router(table.table), { signal: options.signal });
       }
       spool.routingDone();
+      await pauseAt('rows-spooled', `${plan.tables.length} tables`, options.signal);
       await client.query('COMMIT');
     } catch (error) {
       await spool.close();
