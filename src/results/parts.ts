@@ -139,3 +139,16 @@ export const scheduleItem = z.looseObject({
   error: z.looseObject({ message: z.string(), hint: z.string().optional() }).optional(),
   notified: z.boolean().optional(),
 });
+
+/** delete / forget: one archive removed (or that would be, or that failed). */
+export const removedArchive = z.looseObject({
+  id: z.string(),
+  storage: z.string(),
+  status: z.enum(['removed', 'would-remove', 'failed']),
+  complete: z.boolean(),
+  size: z.number().optional(),
+  bytes: z.number().optional(),
+  error: z.string().optional(),
+});
+
+export const removalSummary = z.looseObject({ removed: z.number(), failed: z.number(), bytes: z.number() });
