@@ -17,7 +17,10 @@ export const runners: Record<string, Runner> = {
       ctx,
     ),
   list: async (o, ctx) =>
-    (await import('../commands/list.js')).runList({ source: str(o.source), tenant: str(o.tenant), storage: list(o.storage), limit: num(o.limit), long: bool(o.long), stale: str(o.stale) }, ctx),
+    (await import('../commands/list.js')).runList(
+      { source: str(o.source), tenant: str(o.tenant), storage: list(o.storage), limit: num(o.limit), long: bool(o.long), stale: str(o.stale), json: bool(o.globalJson) },
+      ctx,
+    ),
   restore: async (o, ctx) =>
     (await import('../commands/restore.js')).runRestore(
       {
@@ -61,4 +64,10 @@ export const runners: Record<string, Runner> = {
       },
       ctx,
     ),
+  delete: async (o, ctx) =>
+    (await import('../commands/delete.js')).runDelete({ ids: list(o.args[0]) ?? [], storage: list(o.storage), force: bool(o.force), yes: bool(o.yes), dryRun: bool(o.dryRun) }, ctx),
+  forget: async (o, ctx) =>
+    (await import('../commands/forget.js')).runForget({ source: str(o.source), tenant: str(o.tenant), all: bool(o.all), storage: list(o.storage), yes: bool(o.yes), dryRun: bool(o.dryRun) }, ctx),
+  get: async (o, ctx) =>
+    (await import('../commands/get.js')).runGet({ id: String(o.args[0]), output: str(o.output), storage: list(o.storage), cwd: process.cwd(), stdout: process.stdout, json: bool(o.globalJson) }, ctx),
 };

@@ -17,6 +17,17 @@ const HELP: Record<string, { notes?: string[]; examples: string[] }> = {
       'orgbackup list --stale 26h                        # tenants without a recent archive; exit 1 when any',
     ],
   },
+  delete: {
+    notes: ['Refused unless --force: the newest complete archive of a tenant, and pre-restore safety backups younger than 24 hours.'],
+    examples: ['orgbackup delete app/42/2026-11-20T02-00-00.000Z --dry-run', 'orgbackup delete app/42/2026-11-20T02-00-00.000Z --yes --json'],
+  },
+  forget: {
+    notes: ['Erases every archive of the tenant, the newest included, from every storage; the JSON receipt lists what was removed.'],
+    examples: ['orgbackup forget --source app --tenant 42 --all --dry-run', 'orgbackup forget --source app --tenant 42 --all --yes --json > receipt-42.json'],
+  },
+  get: {
+    examples: ['orgbackup get app/42/2026-11-20T02-00-00.000Z -o 42.zip', 'orgbackup get app/42/2026-11-20T02-00-00.000Z -o - | age -d -i key.txt > 42.zip'],
+  },
   restore: {
     notes: [
       '"latest" is the newest complete archive of the tenant made by `create` or `schedule-run`;',

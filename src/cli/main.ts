@@ -66,7 +66,7 @@ async function dispatch(command: string, options: Record<string, unknown>, globa
   try {
     const runner = runners[command];
     if (!runner) throw new Error(`internal: no runner for ${command}`);
-    const result = await runner(options as Record<string, unknown> & { args: unknown[] }, owned.ctx);
+    const result = await runner({ ...(options as { args: unknown[] }), globalJson: !!globals.json }, owned.ctx);
     process.stdout.write(renderResult(result, { json: !!globals.json, chalk: stdoutChalk }));
     process.exitCode = result.exitCode;
   } finally {

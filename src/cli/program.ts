@@ -96,7 +96,7 @@ export function buildProgram(dispatch: Dispatch): Command {
 
   command('list', 'list complete archives, newest first')
     .option('--source <name>', 'only this source')
-    .option('--tenant <id>', 'only this tenant (needs --source)')
+    .option('--tenant <id>', 'only this tenant (in every source that has it unless --source)')
     .option('--storage <name>', 'only this storage (repeatable)', collect)
     .option('--limit <n>', 'at most n archives', positiveInt)
     .option('--long', 'read sidecars for trigger, rows and labels')
@@ -127,7 +127,7 @@ export function buildProgram(dispatch: Dispatch): Command {
     .option('--latest', 'the newest archive of each tenant made by create or a schedule (the default; --all includes safety backups)')
     .option('--all', 'every complete archive')
     .option('--source <name>', 'only this source')
-    .option('--tenant <id>', 'only this tenant (needs --source)')
+    .option('--tenant <id>', 'only this tenant (in every source that has it unless --source)')
     .option('--storage <name>', 'only this storage (repeatable)', collect)
     .option('--subset <I/N>', 'only the tenants in part I (0..N-1) of N: the same stable split as schedule-run --shard')
     .option('--sample <percent>', 'the next part of a rotation kept in storage: e.g. 15% checks a seventh of the tenants per run, all of them over 7 runs')
@@ -140,7 +140,7 @@ export function buildProgram(dispatch: Dispatch): Command {
 
   command('prune', 'apply the retention policy')
     .option('--source <name>', 'only this source')
-    .option('--tenant <id>', 'only this tenant (needs --source)')
+    .option('--tenant <id>', 'only this tenant (in every source that has it unless --source)')
     .option('--storage <name>', 'only this storage (repeatable)', collect)
     .option('--dry-run', 'print the plan with a reason per archive, delete nothing')
     .action(run('prune'));
@@ -158,6 +158,29 @@ export function buildProgram(dispatch: Dispatch): Command {
     .option('--storage <name>', 'only this storage (repeatable)', collect)
     .addOption(new Option('--for <command>', 'the checks a command needs').choices(['create', 'restore']).default('create'))
     .action(run('preflight'));
+
+  command('delete', 'remove archives (sidecar, then object), under the storage lock')
+    .argument('<archive...>', 'archive ids (<source>/<tenant>/<timestamp>)')
+    .option('--storage <name>', 'only from this storage (repeatable; default: every storage that has them)', collect)
+    .option('--force', 'also the newest complete archive of a tenant and pre-restore safety backups younger than 24h')
+    .option('--yes', 'do not ask for confirmation (required without a terminal)')
+    .option('--dry-run', 'print what would be removed, remove nothing')
+    .action(run('delete'));
+
+  command('forget', 'erase every archive of a tenant from every storage (right to erasure), with a receipt')
+    .option('--source <name>', 'the source the tenant belonged to')
+    .option('--tenant <id>', 'the tenant id (also one its source no longer returns)')
+    .option('--all', 'every archive of the tenant (required)')
+    .option('--storage <name>', 'only this storage (repeatable; default: every storage)', collect)
+    .option('--yes', 'do not ask for confirmation (required without a terminal)')
+    .option('--dry-run', 'print what would be removed, remove nothing')
+    .action(run('forget'));
+
+  command('get', 'download a stored archive object, checked against its sidecar')
+    .argument('<archive>', 'archive id (<source>/<tenant>/<timestamp>)')
+    .option('-o, --output <file>', 'where to write it, or - for stdout (default: <source>-<tenant>-<timestamp>.zip[.age] here)')
+    .option('--storage <name>', 'storage to read from (repeatable; the first that has it)', collect)
+    .action(run('get'));
 
   command('init', 'write a commented starter config').option('--path <file>', 'where to write it', 'backup.config.json').action(run('init'));
 

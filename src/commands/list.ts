@@ -14,6 +14,8 @@ export interface ListOptions {
   limit?: number;
   long?: boolean;
   stale?: string;
+  /** --json: trigger and labels from each sidecar even without --long. */
+  json?: boolean;
 }
 
 export interface ListedArchive {
@@ -59,20 +61,23 @@ export interface ListResult {
 }
 
 export async function runList(options: ListOptions, ctx: Context): Promise<ListResult> {
-  if (options.tenant && !options.source) throw new UsageError('--tenant needs --source');
+  options = { ...options, source: options.source ?? soleSource(options.tenant, ctx) };
   const storageNames = selectStorageNames(ctx.config, options.storage);
   const all: ArchiveListing[] = [];
   for (const name of storageNames) {
     const storage = await ctx.storage(name);
-    all.push(...(await listArchives(storage, { source: options.source, tenant: options.tenant }, ctx.signal)).filter((a) => a.complete && a.archiveKey));
+    // Without --source (several sources), --tenant selects that tenant in every source that has it.
+    const filter = options.source ? { source: options.source, tenant: options.tenant } : {};
+    all.push(...(await listArchives(storage, filter, ctx.signal)).filter((a) => a.complete && a.archiveKey && (!options.tenant || a.ref.tenant === options.tenant)));
   }
   all.sort((a, b) => b.time.getTime() - a.time.getTime() || a.storage.localeCompare(b.storage));
   if (options.stale) return staleReport(all, options.stale, { storages: storageNames, ...options }, ctx);
   const shown = options.limit ? all.slice(0, options.limit) : all;
   const archives = await mapLimit(shown, 8, async (listing) => {
     const item = toListed(listing);
-    if (!options.long) return item;
+    if (!options.long && !options.json) return item;
     const sidecar = await readSidecar(await ctx.storage(listing.storage), listing.id, ctx.signal);
+    if (!options.long) return { ...item, trigger: sidecar.trigger, labels: sidecar.labels };
     return {
       ...item,
       trigger: sidecar.trigger,
@@ -83,6 +88,12 @@ export async function runList(options: ListOptions, ctx: Context): Promise<ListR
     };
   });
   return { command: 'list', ok: true, exitCode: ExitCode.ok, archives };
+}
+
+/** With one source configured, --tenant needs no --source (SPEC.md "--tenant takes tenant ids"). */
+export function soleSource(tenant: string | undefined, ctx: Context): string | undefined {
+  const names = Object.keys(ctx.config.sources);
+  return tenant && names.length === 1 ? names[0] : undefined;
 }
 
 function toListed(listing: ArchiveListing): ListedArchive {

@@ -7,7 +7,7 @@
  */
 import { listArchives, readSidecar } from '../archive/catalog.js';
 import type { Context } from '../context.js';
-import { ExitCode, UsageError, errorMessage, exitCodeForItems, type ExitCodeValue } from '../errors.js';
+import { ExitCode, errorMessage, exitCodeForItems, type ExitCodeValue } from '../errors.js';
 import { runPreflightGate } from '../preflight/gate.js';
 import { INCOMPLETE_GRACE_MS, needsSidecar, planPrune, protectArchives, type PlannedGroup, type SidecarFacts } from '../retention/plan.js';
 import { discoverTenantPlans, type UncheckedSource } from '../retention/tenants.js';
@@ -34,7 +34,6 @@ export interface PruneOptions {
 
 export async function runPrune(options: PruneOptions, ctx: Context): Promise<PruneResult> {
   const sourceNames = selectSourceNames(ctx.config, options.source);
-  if (options.tenant && sourceNames.length !== 1) throw new UsageError('--tenant needs --source', { hint: 'tenant ids belong to one source: add --source <name>' });
   const storageNames = options.storage?.length ? selectStorageNames(ctx.config, options.storage) : Object.keys(ctx.config.storage);
   const dryRun = !!options.dryRun;
   if (!options.skipPreflight && !dryRun) await runPreflightGate(ctx, { for: 'prune', sources: sourceNames, storages: storageNames });
@@ -72,7 +71,10 @@ async function lockAll(storages: readonly Storage[], options: PruneOptions, ctx:
 
 async function planStorage(storage: Storage, sourceNames: string[], sources: Parameters<typeof planPrune>[0]['sources'], options: PruneOptions, ctx: Context): Promise<PlannedGroup[]> {
   const filter = sourceNames.length === 1 ? { source: sourceNames[0]!, ...(options.tenant ? { tenant: options.tenant } : {}) } : {};
-  const listings = (await listArchives(storage, filter, ctx.signal)).filter((l) => sourceNames.includes(l.ref.source) && (!options.tenantFilter || options.tenantFilter(l.ref.source, l.ref.tenant)));
+  // With several sources, --tenant selects that tenant in every source that has it.
+  const listings = (await listArchives(storage, filter, ctx.signal)).filter(
+    (l) => sourceNames.includes(l.ref.source) && (!options.tenant || l.ref.tenant === options.tenant) && (!options.tenantFilter || options.tenantFilter(l.ref.source, l.ref.tenant)),
+  );
   const now = ctx.now();
   const groups = planPrune({ listings, sources, retention: ctx.config.retention, now });
   const facts = new Map<string, SidecarFacts>();

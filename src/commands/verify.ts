@@ -44,7 +44,6 @@ export interface VerifyResult {
 }
 
 export async function runVerify(options: VerifyOptions, ctx: Context): Promise<VerifyResult> {
-  if (options.tenant && !options.source) throw new UsageError('--tenant needs --source');
   if (options.ids?.length && (options.all || options.latest)) throw new UsageError('give archive ids, or --latest / --all, not both');
   const partOption = parsePartOption(options);
   const storageNames = selectStorageNames(ctx.config, options.storage);
@@ -128,11 +127,12 @@ function filterFor(options: VerifyOptions): ListFilter {
     const parsed = parseKey(sidecarKey(options.ids[0]!));
     if (parsed) return filterOfId(parsed.ref);
   }
-  return { source: options.source, tenant: options.tenant };
+  // Without --source, --tenant is applied after listing: that tenant in every source that has it.
+  return options.source ? { source: options.source, tenant: options.tenant } : {};
 }
 
 async function selectArchives(storage: Storage, listings: ArchiveListing[], options: VerifyOptions, signal: AbortSignal): Promise<ArchiveListing[]> {
-  const complete = listings.filter((l) => l.complete);
+  const complete = listings.filter((l) => l.complete && (!options.tenant || l.ref.tenant === options.tenant));
   if (options.ids?.length) {
     for (const id of options.ids) if (!parseKey(sidecarKey(id))) throw new UsageError(`"${id}" is not an archive id`, { hint: 'ids look like <source>/<tenant>/2026-11-20T02-00-00.000Z' });
     // An archive without its sidecar is incomplete and, as SPEC.md says, invisible to verify.

@@ -11,6 +11,9 @@ import type { PruneResult } from '../commands/prune-result.js';
 import type { RestoreCommandResult } from '../commands/restore.js';
 import type { ScheduleRunResult } from '../commands/schedule-run.js';
 import type { VerifyResult } from '../commands/verify.js';
+import type { DeleteResult } from '../commands/delete.js';
+import type { ForgetResult } from '../commands/forget.js';
+import type { GetResult } from '../commands/get.js';
 import type { resultSchemas } from './schemas.js';
 
 /** The schema's named fields, without the index signature that loose objects add (at every depth). */
@@ -38,5 +41,8 @@ export type Conformance = AllTrue<
     Fits<PreflightResult, 'preflight'>,
     Fits<ScheduleRunResult, 'schedule-run'>,
     Fits<InitResult, 'init'>,
+    Fits<DeleteResult, 'delete'>,
+    Fits<ForgetResult, 'forget'>,
+    Fits<GetResult, 'get'>,
   ]
 >;

@@ -148,3 +148,15 @@ export const scheduleItem = z.looseObject({
 export const tenantPath = z.looseObject({ source: z.string(), table: z.string(), path: z.string() });
 /** `restore --conflict merge`: what the merge does (or would do) to one table's rows of the tenant. */
 export const mergeCount = z.looseObject({ table: z.string(), updated: z.number(), inserted: z.number(), unchanged: z.number(), kept: z.number() });
+/** delete / forget: one archive removed (or that would be, or that failed). */
+export const removedArchive = z.looseObject({
+  id: z.string(),
+  storage: z.string(),
+  status: z.enum(['removed', 'would-remove', 'failed']),
+  complete: z.boolean(),
+  size: z.number().optional(),
+  bytes: z.number().optional(),
+  error: z.string().optional(),
+});
+
+export const removalSummary = z.looseObject({ removed: z.number(), failed: z.number(), bytes: z.number() });

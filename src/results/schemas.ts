@@ -73,6 +73,30 @@ const scheduleRun = z.looseObject({
   metrics: z.looseObject({ file: z.string().optional(), pushed: z.boolean().optional(), error: z.string().optional() }).optional(),
 });
 
+const deleteResult = z.looseObject({ ...p.resultBase('delete'), dryRun: z.boolean(), archives: z.array(p.removedArchive), summary: p.removalSummary });
+
+const forget = z.looseObject({
+  ...p.resultBase('forget'),
+  dryRun: z.boolean(),
+  source: z.string(),
+  tenant: z.string(),
+  storages: z.array(z.string()),
+  archives: z.array(p.removedArchive),
+  summary: p.removalSummary,
+  tenantKey: z.looseObject({ configKey: z.string(), recipients: z.array(z.string()) }).optional(),
+  finishedAt: p.isoTime,
+});
+
+const get = z.looseObject({
+  ...p.resultBase('get'),
+  id: z.string(),
+  storage: z.string(),
+  output: z.string(),
+  size: z.number(),
+  sha256: z.string(),
+  encrypted: z.boolean(),
+});
+
 const init = z.looseObject({ ...p.resultBase('init'), path: z.string() });
 
 /** What every command prints instead of its result when it fails before producing one. */
@@ -84,5 +108,5 @@ const error = z.looseObject({
   error: z.looseObject({ message: z.string(), hint: z.string().optional() }),
 });
 
-export const resultSchemas = { create, list, verify, restore, prune, preflight, 'schedule-run': scheduleRun, init, error } as const;
+export const resultSchemas = { create, list, verify, restore, prune, preflight, 'schedule-run': scheduleRun, init, delete: deleteResult, forget, get, error } as const;
 export type ResultSchemaName = keyof typeof resultSchemas;

@@ -9,6 +9,7 @@ import { renderPrune } from './prune.js';
 import { renderRestore } from './restore.js';
 import { renderScheduleRun } from './schedule-run.js';
 import { renderVerify } from './verify.js';
+import { renderDelete, renderForget, renderGet } from './removal.js';
 import { printableResult } from './printable.js';
 
 export interface CommandResultBase {
@@ -28,6 +29,9 @@ const renderers: Record<string, Renderer> = {
   restore: renderRestore,
   'schedule-run': renderScheduleRun,
   verify: renderVerify,
+  delete: renderDelete,
+  forget: renderForget,
+  get: renderGet,
   init: (r: { path: string }) => `wrote ${r.path}\n`,
 };
 
