@@ -34,8 +34,8 @@ const SCHEMA = (serial: string, fk: (t: string) => string) => `CREATE TABLE orga
 const CATEGORIES = { billing: ['invoices', 'payments'], support: ['tickets'] };
 
 /**
- * `codes`: a category naming an unknown table is caught by PostgreSQL's preflight (the rows plan,
- * before anything is written: exit 4), by MariaDB per tenant (exit 1); a category that cannot be
+ * `codes`: a category naming an unknown table is caught by the preflight's rows-plan check (both
+ * engines, before anything is written: exit 4); a category that cannot be
  * restored alone fails each tenant (exit 1). `name`: a table as the sidecar lists it; `qualified`: as the plan does.
  */
 async function scenario(
@@ -119,7 +119,7 @@ describe('rows categories', () => {
     );
     const tenants = { mode: 'rows', column: 'org_id', query: 'SELECT id, slug AS name FROM organizations' };
     await scenario(
-      { unknown: 1, alone: 1 },
+      { unknown: 4, alone: 1 },
       (t) => `${db}.${t}`,
       tenants,
       (t) => ({ type: 'mysql', url: mysqlUrl(db), tenants: t }),

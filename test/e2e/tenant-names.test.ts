@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { dropDb, pgQuery, pgUrl, PG_HOST, PG_PORT } from '../helpers/pg.js';
+import { createDb, dropDb, pgQuery, pgUrl, PG_HOST, PG_PORT } from '../helpers/pg.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir, uniqueName, writeConfig } from '../helpers/tmp.js';
 import { archivesOf, cli } from '../helpers/tenants.js';
@@ -128,21 +128,27 @@ describe('a tenants query returning an empty id among others', () => {
 describe('control characters in tenant ids and names', () => {
   let dir: { dir: string; cleanup(): Promise<void> };
   let config: string;
+  let db: string;
   const evilId = 'evil\x1b]0;pwned\x07';
   const evilName = 'Red \x1b[31mInc\x1b[0m\nforged row\u009b2J';
 
   beforeAll(async () => {
     dir = await tempDir();
-    // Discovery only (dry runs): the tenants query needs no table.
+    // Dry runs only: discovery, and the rows plan of one tenant table.
+    db = await createDb('obctl');
+    await pgQuery(db, 'CREATE TABLE notes (id int PRIMARY KEY, tenant text NOT NULL)');
     const query = `SELECT * FROM (VALUES ('plain', 'Plain Ltd'), ('evil' || chr(27) || ']0;pwned' || chr(7), 'Red ' || chr(27) || '[31mInc' || chr(27) || '[0m' || chr(10) || 'forged row' || chr(155) || '2J')) t(id, name)`;
     config = await writeConfig(dir.dir, {
       version: 1,
-      sources: { app: { type: 'postgres', url: pgUrl('postgres'), tenants: { mode: 'rows', column: 'tenant', query } } },
+      sources: { app: { type: 'postgres', url: pgUrl(db), tenants: { mode: 'rows', column: 'tenant', query } } },
       storage: { local: { type: 'local', path: `${dir.dir}/backups` } },
     });
   });
 
-  afterAll(() => dir.cleanup());
+  afterAll(async () => {
+    await dir.cleanup();
+    await dropDb(db);
+  });
 
   it('create --dry-run --no-color to a pipe shows them escaped; --json keeps them exact', async () => {
     const human = await runCli(['-c', config, '--no-color', '--no-progress', 'create', '--dry-run']);
@@ -151,8 +157,8 @@ describe('control characters in tenant ids and names', () => {
     expect(human.stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
     expect(human.stdout).toContain('evil\\x1b]0;pwned\\x07');
     expect(human.stdout).toContain('Red \\x1b[31mInc\\x1b[0m\\nforged row\\x9b2J');
-    // Header line, table header and two tenants: the newline in the name forged no row.
-    expect(human.stdout.trim().split('\n')).toHaveLength(4);
+    // Header line, table header and two tenants (then the rows plan): the newline in the name forged no row.
+    expect(human.stdout.trim().split('\n\n')[0]!.split('\n')).toHaveLength(4);
 
     const json = await cli(config, 'create', '--dry-run');
     expect(json.exitCode, json.stderr).toBe(0);
