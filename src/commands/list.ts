@@ -76,7 +76,14 @@ export async function runList(options: ListOptions, ctx: Context): Promise<ListR
   const archives = await mapLimit(shown, 8, async (listing) => {
     const item = toListed(listing);
     if (!options.long && !options.json) return item;
-    const sidecar = await readSidecar(await ctx.storage(listing.storage), listing.id, ctx.signal);
+    // One unreadable or doctored sidecar must not hide every other archive: it is listed from its
+    // key alone, with a warning (verify says what is wrong with it).
+    const sidecar = await readSidecar(await ctx.storage(listing.storage), listing.id, ctx.signal).catch((error: unknown) => {
+      if (ctx.signal.aborted) throw error;
+      ctx.log.warn(`${listing.id} in storage "${listing.storage}": ${errorMessage(error)}; listed without its sidecar's details (run \`orgbackup verify ${listing.id}\`)`);
+      return undefined;
+    });
+    if (!sidecar) return item;
     if (!options.long) return { ...item, trigger: sidecar.trigger, labels: sidecar.labels };
     return {
       ...item,
