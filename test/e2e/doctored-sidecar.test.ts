@@ -71,7 +71,7 @@ describe('doctored sidecars, files source', () => {
     // list --json reads each sidecar: a doctored one is listed from its key with a warning, and hides no other archive.
     const listed = await runCli(['-c', config, '--json', 'list']);
     expect(listed.exitCode, listed.stderr).toBe(0);
-    expect(listed.stderr).toContain(`${id!} in storage "local"`);
+    expect(listed.stderr).toContain(`"msg":"${id!} in storage`);
     expect(listed.stderr).toContain('listed without its sidecar');
     const ids = listed.json.archives.map((a: { id: string }) => a.id).sort();
     expect(ids).toEqual([id!, rebuilt, innerOnly].sort());
