@@ -150,6 +150,32 @@ describe('docs/recovery.md: MySQL, SQLite and rows archives with stock tools', (
     expect(keys).toEqual(sourceKeys);
   });
 
+  it("PostgreSQL: the documented steps load the other tenants' rows the tenant references, so the keys come back", async () => {
+    const PG_ENV = { PGHOST: PG_HOST, PGPORT: String(PG_PORT), PGUSER: PG_USER };
+    const db = uniqueName('ob_recout_pg');
+    await execa('createdb', ['-T', 'template0', db], { env: PG_ENV });
+    cleanups.push(() => dropDb(db));
+    // Every tenth user's mentor is a user of the next organization (with 5 organizations, all of them in org 1).
+    await seedSaasInto(db, { orgs: 5, crossTenant: true });
+    const source = { type: 'postgres', url: pgUrl(db), tenants: { mode: 'rows', column: 'org_id', query: 'SELECT id, slug AS name FROM organizations ORDER BY id' } };
+    const archived = await archiveOf(source, '1');
+    const copy = uniqueName('ob_recout_copy');
+    cleanups.push(() => dropDb(copy));
+
+    const run = await runSteps(await recipe('### PostgreSQL rows archives', archived, { app: db, app_tenant: copy }), PG_ENV);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(ran(run.stderr, 'psql -q -v ON_ERROR_STOP=1 -f outside.sql'), 'the outside step ran').toBe(true);
+    expect(await queryDigests(copy, saasTenantQueries(1))).toEqual(await queryDigests(db, saasTenantQueries(1)));
+    const mentors = `SELECT * FROM users WHERE id IN (SELECT mentor_id FROM users WHERE org_id = 1)`;
+    const [outside] = await pgQuery<{ n: string }>(copy, `SELECT count(*) AS n FROM users WHERE org_id <> 1`);
+    expect(Number(outside!.n)).toBeGreaterThan(0);
+    expect(await queryDigests(copy, { mentors })).toEqual(await queryDigests(db, { mentors }));
+    // The post-data step put every key back, users_mentor_id_fkey included.
+    const [keys] = await pgQuery(copy, `SELECT count(*)::int AS n FROM pg_constraint WHERE contype IN ('p', 'f') AND connamespace = 'public'::regnamespace`);
+    const [sourceKeys] = await pgQuery(db, `SELECT count(*)::int AS n FROM pg_constraint WHERE contype IN ('p', 'f') AND connamespace = 'public'::regnamespace`);
+    expect(keys).toEqual(sourceKeys);
+  });
+
   it('MySQL/MariaDB whole database: the documented steps give an identical database', async () => {
     const db = await createMysqlDb('ob_recwhole');
     cleanups.push(() => dropMysqlDb(db));

@@ -8,7 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { dataset, DATASETS_SKIP_REASON, hasDatasets } from '../helpers/datasets.js';
 import { createDb, dropDb, pgQuery, pgUrl, psql, tableDigests } from '../helpers/pg.js';
 import { tempDir, writeConfig } from '../helpers/tmp.js';
-import { archivesOf, cli, firstArchiveId, queryDigests, type RowsSidecar } from '../helpers/tenants.js';
+import { archivesOf, cli, firstArchiveId, queryDigests, schemaOnlyCopy, type RowsSidecar } from '../helpers/tenants.js';
+import { verifyJson } from '../helpers/restore.js';
 
 const storeQueries = (store: number) => ({
   customer: `SELECT * FROM customer WHERE store_id = ${store}`,
@@ -52,6 +53,47 @@ describe.skipIf(!hasDatasets)(`rows mode on Pagila${hasDatasets ? '' : ` (skippe
       expect(counts.payment).toBeGreaterThan(1000);
       expect(sidecar.details.shared).toEqual(expect.arrayContaining(['public.film', 'public.address', 'public.language']));
       expect(sidecar.details.loadOrder.indexOf('public.payment')).toBeGreaterThan(sidecar.details.loadOrder.indexOf('public.rental'));
+    }
+  });
+
+  it('passes the restore test for both stores although store-1 rentals use store-2 inventory', async () => {
+    const [crossing] = await pgQuery<{ n: string }>(
+      db,
+      `SELECT count(DISTINCT i.inventory_id) AS n FROM rental r JOIN customer c USING (customer_id) JOIN inventory i USING (inventory_id) WHERE c.store_id = 1 AND i.store_id = 2`,
+    );
+    expect(Number(crossing!.n)).toBeGreaterThan(0);
+    const created = await cli(config, 'create');
+    expect(created.exitCode, created.stderr).toBe(0);
+    const res = await cli(config, 'verify', ...archivesOf(created).map((a) => a.id), '--restore-test');
+    const items = verifyJson(res);
+    expect(
+      items.map((i) => [i.status, i.levels.join(), i.error ?? '']),
+      res.stderr,
+    ).toEqual([
+      ['ok', '1,2,3', ''],
+      ['ok', '1,2,3', ''],
+    ]);
+    const sidecar = JSON.parse(await readFile(`${dir.dir}/backups/${archivesOf(created).find((a) => a.tenant === '1')!.id}.manifest.json`, 'utf8')) as {
+      details: { outside: { references: { foreignKey: string; rows: number }[] } };
+    };
+    expect(sidecar.details.outside.references).toContainEqual(expect.objectContaining({ foreignKey: 'rental_inventory_id_fkey', rows: Number(crossing!.n) }));
+  });
+
+  it('restores store 1 with --target into an empty schema copy: the store exactly, with the lookups and inventory it references', async () => {
+    const created = await cli(config, 'create', '--tenant', '1');
+    expect(created.exitCode, created.stderr).toBe(0);
+    const copy = await schemaOnlyCopy(db);
+    try {
+      const restored = await cli(config, 'restore', firstArchiveId(created), '--target', pgUrl(copy), '--yes');
+      expect(restored.exitCode, restored.stderr).toBe(0);
+      expect(await queryDigests(copy, storeQueries(1))).toEqual(await queryDigests(db, storeQueries(1)));
+      // Only the rows store 1 references came along: a film no store-1 row touches is not there.
+      const [films] = await pgQuery<{ copy: string }>(copy, 'SELECT count(*) AS copy FROM film');
+      const [all] = await pgQuery<{ n: string }>(db, 'SELECT count(*) AS n FROM film');
+      expect(Number(films!.copy)).toBeGreaterThan(0);
+      expect(Number(films!.copy)).toBeLessThanOrEqual(Number(all!.n));
+    } finally {
+      await dropDb(copy);
     }
   });
 

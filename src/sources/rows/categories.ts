@@ -64,6 +64,7 @@ export function restrictToCategory(plan: RowsPlan, catalog: readonly PlanTableIn
     excluded: [...plan.excluded, ...plan.tables.filter((t) => !keep(t.table)).map((t) => t.table)].sort(),
     cycles: plan.cycles.filter((c) => c.tables.every(keep)),
     foreignKeys: plan.foreignKeys.filter((fk) => keep(fk.table) && keep(fk.references)),
+    ...(plan.sharedKeys ? { sharedKeys: plan.sharedKeys.filter((fk) => keep(fk.table) || plan.shared.includes(fk.table)) } : {}),
   };
 }
 

@@ -86,6 +86,17 @@ export interface RowsPlan {
   cycles: PlanCycle[];
   /** The foreign keys between planned tables (what load order and `--only` checks follow). */
   foreignKeys: PlanForeignKey[];
+  /** Shared tables (in `shared`), for the rows of them that tenant rows reference (outside references). */
+  sharedTables?: SharedTable[];
+  /** The foreign keys from planned or shared tables to shared tables. */
+  sharedKeys?: PlanForeignKey[];
+}
+
+export interface SharedTable {
+  table: string;
+  schema: string;
+  name: string;
+  primaryKey: string[];
 }
 
 export function qualifiedName(t: { schema: string; name: string }): string {
@@ -129,7 +140,10 @@ export function planRows(input: PlanInput): RowsPlan {
     .sort();
   const { order, cycles } = loadOrder([...planned.keys()], fks);
   const foreignKeys = fks.filter((fk) => planned.has(fk.table) && planned.has(fk.references));
-  return { column: input.column, tables: order.map((name) => planned.get(name)!), shared, excluded, cycles, foreignKeys };
+  const sharedNames = new Set(shared);
+  const sharedTables = candidates.filter((t) => sharedNames.has(qualifiedName(t))).map((t) => ({ table: qualifiedName(t), schema: t.schema, name: t.name, primaryKey: t.primaryKey }));
+  const sharedKeys = fks.filter((fk) => sharedNames.has(fk.references) && (planned.has(fk.table) || sharedNames.has(fk.table)));
+  return { column: input.column, tables: order.map((name) => planned.get(name)!), shared, excluded, cycles, foreignKeys, sharedTables, sharedKeys };
 }
 
 /**

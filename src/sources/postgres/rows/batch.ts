@@ -26,6 +26,7 @@ import { cachedCatalog } from './dump.js';
 import type { RowsBatch } from './rows-batch.js';
 import { pauseAt } from '../../../util/test-hooks.js';
 import { keyedCopyOutSql } from './sql.js';
+import { crossingKeys, readOutsideRows, type OutsideRows } from './outside.js';
 
 export interface BatchOptions {
   /** How many tenants discovery found (the selected ones are a share of them). */
@@ -82,6 +83,7 @@ export async function readRowsBatch(conn: PgConnection, config: PostgresSourceCo
     // Every table is read whole: hash joins over sequential scans, never a lookup per key.
     await client.query('SET LOCAL enable_nestloop = off; SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off');
     const spool = await RowSpool.create(options.tempDir, tenants.length);
+    let outside: Map<string, OutsideRows>;
     try {
       const keys = keysRelation(client, tenants, fingerprint);
       for (const table of plan.tables) {
@@ -89,6 +91,7 @@ export async function readRowsBatch(conn: PgConnection, config: PostgresSourceCo
         await pipeline(copy, spool.router(table.table), { signal: options.signal });
       }
       spool.routingDone();
+      outside = await readBatchOutside(client, plan, tenants);
       await pauseAt('rows-spooled', `${plan.tables.length} tables`, options.signal);
       await client.query('COMMIT');
     } catch (error) {
@@ -96,8 +99,24 @@ export async function readRowsBatch(conn: PgConnection, config: PostgresSourceCo
       throw error;
     }
     options.log.debug(`rows mode: ${plan.tables.length} tables read for ${tenants.length} tenants, ${mib(spool.size)} spooled`);
-    return { spool, index: new Map(tenants.map((t, i) => [t.id, i])), plan, fingerprint, serverVersion: version, snapshotAt };
+    return { spool, index: new Map(tenants.map((t, i) => [t.id, i])), plan, fingerprint, serverVersion: version, snapshotAt, outside };
   });
+}
+
+/**
+ * Each tenant's outside references, in the batch's snapshot. They are looked up per tenant (with
+ * the planner's lookups back on): they are few next to the tenant's own rows, and only schemas
+ * with a foreign key that can leave the tenant pay for them (outside.ts).
+ */
+async function readBatchOutside(client: pg.Client, plan: RowsPlan, tenants: readonly Tenant[]): Promise<Map<string, OutsideRows>> {
+  const outside = new Map<string, OutsideRows>();
+  if (crossingKeys(plan).length === 0) return outside;
+  await client.query('SET LOCAL enable_nestloop = on; SET LOCAL enable_indexscan = on; SET LOCAL enable_bitmapscan = on');
+  for (const tenant of tenants) {
+    const found = await readOutsideRows(client, plan, client.escapeLiteral(tenant.id));
+    if (found.references.length > 0) outside.set(tenant.id, found);
+  }
+  return outside;
 }
 
 /** `(SELECT i, id ...)`: the tenants' ids typed like the anchor's filter column, with their index. */

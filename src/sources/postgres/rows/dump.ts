@@ -26,6 +26,7 @@ import { withPgClient, type PgConnection } from '../connection.js';
 import { largeObjectColumns, readRowsCatalog } from './catalog.js';
 import type { RowsBatch } from './rows-batch.js';
 import { copyOutSql } from './sql.js';
+import { describeOutside, readOutsideRows, storeOutsideRows, type OutsideDetails, type OutsideRows } from './outside.js';
 
 export const ROWS_TOOL = 'orgbackup-rows';
 
@@ -42,6 +43,8 @@ export interface RowsDetails {
   categories?: Record<string, string[]>;
   /** Set when the tenant was read with others in one pass: when that snapshot was taken. */
   snapshotAt?: string;
+  /** Rows of other tenants the tenant's rows reference (outside.ts); absent when there are none. */
+  outside?: OutsideDetails;
 }
 
 export function rowsSettings(config: PostgresSourceConfig): { column: string; schemas: string[] } {
@@ -120,8 +123,9 @@ export async function dumpRows(conn: PgConnection, tenant: Tenant, config: Postg
       tables.push(info);
       entries[table.table] = entry;
     }
+    const outside = await readOutsideRows(client, plan, literal);
     await client.query('COMMIT');
-    return rowsResult(config, { plan, fingerprint, serverVersion: version, database: conn.database, tables, entries, compression });
+    return rowsResult(config, { plan, fingerprint, serverVersion: version, database: conn.database, tables, entries, compression, outside: await storeOutside(ctx, plan, outside, compression) });
   });
 }
 
@@ -140,7 +144,16 @@ export async function dumpRowsFromBatch(batch: RowsBatch, tenant: Tenant, conn: 
     tables.push({ name: table.table, rows: segment.rows, checksum: segment.sha256, digest: segment.digest });
   }
   const { plan, fingerprint, serverVersion: version, snapshotAt } = batch;
-  return rowsResult(config, { plan, fingerprint, serverVersion: version, database: conn.database, tables, entries, compression, snapshotAt });
+  const outside = await storeOutside(ctx, plan, batch.outside.get(tenant.id), compression);
+  return rowsResult(config, { plan, fingerprint, serverVersion: version, database: conn.database, tables, entries, compression, snapshotAt, outside });
+}
+
+/** The outside references as entries, said at -v (debug) level: they explain rows a scratch database gets that are not the tenant's. */
+async function storeOutside(ctx: DumpContext, plan: RowsPlan, found: OutsideRows | undefined, compression: Compression): Promise<OutsideDetails | undefined> {
+  if (!found) return undefined;
+  const outside = await storeOutsideRows(ctx, plan, found, compression);
+  for (const line of outside ? describeOutside(outside) : []) ctx.log.debug(`outside reference: ${line}`);
+  return outside;
 }
 
 async function rowsCompression(ctx: DumpContext): Promise<Compression> {
@@ -158,6 +171,7 @@ interface RowsRead {
   entries: Record<string, string>;
   compression: Compression;
   snapshotAt?: string;
+  outside?: OutsideDetails;
 }
 
 function rowsResult(config: PostgresSourceConfig, read: RowsRead): DumpResult {
@@ -172,6 +186,7 @@ function rowsResult(config: PostgresSourceConfig, read: RowsRead): DumpResult {
     shared: plan.shared,
     ...(config.tenants.categories ? { categories: heldCategories(plan, config.tenants.categories) } : {}),
     ...(read.snapshotAt ? { snapshotAt: read.snapshotAt } : {}),
+    ...(read.outside ? { outside: read.outside } : {}),
   };
   return {
     dump: { tool: ROWS_TOOL, version: read.serverVersion, args: [`--column=${column}`, ...schemas.map((s) => `--schema=${s}`), 'COPY TO STDOUT'] },

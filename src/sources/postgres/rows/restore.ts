@@ -31,6 +31,7 @@ import { readRowsCatalog } from './catalog.js';
 import { assertPlanFitsTarget } from './plan-check.js';
 import { assertStagedTenant, stageEntries } from './stage.js';
 import { tableRef, tenantPredicate } from './sql.js';
+import { describeOutsidePlan, loadOutsideRows, outsideTables, refuseMissingOutside, type OutsideEntries } from './outside-restore.js';
 import { CopyCounter, type RowsDetails } from './dump.js';
 
 export function rowsDetails(sidecar: Sidecar): RowsDetails {
@@ -55,7 +56,8 @@ export async function restoreRows(conn: PgConnection, tenant: Tenant, config: Po
     const schemas = [...new Set(details.plan.tables.map((t) => t.schema))];
     assertPlanFitsTarget(details.plan, chosen, await readRowsCatalog(client, schemas), config.tenants.column ?? details.plan.column, ctx.sidecar.id);
     if (ctx.options.dryRun) {
-      const described = await describePlan(client, details.plan, chosen, tables, literal, ctx.options.conflict);
+      const planned = await describePlan(client, details.plan, chosen, tables, literal, ctx.options.conflict);
+      const described = { ...planned, plan: [...planned.plan, ...describeOutsidePlan(details, ctx.options.target !== undefined)] };
       if (!merging || !ctx.options.countMerge) return { target, tables, ...described };
       const merge = await previewMerge(client, details, chosen, literal, ctx);
       return { target, tables, ...described, plan: [...described.plan, ...describeMergeCounts(merge)], merge };
@@ -64,10 +66,17 @@ export async function restoreRows(conn: PgConnection, tenant: Tenant, config: Po
     await client.query('BEGIN');
     try {
       await client.query('SET CONSTRAINTS ALL DEFERRED');
-      const staged = await stageEntries(client, chosen, details, ctx);
+      const outside: OutsideEntries = new Map();
+      const staged = await stageEntries(client, chosen, details, ctx, outside);
       await assertStagedTenant(client, details.plan, staged, literal, details);
       if (merging) merge = await countMerge(client, details.plan, staged, literal);
-      const triggers = await disableUserTriggers(client, chosen);
+      const intoOther = ctx.options.target !== undefined;
+      if (!intoOther) await refuseMissingOutside(client, details.plan, staged, literal, false);
+      const triggers = await disableUserTriggers(client, [...new Set([...chosen, ...(intoOther ? outsideTables(details, outside) : [])])]);
+      if (intoOther) {
+        await loadOutsideRows(client, details, outside);
+        await refuseMissingOutside(client, details.plan, staged, literal, true);
+      }
       await applyStaged(client, details.plan, staged, ctx.options.conflict, literal);
       await advanceSequences(client, chosen);
       await restoreTriggers(client, triggers);

@@ -2,6 +2,7 @@
 import type { SchemaFingerprint } from '../../../archive/manifest.js';
 import type { RowsPlan } from '../../rows/plan.js';
 import type { RowSpool } from '../../rows/spool.js';
+import type { OutsideRows } from './outside.js';
 
 export interface RowsBatch {
   spool: RowSpool;
@@ -12,4 +13,6 @@ export interface RowsBatch {
   serverVersion: string;
   /** When the snapshot all tenants were read from was taken. */
   snapshotAt: string;
+  /** Tenant id -> the rows of other tenants its rows reference (only tenants that have any). */
+  outside: Map<string, OutsideRows>;
 }

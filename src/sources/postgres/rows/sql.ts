@@ -6,7 +6,7 @@
 import { pathToAnchor, type PlannedTable, type RowsPlan } from '../../rows/plan.js';
 import { quoteIdent, quoteTable } from '../catalog.js';
 
-export function tableRef(t: PlannedTable): string {
+export function tableRef(t: Pick<PlannedTable, 'schema' | 'name'>): string {
   return quoteTable({ schema: t.schema, name: t.name });
 }
 

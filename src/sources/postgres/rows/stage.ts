@@ -17,13 +17,22 @@ import type { PlannedTable, RowsPlan } from '../../rows/plan.js';
 import { quoteIdent } from '../catalog.js';
 import type { StagedTable } from './apply.js';
 import type { RowsDetails } from './dump.js';
+import { outsideTableOf, readOutsideEntry, type OutsideEntries } from './outside-restore.js';
 import { columnList, tableRef, tenantPredicate } from './sql.js';
 
-/** Streams each chosen table's entry into a temp table; entries of other tables are read past. */
-export async function stageEntries(client: pg.Client, chosen: PlannedTable[], details: RowsDetails, ctx: RestoreContext): Promise<StagedTable[]> {
+/**
+ * Streams each chosen table's entry into a temp table; entries of other tables are read past.
+ * Outside references (outside.ts) are read into `outside`, by table, when it is given.
+ */
+export async function stageEntries(client: pg.Client, chosen: PlannedTable[], details: RowsDetails, ctx: RestoreContext, outside?: OutsideEntries): Promise<StagedTable[]> {
   const byEntry = new Map(chosen.map((t) => [details.entries[t.table], t]));
   const staged = new Map<string, StagedTable>();
   for await (const entry of ctx.entries) {
+    const outsideTable = outside && outsideTableOf(details, entry.name);
+    if (outsideTable) {
+      outside.set(outsideTable, await readOutsideEntry(entry.name, entry.body, ctx.signal));
+      continue;
+    }
     const table = byEntry.get(entry.name);
     if (!table || staged.has(table.table)) {
       for await (const _ of entry.body) void _;

@@ -27,7 +27,7 @@ export interface UserTrigger {
 }
 
 /** The enabled user triggers of the tables and of all their partitions. */
-export async function enabledUserTriggers(client: pg.Client, tables: readonly PlannedTable[]): Promise<UserTrigger[]> {
+export async function enabledUserTriggers(client: pg.Client, tables: readonly Pick<PlannedTable, 'schema' | 'name'>[]): Promise<UserTrigger[]> {
   const res = await client.query<{ relation: string; name: string; enabled: 'O' | 'A' | 'R'; owned: boolean }>(
     `SELECT DISTINCT quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS relation, t.tgname AS name, t.tgenabled AS enabled, pg_has_role(c.relowner, 'USAGE') AS owned
        FROM unnest($1::text[]) AS x(name)
@@ -43,7 +43,7 @@ export async function enabledUserTriggers(client: pg.Client, tables: readonly Pl
 }
 
 /** Disables the tables' enabled user triggers until `restoreTriggers`; refuses when it cannot. */
-export async function disableUserTriggers(client: pg.Client, tables: readonly PlannedTable[]): Promise<UserTrigger[]> {
+export async function disableUserTriggers(client: pg.Client, tables: readonly Pick<PlannedTable, 'schema' | 'name'>[]): Promise<UserTrigger[]> {
   const triggers = await enabledUserTriggers(client, tables);
   const foreign = triggers.filter((t) => !t.owned);
   if (foreign.length > 0) {
