@@ -27,6 +27,8 @@ export interface BackupOptions {
   onDumped?(): void;
   /** The source's hooks (create only; a safety backup runs none). */
   hooks?: HooksConfig;
+  /** Added to the manifest's `details` (a point-in-time read's `recoveredTo`). */
+  details?: Record<string, unknown>;
 }
 
 export interface StorageOutcome {
@@ -102,7 +104,7 @@ export async function backupTenant(source: Source, tenant: Tenant, storages: rea
       ...(result.schemaFingerprint ? { schemaFingerprint: result.schemaFingerprint } : {}),
       ...(options.encryptor ? { encryption: { recipients: options.encryptor.recipients, passphrase: options.encryptor.passphrase } } : {}),
       labels: options.labels,
-      ...(result.details ? { details: result.details } : {}),
+      ...(result.details || options.details ? { details: { ...result.details, ...options.details } } : {}),
     });
     // Each storage's sidecar is committed as soon as that storage holds the object (the object is
     // whole by then, so its size and digest are known): an object without a sidecar is what

@@ -1,5 +1,6 @@
 /** Maps a parsed command line to its command function (imported lazily) and its options. */
 import type { Context } from '../context.js';
+import { UsageError } from '../errors.js';
 import type { CommandResultBase } from './render/index.js';
 
 type Opts = Record<string, unknown> & { args: unknown[] };
@@ -11,34 +12,39 @@ const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
 const bool = (v: unknown) => v === true;
 
 export const runners: Record<string, Runner> = {
-  create: async (o, ctx) =>
-    (await import('../commands/create.js')).runCreate(
-      { source: list(o.source), tenant: list(o.tenant), storage: list(o.storage), jobs: num(o.jobs), label: list(o.label), category: str(o.category), dryRun: bool(o.dryRun) },
-      ctx,
-    ),
+  create: async (o, ctx) => {
+    const options = { source: list(o.source), tenant: list(o.tenant), storage: list(o.storage), jobs: num(o.jobs), label: list(o.label), category: str(o.category), dryRun: bool(o.dryRun) };
+    if (str(o.at)) return (await import('../pitr/commands.js')).runCreateAt({ ...options, at: str(o.at)! }, ctx);
+    return (await import('../commands/create.js')).runCreate(options, ctx);
+  },
   list: async (o, ctx) =>
     (await import('../commands/list.js')).runList(
       { source: str(o.source), tenant: str(o.tenant), storage: list(o.storage), limit: num(o.limit), long: bool(o.long), stale: str(o.stale), json: bool(o.globalJson) },
       ctx,
     ),
-  restore: async (o, ctx) =>
-    (await import('../commands/restore.js')).runRestore(
-      {
-        archive: String(o.args[0]),
-        source: str(o.source),
-        tenant: str(o.tenant),
-        storage: list(o.storage),
-        target: str(o.target),
-        conflict: str(o.conflict) as 'replace' | 'merge' | 'skip' | 'fail' | undefined,
-        only: list(o.only),
-        force: bool(o.force),
-        yes: bool(o.yes),
-        safetyBackup: o.safetyBackup !== false,
-        dryRun: bool(o.dryRun),
-        jobs: num(o.jobs),
-      },
-      ctx,
-    ),
+  restore: async (o, ctx) => {
+    const options = {
+      source: str(o.source),
+      tenant: str(o.tenant),
+      storage: list(o.storage),
+      target: str(o.target),
+      conflict: str(o.conflict) as 'replace' | 'merge' | 'skip' | 'fail' | undefined,
+      only: list(o.only),
+      force: bool(o.force),
+      yes: bool(o.yes),
+      safetyBackup: o.safetyBackup !== false,
+      dryRun: bool(o.dryRun),
+      jobs: num(o.jobs),
+    };
+    if (str(o.at)) {
+      if (o.args[0] !== undefined)
+        throw new UsageError('restore --at takes no archive id: it makes the archive from the physical backup', { hint: 'orgbackup restore --at TIME --source S --tenant T' });
+      return (await import('../pitr/commands.js')).runRestoreAt({ ...options, at: str(o.at)! }, ctx);
+    }
+    const archive = str(o.args[0]);
+    if (archive === undefined) throw new UsageError('restore needs an archive id, "latest" or a file', { hint: 'or --at TIME with --source and --tenant for a point-in-time restore' });
+    return (await import('../commands/restore.js')).runRestore({ ...options, archive }, ctx);
+  },
   'schedule-run': async (o, ctx) =>
     (await import('../commands/schedule-run.js')).runScheduleRun(
       { schedule: list(o.schedule), now: bool(o.now), shard: str(o.shard), metricsFile: str(o.metricsFile), pushgateway: str(o.pushgateway) },

@@ -92,6 +92,7 @@ export function buildProgram(dispatch: Dispatch): Command {
     .option('--label <key=value>', 'label recorded in the manifest (repeatable), e.g. keep=true', collect)
     .option('--category <name>', 'rows mode: only this category of tables (tenants.categories) and the parents it needs')
     .option('--dry-run', 'list what would be backed up, write nothing')
+    .option('--at <time>', 'read the source as it was at this time from its physical backup (sources.<name>.pitr): ISO time with zone, or "2h ago"')
     .action(run('create'));
 
   command('list', 'list complete archives, newest first')
@@ -104,7 +105,7 @@ export function buildProgram(dispatch: Dispatch): Command {
     .action(run('list'));
 
   command('restore', 'put one tenant back from an archive (id, or "latest")')
-    .argument('<archive>', 'archive id (<source>/<tenant>/<timestamp>), or "latest": the newest archive made by create or a schedule (a pre-restore safety backup only by its id)')
+    .argument('[archive]', 'archive id (<source>/<tenant>/<timestamp>), or "latest": the newest archive made by create or a schedule (a pre-restore safety backup only by its id)')
     .option('--source <name>', 'source, for "latest"')
     .option('--tenant <id>', 'tenant, for "latest"')
     .option('--storage <name>', 'storage to read from (repeatable)', collect)
@@ -120,6 +121,7 @@ export function buildProgram(dispatch: Dispatch): Command {
     .option('--no-safety-backup', 'do not take a pre-restore backup first')
     .option('--dry-run', 'print the plan, change nothing')
     .option('--jobs <n>', 'parallel loaders when restoring into a new PostgreSQL database (pg_restore -j; needs temp space for the uncompressed dump)', jobCount)
+    .option('--at <time>', 'point-in-time: put the tenant back as it was at this time (ISO time with zone, or "2h ago"), read from the physical backup; needs --source and --tenant, no archive id')
     .action(run('restore'));
 
   command('verify', 'prove archives intact (levels 1-2) and restorable (level 3)')
@@ -177,7 +179,7 @@ export function buildProgram(dispatch: Dispatch): Command {
     .action(run('forget'));
 
   command('get', 'download a stored archive object, checked against its sidecar')
-    .argument('<archive>', 'archive id (<source>/<tenant>/<timestamp>)')
+    .argument('[archive]', 'archive id (<source>/<tenant>/<timestamp>)')
     .option('-o, --output <file>', 'where to write it, or - for stdout (default: <source>-<tenant>-<timestamp>.zip[.age] here)')
     .option('--storage <name>', 'storage to read from (repeatable; the first that has it)', collect)
     .action(run('get'));

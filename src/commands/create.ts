@@ -27,6 +27,8 @@ export interface CreateOptions {
   /** Restricts tenants further (schedule shards); applied after --tenant. */
   tenantFilter?: (source: string, tenant: string) => boolean;
   skipPreflight?: boolean;
+  /** Merged into every archive's manifest `details` (point-in-time reads: `recoveredTo`). */
+  details?: Record<string, unknown>;
 }
 
 export interface CreateResult {
@@ -80,7 +82,7 @@ export async function runCreate(options: CreateOptions, ctx: Context): Promise<C
       try {
         const encryptor = await createEncryptor(ctx.config, { source: source.name, tenant: tenant.id, baseDir: ctx.baseDir });
         const hooks = config.sources[source.name]?.hooks;
-        const backupOptions = { trigger: options.trigger ?? 'manual', labels, encryptor, compression: ctx.config.defaults.compression, onDumped: release, hooks };
+        const backupOptions = { trigger: options.trigger ?? 'manual', labels, encryptor, compression: ctx.config.defaults.compression, onDumped: release, hooks, details: options.details };
         const result = await afterCreateHook(await backupTenant(source, tenant, storages, backupOptions, ctx), hooks, ctx);
         ctx.progress.itemDone();
         logOutcome(result, ctx);

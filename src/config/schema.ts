@@ -78,7 +78,9 @@ const databaseSource = {
 
 // Checked after `${VAR}` interpolation (the pipeline interpolates first), so an env URL is checked too.
 const dbUrl = (kind: typeof POSTGRES_URL) => checked((url) => dbUrlProblem(url, kind), z.string().min(1));
-export const postgresSourceSchema = z.object({ type: z.literal('postgres'), url: dbUrl(POSTGRES_URL), ...databaseSource }).strict();
+/** Point-in-time restore of one tenant (docs/pitr.md): where the physical backups and WAL are. */
+export const pitrSchema = z.discriminatedUnion('type', [z.object({ type: z.literal('basebackup'), baseBackups: z.string().min(1), walArchive: z.string().min(1) }).strict()]);
+export const postgresSourceSchema = z.object({ type: z.literal('postgres'), url: dbUrl(POSTGRES_URL), ...databaseSource, pitr: pitrSchema.optional() }).strict();
 export const mysqlSourceSchema = z.object({ type: z.literal('mysql'), url: dbUrl(MYSQL_URL), ...databaseSource }).strict();
 export const sqliteSourceSchema = z
   .object({

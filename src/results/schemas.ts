@@ -39,6 +39,8 @@ const restore = z.looseObject({
   plan: z.array(z.string()).optional(),
   changes: z.array(z.looseObject({ table: z.string(), current: z.number().optional(), restored: z.number().optional() })).optional(),
   merge: z.array(p.mergeCount).optional(),
+  /** restore --at: the time the tenant was put back to (the archive `id` was read as of then). */
+  recoveredTo: z.string().optional(),
   schema: z.looseObject({ status: z.enum(['match', 'new-target', 'not-recorded', 'differs']), differences: z.array(z.string()) }),
   safetyBackupSkipped: z.string().optional(),
   safetyBackup: z.looseObject({ id: z.string(), rollback: z.string() }).optional(),
