@@ -148,7 +148,7 @@ export async function backupTenant(source: Source, tenant: Tenant, storages: rea
  * stored the object, its sidecar goes first, then the object, so that no sidecar is ever left
  * without its object. Not under the aborted signal, which would stop the deletes themselves.
  */
-async function discardArchive(storages: readonly Storage[], outcomes: readonly PutOutcome[], key: string, sidecar: string): Promise<void> {
+export async function discardArchive(storages: readonly Storage[], outcomes: readonly PutOutcome[], key: string, sidecar: string): Promise<void> {
   await Promise.all(
     storages
       .filter((storage) => outcomes.some((o) => o.storage === storage.name && o.ok))
@@ -163,7 +163,7 @@ async function discardArchive(storages: readonly Storage[], outcomes: readonly P
  * The sidecar commits the archive; written only where the archive object itself was stored, and
  * not once the run is interrupted (the caller then discards what was stored).
  */
-async function commitSidecar(storage: Storage, outcome: PutOutcome, sidecarOf: () => Sidecar, signal: AbortSignal, ctx: Context): Promise<StorageOutcome> {
+export async function commitSidecar(storage: Storage, outcome: PutOutcome, sidecarOf: () => Sidecar, signal: AbortSignal, ctx: Context): Promise<StorageOutcome> {
   if (!outcome.ok) return { name: storage.name, status: 'failed', error: errorMessage(outcome.error ?? 'not written') };
   if (ctx.signal.aborted) return { name: storage.name, status: 'failed', error: 'interrupted' };
   const sidecar = sidecarOf();

@@ -24,6 +24,7 @@ export const runners: Record<string, Runner> = {
     ),
   restore: async (o, ctx) => {
     const options = {
+      cwd: process.cwd(),
       source: str(o.source),
       tenant: str(o.tenant),
       storage: list(o.storage),
@@ -74,6 +75,9 @@ export const runners: Record<string, Runner> = {
     (await import('../commands/delete.js')).runDelete({ ids: list(o.args[0]) ?? [], storage: list(o.storage), force: bool(o.force), yes: bool(o.yes), dryRun: bool(o.dryRun) }, ctx),
   forget: async (o, ctx) =>
     (await import('../commands/forget.js')).runForget({ source: str(o.source), tenant: str(o.tenant), all: bool(o.all), storage: list(o.storage), yes: bool(o.yes), dryRun: bool(o.dryRun) }, ctx),
+  import: async (o, ctx) => (await import('../commands/import.js')).runImport({ file: String(o.args[0]), storage: list(o.storage), dryRun: bool(o.dryRun), cwd: process.cwd() }, ctx),
+  export: async (o, ctx) =>
+    (await import('../commands/export.js')).runExport({ id: String(o.args[0]), format: str(o.format) as 'csv' | 'ndjson', output: str(o.output), storage: list(o.storage), cwd: process.cwd() }, ctx),
   get: async (o, ctx) =>
     (await import('../commands/get.js')).runGet({ id: String(o.args[0]), output: str(o.output), storage: list(o.storage), cwd: process.cwd(), stdout: process.stdout, json: bool(o.globalJson) }, ctx),
 };

@@ -25,6 +25,23 @@ const HELP: Record<string, { notes?: string[]; examples: string[] }> = {
     notes: ['Erases every archive of the tenant, the newest included, from every storage; the JSON receipt lists what was removed.'],
     examples: ['orgbackup forget --source app --tenant 42 --all --dry-run', 'orgbackup forget --source app --tenant 42 --all --yes --json > receipt-42.json'],
   },
+  import: {
+    notes: [
+      'The file is verified fully first (size, sha256, every entry, SHA256SUMS, the manifest, the dump',
+      'read by its tool); an encrypted file needs the identity in the config. Exit 5: not an orgbackup',
+      'archive, or damaged. Exit 2: its source is not in the config (or has another type or tenant',
+      'mode), or it is encrypted and no key is configured. A storage that already holds the id is left',
+      'alone: "identical" when it is the same object, refused (exit 1) when not.',
+    ],
+    examples: ['orgbackup import ./app-42-2026-11-20T02-00-00.000Z.zip.age --dry-run', 'orgbackup import ./app-42-2026-11-20T02-00-00.000Z.zip.age --storage offsite --json'],
+  },
+  export: {
+    notes: [
+      'Rows-mode PostgreSQL archives. CSV loads back with COPY t FROM STDIN (FORMAT csv, HEADER): NULL is',
+      'an empty unquoted field, an empty string "". NDJSON: bigint and numeric as strings, bytea base64.',
+    ],
+    examples: ['orgbackup export app/42/2026-11-20T02-00-00.000Z --format csv -o ./42-export', 'orgbackup export app/42/2026-11-20T02-00-00.000Z --format ndjson --json'],
+  },
   get: {
     examples: ['orgbackup get app/42/2026-11-20T02-00-00.000Z -o 42.zip', 'orgbackup get app/42/2026-11-20T02-00-00.000Z -o - | age -d -i key.txt > 42.zip'],
   },
@@ -33,11 +50,13 @@ const HELP: Record<string, { notes?: string[]; examples: string[] }> = {
       '"latest" is the newest complete archive of the tenant made by `create` or `schedule-run`;',
       'the pre-restore safety backups that restore itself takes are skipped, so `restore latest`',
       'twice does not bring back the state the first restore replaced.',
+      'An argument ending in .zip or .age, or starting with /, ./ or ../, is an archive file: it is',
+      'verified like `import` does and restored from directly, without importing it.',
     ],
     examples: [
       'orgbackup restore latest --source app --tenant 42 --dry-run',
       'orgbackup restore app/42/2026-11-20T02-00-00.000Z --yes',
-      'orgbackup restore latest --source app --tenant 42 --target postgres://backup@db/app_copy --yes',
+      'orgbackup restore ./app-42-2026-11-20T02-00-00.000Z.zip.age --dry-run',
     ],
   },
   verify: {

@@ -104,8 +104,11 @@ export function buildProgram(dispatch: Dispatch): Command {
     .option('--stale <duration>', 'list tenants whose newest archive is older than this (e.g. 26h); exit 1 when any')
     .action(run('list'));
 
-  command('restore', 'put one tenant back from an archive (id, or "latest")')
-    .argument('[archive]', 'archive id (<source>/<tenant>/<timestamp>), or "latest": the newest archive made by create or a schedule (a pre-restore safety backup only by its id)')
+  command('restore', 'put one tenant back from an archive (id, "latest", or a local archive file)')
+    .argument(
+      '[archive]',
+      'archive id (<source>/<tenant>/<timestamp>), or "latest": the newest archive made by create or a schedule (a pre-restore safety backup only by its id), or an archive file: a path ending in .zip or .age, or starting with /, ./ or ../',
+    )
     .option('--source <name>', 'source, for "latest"')
     .option('--tenant <id>', 'tenant, for "latest"')
     .option('--storage <name>', 'storage to read from (repeatable)', collect)
@@ -179,10 +182,23 @@ export function buildProgram(dispatch: Dispatch): Command {
     .action(run('forget'));
 
   command('get', 'download a stored archive object, checked against its sidecar')
-    .argument('[archive]', 'archive id (<source>/<tenant>/<timestamp>)')
+    .argument('<archive>', 'archive id (<source>/<tenant>/<timestamp>)')
     .option('-o, --output <file>', 'where to write it, or - for stdout (default: <source>-<tenant>-<timestamp>.zip[.age] here)')
     .option('--storage <name>', 'storage to read from (repeatable; the first that has it)', collect)
     .action(run('get'));
+
+  command('import', 'verify an archive file made elsewhere and store it under its own id, with its sidecar')
+    .argument('<file>', 'an orgbackup archive file (.zip or .zip.age), e.g. written by `orgbackup get`')
+    .option('--storage <name>', 'storage to store it in (repeatable; default: defaults.storage)', collect)
+    .option('--dry-run', 'verify it and say where it would be stored, store nothing')
+    .action(run('import'));
+
+  command('export', "a rows archive's tables as portable files (one per table, and index.json), without a database")
+    .argument('<archive>', 'archive id (<source>/<tenant>/<timestamp>) of a rows-mode archive')
+    .addOption(new Option('--format <format>', 'file format').choices(['csv', 'ndjson']).makeOptionMandatory())
+    .option('-o, --output <dir>', 'directory to create (default: <source>-<tenant>-<timestamp>-<format> here)')
+    .option('--storage <name>', 'storage to read from (repeatable; the first that has it)', collect)
+    .action(run('export'));
 
   command('init', 'write a commented starter config').option('--path <file>', 'where to write it', 'backup.config.json').action(run('init'));
 

@@ -48,7 +48,7 @@ export interface GetResult {
 export async function runGet(options: GetOptions, ctx: Context): Promise<GetResult> {
   if (options.output === '-' && options.json) throw new UsageError('-o - writes the archive to stdout, where --json would write its result too', { hint: 'use -o FILE with --json' });
   if (options.id === 'latest') throw new UsageError('get takes an archive id', { hint: 'see `orgbackup list` for the ids' });
-  const { storage, listing } = await findInStorages(options, ctx);
+  const { storage, listing } = await findInStorages(options.id, options.storage, ctx);
   const sidecar = await readSidecar(storage, listing.id, ctx.signal);
   const output = options.output === '-' ? '-' : path.resolve(options.cwd, options.output ?? defaultName(listing));
   const hasher = new HashingStream((bytes) => ctx.progress.addBytes(bytes));
@@ -63,18 +63,19 @@ export async function runGet(options: GetOptions, ctx: Context): Promise<GetResu
   return { command: 'get', ok: true, exitCode: ExitCode.ok, id: listing.id, storage: storage.name, output, size: hasher.bytes, sha256: hasher.sha256, encrypted: listing.encrypted };
 }
 
-async function findInStorages(options: GetOptions, ctx: Context): Promise<{ storage: Storage; listing: ArchiveListing }> {
+/** The first of the selected storages that holds the archive `id` (complete). */
+export async function findInStorages(id: string, storages: string[] | undefined, ctx: Context): Promise<{ storage: Storage; listing: ArchiveListing }> {
   let lastError: unknown;
-  for (const name of selectStorageNames(ctx.config, options.storage)) {
+  for (const name of selectStorageNames(ctx.config, storages)) {
     const storage = await ctx.storage(name);
     try {
-      return { storage, listing: await resolveArchive(storage, options.id, { signal: ctx.signal }) };
+      return { storage, listing: await resolveArchive(storage, id, { signal: ctx.signal }) };
     } catch (error) {
       if (ctx.signal.aborted || !(error instanceof UsageError)) throw error;
       lastError = error;
     }
   }
-  throw lastError instanceof Error ? lastError : new UsageError(`archive ${options.id} not found`);
+  throw lastError instanceof Error ? lastError : new UsageError(`archive ${id} not found`);
 }
 
 function defaultName(listing: ArchiveListing): string {

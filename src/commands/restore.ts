@@ -5,8 +5,11 @@
  * -> the source's restore (atomic where the engine allows). Nothing is touched before the safety
  * backup exists.
  */
+import path from 'node:path';
 import { listArchives, newestMadeByCreate, readSidecar, resolveArchive, type ArchiveListing } from '../archive/catalog.js';
 import { checkModeMatchesSource } from '../archive/identity.js';
+import { checkSourceConfigured, checkSourceMatches } from '../archive/config-match.js';
+import { FILE_STORAGE, namesArchiveFile, openArchiveFile } from '../archive/file-archive.js';
 import { archiveEntries } from '../archive/reader.js';
 import { verifyArchive } from '../archive/verify.js';
 import type { Sidecar, TableInfo } from '../archive/manifest.js';
@@ -28,7 +31,10 @@ import { selectStorageNames } from '../storage/registry.js';
 import type { Storage } from '../storage/types.js';
 
 export interface RestoreOptions {
+  /** An archive id, `latest`, or an archive file (file-archive.ts namesArchiveFile). */
   archive: string;
+  /** Where a relative archive file path is taken from. */
+  cwd?: string;
   source?: string;
   tenant?: string;
   storage?: string[];
@@ -49,7 +55,10 @@ export interface RestoreCommandResult {
   ok: boolean;
   exitCode: ExitCodeValue;
   id: string;
+  /** The storage read from, or `file` for an archive file. */
   storage: string;
+  /** The archive file restored from (restore FILE), absolute. */
+  file?: string;
   tenant: string;
   target: string;
   dryRun: boolean;
@@ -72,8 +81,11 @@ export async function runRestore(options: RestoreOptions, ctx: Context): Promise
   try {
     const sidecar = await readSidecar(storage, listing.id, ctx.signal);
     assertCanConfirm(sidecar, options, ctx);
+    const fromFile = storage.name === FILE_STORAGE;
+    if (fromFile) checkSourceConfigured(ctx.config, sidecar, `archive file ${storage.location}`);
     const source = await createSource(ctx.config, listing.ref.source, ctx.baseDir);
     try {
+      if (fromFile) checkSourceMatches(source, sidecar, `archive file ${storage.location}`);
       return await restoreWith(source, storage, listing, sidecar, options, ctx);
     } finally {
       await source.close();
@@ -130,7 +142,7 @@ async function restoreWith(source: Source, storage: Storage, listing: ArchiveLis
     });
   }
   checkModeMatchesSource(sidecar, source);
-  if (!options.skipPreflight && !dryRun) await runPreflightGate(ctx, { for: 'restore', sources: [source.name], storages: [storage.name], target: options.target });
+  if (!options.skipPreflight && !dryRun) await runPreflightGate(ctx, { for: 'restore', sources: [source.name], storages: preflightStorages(storage, options, ctx), target: options.target });
   const decryptor = await createDecryptor(ctx.config, ctx.baseDir);
   // The whole archive is proven intact before the target is touched (a dry run reads no data).
   if (!dryRun) await verifyOrRefuse(storage, listing, source, decryptor, ctx);
@@ -150,6 +162,7 @@ async function restoreWith(source: Source, storage: Storage, listing: ArchiveLis
     exitCode: ExitCode.ok,
     id: listing.id,
     storage: storage.name,
+    ...(storage.name === FILE_STORAGE ? { file: storage.location } : {}),
     tenant: tenant.id,
     dryRun,
     schema: { status: schema.status, differences: describeDifferences(schema.differences) },
@@ -210,7 +223,19 @@ async function verifyOrRefuse(storage: Storage, listing: ArchiveListing, source:
   }
 }
 
+/** The storages the restore writes to or reads from: an archive file is no storage, the safety backup's storage is. */
+function preflightStorages(storage: Storage, options: RestoreOptions, ctx: Context): string[] {
+  if (storage.name !== FILE_STORAGE) return [storage.name];
+  return safetySkipReason(options) ? [] : selectStorageNames(ctx.config, undefined).slice(0, 1);
+}
+
 async function findArchive(options: RestoreOptions, ctx: Context): Promise<{ storage: Storage; listing: ArchiveListing }> {
+  if (options.archive !== 'latest' && namesArchiveFile(options.archive)) {
+    if (options.storage?.length)
+      throw new UsageError('--storage does not apply when restoring from an archive file', { hint: 'drop --storage; the safety backup goes to the first of defaults.storage' });
+    const file = path.resolve(options.cwd ?? '.', options.archive);
+    return openArchiveFile(file, await createDecryptor(ctx.config, ctx.baseDir), ctx.signal);
+  }
   const names = selectStorageNames(ctx.config, options.storage);
   let lastError: unknown;
   let best: { storage: Storage; listing: ArchiveListing } | undefined;

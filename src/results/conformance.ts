@@ -14,6 +14,8 @@ import type { VerifyResult } from '../commands/verify.js';
 import type { DeleteResult } from '../commands/delete.js';
 import type { ForgetResult } from '../commands/forget.js';
 import type { GetResult } from '../commands/get.js';
+import type { ImportResult } from '../commands/import.js';
+import type { ExportResult } from '../commands/export.js';
 import type { resultSchemas } from './schemas.js';
 
 /** The schema's named fields, without the index signature that loose objects add (at every depth). */
@@ -44,5 +46,7 @@ export type Conformance = AllTrue<
     Fits<DeleteResult, 'delete'>,
     Fits<ForgetResult, 'forget'>,
     Fits<GetResult, 'get'>,
+    Fits<ImportResult, 'import'>,
+    Fits<ExportResult, 'export'>,
   ]
 >;

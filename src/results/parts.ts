@@ -160,3 +160,11 @@ export const removedArchive = z.looseObject({
 });
 
 export const removalSummary = z.looseObject({ removed: z.number(), failed: z.number(), bytes: z.number() });
+
+/** import: what one storage did with the archive file. */
+export const importStorageOutcome = z.looseObject({
+  name: z.string(),
+  status: z.enum(['stored', 'identical', 'would-store', 'failed']),
+  error: z.string().optional(),
+  hint: z.string().optional(),
+});

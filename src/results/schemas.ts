@@ -32,6 +32,7 @@ const restore = z.looseObject({
   ...p.resultBase('restore'),
   id: z.string(),
   storage: z.string(),
+  file: z.string().optional(),
   tenant: z.string(),
   target: z.string(),
   dryRun: z.boolean(),
@@ -99,6 +100,29 @@ const get = z.looseObject({
   encrypted: z.boolean(),
 });
 
+const importResult = z.looseObject({
+  ...p.resultBase('import'),
+  dryRun: z.boolean(),
+  file: z.string(),
+  id: z.string(),
+  source: z.string(),
+  tenant: z.string(),
+  encrypted: z.boolean(),
+  size: z.number(),
+  sha256: z.string(),
+  levels: z.array(z.number()),
+  storages: z.array(p.importStorageOutcome),
+});
+
+const exportResult = z.looseObject({
+  ...p.resultBase('export'),
+  id: z.string(),
+  storage: z.string(),
+  format: z.enum(['csv', 'ndjson']),
+  output: z.string(),
+  tables: z.array(z.looseObject({ name: z.string(), file: z.string(), rows: z.number() })),
+});
+
 const init = z.looseObject({ ...p.resultBase('init'), path: z.string() });
 
 /** What every command prints instead of its result when it fails before producing one. */
@@ -110,5 +134,20 @@ const error = z.looseObject({
   error: z.looseObject({ message: z.string(), hint: z.string().optional() }),
 });
 
-export const resultSchemas = { create, list, verify, restore, prune, preflight, 'schedule-run': scheduleRun, init, delete: deleteResult, forget, get, error } as const;
+export const resultSchemas = {
+  create,
+  list,
+  verify,
+  restore,
+  prune,
+  preflight,
+  'schedule-run': scheduleRun,
+  init,
+  delete: deleteResult,
+  forget,
+  get,
+  import: importResult,
+  export: exportResult,
+  error,
+} as const;
 export type ResultSchemaName = keyof typeof resultSchemas;

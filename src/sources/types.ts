@@ -3,6 +3,7 @@
  * (streaming: nothing holds a whole dump in memory), checks a dump entry during verify, and
  * restores a tenant from the archive's entries in order.
  */
+import type { RowsExporter } from './rows/export-types.js';
 import type { RowsPlan } from './rows/plan.js';
 import type { MergeCount } from './rows/merge.js';
 import type { Readable } from 'node:stream';
@@ -102,6 +103,8 @@ export interface Source {
   /** Reads a data entry the way a restore would (e.g. `pg_restore --list`); throws if it cannot. */
   checkEntry?(name: string, body: Readable, sidecar: Sidecar, signal: AbortSignal): Promise<void>;
   restore(tenant: Tenant, ctx: RestoreContext): Promise<RestoreResult>;
+  /** Rows mode: how `export` reads this engine's archived rows (undefined: not supported). */
+  rowsExporter?(): Promise<RowsExporter | undefined>;
   /**
    * The schema a restore of `sidecar` would write into now (the tenant's own place, or `target`),
    * over the same tables and naming as the archive's schemaFingerprint; undefined when that place

@@ -36,7 +36,8 @@ describe('CLI basics', () => {
   it.each([
     [['frobnicate'], /unknown command/],
     [['create', '--jobs', 'zero'], /expected a positive whole number/],
-    [['restore'], /missing required argument/],
+    [['restore'], /restore needs an archive id, "latest" or a file/],
+    [['get'], /missing required argument/],
   ])('bad usage %j exits 2', async (args, message) => {
     const out = await runCli(['-c', config, ...args]);
     expect(out.exitCode).toBe(2);

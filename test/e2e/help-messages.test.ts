@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 
 describe('help', () => {
-  it.each(['create', 'list', 'restore', 'verify', 'prune', 'schedule-run', 'preflight', 'init'])('help %s ends with two or three examples of that command', async (command) => {
+  it.each(['create', 'list', 'restore', 'verify', 'prune', 'schedule-run', 'preflight', 'init', 'import', 'export'])('help %s ends with two or three examples of that command', async (command) => {
     const help = await runCli(['help', command]);
     expect(help.exitCode).toBe(0);
     const tail = help.stdout.trimEnd().split('\nEXAMPLES\n')[1];

@@ -9,7 +9,7 @@ import { renderPrune } from './prune.js';
 import { renderRestore } from './restore.js';
 import { renderScheduleRun } from './schedule-run.js';
 import { renderVerify } from './verify.js';
-import { renderDelete, renderForget, renderGet } from './removal.js';
+import { renderDelete, renderForget, renderGet, renderImport } from './removal.js';
 import { printableResult } from './printable.js';
 
 export interface CommandResultBase {
@@ -32,6 +32,8 @@ const renderers: Record<string, Renderer> = {
   delete: renderDelete,
   forget: renderForget,
   get: renderGet,
+  import: renderImport,
+  export: (r: { output: string; tables: { rows: number }[] }) => `wrote ${r.tables.length} table(s), ${r.tables.reduce((n, t) => n + t.rows, 0)} row(s), and index.json to ${r.output}\n`,
   init: (r: { path: string }) => `wrote ${r.path}\n`,
 };
 

@@ -1,8 +1,9 @@
-/** delete, forget and get results as text. */
+/** delete, forget, get and import results as text. */
 import type { ChalkInstance } from 'chalk';
 import type { DeleteResult } from '../../commands/delete.js';
 import type { ForgetResult } from '../../commands/forget.js';
 import type { GetResult } from '../../commands/get.js';
+import type { ImportResult } from '../../commands/import.js';
 import { formatBytes } from '../../util/bytes.js';
 import { table } from './format.js';
 
@@ -39,4 +40,12 @@ export function renderForget(result: ForgetResult, c: ChalkInstance): string {
 /** Nothing on stdout when the archive itself went there. */
 export function renderGet(result: GetResult): string {
   return result.output === '-' ? '' : `wrote ${result.output} (${formatBytes(result.size)}, sha256 ${result.sha256})\n`;
+}
+
+export function renderImport(result: ImportResult, c: ChalkInstance): string {
+  const status = (s: ImportResult['storages'][number]['status']) =>
+    s === 'failed' ? c.red('FAILED') : s === 'stored' ? c.green('stored') : s === 'identical' ? c.cyan('already there (identical)') : c.cyan('would store');
+  const rows = result.storages.map((s) => [status(s.status), s.name, s.error ?? '']);
+  const head = `${result.dryRun ? c.cyan('dry run: nothing was stored. ') : ''}${result.id} from ${result.file} (${formatBytes(result.size)}${result.encrypted ? ', encrypted' : ''}): verified, levels ${result.levels.join(', ')}\n`;
+  return head + table(['STATUS', 'STORAGE', 'ERROR'], rows);
 }
