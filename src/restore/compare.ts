@@ -2,7 +2,8 @@
  * What a restore test found against what the manifest recorded at backup time: per-table row
  * counts, per-table order-independent row digests where both sides have one (rows mode: the
  * restored rows may come back in another order than they were archived in), the database's
- * encoding and locale where both sides have them (PostgreSQL), and for files
+ * encoding and locale where both sides have them (PostgreSQL), the database's default charset
+ * (MySQL/MariaDB; not the collation, which another flavour may not know), and for files
  * archives the number of files and bytes. Pure, so it is tested with tables of cases.
  */
 import type { DatabaseLocale, Sidecar, TableInfo } from '../archive/manifest.js';
@@ -11,6 +12,9 @@ import type { Observation } from './scratch/types.js';
 export function compareRestored(sidecar: Pick<Sidecar, 'tables' | 'details'> & { source?: Pick<Sidecar['source'], 'locale'> }, observed: Observation): string[] {
   const problems: string[] = [];
   if (sidecar.source?.locale && observed.locale) problems.push(...compareLocale(sidecar.source.locale, observed.locale));
+  if (observed.charset && typeof sidecar.details?.charset === 'string' && sidecar.details.charset !== observed.charset.charset) {
+    problems.push(`database charset: ${sidecar.details.charset} in the manifest, ${observed.charset.charset} restored`);
+  }
   if (observed.tables) problems.push(...compareTables(sidecar.tables, observed.tables));
   if (observed.files) problems.push(...compareFiles(sidecar.details, observed.files));
   return problems;

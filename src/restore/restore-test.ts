@@ -74,6 +74,7 @@ async function restoreAndMeasure(source: Source, sidecar: Sidecar, scratch: Scra
     log: ctx.log,
     tempDir: await ctx.tempDir(),
   });
+  await scratch.afterLoad?.();
   return scratch.measure();
 }
 

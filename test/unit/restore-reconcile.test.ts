@@ -132,6 +132,20 @@ describe('compareRestored, database encoding and locale', () => {
   });
 });
 
+describe('compareRestored, MySQL database charset', () => {
+  const utf8 = { charset: 'utf8mb4', collation: 'utf8mb4_general_ci' };
+  it.each<[string, Parameters<typeof compareRestored>[0]['details'], Parameters<typeof compareRestored>[1], string[]]>([
+    ['the same', { charset: 'latin1' }, { tables: [], charset: { charset: 'latin1', collation: 'latin1_swedish_ci' } }, []],
+    ['the server default instead', { charset: 'latin1' }, { tables: [], charset: utf8 }, ['database charset: latin1 in the manifest, utf8mb4 restored']],
+    // Another flavour may not know the archived collation (utf8mb4_0900_ai_ci on MariaDB).
+    ['only the collation differs', { charset: 'utf8mb4', collation: 'utf8mb4_0900_ai_ci' }, { tables: [], charset: utf8 }, []],
+    ['archives made before the charset was recorded', {}, { tables: [], charset: utf8 }, []],
+    ['not observed (other engines)', { charset: 'latin1' }, { tables: [] }, []],
+  ])('%s', (_name, details, observed, problems) => {
+    expect(compareRestored({ tables: [], details }, observed)).toEqual(problems);
+  });
+});
+
 describe('tableChanges', () => {
   it.each([
     ['new target', [{ name: 'a', rows: 2 }], undefined, [{ table: 'a', restored: 2 }]],

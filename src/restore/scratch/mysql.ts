@@ -5,7 +5,8 @@
  */
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Sidecar, TableInfo } from '../../archive/manifest.js';
-import { listTables } from '../../sources/mysql/catalog.js';
+import { databaseCharset, listTables } from '../../sources/mysql/catalog.js';
+import { createDatabase } from '../../sources/mysql/whole-database.js';
 import { describeMysql, parseMysqlUrl, quoteMysqlIdent, withDatabase, withMysql, type MysqlConnection } from '../../sources/mysql/connection.js';
 import { scratchName } from './postgres.js';
 import type { Scratch } from './types.js';
@@ -32,10 +33,12 @@ function mysqlUrlOf(conn: MysqlConnection): string {
 export async function createMysqlScratch(server: MysqlConnection, sidecar: Sidecar): Promise<Scratch> {
   const conn = withDatabase(server, scratchName(sidecar.source.database ?? sidecar.tenant.id));
   const admin = withDatabase(server, '');
-  await withMysql(admin, (client) => client.query(`CREATE DATABASE ${quoteMysqlIdent(conn.database)}`));
+  // Created as the archived database was: the restore test then also proves the charset comes back.
+  await withMysql(admin, (client) => createDatabase(client, conn.database, sidecar));
   return {
     target: mysqlUrlOf(conn),
     where: `database ${describeMysql(conn)}`,
+    replaceAgain: true,
     measure: () =>
       withMysql(conn, async (client) => {
         const tables: TableInfo[] = [];
@@ -43,7 +46,7 @@ export async function createMysqlScratch(server: MysqlConnection, sidecar: Sidec
           const [rows] = await client.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${quoteMysqlIdent(conn.database)}.${quoteMysqlIdent(name)}`);
           tables.push({ name, rows: Number(rows[0]?.n ?? 0) });
         }
-        return { tables };
+        return { tables, charset: await databaseCharset(client, conn.database) };
       }),
     drop: () => withMysql(admin, (client) => client.query(`DROP DATABASE IF EXISTS ${quoteMysqlIdent(conn.database)}`)).then(() => undefined),
   };

@@ -5,6 +5,7 @@
  * what arrived.
  */
 import type { DatabaseLocale, TableInfo } from '../../archive/manifest.js';
+import type { DatabaseCharset } from '../../sources/mysql/catalog.js';
 
 /** What a restore test found in the scratch place. */
 export interface Observation {
@@ -14,6 +15,8 @@ export interface Observation {
   files?: { count: number; bytes: number };
   /** PostgreSQL: the scratch database's encoding and locale. */
   locale?: DatabaseLocale;
+  /** MySQL/MariaDB: the scratch database's default charset and collation. */
+  charset?: DatabaseCharset;
 }
 
 export interface Scratch {
@@ -21,11 +24,13 @@ export interface Scratch {
   target: string;
   /** Where it is, for messages: no secrets. */
   where: string;
+  /** Runs after each restore into it, before measuring (MySQL rows: installs the triggers once). */
+  afterLoad?(): Promise<void>;
   measure(): Promise<Observation>;
   /**
-   * Whole-database PostgreSQL: once loaded, the archive is restored a second time over the first
-   * copy, the path an in-place restore of an existing database takes (drop and recreate in one
-   * transaction), which a load into a new database never runs.
+   * Once loaded, the archive is restored a second time over the first copy: the path an in-place
+   * restore takes (whole databases: drop and recreate in one transaction; rows: only the rows that
+   * differ are written, none here), which a load into a new database never runs.
    */
   replaceAgain?: boolean;
   /** Removes it; safe to call when creating it failed half-way, and more than once. */

@@ -175,7 +175,8 @@ function word(value: unknown): string | undefined {
   return typeof value === 'string' && /^\w+$/.test(value) ? value : undefined;
 }
 
-async function createDatabase(client: mysql.Connection, database: string, sidecar: Sidecar): Promise<void> {
+/** Creates the database with the archived default charset and collation (manifest `details`), if it is missing. */
+export async function createDatabase(client: mysql.Connection, database: string, sidecar: Pick<Sidecar, 'details'>): Promise<void> {
   const charset = word(sidecar.details?.charset) ?? 'utf8mb4';
   const collation = word(sidecar.details?.collation);
   const base = `CREATE DATABASE IF NOT EXISTS ${quoteMysqlIdent(database)} CHARACTER SET ${charset}`;

@@ -7,6 +7,7 @@
  * becomes an entry `rows/<table>.sql.zst` of INSERT statements that the stock client loads.
  */
 import { heldCategories, planCategory } from '../../rows/categories.js';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type mysql from 'mysql2/promise';
 import type { Connection as CoreConnection } from 'mysql2';
@@ -18,7 +19,7 @@ import { effectiveCompression, type Compression } from '../../compression.js';
 import { storeRowsEntry } from '../../rows/entries.js';
 import type { DumpContext, DumpResult, Tenant } from '../../types.js';
 import { planRows, type PlannedTable, type RowsPlan } from '../../rows/plan.js';
-import { schemaFingerprint, serverFacts } from '../catalog.js';
+import { databaseCharset, schemaFingerprint, serverFacts } from '../catalog.js';
 import { mysqlTextLiteral, withMysql, type MysqlConnection } from '../connection.js';
 import { readMysqlRowsCatalog } from './catalog.js';
 import { InsertWriter, selectSql, valueKind } from './sql.js';
@@ -35,6 +36,9 @@ export interface MysqlRowsDetails {
   shared: string[];
   /** The configured categories the archive holds in full: name -> qualified tables. */
   categories?: Record<string, string[]>;
+  /** The source database's default charset and collation, which a restore test's scratch database gets. */
+  charset?: string;
+  collation?: string;
 }
 
 interface PlanAndTypes {
@@ -85,6 +89,25 @@ function coreConnection(client: mysql.Connection): CoreConnection {
   return (client as unknown as { connection: CoreConnection }).connection;
 }
 
+/**
+ * A table's tenant rows as arrays of raw values, streamed. typeCast off: every value as the
+ * server's own text (or raw bytes), exactly as stored (read with the session's time_zone +00:00).
+ */
+export function streamTenantRows(client: mysql.Connection, plan: RowsPlan, table: PlannedTable, literal: string): Readable {
+  return coreConnection(client)
+    .query({ sql: selectSql(plan, table, literal), rowsAsArray: true, typeCast: false })
+    .stream({ highWaterMark: 256 });
+}
+
+/** The writer of a table's entry; `types` is the table's column -> DATA_TYPE. */
+export function insertWriterFor(table: PlannedTable, types: Record<string, string>): InsertWriter {
+  return new InsertWriter(
+    table.name,
+    table.columns,
+    table.columns.map((c) => valueKind(types[c])),
+  );
+}
+
 export async function dumpMysqlRows(conn: MysqlConnection, tenant: Tenant, config: MysqlSourceConfig, ctx: DumpContext): Promise<DumpResult> {
   const compression = await effectiveCompression(ctx.compression);
   return withMysql(conn, async (client) => {
@@ -93,6 +116,7 @@ export async function dumpMysqlRows(conn: MysqlConnection, tenant: Tenant, confi
     await client.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
     await client.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
     const { plan, types, fingerprint } = await cachedPlan(client, conn.database, config);
+    const charset = await databaseCharset(client, conn.database);
     const literal = mysqlTextLiteral(tenant.id);
     const tables: TableInfo[] = [];
     const entries: Record<string, string> = {};
@@ -104,7 +128,7 @@ export async function dumpMysqlRows(conn: MysqlConnection, tenant: Tenant, confi
     await client.query('COMMIT');
     const column = config.tenants.column!;
     const categories = heldCategories(plan, config.tenants.categories);
-    const details: MysqlRowsDetails = { column, plan, entries, loadOrder: plan.tables.map((t) => t.table), shared: plan.shared, ...(categories ? { categories } : {}) };
+    const details: MysqlRowsDetails = { column, plan, entries, loadOrder: plan.tables.map((t) => t.table), shared: plan.shared, ...(categories ? { categories } : {}), ...charset };
     return {
       dump: { tool: MYSQL_ROWS_TOOL, version: server.version, args: [`--column=${column}`, 'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY'] },
       tables,
@@ -126,17 +150,9 @@ async function dumpTable(
   compression: Compression,
   ctx: DumpContext,
 ): Promise<{ info: TableInfo; entry: string }> {
-  // typeCast off: every value as the server's own text (or raw bytes), exactly as stored.
-  const rows = coreConnection(client)
-    .query({ sql: selectSql(plan, table, literal), rowsAsArray: true, typeCast: false })
-    .stream({ highWaterMark: 256 });
-  const writer = new InsertWriter(
-    table.name,
-    table.columns,
-    table.columns.map((c) => valueKind(types[c])),
-  );
-  const flowing = pipeline(rows, writer);
+  const writer = insertWriterFor(table, types);
+  const flowing = pipeline(streamTenantRows(client, plan, table, literal), writer);
   flowing.catch(() => undefined);
   const [entry] = await Promise.all([storeRowsEntry(ctx, `rows/${encodeTenant(table.name)}.sql`, writer, compression), flowing]);
-  return { info: { name: table.name, rows: writer.rows, checksum: writer.sha256 }, entry };
+  return { info: { name: table.name, rows: writer.rows, checksum: writer.sha256, digest: writer.digest }, entry };
 }

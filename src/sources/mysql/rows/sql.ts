@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { PlannedTable, RowsPlan } from '../../rows/plan.js';
+import { RowDigest } from '../../rows/digest.js';
 import { quoteMysqlIdent } from '../connection.js';
 
 const HEX_TYPES = new Set([
@@ -83,13 +84,15 @@ export function encodeValue(value: Buffer | null, kind: ValueKind): Buffer {
 
 /**
  * Rows (arrays of raw values) in, INSERT statements out, between a header comment and a
- * `-- Dump completed` trailer (which verify requires, like mysqldump's). Counts rows and hashes
- * the output as it goes.
+ * `-- Dump completed` trailer (which verify requires, like mysqldump's). Counts rows, hashes the
+ * output and takes the order-independent digest of the rows (each row's encoded values) as it
+ * goes: a restore test reads the restored rows through the same writer and compares digests.
  */
 export class InsertWriter extends Transform {
   rows = 0;
   private readonly hash = createHash('sha256');
-  private digest: string | undefined;
+  private sha: string | undefined;
+  private readonly rowDigest = new RowDigest();
   private readonly prefix: Buffer;
   private statement: Buffer[] = [];
   private statementBytes = 0;
@@ -106,8 +109,9 @@ export class InsertWriter extends Transform {
   }
 
   override _transform(row: (Buffer | null)[], _encoding: BufferEncoding, callback: TransformCallback): void {
-    const values = row.map((v, i) => encodeValue(v, this.kinds[i] ?? 'string'));
-    const tuple = Buffer.concat([Buffer.from(this.statementBytes === 0 ? '(' : ',('), ...join(values), Buffer.from(')')]);
+    const values = Buffer.concat(join(row.map((v, i) => encodeValue(v, this.kinds[i] ?? 'string'))));
+    this.rowDigest.addRow(values);
+    const tuple = Buffer.concat([Buffer.from(this.statementBytes === 0 ? '(' : ',('), values, Buffer.from(')')]);
     if (this.statementBytes === 0) this.statement.push(this.prefix);
     this.statement.push(tuple);
     this.statementBytes += tuple.length;
@@ -123,8 +127,13 @@ export class InsertWriter extends Transform {
   }
 
   get sha256(): string {
-    this.digest ??= this.hash.digest('hex');
-    return this.digest;
+    this.sha ??= this.hash.digest('hex');
+    return this.sha;
+  }
+
+  /** The order-independent digest of the rows written (rows/digest.ts). */
+  get digest(): string {
+    return this.rowDigest.hex;
   }
 
   private endStatement(): void {
