@@ -30,7 +30,10 @@ export interface StagedTable {
 export type Conflict = 'replace' | 'merge' | 'skip' | 'fail';
 
 /** A temporary table with the table's (non-generated) columns, keyed like it; no rows. */
-export async function createStage(client: mysql.Connection, table: PlannedTable, index: number): Promise<StagedTable> {
+/** What a staging table is made from: a planned table, or a table of outside rows (outside-restore.ts). */
+export type StageShape = Pick<PlannedTable, 'name' | 'columns' | 'primaryKey'>;
+
+export async function createStage<T extends StageShape>(client: mysql.Connection, table: T, index: number): Promise<{ table: T; stage: string }> {
   const stage = q(`ob_stage_${index}`);
   const key = table.primaryKey.length > 0 ? `(PRIMARY KEY (${columnList(table.primaryKey)})) ` : '';
   // CREATE TEMPORARY TABLE does not commit the transaction (unlike other DDL); LIKE would refuse a partitioned table.

@@ -22,7 +22,9 @@ import { planRows, type PlannedTable, type RowsPlan } from '../../rows/plan.js';
 import { databaseCharset, schemaFingerprint, serverFacts } from '../catalog.js';
 import { mysqlTextLiteral, withMysql, type MysqlConnection } from '../connection.js';
 import { readMysqlRowsCatalog } from './catalog.js';
-import { InsertWriter, selectSql, valueKind } from './sql.js';
+import { describeOutside } from '../../rows/outside.js';
+import { readMysqlOutsideRows, storeMysqlOutsideRows, type MysqlOutsideDetails } from './outside.js';
+import { insertWriterFor, selectSql } from './sql.js';
 
 export const MYSQL_ROWS_TOOL = 'orgbackup-mysql-rows';
 
@@ -39,6 +41,8 @@ export interface MysqlRowsDetails {
   /** The source database's default charset and collation, which a restore test's scratch database gets. */
   charset?: string;
   collation?: string;
+  /** Rows of other tenants and shared tables the tenant's rows reference (outside.ts); absent when there are none. */
+  outside?: MysqlOutsideDetails;
 }
 
 interface PlanAndTypes {
@@ -99,15 +103,6 @@ export function streamTenantRows(client: mysql.Connection, plan: RowsPlan, table
     .stream({ highWaterMark: 256 });
 }
 
-/** The writer of a table's entry; `types` is the table's column -> DATA_TYPE. */
-export function insertWriterFor(table: PlannedTable, types: Record<string, string>): InsertWriter {
-  return new InsertWriter(
-    table.name,
-    table.columns,
-    table.columns.map((c) => valueKind(types[c])),
-  );
-}
-
 export async function dumpMysqlRows(conn: MysqlConnection, tenant: Tenant, config: MysqlSourceConfig, ctx: DumpContext): Promise<DumpResult> {
   const compression = await effectiveCompression(ctx.compression);
   return withMysql(conn, async (client) => {
@@ -125,10 +120,23 @@ export async function dumpMysqlRows(conn: MysqlConnection, tenant: Tenant, confi
       tables.push(info);
       entries[table.table] = entry;
     }
+    const found = await readMysqlOutsideRows(client, plan, types, literal);
     await client.query('COMMIT');
+    const outside = await storeMysqlOutsideRows(ctx, plan, types, found, compression);
+    // Said at -v: they explain rows a restore into another database adds that are not the tenant's.
+    for (const line of outside ? describeOutside(outside.references) : []) ctx.log.debug(`outside reference: ${line}`);
     const column = config.tenants.column!;
     const categories = heldCategories(plan, config.tenants.categories);
-    const details: MysqlRowsDetails = { column, plan, entries, loadOrder: plan.tables.map((t) => t.table), shared: plan.shared, ...(categories ? { categories } : {}), ...charset };
+    const details: MysqlRowsDetails = {
+      column,
+      plan,
+      entries,
+      loadOrder: plan.tables.map((t) => t.table),
+      shared: plan.shared,
+      ...(categories ? { categories } : {}),
+      ...charset,
+      ...(outside ? { outside } : {}),
+    };
     return {
       dump: { tool: MYSQL_ROWS_TOOL, version: server.version, args: [`--column=${column}`, 'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY'] },
       tables,

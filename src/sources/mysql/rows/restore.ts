@@ -30,6 +30,8 @@ import { applyStaged, type StagedTable } from './apply.js';
 import { assertPlanFitsTarget } from './plan-check.js';
 import { tenantPredicate } from './sql.js';
 import { assertStagedTenant, stageEntries } from './stage.js';
+import { describeOutsideRestore } from '../../rows/outside.js';
+import { loadOutsideRows, outsideStaging, type OutsideStaging } from './outside-restore.js';
 
 export function mysqlRowsDetails(sidecar: Sidecar): MysqlRowsDetails {
   const details = sidecar.details as Partial<MysqlRowsDetails> | undefined;
@@ -49,6 +51,9 @@ export async function restoreMysqlRows(into: MysqlConnection, tenant: Tenant, ct
   const target = `rows of tenant ${tenant.id} in ${describeMysql(into)}`;
   const archived = new Map(ctx.sidecar.tables.map((t) => [t.name, t]));
   const tables: TableInfo[] = chosen.map((t) => archived.get(t.name) ?? { name: t.name, rows: 0 });
+  // Into another database, other tenants' rows the tenant's reference are added where missing.
+  const intoOther = ctx.options.target !== undefined;
+  const outside = intoOther ? outsideStaging(details, ctx.sidecar.id) : undefined;
   return withMysql(into, async (client) => {
     const literal = mysqlTextLiteral(tenant.id);
     await assertTablesExist(client, chosen, into.database);
@@ -56,7 +61,7 @@ export async function restoreMysqlRows(into: MysqlConnection, tenant: Tenant, ct
     const current = await currentCounts(client, details.plan, chosen, literal);
     if (ctx.options.dryRun) {
       const now = chosen.map((t, i) => ({ name: tables[i]?.name ?? t.name, rows: current[i] ?? 0 }));
-      const plan = describePlan(details.plan, chosen, tables, current, ctx.options.conflict);
+      const plan = [...describePlan(details.plan, chosen, tables, current, ctx.options.conflict), ...describeOutsideRestore(details.outside?.tables ?? [], intoOther)];
       if (!merging || !ctx.options.countMerge) return { target, tables, plan, current: now };
       const merge = await previewMerge(client, details, chosen, literal, ctx);
       return { target, tables, plan: [...plan, ...describeMergeCounts(merge)], current: now, merge };
@@ -71,7 +76,8 @@ export async function restoreMysqlRows(into: MysqlConnection, tenant: Tenant, ct
     let merge: MergeCount[] | undefined;
     await client.query('START TRANSACTION');
     try {
-      const staged = await stageChecked(client, details, chosen, literal, ctx);
+      const staged = await stageChecked(client, details, chosen, literal, ctx, outside);
+      if (outside) await loadOutsideRows(client, outside, ctx.sidecar.id);
       if (merging) merge = await countMerge(client, details.plan, staged, literal);
       await applyStaged(client, details.plan, staged, ctx.options.conflict, literal);
       await checkForeignKeys(client, details.plan, chosen, literal, into.database);
@@ -84,8 +90,8 @@ export async function restoreMysqlRows(into: MysqlConnection, tenant: Tenant, ct
   });
 }
 
-async function stageChecked(client: mysql.Connection, details: MysqlRowsDetails, chosen: PlannedTable[], literal: string, ctx: RestoreContext): Promise<StagedTable[]> {
-  const stages = await stageEntries(client, chosen, details, ctx);
+async function stageChecked(client: mysql.Connection, details: MysqlRowsDetails, chosen: PlannedTable[], literal: string, ctx: RestoreContext, outside?: OutsideStaging): Promise<StagedTable[]> {
+  const stages = await stageEntries(client, chosen, details, ctx, outside);
   await assertStagedTenant(client, details.plan, chosen, stages, literal, details);
   return chosen.map((table) => ({ table, stage: stages.get(table.table)! }));
 }

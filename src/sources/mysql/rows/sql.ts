@@ -82,6 +82,15 @@ export function encodeValue(value: Buffer | null, kind: ValueKind): Buffer {
   return kind === 'number' ? value : quoteBytes(value);
 }
 
+/** The writer of a table's entry; `types` is the table's column -> DATA_TYPE. */
+export function insertWriterFor(table: Pick<PlannedTable, 'name' | 'columns'>, types: Record<string, string>): InsertWriter {
+  return new InsertWriter(
+    table.name,
+    table.columns,
+    table.columns.map((c) => valueKind(types[c])),
+  );
+}
+
 /**
  * Rows (arrays of raw values) in, INSERT statements out, between a header comment and a
  * `-- Dump completed` trailer (which verify requires, like mysqldump's). Counts rows, hashes the

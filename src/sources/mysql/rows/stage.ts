@@ -8,7 +8,8 @@
 import type { Readable } from 'node:stream';
 import type mysql from 'mysql2/promise';
 import type { RowDataPacket } from 'mysql2/promise';
-import { createStage } from './apply.js';
+import { createStage, type StageShape } from './apply.js';
+import type { OutsideStaging } from './outside-restore.js';
 import { checkedEntryStream } from '../../../archive/reader.js';
 import { VerificationError } from '../../../errors.js';
 import { compressionOfEntry, decompress } from '../../compression.js';
@@ -22,18 +23,21 @@ import { entryStatements } from './statements.js';
 /** Table (qualified, as in the plan) -> quoted name of its temporary staging table. */
 export type Stages = Map<string, string>;
 
-export async function stageEntries(client: mysql.Connection, chosen: PlannedTable[], details: MysqlRowsDetails, ctx: RestoreContext): Promise<Stages> {
-  const byEntry = new Map(chosen.map((t) => [details.entries[t.table], t]));
+/** `outside`: a restore into another database also stages the archive's outside rows (outside-restore.ts). */
+export async function stageEntries(client: mysql.Connection, chosen: PlannedTable[], details: MysqlRowsDetails, ctx: RestoreContext, outside?: OutsideStaging): Promise<Stages> {
+  const byEntry = new Map<string | undefined, StageShape & { table: string }>(chosen.map((t) => [details.entries[t.table], t]));
+  for (const [entry, shape] of outside?.shapes ?? []) if (!byEntry.has(entry)) byEntry.set(entry, shape);
   const stages: Stages = new Map();
   for await (const entry of ctx.entries) {
     const table = byEntry.get(entry.name);
-    if (!table || stages.has(table.table)) {
+    const into = table && (outside?.shapes.get(entry.name) === table ? outside.stages : stages);
+    if (!table || !into || into.has(table.table)) {
       for await (const _ of entry.body) void _;
       continue;
     }
     // Same column types and primary key as the target, none of its triggers or foreign keys.
-    const { stage } = await createStage(client, table, stages.size);
-    stages.set(table.table, stage);
+    const { stage } = await createStage(client, table, stages.size + (outside?.stages.size ?? 0));
+    into.set(table.table, stage);
     const statements = entryStatements(entry.name, table, stage);
     const body = checkedEntryStream(entry.body);
     const plain = await decompress(body.stream, compressionOfEntry(entry.name), ctx.signal);

@@ -20,7 +20,7 @@ export interface EntryStatements {
   toStage(line: string, lineNumber: number): string | undefined;
 }
 
-export function entryStatements(entry: string, table: PlannedTable, stage: string): EntryStatements {
+export function entryStatements(entry: string, table: Pick<PlannedTable, 'name' | 'columns'>, stage: string): EntryStatements {
   const prefix = `INSERT INTO ${quoteMysqlIdent(table.name)} (${columnList(table.columns)}) VALUES `;
   const staged = `INSERT INTO ${stage} (${columnList(table.columns)}) VALUES `;
   return {

@@ -26,7 +26,8 @@ import { cachedCatalog } from './dump.js';
 import type { RowsBatch } from './rows-batch.js';
 import { pauseAt } from '../../../util/test-hooks.js';
 import { keyedCopyOutSql } from './sql.js';
-import { crossingKeys, readOutsideRows, type OutsideRows } from './outside.js';
+import { crossingKeys } from '../../rows/outside.js';
+import { readOutsideRows, type OutsideRows } from './outside.js';
 
 export interface BatchOptions {
   /** How many tenants discovery found (the selected ones are a share of them). */

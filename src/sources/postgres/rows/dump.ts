@@ -26,7 +26,8 @@ import { withPgClient, type PgConnection } from '../connection.js';
 import { largeObjectColumns, readRowsCatalog } from './catalog.js';
 import type { RowsBatch } from './rows-batch.js';
 import { copyOutSql } from './sql.js';
-import { describeOutside, readOutsideRows, storeOutsideRows, type OutsideDetails, type OutsideRows } from './outside.js';
+import { describeOutside } from '../../rows/outside.js';
+import { readOutsideRows, storeOutsideRows, type OutsideDetails, type OutsideRows } from './outside.js';
 
 export const ROWS_TOOL = 'orgbackup-rows';
 
@@ -152,7 +153,7 @@ export async function dumpRowsFromBatch(batch: RowsBatch, tenant: Tenant, conn: 
 async function storeOutside(ctx: DumpContext, plan: RowsPlan, found: OutsideRows | undefined, compression: Compression): Promise<OutsideDetails | undefined> {
   if (!found) return undefined;
   const outside = await storeOutsideRows(ctx, plan, found, compression);
-  for (const line of outside ? describeOutside(outside) : []) ctx.log.debug(`outside reference: ${line}`);
+  for (const line of outside ? describeOutside(outside.references) : []) ctx.log.debug(`outside reference: ${line}`);
   return outside;
 }
 

@@ -15,7 +15,8 @@ import type { RowsPlan } from '../../rows/plan.js';
 import { verifiedEntry } from '../../verified-entry.js';
 import type { StagedTable } from './apply.js';
 import type { RowsDetails } from './dump.js';
-import { crossingKeys, notTenants, outsideTableMap } from './outside.js';
+import { crossingKeys, describeOutsideRestore, outsideTableMap } from '../../rows/outside.js';
+import { notTenants } from './outside.js';
 import { columnList, tableRef } from './sql.js';
 
 /** Table -> its archived outside rows (row_to_json lines), as read from the archive. */
@@ -105,14 +106,7 @@ export async function refuseMissingOutside(client: pg.Client, plan: RowsPlan, st
   });
 }
 
-/** The dry run's line about outside references: what a restore into another database adds, or what a live one relies on. */
+/** The dry run's line about outside references (rows/outside.ts). */
 export function describeOutsidePlan(details: RowsDetails, intoOther: boolean): string[] {
-  const tables = details.outside?.tables ?? [];
-  if (tables.length === 0) return [];
-  const listed = tables.map((t) => `${t.table} (${t.rows})`).join(', ');
-  return [
-    intoOther
-      ? `outside references (other tenants' and shared rows the tenant's rows reference, not the tenant's): added where the target lacks them: ${listed}`
-      : `outside references (other tenants' and shared rows the tenant's rows reference): the live rows are used, and the restore stops if one is missing: ${listed}`,
-  ];
+  return describeOutsideRestore(details.outside?.tables ?? [], intoOther);
 }
