@@ -11,7 +11,7 @@ import { execa } from 'execa';
 import { ROOT, runCli } from '../helpers/cli.js';
 import { PG_HOST, PG_PORT, PG_USER, dropDb, pgQuery, pgUrl } from '../helpers/pg.js';
 import { queryDigests, saasTenantQueries, seedSaasInto } from '../helpers/tenants.js';
-import { MYSQL_HOST, MYSQL_PORT, MYSQL_USER, createMysqlDb, dropMysqlDb, mysqlLoadFile, mysqlQuery, mysqlUrl } from '../helpers/mysql.js';
+import { MYSQL_HOST, MYSQL_PORT, MYSQL_USER, createMysqlDb, dropMysqlDb, mysqlExec, mysqlLoadFile, mysqlQuery, mysqlUrl } from '../helpers/mysql.js';
 import { ran, recoveryBlock, runSteps, substitute, unpackSteps } from '../helpers/recovery-doc.js';
 import { tempDir, uniqueName, writeConfig } from '../helpers/tmp.js';
 import { ageKey, storedObjects } from '../integration/encryption-helpers.js';
@@ -174,6 +174,33 @@ describe('docs/recovery.md: MySQL, SQLite and rows archives with stock tools', (
     const [keys] = await pgQuery(copy, `SELECT count(*)::int AS n FROM pg_constraint WHERE contype IN ('p', 'f') AND connamespace = 'public'::regnamespace`);
     const [sourceKeys] = await pgQuery(db, `SELECT count(*)::int AS n FROM pg_constraint WHERE contype IN ('p', 'f') AND connamespace = 'public'::regnamespace`);
     expect(keys).toEqual(sourceKeys);
+  });
+
+  it("MySQL/MariaDB: the documented steps load the other tenants' rows the tenant references", async () => {
+    const db = await createMysqlDb('ob_recout_my');
+    cleanups.push(() => dropMysqlDb(db));
+    await mysqlExec(
+      db,
+      `CREATE TABLE organizations (id int PRIMARY KEY, slug varchar(20) NOT NULL);
+       CREATE TABLE users (id int PRIMARY KEY, org_id int NOT NULL, mentor_id int NULL, FOREIGN KEY (org_id) REFERENCES organizations (id),
+         CONSTRAINT users_mentor FOREIGN KEY (mentor_id) REFERENCES users (id));
+       INSERT INTO organizations VALUES (1, 'a'), (2, 'b');
+       INSERT INTO users VALUES (1, 2, NULL), (2, 1, 1), (3, 1, NULL), (4, 2, NULL);`,
+    );
+    const source = { type: 'mysql', url: mysqlUrl(db), tenants: { mode: 'rows', column: 'org_id', query: 'SELECT id, slug AS name FROM organizations ORDER BY id' } };
+    const archived = await archiveOf(source, '1');
+    const copy = uniqueName('ob_recout_mycopy');
+    cleanups.push(() => dropMysqlDb(copy));
+
+    const run = await runSteps(await recipe('### MySQL/MariaDB rows archives', archived, { shop: db, shop_tenant: copy }), await mysqlClientEnv());
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(ran(run.stderr, 'zstd -dcf outside/users.sql'), 'the outside step ran').toBe(true);
+    // The tenant's two users and the other organization's mentor, not its other user; no key dangles.
+    expect(await mysqlQuery(copy, 'SELECT id, org_id, mentor_id FROM users ORDER BY id')).toEqual([
+      { id: 1, org_id: 2, mentor_id: null },
+      { id: 2, org_id: 1, mentor_id: 1 },
+      { id: 3, org_id: 1, mentor_id: null },
+    ]);
   });
 
   it('MySQL/MariaDB whole database: the documented steps give an identical database', async () => {
