@@ -3,7 +3,8 @@
 # Both run from a temporary directory on free 127.0.0.1 ports with their own sockets, so the
 # suite never touches the machine's own database servers, their data or their authentication
 # (pg_hba.conf, grants), and never collides with them. Both trust local connections: they hold
-# nothing but test data and are removed when the suite ends.
+# nothing but test data and are removed when the suite ends; PostgreSQL asks members of
+# ob_password_auth for a scram-sha-256 password (ORGBACKUP_TEST_PG_PASSWORD_GROUP), for the secret tests.
 #
 #   TEST_SERVERS_DIR     set by the caller: an empty directory the service users can enter
 #   start_test_pg        exports ORGBACKUP_TEST_PG_HOST/_PORT/_USER
@@ -30,13 +31,22 @@ start_test_pg() {
   as_service_user "$user" "$bin/initdb" -D "$TEST_SERVERS_DIR/pg/data" -U postgres --auth=trust \
     --encoding=UTF8 --locale=C.UTF-8 >"$TEST_SERVERS_DIR/pg/initdb.log" 2>&1 ||
     { cat "$TEST_SERVERS_DIR/pg/initdb.log" >&2; return 1; }
+  # Trust, except for members of ob_password_auth over TCP: the secret tests log in as such a role
+  # with a real scram-sha-256 password, so a password that does not reach libpq fails them.
+  cat >"$TEST_SERVERS_DIR/pg/data/pg_hba.conf" <<'HBA'
+local all all trust
+host all +ob_password_auth 127.0.0.1/32 scram-sha-256
+host all all 127.0.0.1/32 trust
+HBA
   # Durability off: a test server's data is thrown away, and fsync dominates small-test time.
   as_service_user "$user" "$bin/pg_ctl" -D "$TEST_SERVERS_DIR/pg/data" -l "$TEST_SERVERS_DIR/pg/server.log" -w -t 60 start \
     -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$TEST_SERVERS_DIR/pg -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" >/dev/null ||
     { cat "$TEST_SERVERS_DIR/pg/server.log" >&2; return 1; }
   TEST_PG_CTL=("$bin/pg_ctl" -D "$TEST_SERVERS_DIR/pg/data")
+  psql -X -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -c 'CREATE ROLE ob_password_auth NOLOGIN' >/dev/null || return 1
   TEST_PG_USER=$user
   export ORGBACKUP_TEST_PG_HOST=127.0.0.1 ORGBACKUP_TEST_PG_PORT=$port ORGBACKUP_TEST_PG_USER=postgres
+  export ORGBACKUP_TEST_PG_PASSWORD_GROUP=ob_password_auth
   echo "test-servers: PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (data in $TEST_SERVERS_DIR/pg)"
 }
 

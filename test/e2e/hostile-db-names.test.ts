@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { tempDir, uniqueName, writeConfig } from '../helpers/tmp.js';
-import { PG_HOST, PG_PORT, PG_USER, dropDb, pgQuery } from '../helpers/pg.js';
+import { PG_HOST, PG_PORT, createPasswordRole, dropDb, pgQuery } from '../helpers/pg.js';
 import { MYSQL_HOST, MYSQL_PORT, MYSQL_USER, dropMysqlDb, mysqlQuery } from '../helpers/mysql.js';
 
 let work: { dir: string; cleanup(): Promise<void> };
@@ -48,8 +48,13 @@ describe('PostgreSQL database names that look like connection strings', () => {
     await pgQuery('postgres', `CREATE DATABASE "${db}"`);
     cleanups.push(() => dropDb(db));
     await pgQuery(db, "CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'one'), (2, 'two')");
-    // A password, so the tools get a passfile too.
-    const url = `postgres://${PG_USER}:${encodeURIComponent('pw:\\x')}@${PG_HOST}:${PG_PORT}/${encodeURIComponent(db)}`;
+    // A role that must log in with its password (scram-sha-256 on the suite's server), one with
+    // the passfile's special characters: the tools get it only through a passfile line for
+    // exactly this host and port, escaped.
+    const password = 'pw:\\x';
+    const role = await createPasswordRole(password);
+    cleanups.push(() => role.drop());
+    const url = `postgres://${role.user}:${encodeURIComponent(password)}@${PG_HOST}:${PG_PORT}/${encodeURIComponent(db)}`;
     await roundTrip(
       await config(url),
       () => pgQuery(db, 'SELECT * FROM t ORDER BY id'),

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { DATASETS_SKIP_REASON, dataset, hasDatasets } from '../helpers/datasets.js';
-import { createDb, dropDb, pgQuery, pgUrl, psql, tableDigests } from '../helpers/pg.js';
+import { createDb, createPasswordRole, dropDb, pgQuery, pgUrl, psql, tableDigests } from '../helpers/pg.js';
 import { configWith, createArchives, pgSource } from '../helpers/restore.js';
 import { tempDir, uniqueName } from '../helpers/tmp.js';
 import { runOnTty } from '../helpers/tty.js';
@@ -40,7 +40,11 @@ async function scribble(db: string): Promise<void> {
 async function work(tenantPrefix: string, password?: string): Promise<{ dir: string; config: string }> {
   const tmp = await tempDir();
   cleanups.push(() => tmp.cleanup());
-  const config = await configWith(tmp.dir, pgSource('postgres', { mode: 'database', match: `${tenantPrefix}%` }, password));
+  // With a password, a role that must log in with it (scram-sha-256 on the suite's server),
+  // dropped last: the databases its restores create are its own.
+  const role = password ? await createPasswordRole(password) : undefined;
+  if (role) cleanups.unshift(() => role.drop());
+  const config = await configWith(tmp.dir, pgSource('postgres', { mode: 'database', match: `${tenantPrefix}%` }, password, role?.user));
   return { dir: tmp.dir, config };
 }
 

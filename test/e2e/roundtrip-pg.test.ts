@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdir, readFile, writeFile, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import { runCli } from '../helpers/cli.js';
-import { createDb, dropDb, pgQuery, pgUrl, psql, tableDigests } from '../helpers/pg.js';
+import { createDb, createPasswordRole, dropDb, pgQuery, pgUrl, psql, tableDigests } from '../helpers/pg.js';
 import { tempDir, writeConfig } from '../helpers/tmp.js';
 import { seedSaasInto } from '../helpers/tenants.js';
 import { DATASETS_SKIP_REASON, dataset, hasDatasets } from '../helpers/datasets.js';
@@ -22,11 +22,13 @@ interface Setup {
 
 async function setup(load: (db: string) => Promise<void>, password?: string): Promise<Setup> {
   const db = await createDb('ob_rt');
+  // With a password, a role that must log in with it (scram-sha-256 on the suite's server).
+  const role = password ? await createPasswordRole(password) : undefined;
   await load(db);
   const tmp = await tempDir();
   const config = await writeConfig(tmp.dir, {
     version: 1,
-    sources: { app: { type: 'postgres', url: pgUrl(db, 'postgres', password) } },
+    sources: { app: { type: 'postgres', url: pgUrl(db, role?.user ?? 'postgres', password) } },
     storage: { local: { type: 'local', path: path.join(tmp.dir, 'backups') } },
   });
   return {
@@ -35,6 +37,7 @@ async function setup(load: (db: string) => Promise<void>, password?: string): Pr
     config,
     cleanup: async () => {
       await dropDb(db);
+      await role?.drop();
       await tmp.cleanup();
     },
   };

@@ -55,3 +55,37 @@ export async function tableDigests(database: string, schemas: string[] = ['publi
   }
   return out;
 }
+
+export interface PasswordRole {
+  user: string;
+  drop(): Promise<void>;
+}
+
+/**
+ * A superuser role that logs in with `password`, for the tests about secrets. On the suite's own
+ * server (scripts/test-servers.sh) it joins ob_password_auth, which pg_hba.conf asks for a
+ * scram-sha-256 password over TCP, and a wrong password is checked to be refused: a test using it
+ * then fails if the password does not reach libpq (the passfile orgbackup writes for the tools).
+ * On a server given through ORGBACKUP_TEST_PG_* its own pg_hba.conf decides.
+ */
+export async function createPasswordRole(password: string): Promise<PasswordRole> {
+  const user = uniqueName('obpw');
+  const group = process.env.ORGBACKUP_TEST_PG_PASSWORD_GROUP;
+  const literal = `'${password.replace(/'/g, "''")}'`;
+  await pgQuery('postgres', `CREATE ROLE "${user}" LOGIN SUPERUSER PASSWORD ${literal}${group ? ` IN ROLE "${group}"` : ''}`);
+  const drop = async () => {
+    await pgQuery('postgres', `DROP ROLE IF EXISTS "${user}"`);
+  };
+  if (group) {
+    const wrong = new pg.Client({ host: PG_HOST, port: PG_PORT, user, password: `${password}-wrong`, database: 'postgres' });
+    const refused = await wrong.connect().then(
+      async () => (await wrong.end(), false),
+      () => true,
+    );
+    if (!refused) {
+      await drop();
+      throw new Error(`the test PostgreSQL server let ${user} in with a wrong password: pg_hba.conf does not ask ${group} members for one`);
+    }
+  }
+  return { user, drop };
+}

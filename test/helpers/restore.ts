@@ -9,8 +9,8 @@ export async function configWith(dir: string, source: Record<string, unknown>): 
   return writeConfig(dir, { version: 1, sources: { app: source }, storage: { local: { type: 'local', path: `${dir}/backups` } }, defaults: { storage: ['local'] } });
 }
 
-export function pgSource(database: string, tenants?: Record<string, unknown>, password?: string): Record<string, unknown> {
-  return { type: 'postgres', url: pgUrl(database, undefined, password), ...(tenants ? { tenants } : {}) };
+export function pgSource(database: string, tenants?: Record<string, unknown>, password?: string, user?: string): Record<string, unknown> {
+  return { type: 'postgres', url: pgUrl(database, user, password), ...(tenants ? { tenants } : {}) };
 }
 
 /** Runs `create` and returns the ids of the archives it stored. */
