@@ -54,12 +54,18 @@ export class LocalStorage implements Storage {
     // destroys it. The descriptor must be closed exactly once: a second close could hit the same
     // number reopened meanwhile by another tenant's file or pipe.
     let stream: WriteStream | undefined;
+    let writeFailure: unknown;
     let fdOpen = true;
     try {
       await fchmodFd(fd, FILE_MODE);
       stream = createWriteStream('', { fd, autoClose: false, highWaterMark: READ_CHUNK });
+      // A failed write (a full disk, a quota) is this storage's, said with its name and a fix; a
+      // failure of the body (the dump behind it) passes through as it is.
+      stream.once('error', (e) => (writeFailure = e));
       await pipeline(Buffer.isBuffer(body) ? Readable.from([body]) : body, stream, { signal: options.signal });
-      await fsyncFd(fd);
+      await fsyncFd(fd).catch((error: unknown) => {
+        throw this.wrap(error, `cannot write ${key}`);
+      });
       const { size } = await fstatFd(fd);
       fdOpen = false;
       await closeFd(fd);
@@ -75,7 +81,7 @@ export class LocalStorage implements Storage {
         if (!stream.closed) await new Promise<void>((resolve) => stream?.once('close', () => resolve()));
       } else if (fdOpen) await closeFd(fd).catch(() => undefined);
       await unlink(temp).catch(() => undefined);
-      throw error;
+      throw error === writeFailure ? this.wrap(error, `cannot write ${key}`) : error;
     }
   }
 
@@ -161,6 +167,7 @@ export class LocalStorage implements Storage {
       EACCES: `run \`orgbackup preflight\`: the storage path ${this.root} is not ${access} by uid ${process.getuid?.() ?? '?'}`,
       EROFS: `${this.root} is on a read-only filesystem; mount it read-write or choose another path`,
       ENOSPC: `the filesystem holding ${this.root} is full; free space or prune old archives`,
+      EDQUOT: `the disk quota of uid ${process.getuid?.() ?? '?'} on ${this.root} is used up; free space, prune old archives or raise the quota`,
       ENOTDIR: `a file stands where a directory of ${this.root} should be`,
     };
     return new StorageError(`storage "${this.name}": ${what}: ${err.code ?? err.message}`, hints[err.code ?? ''], error);

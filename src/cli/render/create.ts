@@ -19,7 +19,17 @@ export function renderCreate(result: CreateResult, c: ChalkInstance): string {
     formatDuration(a.durationMs),
     a.error ? c.red(a.error.split('\n')[0] ?? '') : '',
   ]);
-  return table(['STATUS', 'ARCHIVE', 'SIZE', 'ROWS', 'TIME', 'ERROR'], rows);
+  return table(['STATUS', 'ARCHIVE', 'SIZE', 'ROWS', 'TIME', 'ERROR'], rows) + failureHints(result.archives, c);
+}
+
+/**
+ * What to do about each failure, once per distinct hint: a full storage fails every tenant after
+ * the first with the same advice, which one line says as well as a hundred.
+ */
+function failureHints(archives: CreateResult['archives'], c: ChalkInstance): string {
+  const byHint = new Map<string, string[]>();
+  for (const a of archives) if (a.status !== 'ok' && a.hint) byHint.set(a.hint, [...(byHint.get(a.hint) ?? []), archiveCell(a)]);
+  return [...byHint].map(([hint, ids]) => `${c.gray('hint:')} ${ids[0]}${ids.length > 1 ? ` (and ${ids.length - 1} more)` : ''}: ${hint}\n`).join('');
 }
 
 /** A tenant whose id could not name an archive has no archive id: show its source and id. */
