@@ -85,7 +85,20 @@ function readError(error: unknown, file: string | undefined): UsageError {
   }
   if (err.code === 'EISDIR') return new UsageError(`cannot read config ${file ?? ''}: it is a directory (EISDIR)`, { hint: 'pass the config file itself, e.g. --config <dir>/backup.config.json' });
   if (err.code) return new UsageError(`cannot read config ${file ?? ''}: ${err.message.split('\n')[0] ?? ''}`, { hint: 'check the path and its permissions' });
-  return new UsageError(`cannot read config ${file ?? ''}: ${err.message.split('\n')[0] ?? ''}`, {
+  return new UsageError(`cannot read config ${file ?? ''}: ${parserReason(err.message)}`, {
     hint: 'the file must be valid JSON (or YAML for .orgbackuprc.yaml)',
   });
+}
+
+/**
+ * The parser's reason in one line. cosmiconfig puts "YAML Error in <file>:" on a line of its own
+ * and js-yaml's reason (`duplicated mapping key (4:1)`) on the next, then a snippet of the file.
+ */
+export function parserReason(message: string): string {
+  const lines = message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
+  const [first = '', second] = lines;
+  return first.endsWith(':') && second ? `${first} ${second}` : first;
 }

@@ -38,6 +38,30 @@ describe('config validation through the binary', () => {
     expect(await readdir(store)).toContain('uploads');
   });
 
+  it('refuses a key given twice (JSON and YAML) with exit 2, before a second "storage" silently replaces the first', async () => {
+    const config = filesConfig(tmp.dir);
+    const json = path.join(tmp.dir, 'twice.json');
+    const text = JSON.stringify(config, null, 2).replace(/\n}$/, `,\n  "storage": ${JSON.stringify({ other: { type: 'local', path: path.join(tmp.dir, 'other') } })}\n}`);
+    await writeFile(json, text);
+    const line = text.split('\n').findIndex((l) => l.startsWith('  "storage": {"other"')) + 1;
+    const out = await runCli(['-c', json, 'create']);
+    expect(out.exitCode).toBe(2);
+    expect(out.stderr).toContain(`error: ${json}:${line}:3: key "storage" is given twice; only one would count`);
+    expect(out.stderr).toContain('hint: merge the two "storage" entries into one');
+
+    const dir = await tempDir();
+    try {
+      const yaml = path.join(dir.dir, '.orgbackuprc.yaml');
+      await writeFile(yaml, `version: 1\nstorage:\n  local: {type: local, path: ./a}\nstorage:\n  other: {type: local, path: ./b}\nsources: {}\n`);
+      const res = await runCli(['-c', yaml, 'list']);
+      expect(res.exitCode).toBe(2);
+      expect(res.stderr).toContain(`error: cannot read config ${yaml}: YAML Error in ${yaml}: duplicated mapping key (4:1)`);
+    } finally {
+      await dir.cleanup();
+    }
+    expect(await readdir(tmp.dir)).not.toContain('backups');
+  });
+
   it.each([
     [['list'], { cron: '99 * * * *' }, 'schedules.nightly.cron: "99 * * * *" is not a cron pattern: the minute field "99" must be 0-59'],
     [['create', '--dry-run'], { cron: 'every night' }, 'schedules.nightly.cron: "every night" is not a cron pattern'],

@@ -48,3 +48,30 @@ describe('JSONC syntax errors', () => {
     expect(exitCode).toBe(2);
   });
 });
+
+describe('JSONC keys given twice in one object', () => {
+  it.each([
+    ['top level', '{\n  "storage": {},\n  "storage": {}\n}', '3:3', 'key "storage" is given twice; only one'],
+    ['nested', '{"sources": {"app": {"url": "a", "url": "b"}}}', '1:34', 'key "url" is given twice in sources.app;'],
+    ['in an object inside a list', '{"hooks": [{"run": "a", "run": "b"}]}', '1:25', 'key "run" is given twice in hooks.0;'],
+    ['after a comment', '{"a": 1, // first\n "a": 2}', '2:2', 'key "a" is given twice;'],
+  ])('%s is refused at line:column', (_name, text, at, what) => {
+    let error: unknown;
+    try {
+      parseJsonc('c.json', text);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).message.startsWith(`c.json:${at}: ${what}`), (error as UsageError).message).toBe(true);
+    expect((error as UsageError).exitCode).toBe(2);
+  });
+
+  it.each([
+    ['the same key in sibling objects', '{"a": {"x": 1}, "b": {"x": 2}}', { a: { x: 1 }, b: { x: 2 } }],
+    ['the same key at two depths', '{"x": {"x": 1}}', { x: { x: 1 } }],
+    ['objects in a list', '[{"x": 1}, {"x": 2}]', [{ x: 1 }, { x: 2 }]],
+  ])('%s is fine', (_name, text, expected) => {
+    expect(parseJsonc('c.json', text)).toEqual(expected);
+  });
+});
