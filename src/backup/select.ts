@@ -42,7 +42,8 @@ export function uniqueTenants(tenants: readonly Tenant[]): { tenants: Tenant[]; 
  * Why a discovered tenant id cannot name an archive, or undefined when it can. Such a tenant
  * fails on its own (SPEC.md: one broken tenant never blocks the others) instead of stopping the run.
  */
-export function tenantIdProblem(id: string): string | undefined {
+export function tenantIdProblem({ id, idProblem }: Tenant): string | undefined {
+  if (idProblem) return idProblem;
   // An id too long for one path component once encoded is keyed by a prefix and a hash
   // (tenantKeyPart in src/archive/layout.ts), so length is no problem.
   if (id === '') return 'a tenant id cannot be empty';

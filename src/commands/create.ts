@@ -128,7 +128,7 @@ async function discoverAll(sources: Source[], options: CreateOptions, storageNam
     const discovered = found.tenants;
     const wanted = selectTenants(source, discovered, options.tenant).filter((tenant) => !options.tenantFilter || options.tenantFilter(source.name, tenant.id));
     const chosen = wanted.filter((tenant) => {
-      const problem = tenantIdProblem(tenant.id);
+      const problem = tenantIdProblem(tenant);
       if (problem) rejected.push(unusableTenant(source, tenant, problem, storageNames));
       return !problem;
     });
@@ -143,8 +143,10 @@ function unusableTenant(source: Source, tenant: Tenant, problem: string, storage
   const hint =
     source.type === 'files'
       ? `rename that directory, or exclude it (sources.${source.name}.tenants.exclude)`
-      : `make the tenants query or match of source ${source.name} return only ids that are not empty and fit a key (e.g. WHERE id <> '' AND octet_length(id) <= 85)`;
-  const shown = tenant.id.length > 60 ? `${tenant.id.slice(0, 40)}…" (${tenant.id.length} characters)` : `${tenant.id}"`;
+      : tenant.idProblem
+        ? `make the tenants query of source ${source.name} return no NULL ids (e.g. WHERE id IS NOT NULL)`
+        : `make the tenants query or match of source ${source.name} return only ids that are not empty and fit a key (e.g. WHERE id <> '' AND octet_length(id) <= 85)`;
+  const shown = tenant.idProblem ? 'NULL' : tenant.id.length > 60 ? `"${tenant.id.slice(0, 40)}…" (${tenant.id.length} characters)` : `"${tenant.id}"`;
   return {
     source: source.name,
     tenant: tenant.id,
@@ -153,7 +155,7 @@ function unusableTenant(source: Source, tenant: Tenant, problem: string, storage
     status: 'failed',
     durationMs: 0,
     storages: storages.map((name) => ({ name, status: 'failed' as const })),
-    error: `tenant "${shown} of source ${source.name} was not backed up: ${problem}`,
+    error: `tenant ${shown} of source ${source.name} was not backed up: ${problem}`,
     hint,
   };
 }

@@ -172,7 +172,11 @@ async function discoverForStale(scope: ListOptions, ctx: Context): Promise<{ ten
       try {
         const source = await createSource(ctx.config, name, ctx.baseDir);
         try {
-          for (const t of await source.discoverTenants(ctx.signal)) if (!scope.tenant || t.id === scope.tenant) tenants.push({ source: name, tenant: t.id });
+          for (const t of await source.discoverTenants(ctx.signal)) {
+            // A row naming no tenant has no archives to be stale: said, not listed as "never".
+            if (t.idProblem) ctx.log.warn(`list --stale: source ${name}: ${t.idProblem}; that row is not checked`, { source: name });
+            else if (!scope.tenant || t.id === scope.tenant) tenants.push({ source: name, tenant: t.id });
+          }
         } finally {
           await source.close();
         }

@@ -16,6 +16,8 @@ export interface Tenant {
   id: string;
   name?: string;
   plan?: string;
+  /** Why this row of a tenants query names no usable tenant (a NULL id): it fails on its own. */
+  idProblem?: string;
 }
 
 /** The id of the single tenant of mode `none`. */

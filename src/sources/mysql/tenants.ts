@@ -2,6 +2,7 @@
 import type mysql from 'mysql2/promise';
 import type { RowDataPacket } from 'mysql2/promise';
 import { UsageError } from '../../errors.js';
+import { tenantFromRow } from '../tenant-rows.js';
 import type { Tenant } from '../types.js';
 import { SYSTEM_SCHEMAS } from './catalog.js';
 
@@ -13,12 +14,7 @@ export async function queryTenants(client: mysql.Connection, query: string): Pro
   if (rows.length > 0 && !('id' in rows[0]!)) {
     throw new UsageError('the tenants query returned no "id" column', { hint: 'alias the tenant key: SELECT org_id AS id, ...' });
   }
-  return rows.map((row) => {
-    const tenant: Tenant = { id: text(row.id) };
-    if (row.name !== undefined && row.name !== null) tenant.name = text(row.name);
-    if (row.plan !== undefined && row.plan !== null) tenant.plan = text(row.plan);
-    return tenant;
-  });
+  return rows.map((row) => tenantFromRow(row, text));
 }
 
 function text(value: unknown): string {

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { UsageError } from '../../errors.js';
+import { tenantFromRow } from '../tenant-rows.js';
 import type { Tenant } from '../types.js';
 
 /** Runs a tenants query; it must return `id` and may return `name` and `plan`. */
@@ -10,10 +11,5 @@ export async function queryTenants(client: pg.Client, query: string): Promise<Te
   if (res.rows.length > 0 && !('id' in res.rows[0]!)) {
     throw new UsageError('the tenants query returned no "id" column', { hint: 'alias the tenant key: SELECT org_id AS id, ...' });
   }
-  return res.rows.map((row) => {
-    const tenant: Tenant = { id: String(row.id) };
-    if (row.name !== undefined && row.name !== null) tenant.name = typeof row.name === 'string' ? row.name : JSON.stringify(row.name);
-    if (row.plan !== undefined && row.plan !== null) tenant.plan = typeof row.plan === 'string' ? row.plan : JSON.stringify(row.plan);
-    return tenant;
-  });
+  return res.rows.map((row) => tenantFromRow(row, (value) => (typeof value === 'string' ? value : JSON.stringify(value))));
 }
