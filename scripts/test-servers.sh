@@ -36,11 +36,14 @@ start_test_pg() {
   cat >"$TEST_SERVERS_DIR/pg/data/pg_hba.conf" <<'HBA'
 local all all trust
 host all +ob_password_auth 127.0.0.1/32 scram-sha-256
+host all +ob_password_auth ::1/128 scram-sha-256
 host all all 127.0.0.1/32 trust
+host all all ::1/128 trust
 HBA
   # Durability off: a test server's data is thrown away, and fsync dominates small-test time.
+  # It listens on ::1 as well, for the IPv6 URL tests; without IPv6 PostgreSQL only logs a warning.
   as_service_user "$user" "$bin/pg_ctl" -D "$TEST_SERVERS_DIR/pg/data" -l "$TEST_SERVERS_DIR/pg/server.log" -w -t 60 start \
-    -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$TEST_SERVERS_DIR/pg -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" >/dev/null ||
+    -o "-p $port -c listen_addresses=127.0.0.1,::1 -c unix_socket_directories=$TEST_SERVERS_DIR/pg -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" >/dev/null ||
     { cat "$TEST_SERVERS_DIR/pg/server.log" >&2; return 1; }
   TEST_PG_CTL=("$bin/pg_ctl" -D "$TEST_SERVERS_DIR/pg/data")
   psql -X -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -c 'CREATE ROLE ob_password_auth NOLOGIN' >/dev/null || return 1

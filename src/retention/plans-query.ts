@@ -10,6 +10,7 @@ import type { Context } from '../context.js';
 import { OrgbackupError, UsageError, errorMessage } from '../errors.js';
 import { registerSecret } from '../redact.js';
 import { parsePgUrl, withPgClient } from '../sources/postgres/connection.js';
+import { hostOfUrl } from '../util/url-host.js';
 
 export async function queryPlans(ctx: Context, query: string): Promise<Map<string, string>> {
   const name = plansSourceName(ctx.config);
@@ -63,7 +64,7 @@ async function mysqlRows(name: string, source: MysqlSourceConfig, query: string)
   const mysql = await import('mysql2/promise');
   const connection = await mysql
     .createConnection({
-      host: url.hostname || '127.0.0.1',
+      host: hostOfUrl(url) || '127.0.0.1',
       port: url.port ? Number(url.port) : 3306,
       user: decodeURIComponent(url.username) || 'root',
       database: decodeURIComponent(url.pathname.replace(/^\//, '')) || undefined,

@@ -10,6 +10,7 @@ import { createDatabase } from '../../sources/mysql/whole-database.js';
 import { describeMysql, parseMysqlUrl, quoteMysqlIdent, withDatabase, withMysql, type MysqlConnection } from '../../sources/mysql/connection.js';
 import { scratchName } from './postgres.js';
 import type { Scratch } from './types.js';
+import { hostInUrl } from '../../util/url-host.js';
 
 export function mysqlScratchServer(source: MysqlConnection, scratch: string | undefined): MysqlConnection {
   if (!scratch) return source;
@@ -20,7 +21,7 @@ export function mysqlScratchServer(source: MysqlConnection, scratch: string | un
 /** A URL for the restore's `--target`; it may carry the password, so it stays inside the process. */
 function mysqlUrlOf(conn: MysqlConnection): string {
   const url = new URL('mysql://localhost');
-  url.hostname = conn.host;
+  url.hostname = hostInUrl(conn.host);
   url.port = String(conn.port);
   url.username = encodeURIComponent(conn.user);
   if (conn.password !== undefined) url.password = encodeURIComponent(conn.password);

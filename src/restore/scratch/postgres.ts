@@ -10,6 +10,7 @@ import { countRows, listTables, quoteIdent, type PgTable } from '../../sources/p
 import { createDatabaseWithLocale, readDatabaseLocale } from '../../sources/postgres/locale.js';
 import { describePg, parsePgUrl, withDatabase, withPgClient, type PgConnection } from '../../sources/postgres/connection.js';
 import type { Observation, Scratch } from './types.js';
+import { hostInUrl } from '../../util/url-host.js';
 
 /** Scratch names start with this, so an operator can find leftovers of a power cut. */
 export const SCRATCH_PREFIX = 'ob_rt_';
@@ -33,7 +34,7 @@ export function scratchServer(source: PgConnection, scratch: string | undefined)
 /** A URL for the restore's `--target`; it may carry the password, so it stays inside the process. */
 export function pgUrlOf(conn: PgConnection): string {
   const url = new URL('postgres://localhost');
-  url.hostname = conn.host;
+  url.hostname = hostInUrl(conn.host);
   url.port = String(conn.port);
   url.username = encodeURIComponent(conn.user);
   if (conn.password !== undefined) url.password = encodeURIComponent(conn.password);

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { ExitCode, OrgbackupError, UsageError } from '../../errors.js';
 import { registerSecret } from '../../redact.js';
+import { hostInUrl, hostOfUrl } from '../../util/url-host.js';
 
 export interface MysqlConnection {
   host: string;
@@ -39,7 +40,7 @@ export function parseMysqlUrl(url: string, key = 'url'): MysqlConnection {
   const params = parsed.searchParams;
   const sslMode = (params.get('ssl-mode') ?? params.get('sslmode') ?? (params.get('ssl') === 'true' ? 'REQUIRED' : '')).toUpperCase();
   const conn: MysqlConnection = {
-    host: decodeURIComponent(parsed.hostname) || '127.0.0.1',
+    host: hostOfUrl(parsed) || '127.0.0.1',
     port: parsed.port ? Number(parsed.port) : 3306,
     user: decodeURIComponent(parsed.username) || 'root',
     database: decodeURIComponent(parsed.pathname.replace(/^\//, '')),
@@ -56,7 +57,7 @@ export function withDatabase(conn: MysqlConnection, database: string): MysqlConn
 }
 
 export function describeMysql(conn: MysqlConnection): string {
-  const where = conn.socket ? conn.socket : `${conn.host}:${conn.port}`;
+  const where = conn.socket ? conn.socket : `${hostInUrl(conn.host)}:${conn.port}`;
   return `${conn.user}@${where}/${conn.database}`;
 }
 

@@ -8,6 +8,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { ExitCode, OrgbackupError, UsageError } from '../../errors.js';
 import { registerSecret } from '../../redact.js';
+import { hostInUrl, hostOfUrl } from '../../util/url-host.js';
 
 export interface PgConnection {
   host: string;
@@ -34,7 +35,7 @@ export function parsePgUrl(url: string, key = 'url'): PgConnection {
   const params: Record<string, string> = {};
   parsed.searchParams.forEach((value, name) => (params[name] = value));
   return {
-    host: decodeURIComponent(parsed.hostname) || params.host || '127.0.0.1',
+    host: hostOfUrl(parsed) || params.host || '127.0.0.1',
     port: parsed.port ? Number(parsed.port) : 5432,
     user: decodeURIComponent(parsed.username) || 'postgres',
     database: decodeURIComponent(parsed.pathname.replace(/^\//, '')) || 'postgres',
@@ -49,7 +50,7 @@ export function withDatabase(conn: PgConnection, database: string): PgConnection
 }
 
 export function describePg(conn: PgConnection): string {
-  return `${conn.user}@${conn.host}:${conn.port}/${conn.database}`;
+  return `${conn.user}@${hostInUrl(conn.host)}:${conn.port}/${conn.database}`;
 }
 
 export function pgClient(conn: PgConnection): pg.Client {
