@@ -77,3 +77,22 @@ function decodeProblem(parsed: URL, expected: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Why `value` is not an http(s) URL a client can send to (a webhook, an S3 endpoint), or undefined.
+ * Like database URLs, checked at load rather than at the first request ("Invalid URL" from deep in
+ * the AWS SDK); the message never repeats the URL, which may carry a token.
+ */
+export function httpUrlProblem(value: string): string | undefined {
+  const expected = 'expected an http:// or https:// URL such as https://host:port/path';
+  if (/\s/.test(value)) return `has a space, tab or line break (percent-encode it as %20); ${expected}`;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    return `not a valid URL; ${expected}`;
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return `the scheme must be http or https, not ${parsed.protocol.slice(0, -1)}; ${expected}`;
+  if (!parsed.hostname) return `has no host; ${expected}`;
+  return undefined;
+}

@@ -3,7 +3,7 @@
  * schema/orgbackup.schema.json is generated from this file (scripts/write-json-schema.mjs).
  */
 import { z } from 'zod';
-import { dbUrlProblem, MYSQL_URL, POSTGRES_URL } from './db-url.js';
+import { dbUrlProblem, httpUrlProblem, MYSQL_URL, POSTGRES_URL } from './db-url.js';
 import { cronProblem, timeZoneProblem } from './time.js';
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'use letters, digits, ".", "_" and "-"');
@@ -18,6 +18,7 @@ const checked = (problem: (value: string) => string | undefined, base = z.string
 // Checked at load, not only by schedule-run: a schedule that can never run must fail the first command.
 const cronPattern = checked(cronProblem);
 const timeZone = checked(timeZoneProblem);
+const httpUrl = checked(httpUrlProblem, z.string().min(1));
 
 /** Tenants (or loaders) at once; each holds database connections. The CLI's --jobs has the same bounds. */
 export const MAX_JOBS = 64;
@@ -112,7 +113,7 @@ export const s3StorageSchema = z
     bucket: z.string().min(1),
     prefix: z.string().default(''),
     region: z.string().optional(),
-    endpoint: z.string().optional(),
+    endpoint: httpUrl.optional(),
     forcePathStyle: z.boolean().default(false),
     storageClass: z.string().optional(),
     serverSideEncryption: z.string().optional(),
@@ -193,7 +194,7 @@ export const notificationsSchema = z
   .object({
     webhook: z
       .object({
-        url: z.string().min(1).optional(),
+        url: httpUrl.optional(),
         /** A file holding the URL (a Kubernetes secret mount): webhook URLs usually embed a token. */
         urlFile: z.string().min(1).optional(),
         on: z.array(z.enum(['failure', 'success', 'always'])).default(['failure']),

@@ -20,6 +20,7 @@ import { acquireLock, type Lease } from './lock.js';
 import { buildRunReport, countArchives, runReason, statusOf, type RunFacts } from './report.js';
 import { inShard, shardTag, type Shard } from './shard.js';
 import { newRunRecord, readLastRun, recordRun, type ScheduleRunRecord } from './state.js';
+import { httpUrlProblem } from '../config/db-url.js';
 
 export interface ScheduleOutcome {
   schedule: string;
@@ -302,5 +303,11 @@ async function notify(report: RunReport, ctx: Context): Promise<boolean | undefi
     return false;
   }
   if (!url) return false;
+  // A URL given inline was checked at load; one read from urlFile only now.
+  const problem = webhook.urlFile ? httpUrlProblem(url) : undefined;
+  if (problem) {
+    ctx.log.warn(`webhook not sent: the URL in notifications.webhook.urlFile ${problem}`, { event: 'webhook' });
+    return false;
+  }
   return sendWebhook({ url, on: webhook.on, timeoutMs: webhook.timeoutMs }, report, { signal: ctx.signal, log: ctx.log });
 }

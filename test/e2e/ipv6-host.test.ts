@@ -1,13 +1,13 @@
 /**
  * A PostgreSQL source at an IPv6 literal (`postgres://user@[::1]:port/db`), through the built
- * binary: backup, restore test (its scratch database's URL is built from the host) and restore.
+ * binary, logging in with a password: backup, restore test (its scratch database's URL is built from the host) and restore.
  * WHATWG URL keeps the brackets in `hostname`, which libpq and the tools then tried to resolve as a
  * name. Needs the server to listen on ::1 (scripts/test-servers.sh does); skipped, saying so, when not.
  */
 import pg from 'pg';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { PG_PORT, PG_USER, createDb, dropDb, pgQuery, psql } from '../helpers/pg.js';
+import { PG_PORT, PG_USER, createDb, createPasswordRole, dropDb, pgQuery, psql, type PasswordRole } from '../helpers/pg.js';
 import { tempDir, writeConfig } from '../helpers/tmp.js';
 
 let listensOnIpv6 = false;
@@ -21,6 +21,7 @@ beforeAll(async () => {
 
 let work: { dir: string; cleanup(): Promise<void> };
 let db = '';
+let role: PasswordRole | undefined;
 beforeEach(async () => {
   work = await tempDir('orgbackup-ipv6-');
   db = await createDb('ob_ipv6');
@@ -28,13 +29,18 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await dropDb(db);
+  await role?.drop();
+  role = undefined;
   await work.cleanup();
 });
 
 describe('PostgreSQL source at [::1]', () => {
   it('backs up, restore-tests and restores (skipped when the test server does not listen on ::1)', async (ctx) => {
     if (!listensOnIpv6) ctx.skip();
-    const url = `postgres://${encodeURIComponent(PG_USER)}@[::1]:${PG_PORT}/${db}`;
+    // With a password (scram-sha-256 on the suite's server): the tools' passfile line must match ::1.
+    const password = 'v6-pw';
+    role = await createPasswordRole(password);
+    const url = `postgres://${role.user}:${password}@[::1]:${PG_PORT}/${db}`;
     const config = await writeConfig(work.dir, { version: 1, sources: { app: { type: 'postgres', url } }, storage: { local: { type: 'local', path: './backups' } } });
     const created = await runCli(['-c', config, '--json', 'create']);
     expect(created.exitCode, created.stderr).toBe(0);

@@ -64,3 +64,41 @@ describe('source URLs at load', () => {
     expect(problemsOf('postgres', '${DB_URL}', { DB_URL: 'postgres://backup@db/app' })).toEqual([]);
   });
 });
+
+describe('webhook URLs and S3 endpoints at load', () => {
+  function httpProblems(url: string): string[] {
+    try {
+      parseConfig(
+        {
+          version: 1,
+          sources: { app: { type: 'files', path: './t' } },
+          storage: { s3: { type: 's3', bucket: 'b', endpoint: url } },
+          notifications: { webhook: { url } },
+        },
+        {},
+      );
+      return [];
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems;
+      throw error;
+    }
+  }
+
+  it.each(['https://hooks.example.com/services/T0/B0/xyz', 'http://127.0.0.1:4569', 'http://[::1]:9000/'])('accepts %s', (url) => {
+    expect(httpProblems(url)).toEqual([]);
+  });
+
+  it.each([
+    ['not a url', 'has a space, tab or line break'],
+    ['hooks.example.com/x', 'not a valid URL'],
+    ['ftp://files.example.com/x', 'the scheme must be http or https, not ftp'],
+    ['postgres://db/app', 'the scheme must be http or https, not postgres'],
+    ['https://tok3n@\thost/x', 'has a space, tab or line break'],
+  ])('refuses %j, naming both keys without repeating the URL', (url, message) => {
+    const problems = httpProblems(url);
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(new RegExp(`^storage\\.s3\\.endpoint: ${message}`));
+    expect(problems[1]).toMatch(new RegExp(`^notifications\\.webhook\\.url: ${message}`));
+    for (const p of problems) expect(p).not.toContain(url);
+  });
+});
