@@ -121,6 +121,8 @@ function toListed(listing: ArchiveListing): ListedArchive {
  */
 async function staleReport(all: ArchiveListing[], threshold: string, scope: ListOptions & { storages: string[] }, ctx: Context): Promise<ListResult> {
   const maxAge = parseDuration(threshold, '--stale');
+  // Every archive is older than 0: such a check alerts for ever, which no operator means.
+  if (maxAge === 0) throw new UsageError(`--stale: "${threshold}" would call every tenant stale`, { hint: 'give the age a newest backup may reach, e.g. 26h for a daily schedule' });
   const now = ctx.now().getTime();
   const newest = await newestPerTenant(all, ctx);
   const stale: StaleTenant[] = [];

@@ -8,6 +8,7 @@
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { syncDirectory } from '../util/sync-directory.js';
 
 export interface MetricFamily {
   name: string;
@@ -106,6 +107,8 @@ export async function writeMetricsFile(file: string, samples: readonly Sample[])
     await handle.sync();
     await handle.close();
     await rename(temp, file);
+    // The new name is durable only once the directory is synced: after a crash, the old file or the new one.
+    await syncDirectory(path.dirname(file));
   } catch (error) {
     await handle.close().catch(() => undefined);
     await unlink(temp).catch(() => undefined);

@@ -51,6 +51,7 @@ describe('CLI basics', () => {
     [['restore', 'uploads/acme/2026-01-01T00-00-00.000Z', '--yes'], /does not exist/],
     [['restore', 'not-an-id', '--yes'], /is not an archive id/],
     [['list', '--stale', 'soon'], /is not a duration/],
+    [['list', '--stale', '0s'], /--stale: "0s" would call every tenant stale/],
   ])('%j exits 2 with a clear message', async (args, message) => {
     const out = await runCli(['-c', config, ...args]);
     expect(out.exitCode).toBe(2);
