@@ -26,15 +26,34 @@ export interface LoadOptions {
 }
 
 const MODULE = 'orgbackup';
+const CODE_EXTENSIONS = ['.js', '.cjs', '.mjs', '.ts', '.cts', '.mts'];
+const SUPPORTED = 'orgbackup reads .json, .jsonc, .yaml and .yml config files (or one without an extension)';
+
+function refuseCodeConfig(filepath: string): never {
+  throw new UsageError(`cannot read config ${filepath}: ${SUPPORTED}; a JavaScript or TypeScript config is not run`, { hint: 'write the config as JSON or YAML' });
+}
 
 export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfig> {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const explorer = cosmiconfig(MODULE, {
-    searchPlaces: ['package.json', `.${MODULE}rc`, `.${MODULE}rc.json`, `.${MODULE}rc.yaml`, `.${MODULE}rc.yml`, `${MODULE}.config.json`, 'backup.config.json'],
+    searchPlaces: [
+      'package.json',
+      `.${MODULE}rc`,
+      `.${MODULE}rc.json`,
+      `.${MODULE}rc.jsonc`,
+      `.${MODULE}rc.yaml`,
+      `.${MODULE}rc.yml`,
+      `${MODULE}.config.json`,
+      `${MODULE}.config.jsonc`,
+      'backup.config.json',
+      'backup.config.jsonc',
+    ],
     searchStrategy: 'project',
-    // Config files may carry comments and trailing commas (JSONC), as the starter config does.
-    loaders: { '.json': parseJsonc, noExt: parseJsonc },
+    // Config files may carry comments and trailing commas (JSONC), as the starter config does;
+    // editors name such files .jsonc.
+    // A JavaScript config would run code as the backup user: cosmiconfig's own .js/.ts loaders are replaced by a refusal.
+    loaders: { '.json': parseJsonc, '.jsonc': parseJsonc, noExt: parseJsonc, ...Object.fromEntries(CODE_EXTENSIONS.map((ext) => [ext, refuseCodeConfig])) },
   });
   const explicit = options.configPath ?? env.ORGBACKUP_CONFIG;
   let found: { config: unknown; filepath: string; isEmpty?: boolean } | null;
@@ -85,6 +104,11 @@ function readError(error: unknown, file: string | undefined): UsageError {
   }
   if (err.code === 'EISDIR') return new UsageError(`cannot read config ${file ?? ''}: it is a directory (EISDIR)`, { hint: 'pass the config file itself, e.g. --config <dir>/backup.config.json' });
   if (err.code) return new UsageError(`cannot read config ${file ?? ''}: ${err.message.split('\n')[0] ?? ''}`, { hint: 'check the path and its permissions' });
+  if (/No loader specified for extension/.test(err.message)) {
+    return new UsageError(`cannot read config ${file ?? ''}: ${SUPPORTED}`, {
+      hint: 'rename the file, or convert it to JSON or YAML',
+    });
+  }
   return new UsageError(`cannot read config ${file ?? ''}: ${parserReason(err.message)}`, {
     hint: 'the file must be valid JSON (or YAML for .orgbackuprc.yaml)',
   });

@@ -38,6 +38,34 @@ describe('config validation through the binary', () => {
     expect(await readdir(store)).toContain('uploads');
   });
 
+  it('reads .jsonc files (given or found), and refuses other kinds, never running a JavaScript config', async () => {
+    const dir = await tempDir();
+    try {
+      const text = `// a comment\n${JSON.stringify(filesConfig(dir.dir))}`;
+      await writeFile(path.join(dir.dir, 'backup.config.jsonc'), text);
+      const found = await runCli(['list'], { cwd: dir.dir });
+      expect(found.exitCode, found.stderr).toBe(0);
+      const given = await runCli(['-c', path.join(dir.dir, 'backup.config.jsonc'), 'list']);
+      expect(given.exitCode, given.stderr).toBe(0);
+
+      const marker = path.join(dir.dir, 'ran');
+      const js = path.join(dir.dir, 'orgbackup.config.js');
+      await writeFile(js, `require('fs').writeFileSync(${JSON.stringify(marker)}, 'x'); module.exports = ${JSON.stringify(filesConfig(dir.dir))};`);
+      const refused = await runCli(['-c', js, 'list']);
+      expect(refused.exitCode).toBe(2);
+      expect(refused.stderr).toContain('a JavaScript or TypeScript config is not run');
+      expect(await readdir(dir.dir)).not.toContain('ran');
+
+      const toml = path.join(dir.dir, 'backup.toml');
+      await writeFile(toml, 'version = 1\n');
+      const other = await runCli(['-c', toml, 'list']);
+      expect(other.exitCode).toBe(2);
+      expect(other.stderr).toContain(`cannot read config ${toml}: orgbackup reads .json, .jsonc, .yaml and .yml config files`);
+    } finally {
+      await dir.cleanup();
+    }
+  });
+
   it('refuses a key given twice (JSON and YAML) with exit 2, before a second "storage" silently replaces the first', async () => {
     const config = filesConfig(tmp.dir);
     const json = path.join(tmp.dir, 'twice.json');
