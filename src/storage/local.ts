@@ -81,7 +81,8 @@ export class LocalStorage implements Storage {
         if (!stream.closed) await new Promise<void>((resolve) => stream?.once('close', () => resolve()));
       } else if (fdOpen) await closeFd(fd).catch(() => undefined);
       await unlink(temp).catch(() => undefined);
-      throw error === writeFailure ? this.wrap(error, `cannot write ${key}`) : error;
+      // pipeline also destroys the write stream with the body's error: only a failed write()/writev() is ours.
+      throw error === writeFailure && /^write/.test((error as NodeJS.ErrnoException).syscall ?? '') ? this.wrap(error, `cannot write ${key}`) : error;
     }
   }
 

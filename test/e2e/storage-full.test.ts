@@ -38,7 +38,8 @@ describe.skipIf(!isRoot)('create onto a full local storage (needs root to mount 
     await writeFile(path.join(tenants, 'beta', 'small.bin'), randomBytes(20_000));
     const config = await configWith(work.dir, { type: 'files', path: tenants, tenants: { mode: 'directory' } });
 
-    const res = await runCli(['-c', config, 'create']);
+    // One tenant at a time: in parallel, acme's half-written file could fill the disk under beta too.
+    const res = await runCli(['-c', config, 'create', '--jobs', '1']);
     expect(res.exitCode).toBe(3);
     expect(res.stdout).toMatch(/failed +app\/acme\/\S+ .*storage "local": cannot write app\/acme\/\S+\.zip: ENOSPC/);
     expect(res.stdout).toContain(`: the filesystem holding ${store} is full; free space or prune old archives`);
