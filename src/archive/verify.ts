@@ -10,7 +10,6 @@ import type { Decryptor } from '../crypto/types.js';
 import { readSidecar, type ArchiveListing } from './catalog.js';
 import { archiveEntries, checkedEntryStream, objectMatchesSidecar, ObjectMismatchError } from './reader.js';
 import type { DatabaseLocale, Sidecar } from './manifest.js';
-import { assertNoCollidingPaths } from '../sources/files-names.js';
 
 export interface VerifyItem {
   id: string;
@@ -44,7 +43,7 @@ export async function verifyArchive(storage: Storage, listing: ArchiveListing, o
   }
   try {
     // Colliding paths fail only once a restore writes them: refuse them from the manifest.
-    if (sidecar.source.type === 'files') assertNoCollidingPaths(sidecar.entries, `archive ${listing.id}`);
+    options.source?.checkManifest?.(sidecar);
     for await (const entry of archiveEntries(storage, sidecar, options)) {
       if (options.source?.checkEntry) {
         const { stream, done } = checkedEntryStream(entry.body);

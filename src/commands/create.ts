@@ -141,7 +141,7 @@ async function discoverAll(sources: Source[], options: CreateOptions, storageNam
 /** A tenant that gets no archive: nothing was written for it. */
 function unusableTenant(source: Source, tenant: Tenant, problem: string, storages: readonly string[]): TenantBackup {
   const hint =
-    source.type === 'files'
+    source.mode === 'directory'
       ? `rename that directory, or exclude it (sources.${source.name}.tenants.exclude)`
       : tenant.idProblem
         ? `make the tenants query of source ${source.name} return no NULL ids (e.g. WHERE id IS NOT NULL)`

@@ -118,7 +118,7 @@ async function checkScratchOption(options: VerifyOptions, targets: readonly { li
     const type = ctx.config.sources[listing.ref.source]?.type;
     if (type) types.set(listing.ref.source, type);
   }
-  const { checkScratch } = await import('../restore/scratch/check.js');
+  const { checkScratch } = await import('../sources/scratch-check.js');
   await checkScratch(options.scratch!, types);
 }
 

@@ -7,7 +7,7 @@
  * archives the number of files and bytes. Pure, so it is tested with tables of cases.
  */
 import type { DatabaseLocale, Sidecar, TableInfo } from '../archive/manifest.js';
-import type { Observation } from './scratch/types.js';
+import type { Observation } from '../sources/scratch.js';
 
 export function compareRestored(sidecar: Pick<Sidecar, 'tables' | 'details'> & { source?: Pick<Sidecar['source'], 'locale'> }, observed: Observation): string[] {
   const problems: string[] = [];

@@ -13,8 +13,7 @@ import { errorMessage } from '../errors.js';
 import type { Source, Tenant } from '../sources/types.js';
 import type { Storage } from '../storage/types.js';
 import { compareRestored } from './compare.js';
-import { createScratch } from './scratch/index.js';
-import type { Observation, Scratch } from './scratch/types.js';
+import type { Observation, Scratch } from '../sources/scratch.js';
 
 export interface RestoreTestOptions {
   storage: Storage;
@@ -28,7 +27,8 @@ export async function restoreTest(item: VerifyItem, sidecar: Sidecar, source: So
   const started = ctx.now().getTime();
   let scratch: Scratch | undefined;
   try {
-    scratch = await createScratch(source, sidecar, options.scratch, ctx);
+    // The engine makes its own throwaway place (sources/<engine>/scratch.ts).
+    scratch = await source.createScratch(sidecar, { ...(options.scratch ? { scratch: options.scratch } : {}), tempDir: () => ctx.tempDir(), signal: ctx.signal, log: ctx.log });
     ctx.log.info(`restore test of ${sidecar.id}: restoring into ${scratch.where}`, { event: 'restore-test', id: sidecar.id, scratch: scratch.where });
     const observed = await restoreAndMeasure(source, sidecar, scratch, options, ctx);
     const problems = compareRestored(sidecar, observed);
@@ -46,21 +46,12 @@ export async function restoreTest(item: VerifyItem, sidecar: Sidecar, source: So
     };
   } catch (error) {
     if (ctx.signal.aborted) throw ctx.signal.reason;
-    const hint = (error as { hint?: string }).hint ?? (scratch ? undefined : scratchPrivilegeHint(error, source.type));
+    // An engine's createScratch attaches the privilege its throwaway copy needs (sources/scratch.ts).
+    const hint = (error as { hint?: string }).hint;
     return { ...item, status: 'failed', failedLevel: 3, error: `the restore test failed: ${errorMessage(error)}`, ...(hint ? { hint } : {}) };
   } finally {
     if (scratch) await dropScratch(scratch, ctx);
   }
-}
-
-/** The throwaway copy could not be created for want of a privilege: say which one gives it. */
-function scratchPrivilegeHint(error: unknown, type: string): string | undefined {
-  if ((type !== 'postgres' && type !== 'mysql') || !/permission denied|access denied/i.test(errorMessage(error))) return undefined;
-  const grant =
-    type === 'mysql'
-      ? "GRANT ALL ON `ob\\_rt\\_%`.* TO the source's user (its throwaway databases are named ob_rt_...)"
-      : "ALTER ROLE <the source's role> CREATEDB (schema mode: GRANT CREATE ON DATABASE <source database> TO it)";
-  return `the restore test creates a throwaway copy and needs the privilege to: ${grant}; or point --scratch at a server where it may`;
 }
 
 async function restoreAndMeasure(source: Source, sidecar: Sidecar, scratch: Scratch, options: RestoreTestOptions, ctx: Context): Promise<Observation> {

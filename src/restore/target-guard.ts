@@ -4,8 +4,6 @@
  * place only), so it is refused unless --force. Rows mode is exempt: there the target database
  * holds other tenants by design, and --conflict decides about the tenant's own rows.
  */
-import { readdir } from 'node:fs/promises';
-import path from 'node:path';
 import type { Sidecar } from '../archive/manifest.js';
 import { OrgbackupError, ExitCode } from '../errors.js';
 import { safeUrl } from '../redact.js';
@@ -29,10 +27,7 @@ export async function guardTarget(source: Source, tenant: Tenant, sidecar: Sidec
 
 /** A description of what the target holds, or undefined when it is new or empty. */
 async function occupied(source: Source, tenant: Tenant, sidecar: Sidecar, target: string, signal: AbortSignal): Promise<string | undefined> {
-  if (source.type === 'files') {
-    const names = await readdir(path.resolve(target)).catch(() => [] as string[]);
-    return names.length > 0 ? `already holds ${names.length} entr${names.length === 1 ? 'y' : 'ies'}` : undefined;
-  }
+  if (source.describeTarget) return source.describeTarget(target);
   const tables = source.currentTables ? await source.currentTables(tenant, sidecar, target, signal) : undefined;
   return tables && tables.length > 0 ? `already holds ${tables.length} table(s)` : undefined;
 }

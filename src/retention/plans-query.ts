@@ -4,18 +4,14 @@
  * tenant ids to plan names for every source, since SaaS tenants usually share one id everywhere
  * (the organizations table, the media directory, the tenant database).
  */
-import type { Config, MysqlSourceConfig, PostgresSourceConfig } from '../config/schema.js';
-import { resolveSecret } from '../config/secrets.js';
+import type { Config } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { OrgbackupError, UsageError, errorMessage } from '../errors.js';
-import { registerSecret } from '../redact.js';
-import { parsePgUrl, withPgClient } from '../sources/postgres/connection.js';
-import { hostOfUrl } from '../util/url-host.js';
+import { createSource, runsQueries } from '../sources/registry.js';
 
 export async function queryPlans(ctx: Context, query: string): Promise<Map<string, string>> {
   const name = plansSourceName(ctx.config);
-  const source = ctx.config.sources[name]!;
-  const rows = source.type === 'postgres' ? await postgresRows(name, source, query) : await mysqlRows(name, source as MysqlSourceConfig, query);
+  const rows = await queryRowsOf(ctx, name, query);
   const plans = new Map<string, string>();
   for (const row of rows) {
     if (typeof row.plan === 'string' || typeof row.plan === 'number') plans.set(String(row.id), String(row.plan));
@@ -27,7 +23,7 @@ export async function queryPlans(ctx: Context, query: string): Promise<Map<strin
 function plansSourceName(config: Config): string {
   const named = config.retention?.plans?.source;
   const databases = Object.entries(config.sources)
-    .filter(([, s]) => s.type === 'postgres' || s.type === 'mysql')
+    .filter(([, s]) => runsQueries(s.type))
     .map(([n]) => n);
   if (named) {
     if (!databases.includes(named)) {
@@ -45,45 +41,21 @@ function plansSourceName(config: Config): string {
 
 type Row = Record<string, unknown>;
 
-async function postgresRows(name: string, source: PostgresSourceConfig, query: string): Promise<Row[]> {
-  const conn = parsePgUrl(source.url, `sources.${name}.url`);
-  const password = await resolveSecret(source.password, source.passwordFile, `sources.${name}.passwordFile`);
-  const rows = await withPgClient(password !== undefined ? { ...conn, password } : conn, async (client) => {
-    const res = await client.query<Row>(query).catch((error: unknown) => {
-      throw new UsageError(`retention.plans.query failed on source ${name}: ${errorMessage(error)}`, { hint: 'run it in psql to check it; it must return "id" and "plan" columns' });
-    });
-    return res.rows;
-  });
-  return checkedRows(rows);
-}
-
-async function mysqlRows(name: string, source: MysqlSourceConfig, query: string): Promise<Row[]> {
-  const url = new URL(source.url);
-  const password = (await resolveSecret(source.password, source.passwordFile, `sources.${name}.passwordFile`)) ?? (url.password ? decodeURIComponent(url.password) : undefined);
-  registerSecret(password);
-  const mysql = await import('mysql2/promise');
-  const connection = await mysql
-    .createConnection({
-      host: hostOfUrl(url) || '127.0.0.1',
-      port: url.port ? Number(url.port) : 3306,
-      user: decodeURIComponent(url.username) || 'root',
-      database: decodeURIComponent(url.pathname.replace(/^\//, '')) || undefined,
-      ...(password !== undefined ? { password } : {}),
-      connectTimeout: 10_000,
-    })
-    .catch((error: unknown) => {
-      throw new OrgbackupError(`cannot connect to MySQL for retention.plans.query (source ${name}): ${errorMessage(error)}`, undefined, {
-        hint: 'check the source URL and password; `orgbackup preflight` checks the connection',
+/** The query's rows through the source's own connection (Source.queryRows), checked for its two columns. */
+async function queryRowsOf(ctx: Context, name: string, query: string): Promise<Row[]> {
+  const source = await createSource(ctx.config, name, ctx.baseDir);
+  try {
+    if (!source.queryRows) throw new Error(`internal: source ${name} runs no queries`);
+    const rows = await source.queryRows(query).catch((error: unknown) => {
+      // A connection problem is already said with its fix; a bad query is the config's.
+      if (error instanceof OrgbackupError) throw error;
+      throw new UsageError(`retention.plans.query failed on source ${name}: ${errorMessage(error)}`, {
+        hint: `run it in the ${source.type} client to check it; it must return "id" and "plan" columns`,
       });
     });
-  try {
-    const [rows] = await connection.query(query).catch((error: unknown) => {
-      throw new UsageError(`retention.plans.query failed on source ${name}: ${errorMessage(error)}`, { hint: 'run it in the mysql client to check it; it must return "id" and "plan" columns' });
-    });
-    if (!Array.isArray(rows)) throw new UsageError('retention.plans.query did not return rows', { hint: 'it must be a SELECT returning "id" and "plan" columns' });
-    return checkedRows(rows as Row[]);
+    return checkedRows(rows);
   } finally {
-    await connection.end().catch(() => undefined);
+    await source.close();
   }
 }
 

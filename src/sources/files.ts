@@ -14,10 +14,11 @@ import type { FilesSourceConfig } from '../config/schema.js';
 import { OrgbackupError, ExitCode, UsageError } from '../errors.js';
 import { ALL_TENANT, applyExclude, type DumpContext, type DumpResult, type RestoreContext, type RestoreResult, type Source, type Tenant } from './types.js';
 import type { Logger } from '../context.js';
-import type { ManifestEntry } from '../archive/manifest.js';
+import type { ManifestEntry, Sidecar } from '../archive/manifest.js';
 import { assertNoCollidingPaths, FILES_PREFIX, FileEntryNames, restorePath } from './files-names.js';
 import { besidePath } from '../util/beside.js';
 import { formatBytes } from '../util/bytes.js';
+import { isScratchUrl, type Scratch, type ScratchRequest } from './scratch.js';
 
 export class FilesSource implements Source {
   readonly type = 'files';
@@ -102,6 +103,22 @@ export class FilesSource implements Source {
       return { target, tables: [], plan: [`${exists ? 'replace' : 'create'} directory ${target} with ${files} files`] };
     }
     return { target, tables: [], ...(await extractAndSwap(target, ctx)) };
+  }
+
+  checkManifest(sidecar: Sidecar): void {
+    assertNoCollidingPaths(sidecar.entries, `archive ${sidecar.id}`);
+  }
+
+  async describeTarget(target: string): Promise<string | undefined> {
+    const names = await readdir(path.resolve(target)).catch(() => [] as string[]);
+    return names.length > 0 ? `already holds ${names.length} entr${names.length === 1 ? 'y' : 'ies'}` : undefined;
+  }
+
+  /** A new directory under --scratch (a directory) or the run's temp directory. */
+  async createScratch(_sidecar: Sidecar, request: ScratchRequest): Promise<Scratch> {
+    if (isScratchUrl(request.scratch)) request.log.debug(`--scratch ${request.scratch} is a URL; files archives are restore-tested under the temp directory`);
+    const { createFilesScratch } = await import('./files-scratch.js');
+    return createFilesScratch(request.scratch && !isScratchUrl(request.scratch) ? request.scratch : await request.tempDir());
   }
 
   async close(): Promise<void> {}

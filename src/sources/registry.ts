@@ -26,6 +26,11 @@ export async function createSource(config: Config, name: string, baseDir: string
   }
 }
 
+/** Source types whose Source runs SQL queries (queryRows): those a tenants or plans query can name. */
+export function runsQueries(type: string): boolean {
+  return type === 'postgres' || type === 'mysql';
+}
+
 export function selectSourceNames(config: Config, requested: readonly string[] | undefined): string[] {
   const names = requested && requested.length > 0 ? [...new Set(requested)] : Object.keys(config.sources);
   for (const name of names) {

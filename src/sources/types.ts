@@ -2,6 +2,16 @@
  * The Source contract. A source discovers its tenants, dumps one tenant into an archive writer
  * (streaming: nothing holds a whole dump in memory), checks a dump entry during verify, and
  * restores a tenant from the archive's entries in order.
+ *
+ * What an engine provides, all under src/sources/<engine>/: a class implementing Source (this
+ * file), with createScratch for restore tests (its scratch places in <engine>/scratch.ts, the
+ * neutral types in sources/scratch.ts), and where the engine has them checkManifest,
+ * describeTarget, queryRows (SQL engines: retention.plans.query) and the rows-mode methods. The
+ * rest of the program talks to the contract only; `npm run lint` (scripts/check-imports.mjs)
+ * fails on a source type compared outside src/sources/ and src/config/.
+ * Still outside the engine folder today (to move behind the contract): the config schema
+ * fragment (config/schema.ts), the registry line (sources/registry.ts, runsQueries), the
+ * preflight checks (preflight/source-<engine>.ts, listed as lint leftovers) and the init template.
  */
 import type { RowsExporter } from './rows/export-types.js';
 import type { RowsPlan } from './rows/plan.js';
@@ -11,6 +21,7 @@ import type { ArchiveWriter } from '../archive/writer.js';
 import type { DatabaseLocale, Sidecar, SchemaFingerprint, TableInfo } from '../archive/manifest.js';
 import type { ZipEntry } from '../archive/zip-reader.js';
 import type { Logger } from '../context.js';
+import type { Scratch, ScratchRequest } from './scratch.js';
 
 export interface Tenant {
   id: string;
@@ -102,6 +113,8 @@ export interface Source {
   dump(tenant: Tenant, ctx: DumpContext): Promise<DumpResult>;
   /** Rows mode: the plan a dump follows now (read from the catalog; throws UsageError for a config it cannot be made from). */
   rowsPlan?(): Promise<RowsPlan | undefined>;
+  /** Checks what the manifest alone can show before any entry is read (files: no two entries collide as paths); throws if it cannot be restored. */
+  checkManifest?(sidecar: Sidecar): void;
   /** Reads a data entry the way a restore would (e.g. `pg_restore --list`); throws if it cannot. */
   checkEntry?(name: string, body: Readable, sidecar: Sidecar, signal: AbortSignal): Promise<void>;
   restore(tenant: Tenant, ctx: RestoreContext): Promise<RestoreResult>;
@@ -115,6 +128,16 @@ export interface Source {
   currentFingerprint?(tenant: Tenant, sidecar: Sidecar, target: string | undefined, signal: AbortSignal): Promise<SchemaFingerprint | undefined>;
   /** Row counts of what a restore of `sidecar` would replace now, for the dry-run plan; undefined when unknown. */
   currentTables?(tenant: Tenant, sidecar: Sidecar, target: string | undefined, signal: AbortSignal): Promise<TableInfo[] | undefined>;
+  /**
+   * A throwaway place to restore-test `sidecar` in (a new database, schema, file or directory),
+   * made by the engine (sources/<engine>/scratch.ts); the restore test restores into its `target`
+   * with `restore`, measures and always drops it.
+   */
+  createScratch(sidecar: Sidecar, request: ScratchRequest): Promise<Scratch>;
+  /** Runs a read-only SQL query of the config's (retention.plans.query) on the source's database; engines without SQL leave it out. */
+  queryRows?(sql: string): Promise<Record<string, unknown>[]>;
+  /** What a `--target` holds now, for refusing to overwrite it ("already holds 3 entries"), or undefined when it is new or empty; without it, currentTables decides. */
+  describeTarget?(target: string): Promise<string | undefined>;
   close(): Promise<void>;
 }
 

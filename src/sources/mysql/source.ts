@@ -10,6 +10,7 @@ import { databaseExists, schemaFingerprint } from './catalog.js';
 import { parseMysqlUrl, withDatabase, withMysql, type MysqlConnection } from './connection.js';
 import { matchingDatabases, queryTenants } from './tenants.js';
 import { checkMysqlDumpEntry, dumpWholeDatabase, MYSQL_DUMP_ENTRY, restoreWholeDatabase } from './whole-database.js';
+import { isScratchUrl, unsupportedScratch, withPrivilegeHint, type Scratch, type ScratchRequest } from '../scratch.js';
 
 export class MysqlSource implements Source {
   readonly type = 'mysql';
@@ -122,6 +123,30 @@ export class MysqlSource implements Source {
       if (!(await databaseExists(client, into.database))) return undefined;
       const only = mode === 'rows' ? sidecar.schemaFingerprint?.tables.map((t) => t.name) : undefined;
       return schemaFingerprint(client, into.database, only);
+    });
+  }
+
+  /** A new database on the source's server or --scratch's; rows mode gives it the source's current schema first. */
+  createScratch(sidecar: Sidecar, request: ScratchRequest): Promise<Scratch> {
+    return withPrivilegeHint(() => this.makeScratch(sidecar, request), "GRANT ALL ON `ob\\_rt\\_%`.* TO the source's user (its throwaway databases are named ob_rt_...)");
+  }
+
+  private async makeScratch(sidecar: Sidecar, request: ScratchRequest): Promise<Scratch> {
+    const mode = sidecar.tenant.mode;
+    if (mode !== 'none' && mode !== 'database' && mode !== 'rows') throw unsupportedScratch(this.type, mode);
+    const { createMysqlScratch, mysqlScratchServer } = await import('./scratch.js');
+    const conn = await this.conn();
+    const server = mysqlScratchServer(conn, isScratchUrl(request.scratch) ? request.scratch : undefined);
+    if (mode !== 'rows') return createMysqlScratch(server, sidecar);
+    const { createMysqlRowsScratch } = await import('./rows/scratch.js');
+    return createMysqlRowsScratch(conn, server, sidecar, { tools: this.config.tools, tempDir: await request.tempDir(), signal: request.signal });
+  }
+
+  async queryRows(sql: string): Promise<Record<string, unknown>[]> {
+    return withMysql(await this.conn(), async (client) => {
+      const [rows] = await client.query(sql);
+      if (!Array.isArray(rows)) throw new UsageError('the query did not return rows', { hint: 'it must be a SELECT' });
+      return rows as Record<string, unknown>[];
     });
   }
 

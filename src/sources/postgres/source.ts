@@ -13,6 +13,7 @@ import { parsePgUrl, withDatabase, withPgClient, type PgConnection } from './con
 import { checkPgDumpEntry, dumpWholeDatabase, restoreWholeDatabase } from './whole-database.js';
 import { readDatabaseLocale } from './locale.js';
 import { queryTenants } from './tenants.js';
+import { isScratchUrl, unsupportedScratch, withPrivilegeHint, type Scratch, type ScratchRequest } from '../scratch.js';
 
 export class PostgresSource implements Source {
   readonly type = 'postgres';
@@ -182,6 +183,32 @@ export class PostgresSource implements Source {
   async currentTables(tenant: Tenant, sidecar: Sidecar, target: string | undefined): Promise<TableInfo[] | undefined> {
     const { currentPgTables } = await import('./fingerprint.js');
     return currentPgTables(await this.conn(), tenant, sidecar, target);
+  }
+
+  /** Whole databases: a new database on the source's server or --scratch's; schema mode: a new schema of the source database. */
+  createScratch(sidecar: Sidecar, request: ScratchRequest): Promise<Scratch> {
+    return withPrivilegeHint(() => this.makeScratch(sidecar, request), "ALTER ROLE <the source's role> CREATEDB (schema mode: GRANT CREATE ON DATABASE <source database> TO it)");
+  }
+
+  private async makeScratch(sidecar: Sidecar, request: ScratchRequest): Promise<Scratch> {
+    const mode = sidecar.tenant.mode;
+    const conn = await this.conn();
+    const url = isScratchUrl(request.scratch) ? request.scratch : undefined;
+    const pg = await import('./scratch.js');
+    if (mode === 'none' || mode === 'database') return pg.createDatabaseScratch(pg.scratchServer(conn, url), sidecar);
+    if (mode === 'rows') {
+      const { createRowsScratch } = await import('./rows/scratch.js');
+      return createRowsScratch(conn, pg.scratchServer(conn, url), sidecar, { tools: this.config.tools, tempDir: await request.tempDir(), signal: request.signal });
+    }
+    if (mode === 'schema') {
+      if (url) request.log.warn('--scratch is not used for schema-mode archives: they are restore-tested in a throwaway schema of the source database');
+      return pg.createSchemaScratch(conn, sidecar);
+    }
+    throw unsupportedScratch(this.type, mode);
+  }
+
+  async queryRows(sql: string): Promise<Record<string, unknown>[]> {
+    return withPgClient(await this.conn(), async (client) => (await client.query<Record<string, unknown>>(sql)).rows);
   }
 
   async close(): Promise<void> {

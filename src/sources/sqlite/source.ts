@@ -21,6 +21,7 @@ import { checkIntegrity, countRows, describeTables, fingerprint, onlineBackup, r
 import { fileSetOf, listTenantFiles } from './paths.js';
 import { restoreSqliteFile, SQLITE_ENTRY } from './restore.js';
 import { toolVersion } from '../tools.js';
+import { isScratchUrl, type Scratch, type ScratchRequest } from '../scratch.js';
 
 export class SqliteSource implements Source {
   readonly type = 'sqlite';
@@ -149,6 +150,13 @@ export class SqliteSource implements Source {
     const file = await this.restoreTarget(tenant, sidecar, target);
     if (!(await isFile(file))) return undefined;
     return fingerprint(await describeTables(await this.sqlite3(), file, signal));
+  }
+
+  /** A new file in a directory under --scratch (a directory) or the run's temp directory. */
+  async createScratch(_sidecar: Sidecar, request: ScratchRequest): Promise<Scratch> {
+    const { createSqliteScratch } = await import('./scratch.js');
+    const parent = request.scratch && !isScratchUrl(request.scratch) ? request.scratch : await request.tempDir();
+    return createSqliteScratch(parent, this.config.tools, request.signal);
   }
 
   async close(): Promise<void> {}

@@ -7,19 +7,19 @@
  */
 import { pipeline } from 'node:stream/promises';
 import type mysql from 'mysql2/promise';
-import type { Sidecar, TableInfo } from '../../archive/manifest.js';
-import { runTool, spawnTool } from '../../exec.js';
-import { mysqlTextLiteral, withDatabase, withMysql, writeDefaultsFile, type MysqlConnection } from '../../sources/mysql/connection.js';
-import { databaseCharset } from '../../sources/mysql/catalog.js';
-import { readMysqlRowsCatalog } from '../../sources/mysql/rows/catalog.js';
-import { streamTenantRows } from '../../sources/mysql/rows/dump.js';
-import { insertWriterFor } from '../../sources/mysql/rows/sql.js';
-import { mysqlRowsDetails } from '../../sources/mysql/rows/restore.js';
-import { resolveMysqlTool } from '../../sources/mysql/tools.js';
-import type { RowsPlan } from '../../sources/rows/plan.js';
-import { devNull } from '../../util/streams.js';
-import { createMysqlScratch } from './mysql.js';
-import type { Observation, Scratch } from './types.js';
+import type { Sidecar, TableInfo } from '../../../archive/manifest.js';
+import { runTool, spawnTool } from '../../../exec.js';
+import { mysqlTextLiteral, withDatabase, withMysql, writeDefaultsFile, type MysqlConnection } from '../connection.js';
+import { databaseCharset } from '../catalog.js';
+import { readMysqlRowsCatalog } from './catalog.js';
+import { streamTenantRows } from './dump.js';
+import { insertWriterFor } from './sql.js';
+import { mysqlRowsDetails } from './restore.js';
+import { resolveMysqlTool } from '../tools.js';
+import type { RowsPlan } from '../../rows/plan.js';
+import { devNull } from '../../../util/streams.js';
+import { createMysqlScratch } from '../scratch.js';
+import type { Observation, Scratch } from '../../scratch.js';
 
 export interface MysqlRowsScratchOptions {
   tools: Record<string, string>;

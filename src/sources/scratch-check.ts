@@ -5,9 +5,9 @@
  * SQLite and files archives need an existing directory.
  */
 import { stat } from 'node:fs/promises';
-import { UsageError } from '../../errors.js';
-import { parseMysqlUrl } from '../../sources/mysql/connection.js';
-import { parsePgUrl } from '../../sources/postgres/connection.js';
+import { UsageError } from '../errors.js';
+import { parseMysqlUrl } from './mysql/connection.js';
+import { parsePgUrl } from './postgres/connection.js';
 
 /** What each source type needs in --scratch, for the messages. */
 const NEEDS: Record<string, { engine: string; example: string }> = {

@@ -1,8 +1,8 @@
 /** A throwaway directory holding the restored SQLite file, for restore tests of sqlite archives. */
 import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { countRows, describeTables, resolveSqlite3 } from '../../sources/sqlite/cli.js';
-import type { Scratch } from './types.js';
+import { countRows, describeTables, resolveSqlite3 } from './cli.js';
+import type { Scratch } from '../scratch.js';
 
 export async function createSqliteScratch(parent: string, tools: Record<string, string>, signal: AbortSignal): Promise<Scratch> {
   const dir = await mkdtemp(path.join(parent, 'orgbackup-restore-test-'));

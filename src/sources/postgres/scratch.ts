@@ -4,25 +4,12 @@
  * archives go into a new schema of the source database (or of the `--scratch` database). Both
  * are created here and dropped by the caller in a `finally`, also after a failure or a signal.
  */
-import { randomBytes } from 'node:crypto';
 import type { Sidecar } from '../../archive/manifest.js';
-import { countRows, listTables, quoteIdent, type PgTable } from '../../sources/postgres/catalog.js';
-import { createDatabaseWithLocale, readDatabaseLocale } from '../../sources/postgres/locale.js';
-import { describePg, parsePgUrl, withDatabase, withPgClient, type PgConnection } from '../../sources/postgres/connection.js';
-import type { Observation, Scratch } from './types.js';
+import { countRows, listTables, quoteIdent, type PgTable } from './catalog.js';
+import { createDatabaseWithLocale, readDatabaseLocale } from './locale.js';
+import { describePg, parsePgUrl, withDatabase, withPgClient, type PgConnection } from './connection.js';
+import { scratchName, type Observation, type Scratch } from '../scratch.js';
 import { hostInUrl } from '../../util/url-host.js';
-
-/** Scratch names start with this, so an operator can find leftovers of a power cut. */
-export const SCRATCH_PREFIX = 'ob_rt_';
-
-export function scratchName(label: string): string {
-  // PostgreSQL identifiers hold 63 bytes; the label only helps people recognise it.
-  const safe = label
-    .toLowerCase()
-    .replace(/[^a-z0-9_]/g, '_')
-    .slice(0, 40);
-  return `${SCRATCH_PREFIX}${randomBytes(4).toString('hex')}_${safe}`;
-}
 
 /** The server a scratch goes to: --scratch, else the source's own connection. */
 export function scratchServer(source: PgConnection, scratch: string | undefined): PgConnection {

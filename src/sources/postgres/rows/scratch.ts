@@ -8,18 +8,18 @@
  */
 import { pipeline } from 'node:stream/promises';
 import { to as copyTo } from 'pg-copy-streams';
-import type { Sidecar, TableInfo } from '../../archive/manifest.js';
-import { runTool, spawnTool } from '../../exec.js';
-import { describePg, pgDbnameArg, pgToolEnv, withDatabase, withPgClient, type PgConnection } from '../../sources/postgres/connection.js';
-import { CopyCounter } from '../../sources/postgres/rows/dump.js';
-import { rowsDetails } from '../../sources/postgres/rows/restore.js';
-import { copyOutSql } from '../../sources/postgres/rows/sql.js';
-import { readDatabaseLocale } from '../../sources/postgres/locale.js';
-import { devNull } from '../../util/streams.js';
-import { literalSchemaPattern } from '../../sources/postgres/schema-mode.js';
-import { resolvePgTool } from '../../sources/tools.js';
-import { createDatabaseScratch } from './postgres.js';
-import type { Scratch } from './types.js';
+import type { Sidecar, TableInfo } from '../../../archive/manifest.js';
+import { runTool, spawnTool } from '../../../exec.js';
+import { describePg, pgDbnameArg, pgToolEnv, withDatabase, withPgClient, type PgConnection } from '../connection.js';
+import { CopyCounter } from './dump.js';
+import { rowsDetails } from './restore.js';
+import { copyOutSql } from './sql.js';
+import { readDatabaseLocale } from '../locale.js';
+import { devNull } from '../../../util/streams.js';
+import { literalSchemaPattern } from '../schema-mode.js';
+import { resolvePgTool } from '../../tools.js';
+import { createDatabaseScratch } from '../scratch.js';
+import type { Scratch } from '../../scratch.js';
 
 export interface RowsScratchOptions {
   tools: Record<string, string>;

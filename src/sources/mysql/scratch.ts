@@ -5,11 +5,10 @@
  */
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Sidecar, TableInfo } from '../../archive/manifest.js';
-import { databaseCharset, listTables } from '../../sources/mysql/catalog.js';
-import { createDatabase } from '../../sources/mysql/whole-database.js';
-import { describeMysql, parseMysqlUrl, quoteMysqlIdent, withDatabase, withMysql, type MysqlConnection } from '../../sources/mysql/connection.js';
-import { scratchName } from './postgres.js';
-import type { Scratch } from './types.js';
+import { databaseCharset, listTables } from './catalog.js';
+import { createDatabase } from './whole-database.js';
+import { describeMysql, parseMysqlUrl, quoteMysqlIdent, withDatabase, withMysql, type MysqlConnection } from './connection.js';
+import { scratchName, type Scratch } from '../scratch.js';
 import { hostInUrl } from '../../util/url-host.js';
 
 export function mysqlScratchServer(source: MysqlConnection, scratch: string | undefined): MysqlConnection {
