@@ -9,7 +9,8 @@ import { HashingStream } from '../archive/hashing.js';
 import { archiveId, archiveKey, formatTimestamp, sidecarKey } from '../archive/layout.js';
 import { MANIFEST_FORMAT_VERSION, type Sidecar } from '../archive/manifest.js';
 import { fanOutEach, type PutOutcome } from '../storage/fanout.js';
-import type { Storage } from '../storage/types.js';
+import type { RetryEvent, Storage } from '../storage/types.js';
+import { openSpool, type ArchiveSpool } from './spool.js';
 import type { Source, Tenant } from '../sources/types.js';
 import type { Encryptor } from '../crypto/types.js';
 import type { HooksConfig } from '../config/schema.js';
@@ -73,11 +74,29 @@ export async function backupTenant(source: Source, tenant: Tenant, storages: rea
   // file first) must not crash the process: the failure is reported through the dump's error.
   hasher.on('error', () => undefined);
   const key = archiveKey(id, !!options.encryptor);
-  const eachUpload = fanOutEach(hasher, storages, key, signal, (error) => {
-    writer.abort(error);
-    abort.abort(error);
-  });
+  // Remote storages retry a transient upload failure from a spooled copy of the archive.
+  const spool: ArchiveSpool | undefined = storages.some((s) => s.replaysPuts) ? openSpool(await ctx.tempDir()) : undefined;
+  const onRetry = (e: RetryEvent) =>
+    ctx.log.warn(`storage "${e.storage}": uploading ${key} failed (attempt ${e.attempt} of ${e.attempts}): ${errorMessage(e.error)}; retrying from the spooled archive in ${e.delayMs} ms`, {
+      event: 'upload-retry',
+      id,
+      storage: e.storage,
+      attempt: e.attempt,
+    });
+  const eachUpload = fanOutEach(
+    hasher,
+    storages,
+    key,
+    signal,
+    (error) => {
+      writer.abort(error);
+      abort.abort(error);
+    },
+    spool ? { spool: spool.sink, put: { replay: spool.replay, onRetry } } : {},
+  );
   const uploads = Promise.all(eachUpload);
+  // Once every upload has settled the spool is not needed any more.
+  void uploads.catch(() => undefined).finally(() => spool?.remove());
 
   try {
     const result = await source.dump(tenant, { writer, signal, log: ctx.log, tempDir: await ctx.tempDir(), compression: options.compression });
@@ -120,7 +139,18 @@ export async function backupTenant(source: Source, tenant: Tenant, storages: rea
     // Sources without tables (files) have no row count to show.
     const rows = result.tables.length > 0 ? result.tables.reduce((sum, t) => sum + t.rows, 0) : undefined;
     const firstError = storageResults.find((s) => s.error)?.error;
-    return { ...base, status, size: hasher.bytes, rows, durationMs: ctx.now().getTime() - started.getTime(), storages: storageResults, ...(firstError ? { error: firstError } : {}) };
+    // The dump may outrun a failing upload (it also feeds the spool): the hint is the upload's own.
+    const hint = (await uploads).map((o) => (o.error as { hint?: string } | undefined)?.hint).find(Boolean);
+    return {
+      ...base,
+      status,
+      size: hasher.bytes,
+      rows,
+      durationMs: ctx.now().getTime() - started.getTime(),
+      storages: storageResults,
+      ...(firstError ? { error: firstError } : {}),
+      ...(firstError && hint ? { hint } : {}),
+    };
   } catch (error) {
     const reason = abort.signal.aborted && abort.signal.reason instanceof Error ? abort.signal.reason : (error as Error);
     writer.abort(reason);

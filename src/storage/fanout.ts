@@ -4,8 +4,8 @@
  * slows the run instead of buffering without bound. A storage that fails is dropped and the
  * others go on; when none is left the input is destroyed so the dump stops.
  */
-import { PassThrough, type Readable } from 'node:stream';
-import type { Storage } from './types.js';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
+import type { Storage, StorageOptions } from './types.js';
 import { drainOrClose } from '../util/streams.js';
 
 export interface PutOutcome {
@@ -17,6 +17,12 @@ export interface PutOutcome {
 
 const BRANCH_BUFFER = 4 * 1024 * 1024;
 
+/** `spool` also receives every byte (a file the retry wrapper replays from); `put` is passed to every put. */
+export interface FanOutExtras {
+  spool?: Writable;
+  put?: Omit<StorageOptions, 'signal'>;
+}
+
 export function fanOut(input: Readable, storages: readonly Storage[], key: string, signal: AbortSignal, onAllFailed: (error: Error) => void): Promise<PutOutcome[]> {
   return Promise.all(fanOutEach(input, storages, key, signal, onAllFailed));
 }
@@ -25,11 +31,12 @@ export function fanOut(input: Readable, storages: readonly Storage[], key: strin
  * The same, one promise per storage (in the order given), each settling as soon as that storage
  * holds the object: a caller can commit a fast storage's sidecar without waiting for a slow one.
  */
-export function fanOutEach(input: Readable, storages: readonly Storage[], key: string, signal: AbortSignal, onAllFailed: (error: Error) => void): Promise<PutOutcome>[] {
-  if (storages.length === 1) {
+export function fanOutEach(input: Readable, storages: readonly Storage[], key: string, signal: AbortSignal, onAllFailed: (error: Error) => void, extras: FanOutExtras = {}): Promise<PutOutcome>[] {
+  const putOptions = { ...extras.put, signal };
+  if (storages.length === 1 && !extras.spool) {
     const storage = storages[0]!;
     return [
-      storage.put(key, input, { signal }).then(
+      storage.put(key, input, putOptions).then(
         ({ size }): PutOutcome => ({ storage: storage.name, ok: true, size }),
         (error: Error): PutOutcome => {
           onAllFailed(error);
@@ -42,7 +49,7 @@ export function fanOutEach(input: Readable, storages: readonly Storage[], key: s
   const puts = storages.map((storage) => {
     const branch = new PassThrough({ highWaterMark: BRANCH_BUFFER });
     live.set(storage.name, branch);
-    return storage.put(key, branch, { signal }).then(
+    return storage.put(key, branch, putOptions).then(
       ({ size }): PutOutcome => ({ storage: storage.name, ok: true, size }),
       (error: Error): PutOutcome => {
         live.delete(storage.name);
@@ -53,20 +60,23 @@ export function fanOutEach(input: Readable, storages: readonly Storage[], key: s
       },
     );
   });
+  // A put that is being retried has destroyed its first branch and replays from the spool: its
+  // branch is skipped, but the put stays live (it has not settled).
+  const sinks = (): Writable[] => [...live.values(), ...(extras.spool ? [extras.spool] : [])].filter((b) => !b.destroyed);
   const resumeWhenDrained = () => {
-    const waiting = [...live.values()].filter((b) => b.writableNeedDrain);
+    const waiting = sinks().filter((b) => b.writableNeedDrain);
     if (waiting.length === 0) return void input.resume();
     Promise.all(waiting.map(drainOrClose)).then(resumeWhenDrained, () => undefined);
   };
   input.on('data', (chunk: Buffer) => {
     let full = false;
-    for (const branch of live.values()) if (!branch.write(chunk)) full = true;
+    for (const sink of sinks()) if (!sink.write(chunk)) full = true;
     if (full) {
       input.pause();
       resumeWhenDrained();
     }
   });
-  input.once('end', () => live.forEach((b) => b.end()));
-  input.once('error', (error) => live.forEach((b) => b.destroy(error)));
+  input.once('end', () => sinks().forEach((b) => b.end()));
+  input.once('error', (error) => sinks().forEach((b) => b.destroy(error)));
   return puts;
 }

@@ -10,8 +10,8 @@ export async function createStorage(name: string, config: StorageConfig, baseDir
     case 'local':
       return new LocalStorage(name, path.resolve(baseDir, config.path));
     case 's3': {
-      const { S3Storage } = await import('./s3.js');
-      return new S3Storage(name, config);
+      const [{ S3Storage }, { RetryingStorage, defaultRetryPolicy }] = await Promise.all([import('./s3.js'), import('./retry.js')]);
+      return new RetryingStorage(new S3Storage(name, config), defaultRetryPolicy, 'puts');
     }
     case 'rclone': {
       const [{ RcloneStorage }, { RetryingStorage }] = await Promise.all([import('./rclone.js'), import('./retry.js')]);

@@ -4,15 +4,17 @@
  *
  * - get/getBuffer/exists/delete and a Buffer put are retried freely (they are idempotent, and a
  *   put that fails never leaves an object behind, so the retry cannot meet its own half);
- * - a stream put is not retried here: its bytes are gone once read. The S3 driver replays what it
- *   can itself (the SDK re-sends each multipart part it still holds in memory); rclone gets one try;
+ * - a stream put is retried only when the caller gives `replay` (the archive spooled in the private
+ *   temp dir): the first attempt reads the live stream, every later one a fresh read of the spool;
+ *   without it, its bytes are gone once read and it gets one try;
  * - list is retried only until it yields its first object, so no object is ever yielded twice.
  *
- * The S3 driver is not wrapped: the AWS SDK already retries every request with backoff, and adding
- * a second layer would multiply the attempts against a server that is down.
+ * The S3 driver is wrapped for puts only (`scope: 'puts'`): the AWS SDK already retries every
+ * request with backoff, and a second layer on reads would multiply the attempts against a server
+ * that is down; but the SDK cannot restart a whole upload whose part ran out of attempts.
  */
 import type { Readable } from 'node:stream';
-import type { ObjectInfo, Storage, StorageOptions } from './types.js';
+import type { ObjectInfo, RetryEvent, Storage, StorageOptions } from './types.js';
 
 export interface RetryPolicy {
   /** Total attempts, the first included. */
@@ -44,14 +46,22 @@ export function isTransientError(error: unknown): boolean {
 
 export const defaultRetryPolicy: RetryPolicy = { attempts: 4, baseDelayMs: 250, maxDelayMs: 8000, isTransient: isTransientError };
 
+/** Whether a failed attempt is tried again: transient, attempts left, and the run not aborted. */
+export function shouldRetry(error: unknown, attempt: number, policy: Pick<RetryPolicy, 'attempts' | 'isTransient'>, signal?: AbortSignal): boolean {
+  return attempt < policy.attempts && !signal?.aborted && policy.isTransient(error);
+}
+
 /** Runs `operation` until it succeeds, fails permanently, runs out of attempts or is aborted. */
-export async function retry<T>(operation: () => Promise<T>, policy: RetryPolicy, signal?: AbortSignal): Promise<T> {
+export async function retry<T>(operation: (attempt: number) => Promise<T>, policy: RetryPolicy, signal?: AbortSignal, onRetry?: (event: Omit<RetryEvent, 'storage'>) => void): Promise<T> {
   for (let attempt = 1; ; attempt++) {
+    signal?.throwIfAborted();
     try {
-      return await operation();
+      return await operation(attempt);
     } catch (error) {
-      if (attempt >= policy.attempts || signal?.aborted || !policy.isTransient(error)) throw error;
-      await sleep(backoffDelay(attempt, policy), signal);
+      if (!shouldRetry(error, attempt, policy, signal)) throw error;
+      const delayMs = backoffDelay(attempt, policy);
+      onRetry?.({ attempt, attempts: policy.attempts, delayMs, error });
+      await sleep(delayMs, signal);
     }
   }
 }
@@ -64,6 +74,8 @@ export function backoffDelay(attempt: number, policy: Pick<RetryPolicy, 'baseDel
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
+    // An abort that came before the wait would never fire its event again.
+    if (signal?.aborted) return reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
     const timer = setTimeout(done, ms);
     function done(): void {
       signal?.removeEventListener('abort', onAbort);
@@ -77,43 +89,89 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * The last attempt's error is the one reported, but an earlier attempt may have said something
+ * the operator must still act on (an S3 upload that could not be aborted): its hint is kept.
+ */
+function keepEarlierHints(error: unknown, hints: string[]): void {
+  const failure = error as { hint?: string };
+  if (failure.hint && !hints.includes(failure.hint)) hints.push(failure.hint);
+  if (error instanceof Error && hints.length > 0) failure.hint = [...hints].reverse().join('; also, ');
+}
+
 /** The same driver, with transient failures retried where the input can be replayed. */
 export class RetryingStorage implements Storage {
   readonly name: string;
   readonly type: string;
   readonly location: string;
 
+  /** Whether a streamed put given `replay` is retried (what backupTenant spools the archive for). */
+  readonly replaysPuts = true;
+
+  /**
+   * `scope: 'puts'` retries only puts and passes the rest straight through (S3, whose SDK already
+   * retries each request).
+   */
   constructor(
     readonly inner: Storage,
     private readonly policy: RetryPolicy = defaultRetryPolicy,
+    private readonly scope: 'all' | 'puts' = 'all',
   ) {
     this.name = inner.name;
     this.type = inner.type;
     this.location = inner.location;
   }
 
+  /**
+   * A failed attempt leaves nothing under the key (the driver's contract: S3 aborts the multipart
+   * upload, rclone deletes its temp object), so the next attempt starts clean.
+   */
   put(key: string, body: Readable | Buffer, options: StorageOptions = {}): Promise<{ size: number }> {
-    if (!Buffer.isBuffer(body)) return this.inner.put(key, body, options);
-    return retry(() => this.inner.put(key, body, options), this.policy, options.signal);
+    const { replay, onRetry, ...inner } = options;
+    if (!Buffer.isBuffer(body) && !replay) return this.inner.put(key, body, inner);
+    const report = onRetry ? (event: Omit<RetryEvent, 'storage'>) => onRetry({ ...event, storage: this.name }) : undefined;
+    const hints: string[] = [];
+    return retry(
+      async (attempt) => {
+        try {
+          if (Buffer.isBuffer(body) || attempt === 1) return await this.inner.put(key, body, inner);
+          return await this.inner.put(key, await replay!(), inner);
+        } catch (error) {
+          keepEarlierHints(error, hints);
+          throw error;
+        }
+      },
+      this.policy,
+      options.signal,
+      report,
+    );
   }
 
   get(key: string, options: StorageOptions = {}): Promise<Readable> {
+    if (this.scope === 'puts') return this.inner.get(key, options);
     return retry(() => this.inner.get(key, options), this.policy, options.signal);
   }
 
   getBuffer(key: string, options: StorageOptions = {}): Promise<Buffer> {
+    if (this.scope === 'puts') return this.inner.getBuffer(key, options);
     return retry(() => this.inner.getBuffer(key, options), this.policy, options.signal);
   }
 
   exists(key: string, options: StorageOptions = {}): Promise<boolean> {
+    if (this.scope === 'puts') return this.inner.exists(key, options);
     return retry(() => this.inner.exists(key, options), this.policy, options.signal);
   }
 
   delete(key: string, options: StorageOptions = {}): Promise<void> {
+    if (this.scope === 'puts') return this.inner.delete(key, options);
     return retry(() => this.inner.delete(key, options), this.policy, options.signal);
   }
 
   async *list(prefix: string, options: StorageOptions = {}): AsyncIterable<ObjectInfo> {
+    if (this.scope === 'puts') {
+      yield* this.inner.list(prefix, options);
+      return;
+    }
     for (let attempt = 1; ; attempt++) {
       let yielded = false;
       try {
@@ -132,6 +190,7 @@ export class RetryingStorage implements Storage {
   cleanupIncomplete(olderThan: Date, options: StorageOptions = {}): Promise<number> {
     const inner = this.inner;
     if (!inner.cleanupIncomplete) return Promise.resolve(0);
+    if (this.scope === 'puts') return inner.cleanupIncomplete(olderThan, options);
     return retry(() => inner.cleanupIncomplete!(olderThan, options), this.policy, options.signal);
   }
 }

@@ -5,8 +5,8 @@
  * - `put(key, body)` is atomic: the object becomes visible under `key` only when every byte has
  *   been written and made durable; a failed or aborted put leaves nothing under `key`. It never
  *   overwrites: when `key` exists it fails with AlreadyExistsError and the old object is intact.
- *   A stream body is read once; retries of a streamed put are the driver's business only where it
- *   can replay (S3 parts it still holds). A Buffer body may be retried freely.
+ *   A stream body is read once; a streamed put is retried (storage/retry.ts) only from `replay`, a
+ *   fresh stream of the same bytes. A Buffer body may be retried freely.
  * - `get(key)` streams an object; a missing key fails with NotFoundError.
  * - `list(prefix)` yields every committed object under the prefix exactly once, in no particular
  *   order, fetching it page by page (never loading everything first). Temporary upload files are
@@ -29,6 +29,22 @@ export interface ObjectInfo {
 
 export interface StorageOptions {
   signal?: AbortSignal;
+  /**
+   * A fresh stream of the same bytes as a streamed put's body (the archive spooled in the private
+   * temp dir), opened once per retry: what lets the retry wrapper replay a streamed put.
+   */
+  replay?: () => Promise<Readable>;
+  /** Told before each retry of a put (to log it). */
+  onRetry?: (event: RetryEvent) => void;
+}
+
+export interface RetryEvent {
+  storage: string;
+  /** The attempt that failed (1 for the first). */
+  attempt: number;
+  attempts: number;
+  delayMs: number;
+  error: unknown;
 }
 
 export interface Storage {
@@ -48,6 +64,8 @@ export interface Storage {
    * multipart uploads) and returns how many it removed.
    */
   cleanupIncomplete?(olderThan: Date, options?: StorageOptions): Promise<number>;
+  /** True when a streamed put given `replay` is retried (the caller then spools the body). */
+  readonly replaysPuts?: boolean;
 }
 
 export class StorageError extends OrgbackupError {

@@ -3,13 +3,14 @@
  * how many times one part is retried, a permanent failure mid-upload, wrong credentials, and one of two storages failing.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { s3StorageSchema } from '../../src/config/schema.js';
 import { S3Storage } from '../../src/storage/s3.js';
 import { BIN, runCli } from '../helpers/cli.js';
+import { rcloneTempFiles, startRclone } from '../helpers/rclone.js';
 import { isUploadPart, startFaultProxy, type FaultProxy } from '../helpers/s3-fault-proxy.js';
 import { s3StorageConfig, startS3rver, type S3rverHandle } from '../helpers/s3rver.js';
 import { tempDir, writeConfig } from '../helpers/tmp.js';
@@ -108,6 +109,9 @@ describe('s3 faults', () => {
     const result = await runCli(['-c', config, '--json', 'create']);
     expect(result.exitCode, result.stderr).toBe(1);
     expect(result.json.archives[0].error).toMatch(/AccessDenied/);
+    // Permanent: neither the SDK nor the replay tries again.
+    expect(p.injected.length).toBe(1);
+    expect(result.stderr).not.toMatch(/retrying/);
     expect(result.json.archives[0].hint ?? result.stderr).toMatch(/AccessDenied on PutObject: the policy needs s3:PutObject on arn:aws:s3:::backups\/\*/);
     expect(await s3.pendingUploads()).toEqual([]);
     expect(await objectsIn(s3)).toEqual([]);
@@ -126,12 +130,14 @@ describe('s3 faults', () => {
     expect((verified.json.archives as { status: string }[]).map((a) => a.status)).toEqual(['ok']);
   });
 
-  // What is retried today (docs/storage.md): each request, each multipart part included, up to the
-  // SDK's 5 attempts from the part it holds in memory; the archive stream itself is never replayed.
+  // What is retried (docs/storage.md): each request, each multipart part included, up to the SDK's
+  // 5 attempts from the part it holds in memory; a part that runs out of them restarts the whole
+  // upload from the spooled archive, up to 4 uploads in all.
   it.each([
-    [4, 0],
-    [5, 1],
-  ])('one part failing %i times in a row (500): exit %i, no parts left', async (failures, code) => {
+    [4, 0, 0],
+    [5, 0, 1],
+    [20, 1, 3],
+  ])('one part failing %i times in a row (500): exit %i after %i replays, no parts left', async (failures, code, replays) => {
     const s3 = await server();
     let faults = 0;
     const partTwo = (r: { url: string }) => /[?&]partNumber=2(&|$)/.test(r.url);
@@ -140,9 +146,32 @@ describe('s3 faults', () => {
     const result = await runCli(['-c', config, '--json', 'create']);
     expect(result.exitCode, result.stderr).toBe(code);
     expect(p.injected.length).toBe(failures);
+    expect(result.stderr.match(/retrying from the spooled archive/g) ?? []).toHaveLength(replays);
     expect(await s3.pendingUploads()).toEqual([]);
     if (code === 0) expect(await objectsIn(s3)).toHaveLength(2);
     else expect(result.json.archives[0].error).toMatch(/InternalError/);
+  });
+
+  it('the connection cut part-way through an upload more often than the SDK retries: replayed from the spool, stored once, verifies', async () => {
+    const s3 = await server();
+    let cuts = 0;
+    const partTwo = (r: { url: string }) => /[?&]partNumber=2(&|$)/.test(r.url);
+    const p = await proxy(s3.endpoint, (r) => (isUploadPart(r) && partTwo(r) && ++cuts <= 6 ? { cut: true } : undefined));
+    const config = await configFor(s3StorageConfig(s3, { endpoint: p.endpoint, partSizeMiB: 5, queueSize: 1 }));
+    const result = await runCli(['-c', config, '--json', 'create']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(p.injected.length).toBe(6);
+    const warnings = result.stderr.split('\n').filter((l) => l.includes('retrying from the spooled archive'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/storage \\?"offsite\\?": uploading .* failed \(attempt 1 of 4\)/);
+    expect(warnings[0]).not.toContain(String(s3StorageConfig(s3).secretAccessKey));
+    expect(await s3.pendingUploads()).toEqual([]);
+    const keys = await objectsIn(s3);
+    expect(keys).toHaveLength(2);
+    expect(keys.filter((k) => k.endsWith('.json'))).toHaveLength(1);
+    const verified = await runCli(['-c', config, '--json', 'verify', '--all']);
+    expect(verified.exitCode, verified.stderr).toBe(0);
+    expect((verified.json.archives as { status: string }[]).map((a) => a.status)).toEqual(['ok']);
   });
 
   // s3rver checks access key ids but does not verify SigV4 signatures, so a wrong secret alone
@@ -182,6 +211,49 @@ describe('s3 faults', () => {
 });
 
 describe('rclone faults', () => {
+  /** The fixture's `rclone serve webdav`, reached through a fault proxy as the remote `flaky:`. */
+  async function flakyDav(decide: Parameters<typeof startFaultProxy>[1]): Promise<{ config: string; davDir: string; proxy: FaultProxy }> {
+    const rc = await startRclone();
+    running.push(rc);
+    const davUrl = /url = (\S+)/.exec(await readFile(rc.configFile, 'utf8'))![1]!;
+    const p = await proxy(davUrl.replace(/\/$/, ''), decide);
+    const rcloneConfig = path.join(tmp.dir, `flaky-${randomBytes(3).toString('hex')}.conf`);
+    await writeFile(rcloneConfig, `[flaky]\ntype = webdav\nurl = ${p.endpoint}/\nvendor = other\n`, { mode: 0o600 });
+    const config = await configFor({ type: 'rclone', remote: 'flaky:backups', configFile: rcloneConfig });
+    return { config, davDir: rc.davDir, proxy: p };
+  }
+  // The archive's rcat (not preflight's probe, which is a Buffer put and retried anyway).
+  const tempUpload = (r: { method: string; url: string }) => r.method === 'PUT' && r.url.includes('.tmp-') && !r.url.includes('_probe');
+
+  it('the connection cut part-way through `rclone rcat`: replayed from the spool, stored once, verifies', async () => {
+    let cuts = 0;
+    const { config, davDir, proxy: p } = await flakyDav((r) => (tempUpload(r) && ++cuts <= 11 ? { cut: true } : undefined));
+    const result = await runCli(['-c', config, '--json', 'create']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(p.injected.length, result.stderr).toBe(11);
+    const warnings = result.stderr.split('\n').filter((l) => l.includes('retrying from the spooled archive'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/storage \\?"offsite\\?": uploading .* failed \(attempt 1 of 4\)/);
+    const stored = await readdir(path.join(davDir, 'backups'), { recursive: true, withFileTypes: true });
+    const files = stored.filter((e) => e.isFile()).map((e) => e.name);
+    expect(files).toHaveLength(2);
+    expect(files.filter((f) => f.endsWith('.json'))).toHaveLength(1);
+    expect(await rcloneTempFiles(davDir)).toBe(0);
+    const verified = await runCli(['-c', config, '--json', 'verify', '--all']);
+    expect(verified.exitCode, verified.stderr).toBe(0);
+    expect((verified.json.archives as { status: string }[]).map((a) => a.status)).toEqual(['ok']);
+  });
+
+  it('a permanent rclone failure (403 on the upload) is not retried', async () => {
+    const { config, davDir, proxy: p } = await flakyDav((r) => (tempUpload(r) ? { status: 403, code: 'Forbidden' } : undefined));
+    const result = await runCli(['-c', config, '--json', 'create']);
+    expect(result.exitCode, result.stderr).toBe(1);
+    expect(result.json.archives[0].error).toMatch(/storage "offsite".*rclone rcat failed/);
+    expect(result.stderr).not.toMatch(/retrying/);
+    expect(p.injected.length).toBe(1);
+    expect(await rcloneTempFiles(davDir)).toBe(0);
+  });
+
   it('an unknown remote fails preflight with exit 4, naming the remote and how to define it', async () => {
     const rcloneConfig = path.join(tmp.dir, 'empty-rclone.conf');
     await writeFile(rcloneConfig, '', { mode: 0o600 });

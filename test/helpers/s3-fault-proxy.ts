@@ -1,7 +1,8 @@
 /**
  * A tiny HTTP proxy on 127.0.0.1 in front of an S3 server that injects faults (the one thing tests
  * may fake): `decide` sees each request and either lets it through, answers it with an S3 error,
- * or (`{ body }`) answers a GET with other bytes than the object holds.
+ * cuts the connection part-way through its body (`{ cut }`), or (`{ body }`) answers a GET with
+ * other bytes than the object holds.
  */
 import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +15,8 @@ export interface ProxiedRequest {
   headers: IncomingHttpHeaders;
 }
 
-export type FaultDecision = { status: number; code: string } | { body: Buffer } | undefined;
+/** `cut`: the connection is dropped once the request's first body bytes have arrived. */
+export type FaultDecision = { status: number; code: string } | { body: Buffer } | { cut: true } | undefined;
 
 export interface FaultProxy {
   endpoint: string;
@@ -34,6 +36,11 @@ export async function startFaultProxy(target: string, decide: (request: ProxiedR
     const fault = decide(request);
     if (fault) {
       injected.push(request);
+      if ('cut' in fault) {
+        req.once('data', () => req.socket.destroy());
+        req.once('end', () => req.socket.destroy());
+        return;
+      }
       req.resume();
       if ('body' in fault) {
         req.once('end', () => {

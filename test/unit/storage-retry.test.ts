@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ToolError } from '../../src/exec.js';
 import { LocalStorage } from '../../src/storage/local.js';
-import { backoffDelay, isTransientError, RetryingStorage, type RetryPolicy } from '../../src/storage/retry.js';
-import { StorageError, type ObjectInfo, type Storage, type StorageOptions } from '../../src/storage/types.js';
+import { backoffDelay, isTransientError, RetryingStorage, shouldRetry, type RetryPolicy } from '../../src/storage/retry.js';
+import { StorageError, type ObjectInfo, type RetryEvent, type Storage, type StorageOptions } from '../../src/storage/types.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const s3Failure = (name: string, status: number) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
@@ -39,6 +39,24 @@ describe('backoffDelay', () => {
     [9, 0, 500],
   ])('attempt %i with random %f waits %i ms', (attempt, random, expected) => {
     expect(backoffDelay(attempt, policy, () => random)).toBe(expected);
+  });
+});
+
+describe('shouldRetry', () => {
+  const policy = { attempts: 4, isTransient: isTransientError };
+  const reset = Object.assign(new Error('reset'), { code: 'ECONNRESET' });
+  const aborted = AbortSignal.abort(new Error('SIGINT'));
+  it.each([
+    ['transient, first attempt', reset, 1, undefined, true],
+    ['transient, third attempt', reset, 3, undefined, true],
+    ['transient, last attempt', reset, 4, undefined, false],
+    ['transient, run aborted', reset, 1, aborted, false],
+    ['S3 503 SlowDown', s3Failure('SlowDown', 503), 2, undefined, true],
+    ['S3 403 AccessDenied', s3Failure('AccessDenied', 403), 1, undefined, false],
+    ['rclone exit 5', new ToolError('rclone', 'failed with exit code 5', 'temporary', 5), 1, undefined, true],
+    ['rclone exit 1', new ToolError('rclone', 'failed with exit code 1', '403 Forbidden', 1), 1, undefined, false],
+  ])('%s -> %s', (_label, error, attempt, signal, expected) => {
+    expect(shouldRetry(error, attempt, policy, signal)).toBe(expected);
   });
 });
 
@@ -116,7 +134,7 @@ describe('RetryingStorage', () => {
     expect(flaky.calls.get('getBuffer')).toBe(3);
   });
 
-  it('never retries a stream put: its bytes cannot be replayed', async () => {
+  it('never retries a stream put without `replay`: its bytes cannot be replayed', async () => {
     const flaky = new FlakyStorage(new LocalStorage('l', path.join(tmp.dir, 'c')), 1);
     const storage = new RetryingStorage(flaky, fast);
     await expect(storage.put('x/a.zip', Readable.from([Buffer.from('data')]))).rejects.toThrow(/injected reset #1/);
@@ -128,5 +146,57 @@ describe('RetryingStorage', () => {
     const storage = new RetryingStorage(flaky, fast);
     await expect(storage.getBuffer('missing/key')).rejects.toThrow(/does not exist/);
     expect(flaky.calls.get('getBuffer')).toBe(1);
+  });
+
+  it('replays a stream put from `replay`, reporting each retry with storage and attempt', async () => {
+    const flaky = new FlakyStorage(new LocalStorage('l', path.join(tmp.dir, 'e')), 2);
+    const storage = new RetryingStorage(flaky, fast);
+    let replays = 0;
+    const events: RetryEvent[] = [];
+    const replay = async () => {
+      replays++;
+      return Readable.from([Buffer.from('archive bytes')]);
+    };
+    await storage.put('x/a.zip', Readable.from([Buffer.from('archive bytes')]), { replay, onRetry: (e) => events.push(e) });
+    expect(flaky.calls.get('put')).toBe(3);
+    expect(replays).toBe(2);
+    expect(events.map((e) => [e.storage, e.attempt, e.attempts])).toEqual([
+      ['flaky', 1, 3],
+      ['flaky', 2, 3],
+    ]);
+    expect((await flaky.inner.getBuffer('x/a.zip')).toString()).toBe('archive bytes');
+  });
+
+  it('does not replay a stream put that failed permanently', async () => {
+    const flaky = new FlakyStorage(new LocalStorage('l', path.join(tmp.dir, 'f')), 0);
+    await flaky.inner.put('x/a.zip', Buffer.from('old'));
+    const storage = new RetryingStorage(flaky, fast);
+    let replays = 0;
+    const replay = async () => (replays++, Readable.from([Buffer.from('new')]));
+    await expect(storage.put('x/a.zip', Readable.from([Buffer.from('new')]), { replay })).rejects.toThrow(/already exists/);
+    expect(replays).toBe(0);
+  });
+
+  it('stops waiting for the next attempt as soon as the run is aborted', async () => {
+    const flaky = new FlakyStorage(new LocalStorage('l', path.join(tmp.dir, 'g')), 5);
+    const storage = new RetryingStorage(flaky, { ...fast, baseDelayMs: 60_000, maxDelayMs: 60_000 });
+    const controller = new AbortController();
+    const started = Date.now();
+    const put = storage.put('x/a.zip', Readable.from([Buffer.from('x')]), {
+      signal: controller.signal,
+      replay: async () => Readable.from([Buffer.from('x')]),
+      onRetry: () => controller.abort(new Error('SIGTERM')),
+    });
+    await expect(put).rejects.toThrow(/SIGTERM/);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(flaky.calls.get('put')).toBe(1);
+  });
+
+  it("scope 'puts' passes reads straight through (the S3 SDK retries those itself)", async () => {
+    const flaky = new FlakyStorage(new LocalStorage('l', path.join(tmp.dir, 'h')), 1);
+    const storage = new RetryingStorage(flaky, fast, 'puts');
+    await expect(storage.getBuffer('x/none')).rejects.toThrow(/injected reset #1/);
+    await storage.put('x/one.manifest.json', Buffer.from('{}'));
+    expect(flaky.calls.get('put')).toBe(2);
   });
 });
