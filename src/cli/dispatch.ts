@@ -78,6 +78,12 @@ export const runners: Record<string, Runner> = {
   import: async (o, ctx) => (await import('../commands/import.js')).runImport({ file: String(o.args[0]), storage: list(o.storage), dryRun: bool(o.dryRun), cwd: process.cwd() }, ctx),
   export: async (o, ctx) =>
     (await import('../commands/export.js')).runExport({ id: String(o.args[0]), format: str(o.format) as 'csv' | 'ndjson', output: str(o.output), storage: list(o.storage), cwd: process.cwd() }, ctx),
+  audit: async (o, ctx) => {
+    const mode = str(o.args[0]);
+    if (mode === 'verify') return (await import('../commands/audit.js')).runAuditVerify(ctx);
+    if (mode !== undefined) throw new UsageError(`audit takes "verify" or nothing, not "${mode}"`, { hint: 'orgbackup audit [--tenant T] [--since 30d], or orgbackup audit verify' });
+    return (await import('../commands/audit.js')).runAudit({ source: str(o.source), tenant: str(o.tenant), action: str(o.action), since: str(o.since) }, ctx);
+  },
   get: async (o, ctx) =>
     (await import('../commands/get.js')).runGet({ id: String(o.args[0]), output: str(o.output), storage: list(o.storage), cwd: process.cwd(), stdout: process.stdout, json: bool(o.globalJson) }, ctx),
 };

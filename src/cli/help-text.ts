@@ -84,6 +84,14 @@ const HELP: Record<string, { notes?: string[]; examples: string[] }> = {
   preflight: {
     examples: ['orgbackup preflight                               # the checks create needs', 'orgbackup preflight --for restore --source app'],
   },
+  audit: {
+    notes: [
+      'Every create, restore, verify, prune, delete, forget, get, import, export and schedule-run appends one',
+      'record per tenant to _audit/ in the default storage (one object per run, hash-chained and sealed).',
+      'audit verify exits 5 naming the object and line of a removed, edited or reordered record or a missing seal.',
+    ],
+    examples: ['orgbackup audit --tenant 42 --since 30d', 'orgbackup audit --action restore --json', 'orgbackup audit verify'],
+  },
   init: {
     examples: ['orgbackup init                                    # writes ./backup.config.json', 'orgbackup init --path /etc/orgbackup/backup.config.json'],
   },

@@ -9,6 +9,7 @@ import { loadConfig } from '../config/load.js';
 import { ExitCode, InterruptedError, isOrgbackupError, errorMessage } from '../errors.js';
 import { redact } from '../redact.js';
 import { noProgress } from '../context.js';
+import { auditFailure, auditResult } from './audit-hook.js';
 import { createContext } from './context-factory.js';
 import { runners } from './dispatch.js';
 import { Printer } from './printer.js';
@@ -66,7 +67,16 @@ async function dispatch(command: string, options: Record<string, unknown>, globa
   try {
     const runner = runners[command];
     if (!runner) throw new Error(`internal: no runner for ${command}`);
-    const result = await runner({ ...(options as { args: unknown[] }), globalJson: !!globals.json }, owned.ctx);
+    let returned;
+    try {
+      returned = await runner({ ...(options as { args: unknown[] }), globalJson: !!globals.json }, owned.ctx);
+    } catch (error) {
+      const hole = await auditFailure(command, options, error, globals.actor, owned.ctx);
+      if (hole) printer.error(`${hole.message}\nhint: ${hole.hint}`);
+      throw error;
+    }
+    const { result, hole } = await auditResult(command, returned, globals.actor, owned.ctx);
+    if (hole) printer.error(`${hole.message}\nhint: ${hole.hint}`);
     process.stdout.write(renderResult(result, { json: !!globals.json, chalk: stdoutChalk }));
     process.exitCode = result.exitCode;
   } finally {

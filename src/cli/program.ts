@@ -11,6 +11,7 @@ export interface GlobalOptions {
   verbose?: boolean;
   color?: boolean;
   progress?: boolean;
+  actor?: string;
 }
 
 export type Dispatch = (command: string, options: Record<string, unknown>, globals: GlobalOptions) => Promise<void>;
@@ -67,6 +68,7 @@ export function buildProgram(dispatch: Dispatch): Command {
     .option('-v, --verbose', 'debug logs, and stack traces for errors')
     .option('--no-color', 'no ANSI colours (also NO_COLOR)')
     .option('--no-progress', 'no progress bars')
+    .option('--actor <name>', 'who this run acts for, recorded in the audit trail (e.g. the application user who clicked "Restore"; else $ORGBACKUP_ACTOR)')
     .showHelpAfterError('(run `orgbackup help <command>` for its options)')
     // Set before the subcommands are added so they inherit it: usage errors become exit 2 in main.ts.
     .exitOverride()
@@ -199,6 +201,14 @@ export function buildProgram(dispatch: Dispatch): Command {
     .option('-o, --output <dir>', 'directory to create (default: <source>-<tenant>-<timestamp>-<format> here)')
     .option('--storage <name>', 'storage to read from (repeatable; the first that has it)', collect)
     .action(run('export'));
+
+  command('audit', 'print the audit trail, newest first; `audit verify` checks its hash chains (exit 5 when tampered)')
+    .argument('[verify]', '"verify": check every audit object for removed, edited or reordered records and missing seals')
+    .option('--source <name>', 'only records of this source')
+    .option('--tenant <id>', 'only records of this tenant')
+    .option('--action <command>', 'only records of this command (create, restore, verify, prune, delete, forget, ...)')
+    .option('--since <duration>', 'only records younger than this, e.g. 30d')
+    .action(run('audit'));
 
   command('init', 'write a commented starter config').option('--path <file>', 'where to write it', 'backup.config.json').action(run('init'));
 

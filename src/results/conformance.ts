@@ -16,6 +16,7 @@ import type { ForgetResult } from '../commands/forget.js';
 import type { GetResult } from '../commands/get.js';
 import type { ImportResult } from '../commands/import.js';
 import type { ExportResult } from '../commands/export.js';
+import type { AuditResult, AuditVerifyResult } from '../commands/audit.js';
 import type { resultSchemas } from './schemas.js';
 
 /** The schema's named fields, without the index signature that loose objects add (at every depth). */
@@ -48,5 +49,7 @@ export type Conformance = AllTrue<
     Fits<GetResult, 'get'>,
     Fits<ImportResult, 'import'>,
     Fits<ExportResult, 'export'>,
+    Fits<AuditResult, 'audit'>,
+    Fits<AuditVerifyResult, 'audit-verify'>,
   ]
 >;

@@ -168,3 +168,21 @@ export const importStorageOutcome = z.looseObject({
   error: z.string().optional(),
   hint: z.string().optional(),
 });
+
+/** One action record of the audit trail (src/audit/chain.ts), as `audit` prints it. */
+export const auditRecord = z.looseObject({
+  object: z.string(),
+  seq: z.number(),
+  time: isoTime,
+  action: z.string(),
+  source: z.string().optional(),
+  tenant: z.string().optional(),
+  archives: z.array(z.string()),
+  storages: z.array(z.string()).optional(),
+  outcome: z.enum(['ok', 'partial', 'failed', 'dry-run']),
+  exitCode: z.number(),
+  bytes: z.number().optional(),
+  rows: z.number().optional(),
+  error: z.string().optional(),
+  who: z.looseObject({ user: z.string(), uid: z.number(), host: z.string(), pid: z.number(), actor: z.string().optional() }),
+});

@@ -123,6 +123,14 @@ const exportResult = z.looseObject({
   tables: z.array(z.looseObject({ name: z.string(), file: z.string(), rows: z.number() })),
 });
 
+const audit = z.looseObject({ ...p.resultBase('audit'), storage: z.string(), records: z.array(p.auditRecord), unreadable: z.number() });
+
+const auditVerify = z.looseObject({
+  ...p.resultBase('audit-verify'),
+  storage: z.string(),
+  objects: z.array(z.looseObject({ key: z.string(), status: z.enum(['ok', 'tampered']), records: z.number(), line: z.number().optional(), error: z.string().optional() })),
+});
+
 const init = z.looseObject({ ...p.resultBase('init'), path: z.string() });
 
 /** What every command prints instead of its result when it fails before producing one. */
@@ -148,6 +156,8 @@ export const resultSchemas = {
   get,
   import: importResult,
   export: exportResult,
+  audit,
+  'audit-verify': auditVerify,
   error,
 } as const;
 export type ResultSchemaName = keyof typeof resultSchemas;

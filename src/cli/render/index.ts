@@ -11,6 +11,7 @@ import { renderScheduleRun } from './schedule-run.js';
 import { renderVerify } from './verify.js';
 import { renderDelete, renderForget, renderGet, renderImport } from './removal.js';
 import { printableResult } from './printable.js';
+import { renderAudit, renderAuditVerify } from './audit.js';
 
 export interface CommandResultBase {
   command: string;
@@ -34,6 +35,8 @@ const renderers: Record<string, Renderer> = {
   get: renderGet,
   import: renderImport,
   export: (r: { output: string; tables: { rows: number }[] }) => `wrote ${r.tables.length} table(s), ${r.tables.reduce((n, t) => n + t.rows, 0)} row(s), and index.json to ${r.output}\n`,
+  audit: renderAudit,
+  'audit-verify': renderAuditVerify,
   init: (r: { path: string }) => `wrote ${r.path}\n`,
 };
 

@@ -1,0 +1,52 @@
+/**
+ * Records a command's run in the audit trail (src/audit/): one object per run, written after the
+ * command finished, from its result (or its error). A run that cannot write its record has done
+ * its work, so it is not undone; it exits 1 (or its own non-zero code) with an error saying the
+ * trail has a hole, since an operator must know that an action went unrecorded.
+ */
+import { buildChain, type AuditEntry } from '../audit/chain.js';
+import { AUDITED, entriesOfResult, entryOfFailure } from '../audit/entries.js';
+import { auditKey, auditStorageName, whoRuns } from '../audit/trail.js';
+import type { Context } from '../context.js';
+import { ExitCode, OrgbackupError, errorMessage, isOrgbackupError, type ExitCodeValue } from '../errors.js';
+import type { CommandResultBase } from './render/index.js';
+
+export class AuditHoleError extends OrgbackupError {}
+
+async function write(command: string, entries: AuditEntry[], exitCode: number, actor: string | undefined, ctx: Context): Promise<AuditHoleError | undefined> {
+  if (entries.length === 0) return undefined;
+  const who = whoRuns(actor, ctx.env);
+  const time = ctx.now();
+  const text = buildChain(entries, exitCode, who, time);
+  for (const line of text.trimEnd().split('\n')) ctx.log.debug(`audit ${line}`, { audit: JSON.parse(line) as unknown });
+  let name = '(none)';
+  try {
+    name = auditStorageName(ctx.config);
+    const key = auditKey(time, who.host, who.pid);
+    // No signal: an interrupted run's record is written all the same (it is a few hundred bytes).
+    await (await ctx.storage(name)).put(key, Buffer.from(text, 'utf8'));
+    return undefined;
+  } catch (error) {
+    return new AuditHoleError(
+      `the audit trail has a hole: the ${entries.length} record(s) of this ${command} run could not be written to storage "${name}": ${errorMessage(error)}`,
+      exitCode === ExitCode.ok ? ExitCode.failed : (exitCode as ExitCodeValue),
+      { hint: "the command's own work is done (see its result); fix the storage (space, permissions, credentials), and note this run in your records by hand", cause: error },
+    );
+  }
+}
+
+/** After a command returned: its result, with ok/exitCode changed when the record was not written. */
+export async function auditResult<R extends CommandResultBase>(command: string, result: R, actor: string | undefined, ctx: Context): Promise<{ result: R; hole?: AuditHoleError }> {
+  if (!AUDITED.has(command)) return { result };
+  const entries = entriesOfResult(command, result as unknown as Record<string, unknown>);
+  const hole = await write(command, entries, result.exitCode, actor, ctx);
+  return hole ? { result: { ...result, ok: false, exitCode: hole.exitCode }, hole } : { result };
+}
+
+/** After a command threw: one failed entry, unless it was a usage error (nothing was attempted). */
+export async function auditFailure(command: string, options: Record<string, unknown>, error: unknown, actor: string | undefined, ctx: Context): Promise<AuditHoleError | undefined> {
+  if (!AUDITED.has(command)) return undefined;
+  const exitCode = isOrgbackupError(error) ? error.exitCode : ExitCode.failed;
+  if (exitCode === ExitCode.usage) return undefined;
+  return write(command, [entryOfFailure(command, options, errorMessage(error))], exitCode, actor, ctx);
+}
