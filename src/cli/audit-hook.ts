@@ -35,9 +35,18 @@ async function write(command: string, entries: AuditEntry[], exitCode: number, a
   }
 }
 
+/** Whether the config asks for the trail; a config that did not load asks for nothing. */
+function auditEnabled(ctx: Context): boolean {
+  try {
+    return ctx.config.audit?.enabled === true;
+  } catch {
+    return false;
+  }
+}
+
 /** After a command returned: its result, with ok/exitCode changed when the record was not written. */
 export async function auditResult<R extends CommandResultBase>(command: string, result: R, actor: string | undefined, ctx: Context): Promise<{ result: R; hole?: AuditHoleError }> {
-  if (!AUDITED.has(command)) return { result };
+  if (!AUDITED.has(command) || !auditEnabled(ctx)) return { result };
   const entries = entriesOfResult(command, result as unknown as Record<string, unknown>);
   const hole = await write(command, entries, result.exitCode, actor, ctx);
   return hole ? { result: { ...result, ok: false, exitCode: hole.exitCode }, hole } : { result };
@@ -45,7 +54,7 @@ export async function auditResult<R extends CommandResultBase>(command: string, 
 
 /** After a command threw: one failed entry, unless it was a usage error (nothing was attempted). */
 export async function auditFailure(command: string, options: Record<string, unknown>, error: unknown, actor: string | undefined, ctx: Context): Promise<AuditHoleError | undefined> {
-  if (!AUDITED.has(command)) return undefined;
+  if (!AUDITED.has(command) || !auditEnabled(ctx)) return undefined;
   const exitCode = isOrgbackupError(error) ? error.exitCode : ExitCode.failed;
   if (exitCode === ExitCode.usage) return undefined;
   return write(command, [entryOfFailure(command, options, errorMessage(error))], exitCode, actor, ctx);

@@ -224,6 +224,11 @@ export const configSchema = z
     retention: retentionSchema.optional(),
     schedules: z.record(name, scheduleSchema).default({}),
     notifications: notificationsSchema.default({}),
+    /** The audit trail (docs/commands.md#audit): off unless enabled, since every run then writes one object to the default storage. */
+    audit: z
+      .object({ enabled: z.boolean().default(false) })
+      .strict()
+      .optional(),
   })
   .strict();
 

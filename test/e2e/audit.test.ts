@@ -24,8 +24,8 @@ beforeAll(async () => {
   await cp(path.join(ROOT, 'examples/tenants'), tenantsDir, { recursive: true });
   disk = path.join(tmp.dir, 'disk');
   const sources = { media: { type: 'files', path: tenantsDir, tenants: { mode: 'directory' } } };
-  config = await writeConfig(tmp.dir, { version: 1, sources, storage: { disk: { type: 'local', path: disk } }, retention: { keepLast: 1 } });
-  s3Config = await writeConfig(tmp.dir, { version: 1, sources, storage: { offsite: s3StorageConfig(s3, { prefix: 'audit' }) } }, 's3.config.json');
+  config = await writeConfig(tmp.dir, { version: 1, sources, storage: { disk: { type: 'local', path: disk } }, retention: { keepLast: 1 }, audit: { enabled: true } });
+  s3Config = await writeConfig(tmp.dir, { version: 1, sources, storage: { offsite: s3StorageConfig(s3, { prefix: 'audit' }) }, audit: { enabled: true } }, 's3.config.json');
 });
 
 afterAll(async () => {
@@ -160,7 +160,12 @@ describe('audit trail', () => {
     await writeFile(path.join(holed, '_audit'), 'not a directory');
     const file = await writeConfig(
       tmp.dir,
-      { version: 1, sources: { media: { type: 'files', path: path.join(tmp.dir, 'tenants'), tenants: { mode: 'directory' } } }, storage: { holed: { type: 'local', path: holed } } },
+      {
+        version: 1,
+        sources: { media: { type: 'files', path: path.join(tmp.dir, 'tenants'), tenants: { mode: 'directory' } } },
+        storage: { holed: { type: 'local', path: holed } },
+        audit: { enabled: true },
+      },
       'holed.config.json',
     );
     const created = await cli(['--json', 'create', '--source', 'media', '--tenant', 'acme'], {}, file);
@@ -169,5 +174,19 @@ describe('audit trail', () => {
     expect(created.json.archives[0].status).toBe('ok');
     expect(created.stderr).toContain('the audit trail has a hole');
     expect((await cli(['--json', 'list'], {}, file)).json.archives).toHaveLength(1);
+  });
+});
+
+describe('audit trail off (the default)', () => {
+  it('writes nothing under _audit/ when the config does not enable it', async () => {
+    const off = path.join(tmp.dir, 'off');
+    const file = await writeConfig(
+      tmp.dir,
+      { version: 1, sources: { media: { type: 'files', path: path.join(tmp.dir, 'tenants'), tenants: { mode: 'directory' } } }, storage: { off: { type: 'local', path: off } } },
+      'off.config.json',
+    );
+    const created = await cli(['--json', 'create'], {}, file);
+    expect(created.exitCode, created.stderr).toBe(0);
+    expect(await readdir(off)).not.toContain('_audit');
   });
 });
