@@ -31,6 +31,11 @@ export interface TableInfo {
    * compare row counts only (their checksum depends on the order the rows were read in).
    */
   digest?: string;
+  /**
+   * MySQL/MariaDB: the table's collation, which restore tests compare (a server of the other
+   * flavour may map a collation it does not know to another one without an error).
+   */
+  collation?: string;
 }
 
 /** PostgreSQL: the source database's encoding and locale, which databases a restore creates get. */

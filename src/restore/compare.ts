@@ -2,8 +2,9 @@
  * What a restore test found against what the manifest recorded at backup time: per-table row
  * counts, per-table order-independent row digests where both sides have one (rows mode: the
  * restored rows may come back in another order than they were archived in), the database's
- * encoding and locale where both sides have them (PostgreSQL), the database's default charset
- * (MySQL/MariaDB; not the collation, which another flavour may not know), and for files
+ * encoding and locale where both sides have them (PostgreSQL), the database's default charset and
+ * each table's collation (MySQL/MariaDB; not the database's default collation, which a server of
+ * the other flavour may not know and which the scratch then takes from the charset), and for files
  * archives the number of files and bytes. Pure, so it is tested with tables of cases.
  */
 import type { DatabaseLocale, Sidecar, TableInfo } from '../archive/manifest.js';
@@ -28,6 +29,9 @@ function compareTables(expected: readonly TableInfo[], observed: readonly TableI
     if (!got) problems.push(`${table.name}: in the manifest (${table.rows} rows), missing after restore`);
     else if (got.rows !== table.rows) problems.push(`${table.name}: ${table.rows} rows in the manifest, ${got.rows} restored`);
     else if (table.digest && got.digest && table.digest !== got.digest) problems.push(`${table.name}: the restored rows differ from the archived ones (same count, other contents)`);
+    if (got && typeof table.collation === 'string' && got.collation && table.collation !== got.collation) {
+      problems.push(`${table.name}: collation ${table.collation} in the manifest, ${got.collation} restored`);
+    }
   }
   return problems;
 }

@@ -36,7 +36,7 @@ export const tenantBackup = z.looseObject({
 
 export const uncheckedSource = z.looseObject({ source: z.string(), error: z.string() });
 
-export const tableInfo = z.looseObject({ name: z.string(), rows: z.number(), checksum: z.string().optional(), digest: z.string().optional() });
+export const tableInfo = z.looseObject({ name: z.string(), rows: z.number(), checksum: z.string().optional(), digest: z.string().optional(), collation: z.string().optional() });
 
 /** PostgreSQL: what the restore test's database was created with (compared with the manifest). */
 export const databaseLocale = z.looseObject({

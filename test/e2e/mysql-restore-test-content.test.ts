@@ -10,6 +10,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { dropMysqlDb, mysqlExec, mysqlQuery, mysqlUrl } from '../helpers/mysql.js';
 import { tempDir, uniqueName, writeConfig } from '../helpers/tmp.js';
+import { doctorArchive, packed, plainOf } from '../helpers/doctor-archive.js';
 
 let work: { dir: string; cleanup(): Promise<void> };
 const databases: string[] = [];
@@ -23,7 +24,7 @@ afterEach(async () => {
 
 const SCHEMA = `
   CREATE TABLE organizations (id int PRIMARY KEY, name varchar(20) NOT NULL);
-  CREATE TABLE items (id int PRIMARY KEY, org_id int NOT NULL, label varchar(20), price decimal(10,2) NOT NULL, FOREIGN KEY (org_id) REFERENCES organizations (id));
+  CREATE TABLE items (id int PRIMARY KEY, org_id int NOT NULL, label varchar(20), price decimal(10,2) NOT NULL, FOREIGN KEY (org_id) REFERENCES organizations (id)) CHARACTER SET latin1 COLLATE latin1_bin;
   INSERT INTO organizations VALUES (1, 'one'), (2, 'two');
   INSERT INTO items SELECT seq, 1 + seq % 2, CONCAT('caf', CHAR(233), seq), seq + 0.25 FROM seq_1_to_40;`;
 
@@ -47,11 +48,13 @@ interface VerifyItem {
   restoreTest?: { replaced?: boolean; rows: number };
 }
 
-async function backupAndTest(config: string, tenant: string[], before?: () => Promise<unknown>): Promise<{ item: VerifyItem; exitCode: number }> {
+async function backupAndTest(config: string, tenant: string[], before?: (id: string) => Promise<unknown>): Promise<{ item: VerifyItem; exitCode: number }> {
   const made = await runCli(['-c', config, '--json', 'create', '--source', 'app', ...tenant]);
   expect(made.exitCode, made.stderr).toBe(0);
-  const id = (made.json.archives as { id: string }[])[0]!.id;
-  await before?.();
+  const original = (made.json.archives as { id: string }[])[0]!.id;
+  // `before` may change the database, or doctor the archive and return the doctored copy's id.
+  const doctored = await before?.(original);
+  const id = typeof doctored === 'string' ? doctored : original;
   const res = await runCli(['-c', config, '--json', 'verify', id, '--restore-test']);
   return { item: (res.json as { archives: VerifyItem[] }).archives[0]!, exitCode: res.exitCode };
 }
@@ -79,6 +82,33 @@ describe('mysql restore tests compare contents', () => {
     const { db, config } = await fixture('rows');
     const { item, exitCode } = await backupAndTest(config, ['--tenant', '1'], () => mysqlQuery(db, 'ALTER TABLE items MODIFY price decimal(10,1) NOT NULL'));
     expect(item.error).toContain('items: the restored rows differ from the archived ones (same count, other contents)');
+    expect(exitCode).toBe(5);
+  });
+
+  it('rows: a table whose collation changed since the backup fails level 3, naming both', async () => {
+    const { db, config } = await fixture('rows');
+    const { item, exitCode } = await backupAndTest(config, ['--tenant', '1'], () => mysqlQuery(db, 'ALTER TABLE items COLLATE latin1_general_ci'));
+    expect(item.error).toContain('items: collation latin1_bin in the manifest, latin1_general_ci restored');
+    expect(exitCode).toBe(5);
+  });
+
+  it('whole database: a dump whose table comes back in another collation fails level 3', async () => {
+    const { config } = await fixture('none');
+    // What a server of the other flavour does with a collation it maps: no error, another collation.
+    const remap = (name: string, data: Buffer) =>
+      name.startsWith('db.sql')
+        ? packed(
+            name,
+            Buffer.from(
+              plainOf(name, data)
+                .toString('latin1')
+                .replace(/COLLATE=latin1_bin/g, 'COLLATE=latin1_general_ci'),
+              'latin1',
+            ),
+          )
+        : data;
+    const { item, exitCode } = await backupAndTest(config, [], (id) => doctorArchive(path.join(work.dir, 'backups'), id, () => undefined, remap));
+    expect(item.error).toContain('items: collation latin1_bin in the manifest, latin1_general_ci restored');
     expect(exitCode).toBe(5);
   });
 

@@ -43,7 +43,7 @@ describe('compareRestored', () => {
   const manifest = {
     tables: [
       { name: 'a', rows: 3, checksum: 'x', digest: 'd' },
-      { name: 'b', rows: 0 },
+      { name: 'b', rows: 0, collation: 'latin1_bin' },
     ],
     details: { files: 2, bytes: 10 },
   };
@@ -98,6 +98,26 @@ describe('compareRestored', () => {
         ],
       },
       ['a: the restored rows differ from the archived ones (same count, other contents)'],
+    ],
+    [
+      'a collation differs (MySQL: mapped by a server of the other flavour)',
+      {
+        tables: [
+          { name: 'a', rows: 3 },
+          { name: 'b', rows: 0, collation: 'latin1_swedish_ci' },
+        ],
+      },
+      ['b: collation latin1_bin in the manifest, latin1_swedish_ci restored'],
+    ],
+    [
+      'a collation equal, and one the archive did not record',
+      {
+        tables: [
+          { name: 'a', rows: 3, collation: 'utf8mb4_bin' },
+          { name: 'b', rows: 0, collation: 'latin1_bin' },
+        ],
+      },
+      [],
     ],
     ['a table is missing', { tables: [{ name: 'a', rows: 3 }] }, ['b: in the manifest (0 rows), missing after restore']],
     ['files equal', { files: { count: 2, bytes: 10 } }, []],

@@ -62,6 +62,23 @@ export async function listTables(client: mysql.Connection, database: string): Pr
   return rows.map((r) => String(r.name));
 }
 
+/** Each row table's collation (information_schema.TABLES.TABLE_COLLATION), by table name. */
+export async function tableCollations(client: mysql.Connection, database: string): Promise<Map<string, string>> {
+  const [rows] = await client.query<RowDataPacket[]>('SELECT TABLE_NAME AS name, TABLE_COLLATION AS collation FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE IN (?)', [
+    database,
+    ROW_TABLE_TYPES,
+  ]);
+  return new Map(rows.filter((r) => r.collation !== null).map((r) => [String(r.name), String(r.collation)]));
+}
+
+/** The tables' entries of a manifest with their collations (none where the server reports none). */
+export function withCollations<T extends { name: string }>(tables: readonly T[], collations: ReadonlyMap<string, string>): (T & { collation?: string })[] {
+  return tables.map((t) => {
+    const collation = collations.get(t.name);
+    return collation ? { ...t, collation } : t;
+  });
+}
+
 export async function listViews(client: mysql.Connection, database: string): Promise<string[]> {
   const [rows] = await client.query<RowDataPacket[]>("SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'VIEW' ORDER BY TABLE_NAME", [database]);
   return rows.map((r) => String(r.name));

@@ -5,7 +5,7 @@
  */
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Sidecar, TableInfo } from '../../archive/manifest.js';
-import { databaseCharset, listTables } from './catalog.js';
+import { databaseCharset, listTables, tableCollations, withCollations } from './catalog.js';
 import { createDatabase } from './whole-database.js';
 import { describeMysql, parseMysqlUrl, quoteMysqlIdent, withDatabase, withMysql, type MysqlConnection } from './connection.js';
 import { scratchName, type Scratch } from '../scratch.js';
@@ -46,7 +46,7 @@ export async function createMysqlScratch(server: MysqlConnection, sidecar: Sidec
           const [rows] = await client.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${quoteMysqlIdent(conn.database)}.${quoteMysqlIdent(name)}`);
           tables.push({ name, rows: Number(rows[0]?.n ?? 0) });
         }
-        return { tables, charset: await databaseCharset(client, conn.database) };
+        return { tables: withCollations(tables, await tableCollations(client, conn.database)), charset: await databaseCharset(client, conn.database) };
       }),
     drop: () => withMysql(admin, (client) => client.query(`DROP DATABASE IF EXISTS ${quoteMysqlIdent(conn.database)}`)).then(() => undefined),
   };

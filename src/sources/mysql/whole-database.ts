@@ -18,7 +18,7 @@ import { checkedEntryStream } from '../../archive/reader.js';
 import { spoolTo } from '../temp-spool.js';
 import { verifiedEntry } from '../verified-entry.js';
 import type { DumpContext, DumpResult, RestoreContext, RestoreResult } from '../types.js';
-import { databaseCharset, databaseExists, listTables, schemaFingerprint, serverFacts } from './catalog.js';
+import { databaseCharset, databaseExists, listTables, schemaFingerprint, serverFacts, tableCollations, withCollations } from './catalog.js';
 import { describeMysql, quoteMysqlIdent, withDatabase, withMysql, writeDefaultsFile, type MysqlConnection } from './connection.js';
 import { isDumpHeader, ScanningStream, DumpScanner, type DumpScan } from './dump-scanner.js';
 import { resolveMysqlTool, supportsOption, toolFacts } from './tools.js';
@@ -43,6 +43,7 @@ export async function dumpWholeDatabase(conn: MysqlConnection, tools: Record<str
     server: await serverFacts(client),
     charset: await databaseCharset(client, conn.database),
     tables: await listTables(client, conn.database),
+    collations: await tableCollations(client, conn.database),
     fingerprint: await schemaFingerprint(client, conn.database),
   }));
   const tool = await resolveMysqlTool('dump', tools, facts.server.flavour);
@@ -63,7 +64,10 @@ export async function dumpWholeDatabase(conn: MysqlConnection, tools: Record<str
   const version = await toolFacts(tool.file, ctx.signal);
   return {
     dump: { tool: version.file.split('/').pop() ?? 'mysqldump', version: version.version, args: ['--defaults-extra-file=<0600 option file>', ...options, '--', conn.database] },
-    tables: facts.tables.map((name) => ({ name, rows: scan.rows.get(name) ?? 0 })),
+    tables: withCollations(
+      facts.tables.map((name) => ({ name, rows: scan.rows.get(name) ?? 0 })),
+      facts.collations,
+    ),
     compression,
     serverVersion: facts.server.version,
     database: conn.database,

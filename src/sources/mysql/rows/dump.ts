@@ -19,7 +19,7 @@ import { effectiveCompression, type Compression } from '../../compression.js';
 import { storeRowsEntry } from '../../rows/entries.js';
 import type { DumpContext, DumpResult, Tenant } from '../../types.js';
 import { planRows, type PlannedTable, type RowsPlan } from '../../rows/plan.js';
-import { databaseCharset, schemaFingerprint, serverFacts } from '../catalog.js';
+import { databaseCharset, schemaFingerprint, serverFacts, tableCollations, withCollations } from '../catalog.js';
 import { mysqlTextLiteral, withMysql, type MysqlConnection } from '../connection.js';
 import { readMysqlRowsCatalog } from './catalog.js';
 import { describeOutside } from '../../rows/outside.js';
@@ -112,6 +112,7 @@ export async function dumpMysqlRows(conn: MysqlConnection, tenant: Tenant, confi
     await client.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
     const { plan, types, fingerprint } = await cachedPlan(client, conn.database, config);
     const charset = await databaseCharset(client, conn.database);
+    const collations = await tableCollations(client, conn.database);
     const literal = mysqlTextLiteral(tenant.id);
     const tables: TableInfo[] = [];
     const entries: Record<string, string> = {};
@@ -139,7 +140,7 @@ export async function dumpMysqlRows(conn: MysqlConnection, tenant: Tenant, confi
     };
     return {
       dump: { tool: MYSQL_ROWS_TOOL, version: server.version, args: [`--column=${column}`, 'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY'] },
-      tables,
+      tables: withCollations(tables, collations),
       compression,
       serverVersion: server.version,
       database: conn.database,

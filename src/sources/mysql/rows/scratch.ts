@@ -10,7 +10,7 @@ import type mysql from 'mysql2/promise';
 import type { Sidecar, TableInfo } from '../../../archive/manifest.js';
 import { runTool, spawnTool } from '../../../exec.js';
 import { mysqlTextLiteral, withDatabase, withMysql, writeDefaultsFile, type MysqlConnection } from '../connection.js';
-import { databaseCharset } from '../catalog.js';
+import { databaseCharset, tableCollations, withCollations } from '../catalog.js';
 import { readMysqlRowsCatalog } from './catalog.js';
 import { streamTenantRows } from './dump.js';
 import { insertWriterFor } from './sql.js';
@@ -59,7 +59,7 @@ async function measureTenantRows(client: mysql.Connection, database: string, pla
     await pipeline(streamTenantRows(client, plan, table, literal), writer, devNull());
     tables.push({ name: table.name, rows: writer.rows, digest: writer.digest });
   }
-  return { tables, charset };
+  return { tables: withCollations(tables, await tableCollations(client, database)), charset };
 }
 
 /** mysqldump of the source's schema piped into the scratch database, in two steps. */
