@@ -3,7 +3,9 @@
  * retries are not written inside drivers). A retried operation must replay its input exactly, so:
  *
  * - get/getBuffer/exists/delete and a Buffer put are retried freely (they are idempotent, and a
- *   put that fails never leaves an object behind, so the retry cannot meet its own half);
+ *   put that fails never leaves a half object behind, so the retry cannot meet its own half);
+ * - a retried put that meets "already exists" succeeds when the object holds its very bytes (an
+ *   earlier attempt stored it and the answer was lost), and fails for any other object;
  * - a stream put is retried only when the caller gives `replay` (the archive spooled in the private
  *   temp dir): the first attempt reads the live stream, every later one a fresh read of the spool;
  *   without it, its bytes are gone once read and it gets one try;
@@ -14,7 +16,8 @@
  * that is down; but the SDK cannot restart a whole upload whose part ran out of attempts.
  */
 import type { Readable } from 'node:stream';
-import type { ObjectInfo, RetryEvent, Storage, StorageOptions } from './types.js';
+import { sizeIfOwnObject } from './own-object.js';
+import { AlreadyExistsError, type ObjectInfo, type RetryEvent, type Storage, type StorageOptions } from './types.js';
 
 export interface RetryPolicy {
   /** Total attempts, the first included. */
@@ -124,7 +127,9 @@ export class RetryingStorage implements Storage {
 
   /**
    * A failed attempt leaves nothing under the key (the driver's contract: S3 aborts the multipart
-   * upload, rclone deletes its temp object), so the next attempt starts clean.
+   * upload, rclone deletes its temp object), so the next attempt starts clean -- unless the attempt
+   * did store the object and only the server's answer was lost: a later attempt then meets "already
+   * exists", and the object counts as this put's when it holds the same bytes (own-object.ts).
    */
   put(key: string, body: Readable | Buffer, options: StorageOptions = {}): Promise<{ size: number }> {
     const { replay, onRetry, ...inner } = options;
@@ -137,6 +142,11 @@ export class RetryingStorage implements Storage {
           if (Buffer.isBuffer(body) || attempt === 1) return await this.inner.put(key, body, inner);
           return await this.inner.put(key, await replay!(), inner);
         } catch (error) {
+          // An earlier attempt's object whose answer was lost: the put did succeed.
+          if (attempt > 1 && error instanceof AlreadyExistsError) {
+            const size = await sizeIfOwnObject(this, key, Buffer.isBuffer(body) ? body : replay!, inner);
+            if (size !== undefined) return { size };
+          }
           keepEarlierHints(error, hints);
           throw error;
         }

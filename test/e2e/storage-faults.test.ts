@@ -174,6 +174,48 @@ describe('s3 faults', () => {
     expect((verified.json.archives as { status: string }[]).map((a) => a.status)).toEqual(['ok']);
   });
 
+  // The server stored the object but its answer was lost (issue 22): every one of the SDK's
+  // attempts at CompleteMultipartUpload loses its answer, so the upload is replayed from the spool
+  // and meets the object it already stored. The same for the sidecar's PutObject.
+  it('the answer to a completed upload is lost: the replay recognises its own object, stored once, verifies', async () => {
+    const s3 = await server();
+    let completes = 0;
+    let sidecars = 0;
+    const complete = (r: { method: string; url: string }) => r.method === 'POST' && /[?&]uploadId=/.test(r.url);
+    const sidecar = (r: { method: string; url: string }) => r.method === 'PUT' && /\.json(\?|$)/.test(r.url) && !r.url.includes('_probe');
+    const p = await proxy(s3.endpoint, (r) => ((complete(r) && ++completes <= 5) || (sidecar(r) && ++sidecars <= 5) ? { drop: true } : undefined));
+    const config = await configFor(s3StorageConfig(s3, { endpoint: p.endpoint, partSizeMiB: 5, queueSize: 1 }));
+    const result = await runCli(['-c', config, '--json', 'create']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(p.injected.length).toBe(10);
+    expect(result.stderr.match(/retrying from the spooled archive/g) ?? []).toHaveLength(1);
+    const keys = await objectsIn(s3);
+    expect(keys).toHaveLength(2);
+    const verified = await runCli(['-c', config, '--json', 'verify', '--all']);
+    expect(verified.exitCode, verified.stderr).toBe(0);
+    expect((verified.json.archives as { status: string }[]).map((a) => a.status)).toEqual(['ok']);
+  });
+
+  it('a replay that meets another object under its key still fails: archives are never overwritten', async () => {
+    const s3 = await server();
+    let completes = 0;
+    const complete = (r: { method: string; url: string }) => r.method === 'POST' && /[?&]uploadId=/.test(r.url);
+    const other = new S3Storage('other', s3StorageSchema.parse(s3StorageConfig(s3)));
+    // The first attempt's answer is lost, and before it is, another writer replaces what it stored.
+    let archiveKey = '';
+    const replace = async () => {
+      archiveKey = (await objectsIn(s3)).find((k) => k.endsWith('.zip'))!;
+      await other.delete(archiveKey);
+      await other.put(archiveKey, Buffer.from('someone else'));
+    };
+    const p = await proxy(s3.endpoint, (r) => (complete(r) && ++completes <= 5 ? { drop: true, ...(completes === 1 ? { then: replace } : {}) } : undefined));
+    const config = await configFor(s3StorageConfig(s3, { endpoint: p.endpoint, partSizeMiB: 5, queueSize: 1 }));
+    const result = await runCli(['-c', config, '--json', 'create']);
+    expect(result.exitCode, result.stderr).toBe(1);
+    expect(result.json.archives[0].error).toMatch(/already exists/);
+    expect((await other.getBuffer(archiveKey)).toString()).toBe('someone else');
+  });
+
   // s3rver checks access key ids but does not verify SigV4 signatures, so a wrong secret alone
   // would pass here (AWS answers SignatureDoesNotMatch, which has its own hint): both are wrong.
   it('wrong credentials: preflight fails with exit 4, a clear message and hint, and no secret in the output', async () => {
@@ -238,6 +280,24 @@ describe('rclone faults', () => {
     const files = stored.filter((e) => e.isFile()).map((e) => e.name);
     expect(files).toHaveLength(2);
     expect(files.filter((f) => f.endsWith('.json'))).toHaveLength(1);
+    expect(await rcloneTempFiles(davDir)).toBe(0);
+    const verified = await runCli(['-c', config, '--json', 'verify', '--all']);
+    expect(verified.exitCode, verified.stderr).toBe(0);
+    expect((verified.json.archives as { status: string }[]).map((a) => a.status)).toEqual(['ok']);
+  });
+
+  // The webdav server moved the temp object to its final name but the answer was lost (issue 22):
+  // every MOVE of the archive loses its answer, rclone gives up, and the replay meets the object.
+  it('the answer to the final MOVE is lost: the replay recognises its own object, stored once, verifies', async () => {
+    let drops = 0;
+    const move = (r: { method: string; url: string }) => r.method === 'MOVE' && r.url.includes('.zip') && !r.url.includes('_probe');
+    const { config, davDir, proxy: p } = await flakyDav((r) => (move(r) && ++drops <= 20 ? { drop: true } : undefined));
+    const result = await runCli(['-c', config, '--json', 'create']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(p.injected.length, result.stderr).toBeGreaterThan(0);
+    expect(result.stderr.match(/retrying from the spooled archive/g) ?? []).toHaveLength(1);
+    const stored = await readdir(path.join(davDir, 'backups'), { recursive: true, withFileTypes: true });
+    expect(stored.filter((e) => e.isFile()).map((e) => e.name)).toHaveLength(2);
     expect(await rcloneTempFiles(davDir)).toBe(0);
     const verified = await runCli(['-c', config, '--json', 'verify', '--all']);
     expect(verified.exitCode, verified.stderr).toBe(0);

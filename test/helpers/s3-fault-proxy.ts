@@ -1,8 +1,9 @@
 /**
  * A tiny HTTP proxy on 127.0.0.1 in front of an S3 server that injects faults (the one thing tests
  * may fake): `decide` sees each request and either lets it through, answers it with an S3 error,
- * cuts the connection part-way through its body (`{ cut }`), or (`{ body }`) answers a GET with
- * other bytes than the object holds.
+ * cuts the connection part-way through its body (`{ cut }`), (`{ body }`) answers a GET with
+ * other bytes than the object holds, or (`{ drop }`) forwards the request and loses the server's
+ * answer: the request took effect, the client sees the connection reset.
  */
 import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,8 +16,12 @@ export interface ProxiedRequest {
   headers: IncomingHttpHeaders;
 }
 
-/** `cut`: the connection is dropped once the request's first body bytes have arrived. */
-export type FaultDecision = { status: number; code: string } | { body: Buffer } | { cut: true } | undefined;
+/**
+ * `cut`: the connection is dropped once the request's first body bytes have arrived. `drop`: the
+ * server gets the whole request and answers, and the connection is dropped instead of that answer
+ * (once `then`, if given, has run: what another writer does meanwhile).
+ */
+export type FaultDecision = { status: number; code: string } | { body: Buffer } | { cut: true } | { drop: true; then?: () => Promise<void> } | undefined;
 
 export interface FaultProxy {
   endpoint: string;
@@ -36,6 +41,15 @@ export async function startFaultProxy(target: string, decide: (request: ProxiedR
     const fault = decide(request);
     if (fault) {
       injected.push(request);
+      if ('drop' in fault) {
+        const forward = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+          answer.resume();
+          answer.once('end', () => void (fault.then?.() ?? Promise.resolve()).finally(() => req.socket.destroy()));
+        });
+        forward.on('error', () => req.socket.destroy());
+        req.pipe(forward);
+        return;
+      }
       if ('cut' in fault) {
         req.once('data', () => req.socket.destroy());
         req.once('end', () => req.socket.destroy());

@@ -103,6 +103,24 @@ class FlakyStorage implements Storage {
   }
 }
 
+/** A real local storage that stores the first `lost` puts and then loses the answer (an injected fault). */
+class LostAnswerStorage extends FlakyStorage {
+  private puts = 0;
+  constructor(
+    inner: LocalStorage,
+    private readonly lost: number,
+    private readonly meanwhile?: (key: string) => Promise<void>,
+  ) {
+    super(inner, 0);
+  }
+  override async put(key: string, body: Readable | Buffer, options?: StorageOptions) {
+    const stored = await super.put(key, body, options);
+    if (++this.puts > this.lost) return stored;
+    await this.meanwhile?.(key);
+    throw Object.assign(new Error(`answer #${this.puts} lost`), { code: 'ECONNRESET' });
+  }
+}
+
 describe('RetryingStorage', () => {
   let tmp: { dir: string; cleanup(): Promise<void> };
   const fast: RetryPolicy = { attempts: 3, baseDelayMs: 1, maxDelayMs: 2, isTransient: isTransientError };
@@ -190,6 +208,43 @@ describe('RetryingStorage', () => {
     await expect(put).rejects.toThrow(/SIGTERM/);
     expect(Date.now() - started).toBeLessThan(5000);
     expect(flaky.calls.get('put')).toBe(1);
+  });
+
+  // Issue 22: the server stored the object, its answer was lost, and the retry meets it.
+  it.each([
+    ['a Buffer put', false],
+    ['a replayed stream put', true],
+  ])('%s whose answer was lost succeeds when the object holds its bytes', async (_label, streamed) => {
+    const lost = new LostAnswerStorage(new LocalStorage('l', path.join(tmp.dir, `i-${streamed}`)), 1);
+    const storage = new RetryingStorage(lost, fast);
+    const bytes = Buffer.from('archive bytes');
+    const body = streamed ? Readable.from([bytes]) : bytes;
+    await expect(storage.put('x/a.zip', body, { replay: async () => Readable.from([bytes]) })).resolves.toEqual({ size: bytes.length });
+    expect(lost.calls.get('put')).toBe(2);
+    expect((await lost.inner.getBuffer('x/a.zip')).toString()).toBe('archive bytes');
+  });
+
+  it.each([
+    ['a Buffer put', false],
+    ['a replayed stream put', true],
+  ])('%s whose answer was lost still fails when another object took its key', async (_label, streamed) => {
+    const inner = new LocalStorage('l', path.join(tmp.dir, `j-${streamed}`));
+    const lost = new LostAnswerStorage(inner, 1, async (key) => {
+      await inner.delete(key);
+      await inner.put(key, Buffer.from('archive bytez'));
+    });
+    const storage = new RetryingStorage(lost, fast);
+    const bytes = Buffer.from('archive bytes');
+    const body = streamed ? Readable.from([bytes]) : bytes;
+    await expect(storage.put('x/a.zip', body, { replay: async () => Readable.from([bytes]) })).rejects.toThrow(/already exists/);
+    expect((await inner.getBuffer('x/a.zip')).toString()).toBe('archive bytez');
+  });
+
+  it('a first attempt that meets an existing object fails even when it holds the same bytes', async () => {
+    const inner = new LocalStorage('l', path.join(tmp.dir, 'k'));
+    await inner.put('x/a.zip', Buffer.from('same'));
+    const storage = new RetryingStorage(new FlakyStorage(inner, 0), fast);
+    await expect(storage.put('x/a.zip', Buffer.from('same'))).rejects.toThrow(/already exists/);
   });
 
   it("scope 'puts' passes reads straight through (the S3 SDK retries those itself)", async () => {
