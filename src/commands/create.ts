@@ -63,7 +63,7 @@ export async function runCreate(options: CreateOptions, ctx: Context): Promise<C
   const config = options.category ? withCategory(ctx.config, sourceNames, options.category) : ctx.config;
   const sources = await Promise.all(sourceNames.map((name) => createSource(config, name, ctx.baseDir)));
   try {
-    if (!options.skipPreflight && !options.dryRun) await runPreflightGate(ctx, { for: 'create', sources: sourceNames, storages: storageNames });
+    if (!options.skipPreflight && !options.dryRun) await runPreflightGate(ctx, { for: 'create', sources: sourceNames, storages: storageNames, ...(options.jobs ? { jobs: options.jobs } : {}) });
     const { selected, rejected } = await discoverAll(sources, options, storageNames, ctx);
     for (const result of rejected) logOutcome(result, ctx);
     if (options.dryRun) {

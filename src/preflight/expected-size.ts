@@ -16,6 +16,8 @@ export interface SizeEstimate {
   estimatedBytes: number;
   /** The largest single archive among both, for temp space. */
   largestBytes: number;
+  /** Each tenant's newest archive (firm), and each estimated source as one archive (an upper bound). */
+  archives?: { bytes: number; firm: boolean }[];
   /** How the figure was made, for the message. */
   basis: string[];
 }
@@ -29,13 +31,14 @@ export const sourceSizeEstimators: Record<string, SourceSizeEstimator> = {
 };
 
 export async function expectedArchiveSize(ctx: Context, storage: Storage | undefined, sources: readonly string[]): Promise<SizeEstimate> {
-  const estimate: SizeEstimate = { firmBytes: 0, estimatedBytes: 0, largestBytes: 0, basis: [] };
+  const estimate: SizeEstimate = { firmBytes: 0, estimatedBytes: 0, largestBytes: 0, basis: [], archives: [] };
   for (const source of sources) {
     const newest = storage ? await newestPerTenant(storage, source, ctx.signal) : [];
     if (newest.length > 0) {
       const sum = newest.reduce((a, b) => a + b, 0);
       estimate.firmBytes += sum;
       estimate.largestBytes = Math.max(estimate.largestBytes, ...newest);
+      estimate.archives!.push(...newest.map((bytes) => ({ bytes, firm: true })));
       estimate.basis.push(`${source}: newest archives of ${newest.length} tenant(s)`);
       continue;
     }
@@ -44,6 +47,7 @@ export async function expectedArchiveSize(ctx: Context, storage: Storage | undef
     if (bytes === undefined) continue;
     estimate.estimatedBytes += bytes;
     estimate.largestBytes = Math.max(estimate.largestBytes, bytes);
+    estimate.archives!.push({ bytes, firm: false });
     estimate.basis.push(`${source}: no archive yet, database size`);
   }
   return estimate;

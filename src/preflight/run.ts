@@ -11,13 +11,13 @@ import { checkFilesSource } from './source-files.js';
 import { checkMysqlSource } from './source-mysql.js';
 import { checkPostgresSource } from './source-postgres.js';
 import { checkSqliteSource } from './source-sqlite.js';
-import { checkStorageSpace, checkTempDir } from './space.js';
+import { checkStorageSpace, checkTempDir, checkUploadSpool } from './space.js';
 import { checkLocalStorage } from './storage-local.js';
 import { checkRemoteStorage } from './storage-remote.js';
 import type { CheckResult, NamedCheck, PreflightOptions, PreflightReport, ProcessCheck } from './types.js';
 
 /** About the process itself, run first. */
-const processChecks: ProcessCheck[] = [checkIdentity, checkUmask, checkTempDir, checkEncryption];
+const processChecks: ProcessCheck[] = [checkIdentity, checkUmask, checkTempDir, checkUploadSpool, checkEncryption];
 
 /** Per storage type, run for each selected storage. */
 const storageChecks: Record<string, NamedCheck[]> = {

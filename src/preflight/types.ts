@@ -16,6 +16,8 @@ export interface PreflightOptions {
   for: 'create' | 'restore' | 'prune' | 'verify';
   sources: string[];
   storages: string[];
+  /** create --jobs (else defaults.jobs): how many uploads may spool to the temp dir at once. */
+  jobs?: number;
   /** restore --target: where the data goes instead of the source's own place. */
   target?: string;
 }

@@ -4,7 +4,7 @@ import { parseProcStatus, umaskExposure } from '../../src/preflight/identity.js'
 import { mountOf, parseMountinfo } from '../../src/preflight/mounts.js';
 import { writeRefusedHint, type PathSituation } from '../../src/preflight/hints.js';
 import { grantStatements, type PrivilegeProblem } from '../../src/preflight/pg-privileges.js';
-import { judgeSpace } from '../../src/preflight/space.js';
+import { judgeSpace, spoolNeed } from '../../src/preflight/space.js';
 
 describe('parseProcStatus', () => {
   it.each([
@@ -116,5 +116,20 @@ describe('judgeSpace', () => {
   ])('$name: $status', ({ free, firm, estimated, status }) => {
     const need = { firmBytes: firm, estimatedBytes: estimated, largestBytes: Math.max(firm, estimated), basis: [] };
     expect(judgeSpace('storage.x.space', '/b', free, need).status).toBe(status);
+  });
+});
+
+describe('spoolNeed: the largest archives that spool at once', () => {
+  const firm = (bytes: number) => ({ bytes, firm: true });
+  const guess = (bytes: number) => ({ bytes, firm: false });
+  it.each([
+    { name: 'fewer tenants than uploads at once', archives: [firm(5), firm(3)], concurrent: 4, firmBytes: 8, estimatedBytes: 0 },
+    { name: 'the largest of many tenants', archives: [firm(1), firm(9), firm(4), firm(7)], concurrent: 2, firmBytes: 16, estimatedBytes: 0 },
+    { name: 'an estimate among them makes it an estimate', archives: [firm(2), guess(10)], concurrent: 2, firmBytes: 0, estimatedBytes: 12 },
+    { name: 'an estimate left out stays firm', archives: [firm(20), guess(10)], concurrent: 1, firmBytes: 20, estimatedBytes: 0 },
+    { name: 'nothing known', archives: [], concurrent: 4, firmBytes: 0, estimatedBytes: 0 },
+  ])('$name', ({ archives, concurrent, firmBytes, estimatedBytes }) => {
+    const need = spoolNeed(archives, concurrent);
+    expect([need.firmBytes, need.estimatedBytes]).toEqual([firmBytes, estimatedBytes]);
   });
 });
