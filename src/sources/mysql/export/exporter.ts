@@ -33,23 +33,24 @@ export function mysqlRowsExporter(sidecar: Sidecar): ArchiveExporter {
   const rows = new Map(sidecar.tables.map((t) => [t.name, t.rows]));
   const planned = details.plan.tables.filter((t) => details.entries[t.table] !== undefined);
   const entries = new Set(planned.map((t) => details.entries[t.table]!));
+  // The manifest's tables, the fingerprint and the statements name a table without its database (`name`).
   const tables: ExportedTable[] = planned.map((t) => ({
-    name: t.table,
-    rows: rows.get(t.table) ?? 0,
-    columns: t.columns.map((name) => ({ name, type: types.get(t.table)?.get(name)?.type ?? 'text', nullable: types.get(t.table)?.get(name)?.nullable ?? true })),
+    name: t.name,
+    rows: rows.get(t.name) ?? 0,
+    columns: t.columns.map((name) => ({ name, type: types.get(t.name)?.get(name)?.type ?? 'text', nullable: types.get(t.name)?.get(name)?.nullable ?? true })),
   }));
-  return { ...common, tables, holdsData: (entry) => entries.has(entry), readEntry: (entry, body, signal) => insertRows(entry, body, tables, signal) };
+  return { ...common, tables, holdsData: (entry) => entries.has(entry), readEntry: (entry, body, signal) => insertRows(entry, body, new Map(tables.map((t) => [t.name, t])), signal) };
 }
 
 export function mysqlDumpExporter(sidecar: Sidecar): ArchiveExporter {
   const rows = new Map(sidecar.tables.map((t) => [t.name, t.rows]));
   const tables: ExportedTable[] = (sidecar.schemaFingerprint?.tables ?? []).map((t) => ({ name: t.name, rows: rows.get(t.name) ?? 0, columns: t.columns }));
   if (tables.length === 0 && sidecar.tables.length > 0) throw new VerificationError(`archive ${sidecar.id} has no schema fingerprint in its manifest; its columns and types are unknown`);
-  return { ...common, tables, holdsData: (entry) => entry.startsWith(MYSQL_DUMP_ENTRY), readEntry: (entry, body, signal) => insertRows(entry, body, tables, signal) };
+  return { ...common, tables, holdsData: (entry) => entry.startsWith(MYSQL_DUMP_ENTRY), readEntry: (entry, body, signal) => insertRows(entry, body, new Map(tables.map((t) => [t.name, t])), signal) };
 }
 
-async function* insertRows(entry: string, body: AsyncIterable<Buffer>, tables: readonly ExportedTable[], signal: AbortSignal): AsyncGenerator<ExportEvent> {
-  const known = new Map(tables.map((t) => [t.name, t]));
+/** `known`: the table each statement's table name stands for. */
+async function* insertRows(entry: string, body: AsyncIterable<Buffer>, known: ReadonlyMap<string, ExportedTable>, signal: AbortSignal): AsyncGenerator<ExportEvent> {
   let current: string | undefined;
   let statement: string[] = [];
   let inDelimiterBlock = false;
@@ -66,7 +67,7 @@ async function* insertRows(entry: string, body: AsyncIterable<Buffer>, tables: r
       const table = known.get(parsed.table);
       if (!table) throw new VerificationError(`entry ${entry} holds rows of table ${parsed.table}, which its manifest does not list`);
       current = parsed.table;
-      yield { kind: 'table', table: parsed.table, columns: parsed.columns ?? table.columns.map((c) => c.name) };
+      yield { kind: 'table', table: table.name, columns: parsed.columns ?? table.columns.map((c) => c.name) };
     }
     for (const cells of parsed.rows) yield { kind: 'row', cells };
   }
