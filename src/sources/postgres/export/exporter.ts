@@ -1,9 +1,10 @@
 /**
  * `export` of PostgreSQL archives, no database needed. Rows mode: each `rows/<table>.copy` entry
  * is the table's COPY text, in the plan's load order. Schema and whole-database modes: the
- * `db.pgdump` entry (custom format) goes through `pg_restore --data-only --file=-`, which writes
- * each table's data as a `COPY <table> (<columns>) FROM stdin;` block of the same COPY text; the
- * blocks are read here (sequence values and large objects are not table rows and are left out).
+ * `db.pgdump` entry (custom format) goes through `pg_restore --file=-`, which writes each table's
+ * data as a `COPY <table> (<columns>) FROM stdin;` block of the same COPY text; the blocks are
+ * read here (the schema's statements, sequence values and large objects are not rows and are
+ * left out).
  * Column types come from the manifest's schema fingerprint.
  */
 import type { Sidecar } from '../../../archive/manifest.js';
@@ -68,18 +69,30 @@ export function postgresDumpExporter(sidecar: Sidecar, tools: Record<string, str
     ...common,
     tables,
     holdsData: (entry) => entry.startsWith(PG_DUMP_ENTRY),
-    readEntry: (entry, body, signal) => copyBlocks(entry, body, tools, signal),
+    readEntry: (entry, body, signal) => copyBlocks(entry, body, tools, new Set(tables.map((t) => t.name)), signal),
   };
 }
 
-async function* copyBlocks(entry: string, body: AsyncIterable<Buffer>, tools: Record<string, string>, signal: AbortSignal): AsyncGenerator<ExportEvent> {
+/**
+ * The manifest counts a partitioned table's rows under the table (its partitions are not listed),
+ * while pg_dump writes each partition's data on its own: a partition's rows go to the file of the
+ * listed table above it, known from the script's `ATTACH PARTITION` statements (pre-data, so
+ * before any data). That is why the whole script is read, not only `--data-only`.
+ */
+async function* copyBlocks(entry: string, body: AsyncIterable<Buffer>, tools: Record<string, string>, listed: ReadonlySet<string>, signal: AbortSignal): AsyncGenerator<ExportEvent> {
   const checked = verifiedEntry(body);
   const stop = new AbortController();
   const both = AbortSignal.any([signal, stop.signal]);
   try {
     const pgRestore = await resolvePgTool('pg_restore', tools);
     const plain = await decompress(checked.stream, compressionOfEntry(entry), both);
-    const restored = spawnTool(pgRestore.file, ['--data-only', '--no-owner', '--no-privileges', '--file=-'], { input: plain.stdout, signal: both });
+    const restored = spawnTool(pgRestore.file, ['--no-owner', '--no-privileges', '--file=-'], { input: plain.stdout, signal: both });
+    const parents = new Map<string, string>();
+    const listedAbove = (table: string): string => {
+      let at = table;
+      for (let depth = 0; !listed.has(at) && parents.has(at) && depth < 100; depth++) at = parents.get(at)!;
+      return at;
+    };
     let inCopy = false;
     for await (const line of splitLines(restored.stdout)) {
       if (inCopy) {
@@ -87,10 +100,12 @@ async function* copyBlocks(entry: string, body: AsyncIterable<Buffer>, tools: Re
         else yield { kind: 'row', cells: parseCopyLine(line) };
         continue;
       }
+      const attach = parseAttachPartition(line);
+      if (attach) parents.set(attach.child, attach.parent);
       const copy = parseCopyStatement(line);
       if (!copy) continue;
       inCopy = true;
-      yield { kind: 'table', ...copy };
+      yield { kind: 'table', table: listedAbove(copy.table), columns: copy.columns };
     }
     await Promise.all([restored.done, plain.done, checked.done]);
   } catch (error) {
@@ -106,6 +121,18 @@ export function parseCopyStatement(line: string): { table: string; columns: stri
   const idents = readIdentifiers(line.slice(5, -' FROM stdin;'.length));
   if (!idents) return undefined;
   return { table: idents.names.join('.'), columns: idents.columns };
+}
+
+/** `ALTER TABLE ONLY public.payment ATTACH PARTITION public.payment_p2022_01 FOR VALUES ...;` */
+export function parseAttachPartition(line: string): { parent: string; child: string } | undefined {
+  if (!line.startsWith('ALTER TABLE ONLY ')) return undefined;
+  const at = line.indexOf(' ATTACH PARTITION ');
+  if (at < 0) return undefined;
+  const parent = readIdentifiers(line.slice('ALTER TABLE ONLY '.length, at));
+  const rest = line.slice(at + ' ATTACH PARTITION '.length);
+  const end = rest.search(/ (FOR VALUES|DEFAULT)/);
+  const child = end < 0 ? undefined : readIdentifiers(rest.slice(0, end));
+  return parent && child ? { parent: parent.names.join('.'), child: child.names.join('.') } : undefined;
 }
 
 /** Dotted identifiers, then an optional parenthesised, comma-separated identifier list. */
