@@ -77,7 +77,10 @@ export const runners: Record<string, Runner> = {
     (await import('../commands/forget.js')).runForget({ source: str(o.source), tenant: str(o.tenant), all: bool(o.all), storage: list(o.storage), yes: bool(o.yes), dryRun: bool(o.dryRun) }, ctx),
   import: async (o, ctx) => (await import('../commands/import.js')).runImport({ file: String(o.args[0]), storage: list(o.storage), dryRun: bool(o.dryRun), cwd: process.cwd() }, ctx),
   export: async (o, ctx) =>
-    (await import('../commands/export.js')).runExport({ id: String(o.args[0]), format: str(o.format) as 'csv' | 'ndjson', output: str(o.output), storage: list(o.storage), cwd: process.cwd() }, ctx),
+    (await import('../commands/export.js')).runExport(
+      { id: String(o.args[0]), format: str(o.format) as 'csv' | 'ndjson' | 'sql', output: str(o.output), storage: list(o.storage), cwd: process.cwd() },
+      ctx,
+    ),
   audit: async (o, ctx) => {
     const mode = str(o.args[0]);
     if (mode === 'verify') return (await import('../commands/audit.js')).runAuditVerify(ctx);

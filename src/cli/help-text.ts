@@ -37,10 +37,16 @@ const HELP: Record<string, { notes?: string[]; examples: string[] }> = {
   },
   export: {
     notes: [
-      'Rows-mode PostgreSQL archives. CSV loads back with COPY t FROM STDIN (FORMAT csv, HEADER): NULL is',
-      'an empty unquoted field, an empty string "". NDJSON: bigint and numeric as strings, bytea base64.',
+      'PostgreSQL (rows, schema, whole database) and MySQL/MariaDB (rows, whole database) archives. CSV:',
+      'NULL is an empty unquoted field, an empty string "" (PostgreSQL: loads with COPY ... CSV HEADER).',
+      'NDJSON: bigint and numeric as strings, binary base64. sql: INSERTs of the engine, to load into an',
+      'empty copy of the schema. Files archives hold no tables (exit 2).',
     ],
-    examples: ['orgbackup export app/42/2026-11-20T02-00-00.000Z --format csv -o ./42-export', 'orgbackup export app/42/2026-11-20T02-00-00.000Z --format ndjson --json'],
+    examples: [
+      'orgbackup export app/42/2026-11-20T02-00-00.000Z --format csv -o ./42-export',
+      'orgbackup export app/42/2026-11-20T02-00-00.000Z --format ndjson --json',
+      'orgbackup export app/_all/2026-11-20T02-00-00.000Z --format sql -o ./app-sql',
+    ],
   },
   get: {
     examples: ['orgbackup get app/42/2026-11-20T02-00-00.000Z -o 42.zip', 'orgbackup get app/42/2026-11-20T02-00-00.000Z -o - | age -d -i key.txt > 42.zip'],

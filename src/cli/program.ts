@@ -195,9 +195,9 @@ export function buildProgram(dispatch: Dispatch): Command {
     .option('--dry-run', 'verify it and say where it would be stored, store nothing')
     .action(run('import'));
 
-  command('export', "a rows archive's tables as portable files (one per table, and index.json), without a database")
-    .argument('<archive>', 'archive id (<source>/<tenant>/<timestamp>) of a rows-mode archive')
-    .addOption(new Option('--format <format>', 'file format').choices(['csv', 'ndjson']).makeOptionMandatory())
+  command('export', "an archive's tables as portable files (one per table, and index.json), without a database")
+    .argument('<archive>', 'archive id (<source>/<tenant>/<timestamp>) of a PostgreSQL, MySQL/MariaDB or SQLite archive')
+    .addOption(new Option('--format <format>', 'file format (sql: INSERT statements of the engine)').choices(['csv', 'ndjson', 'sql']).makeOptionMandatory())
     .option('-o, --output <dir>', 'directory to create (default: <source>-<tenant>-<timestamp>-<format> here)')
     .option('--storage <name>', 'storage to read from (repeatable; the first that has it)', collect)
     .action(run('export'));

@@ -1,37 +1,35 @@
 /**
- * `orgbackup export <archive-id> --format csv|ndjson [-o DIR]`: a rows archive's tables as
+ * `orgbackup export <archive-id> --format csv|ndjson|sql [-o DIR]`: an archive's tables as
  * portable files, read straight from the archive (no database): one file per table and an
- * index.json (tables, columns and types, row counts, how values are written). The archive is
- * verified as it is read (every entry's sha256, the object's); each table must give as many rows as
- * its manifest records. Files are written in a hidden directory beside DIR, which is renamed into
- * place only when everything matched, so a damaged archive never leaves a directory that looks
- * like an export (exit 5). It never writes into an existing DIR.
+ * index.json (tables, columns and types, row counts, how values are written). Rows, schema and
+ * whole-database archives of PostgreSQL and MySQL/MariaDB, and SQLite databases; the engine reads
+ * its entries (src/sources/<engine>/export/), this command writes the files the same for all.
+ * Files archives hold no tables and are refused (exit 2).
  *
- * CSV follows PostgreSQL's CSV conventions, so `COPY t FROM STDIN (FORMAT csv, HEADER)` loads it
- * back: a header row, every value quoted, NULL an empty unquoted field (so NULL and '' differ),
- * values in the engine's text form (bytea as `\x...` hex, arrays as `{...}`). NDJSON writes one JSON
- * object per row with typed values (index.json `json` per column).
+ * The archive is verified as it is read (every entry's sha256, the object's); each table must
+ * give as many rows as its manifest records. Files are written in a hidden directory beside DIR,
+ * which is renamed into place only when everything matched, so a damaged archive never leaves a
+ * directory that looks like an export (exit 5). It never writes into an existing DIR.
  */
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
 import path from 'node:path';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { StringDecoder } from 'node:string_decoder';
 import { readSidecar } from '../archive/catalog.js';
+import type { Sidecar } from '../archive/manifest.js';
 import { encodeTenant } from '../archive/layout.js';
 import { archiveEntries } from '../archive/reader.js';
 import type { Context } from '../context.js';
 import { createDecryptor } from '../crypto/keys.js';
 import { ExitCode, UsageError, VerificationError, type ExitCodeValue } from '../errors.js';
-import { compressionOfEntry, decompress } from '../sources/compression.js';
+import type { ArchiveExporter, ExportedTable } from '../sources/export/types.js';
 import { createSource } from '../sources/registry.js';
-import type { ExportedTable, RowsExporter } from '../sources/rows/export-types.js';
 import { besidePath } from '../util/beside.js';
+import { indexOf, tableWriter, type ExportFormat, type TableWriter } from './export-format.js';
 import { findInStorages } from './get.js';
 
-export type ExportFormat = 'csv' | 'ndjson';
+export type { ExportFormat } from './export-format.js';
 
 export interface ExportOptions {
   id: string;
@@ -56,123 +54,127 @@ export interface ExportResult {
 export async function runExport(options: ExportOptions, ctx: Context): Promise<ExportResult> {
   const { storage, listing } = await findInStorages(options.id, options.storage, ctx);
   const sidecar = await readSidecar(storage, listing.id, ctx.signal);
-  if (sidecar.tenant.mode !== 'rows') {
-    throw new UsageError(`export reads rows archives; ${listing.id} was made in tenant mode "${sidecar.tenant.mode}"`, {
-      hint: 'restore it with --target into a scratch database and export from there, or recover it with stock tools (docs/recovery.md)',
-    });
-  }
-  const source = await createSource(ctx.config, listing.ref.source, ctx.baseDir);
-  let exporter: RowsExporter | undefined;
-  try {
-    exporter = await source.rowsExporter?.();
-  } finally {
-    await source.close();
-  }
-  if (!exporter) throw new UsageError(`export of ${sidecar.source.type} rows archives is not supported yet`, { hint: 'restore it with --target into a scratch database instead' });
-  const tables = exporter.tables(sidecar);
-  const byEntry = new Map(tables.map((t) => [t.entry, t]));
+  const exporter = await exporterFor(sidecar, listing.ref.source, ctx);
   const output = path.resolve(options.cwd, options.output ?? `${listing.ref.source}-${encodeTenant(listing.ref.tenant)}-${listing.ref.timestamp}-${options.format}`);
   if (await stat(output).catch(() => undefined)) throw new UsageError(`${output} already exists; export never writes into an existing path`, { hint: 'remove it or choose another with -o' });
   const temp = besidePath(output, 'export', randomBytes(4).toString('hex'));
   await mkdir(temp, { mode: 0o700 });
   try {
-    const written: ExportResult['tables'] = [];
-    const decryptor = await createDecryptor(ctx.config, ctx.baseDir);
-    for await (const entry of archiveEntries(storage, sidecar, { decryptor, signal: ctx.signal })) {
-      const table = byEntry.get(entry.name);
-      if (!table) {
-        for await (const _ of entry.body) void _;
-        continue;
+    const files = new TableFiles(temp, options.format, exporter);
+    try {
+      const decryptor = await createDecryptor(ctx.config, ctx.baseDir);
+      for await (const entry of archiveEntries(storage, sidecar, { decryptor, signal: ctx.signal })) {
+        if (!exporter.holdsData(entry.name)) {
+          for await (const _ of entry.body) void _;
+          continue;
+        }
+        for await (const event of exporter.readEntry(entry.name, entry.body, ctx.signal)) {
+          if (event.kind === 'table') files.open(event.table, event.columns);
+          else await files.write(event.cells);
+        }
       }
-      const file = `${encodeTenant(table.name)}.${options.format}`;
-      const rows = await writeTable(entry, table, exporter, options.format, path.join(temp, file), ctx.signal);
-      if (rows !== table.rows) throw new VerificationError(`archive ${listing.id}: table ${table.name} holds ${rows} rows, its manifest says ${table.rows}; nothing was exported`);
-      written.push({ name: table.name, file, rows });
+    } finally {
+      await files.close();
     }
-    await writeFile(path.join(temp, 'index.json'), JSON.stringify(indexOf(sidecar.id, options.format, tables, written, exporter), null, 2) + '\n', { mode: 0o600 });
+    const written = await files.finish(listing.id);
+    await writeFile(path.join(temp, 'index.json'), JSON.stringify(indexOf(sidecar.id, sidecar.tenant.mode, options.format, exporter, written), null, 2) + '\n', { mode: 0o600 });
     await rename(temp, output);
     ctx.log.info(`exported ${written.length} table(s) of ${listing.id} to ${output}`, { event: 'export', id: listing.id });
-    return { command: 'export', ok: true, exitCode: ExitCode.ok, id: listing.id, storage: storage.name, format: options.format, output, tables: written };
+    const tables = written.map((t) => ({ name: t.name, file: t.file, rows: t.rows }));
+    return { command: 'export', ok: true, exitCode: ExitCode.ok, id: listing.id, storage: storage.name, format: options.format, output, tables };
   } finally {
     await rm(temp, { recursive: true, force: true });
   }
 }
 
-async function writeTable(
-  entry: { name: string; body: AsyncIterable<Buffer> },
-  table: ExportedTable,
-  exporter: RowsExporter,
-  format: ExportFormat,
-  file: string,
-  signal: AbortSignal,
-): Promise<number> {
-  const plain = await decompress(Readable.from(entry.body), compressionOfEntry(entry.name), signal);
-  const rows = new RowsToFile(table, exporter, format);
-  await Promise.all([pipeline(plain.stdout, rows, createWriteStream(file, { flags: 'wx', mode: 0o600 }), { signal }), plain.done]);
-  return rows.count;
+async function exporterFor(sidecar: Sidecar, sourceName: string, ctx: Context): Promise<ArchiveExporter> {
+  const source = await createSource(ctx.config, sourceName, ctx.baseDir);
+  try {
+    const exporter = await source.exporter?.(sidecar);
+    if (exporter) return exporter;
+  } finally {
+    await source.close();
+  }
+  throw new UsageError(`export writes database tables; ${sidecar.id} is a ${sidecar.source.type} archive (tenant mode "${sidecar.tenant.mode}"), which holds none`, {
+    hint: 'download it with `orgbackup get` (a zip of the files), or restore it with --target into a new directory',
+  });
 }
 
-/** Archived lines in, the format's lines out (a header first for CSV). */
-class RowsToFile extends Transform {
-  count = 0;
-  private rest = '';
-  private readonly decoder = new StringDecoder('utf8');
+interface OpenTable {
+  table: ExportedTable;
+  file: string;
+  stream: WriteStream;
+  writer: TableWriter;
+  count: number;
+}
+
+/**
+ * One open file per table seen. Every table of the archive gets its file, an empty one (a CSV
+ * header, SQL session lines) when its data holds no rows; counts are checked at the end.
+ */
+class TableFiles {
+  private readonly open_ = new Map<string, OpenTable>();
+  private current: OpenTable | undefined;
+  private readonly known: Map<string, ExportedTable>;
+
   constructor(
-    private readonly table: ExportedTable,
-    private readonly exporter: RowsExporter,
+    private readonly dir: string,
     private readonly format: ExportFormat,
+    private readonly exporter: ArchiveExporter,
   ) {
-    super();
-    if (format === 'csv') this.push(table.columns.map((c) => csvField(c.name)).join(',') + '\n');
+    this.known = new Map(exporter.tables.map((t) => [t.name, t]));
   }
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    try {
-      const lines = (this.rest + this.decoder.write(chunk)).split('\n');
-      this.rest = lines.pop()!;
-      if (lines.length > 0) this.push(lines.map((l) => this.row(l)).join(''));
-      callback();
-    } catch (error) {
-      callback(error as Error);
-    }
-  }
-  override _flush(callback: TransformCallback): void {
-    const last = this.rest + this.decoder.end();
-    try {
-      if (last !== '') this.push(this.row(last));
-      callback();
-    } catch (error) {
-      callback(error as Error);
-    }
-  }
-  private row(line: string): string {
-    const cells = this.exporter.parseLine(line);
-    const columns = this.table.columns;
-    if (cells.length !== columns.length) throw new VerificationError(`table ${this.table.name}: an archived row has ${cells.length} values for ${columns.length} columns`);
-    this.count++;
-    if (this.format === 'csv') return cells.map((c) => (c === null ? '' : csvField(c))).join(',') + '\n';
-    return `{${columns.map((c, i) => `${JSON.stringify(c.name)}:${cells[i] === null ? 'null' : this.exporter.jsonValue(cells[i]!, c.type)}`).join(',')}}\n`;
-  }
-}
 
-function csvField(value: string): string {
-  return `"${value.replace(/"/g, '""')}"`;
-}
+  open(name: string, columns: readonly string[]): void {
+    const table = this.known.get(name);
+    if (!table) throw new VerificationError(`the archive holds rows of table ${name}, which its manifest does not list`);
+    const existing = this.open_.get(name);
+    if (existing) {
+      this.current = existing;
+      return;
+    }
+    const types = new Map(table.columns.map((c) => [c.name, c]));
+    const ordered = columns.map((c) => types.get(c) ?? { name: c, type: 'text', nullable: true });
+    const file = `${encodeTenant(name)}.${this.format}`;
+    const writer = tableWriter(this.format, this.exporter, name, ordered);
+    const stream = createWriteStream(path.join(this.dir, file), { flags: 'wx', mode: 0o600 });
+    stream.write(writer.head);
+    this.current = { table: { ...table, columns: ordered }, file, stream, writer, count: 0 };
+    this.open_.set(name, this.current);
+  }
 
-function indexOf(id: string, format: ExportFormat, tables: ExportedTable[], written: ExportResult['tables'], exporter: RowsExporter): Record<string, unknown> {
-  const files = new Map(written.map((w) => [w.name, w.file]));
-  return {
-    formatVersion: 1,
-    archive: id,
-    format,
-    conventions:
-      format === 'csv'
-        ? 'header row; every value quoted; NULL is an empty unquoted field, an empty string is ""; values in the database text form (bytea \\x hex, arrays {...})'
-        : 'one JSON object per line; NULL is null; bigint and numeric are strings (exact); json/jsonb embedded as is; bytea base64; timestamps ISO 8601',
-    tables: tables.map((t) => ({
-      name: t.name,
-      file: files.get(t.name) ?? null,
-      rows: t.rows,
-      columns: t.columns.map((c) => ({ ...c, json: exporter.jsonKind(c.type) })),
-    })),
-  };
+  async write(cells: readonly (string | null)[]): Promise<void> {
+    const at = this.current;
+    if (!at) throw new VerificationError('the archive holds a row before any table');
+    if (cells.length !== at.table.columns.length) throw new VerificationError(`table ${at.table.name}: an archived row has ${cells.length} values for ${at.table.columns.length} columns`);
+    at.count++;
+    if (!at.stream.write(at.writer.row(cells))) await once(at.stream, 'drain');
+  }
+
+  /** Tables never seen get their empty file; then every count is checked against the manifest. */
+  async finish(id: string): Promise<(ExportedTable & { file: string })[]> {
+    for (const table of this.exporter.tables) {
+      if (this.open_.has(table.name)) continue;
+      this.open(
+        table.name,
+        table.columns.map((c) => c.name),
+      );
+    }
+    await this.close();
+    return this.exporter.tables.map((t) => {
+      const at = this.open_.get(t.name)!;
+      if (at.count !== t.rows) throw new VerificationError(`archive ${id}: table ${t.name} holds ${at.count} rows, its manifest says ${t.rows}; nothing was exported`);
+      return { ...at.table, file: at.file };
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(
+      [...this.open_.values()].map(async (t) => {
+        if (t.stream.closed) return;
+        t.stream.end();
+        await once(t.stream, 'close');
+      }),
+    );
+  }
 }

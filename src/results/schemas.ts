@@ -118,7 +118,7 @@ const exportResult = z.looseObject({
   ...p.resultBase('export'),
   id: z.string(),
   storage: z.string(),
-  format: z.enum(['csv', 'ndjson']),
+  format: z.enum(['csv', 'ndjson', 'sql']),
   output: z.string(),
   tables: z.array(z.looseObject({ name: z.string(), file: z.string(), rows: z.number() })),
 });

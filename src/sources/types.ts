@@ -13,7 +13,7 @@
  * fragment (config/schema.ts), the registry line (sources/registry.ts, runsQueries), the
  * preflight checks (preflight/source-<engine>.ts, listed as lint leftovers) and the init template.
  */
-import type { RowsExporter } from './rows/export-types.js';
+import type { ArchiveExporter } from './export/types.js';
 import type { RowsPlan } from './rows/plan.js';
 import type { MergeCount } from './rows/merge.js';
 import type { Readable } from 'node:stream';
@@ -118,8 +118,8 @@ export interface Source {
   /** Reads a data entry the way a restore would (e.g. `pg_restore --list`); throws if it cannot. */
   checkEntry?(name: string, body: Readable, sidecar: Sidecar, signal: AbortSignal): Promise<void>;
   restore(tenant: Tenant, ctx: RestoreContext): Promise<RestoreResult>;
-  /** Rows mode: how `export` reads this engine's archived rows (undefined: not supported). */
-  rowsExporter?(): Promise<RowsExporter | undefined>;
+  /** How `export` reads the tables of `sidecar`'s archive without a database (undefined: it holds none). */
+  exporter?(sidecar: Sidecar): Promise<ArchiveExporter | undefined>;
   /**
    * The schema a restore of `sidecar` would write into now (the tenant's own place, or `target`),
    * over the same tables and naming as the archive's schemaFingerprint; undefined when that place

@@ -127,20 +127,6 @@ describe('export --format csv', () => {
     expect(await digest('loaded')).toEqual(await digest('things'));
   });
 
-  it('refuses an archive that is not in rows mode (exit 2)', async () => {
-    const other = await tempDir('orgbackup-e2e-export-db-');
-    try {
-      const whole = await configWith(other.dir, pgSource(db));
-      const [wholeId] = await createArchives(whole);
-      const refused = await runCli(['-c', whole, '--json', 'export', wholeId!, '--format', 'csv', '-o', path.join(other.dir, 'out')]);
-      expect(refused.exitCode, refused.stderr).toBe(2);
-      expect(refused.json.error.message).toContain('export reads rows archives');
-      expect(await readdir(other.dir)).not.toContain('out');
-    } finally {
-      await other.cleanup();
-    }
-  });
-
   it('refuses a damaged archive (exit 5) and leaves no directory', async () => {
     const key = (await readdir(path.join(tmp.dir, 'backups', 'app', '1'))).find((f) => f.endsWith('.zip'))!;
     const object = path.join(tmp.dir, 'backups', 'app', '1', key);

@@ -1,4 +1,5 @@
 /** The MySQL/MariaDB source: tenant discovery per mode, and dump/restore dispatched to the mode. */
+import type { ArchiveExporter } from '../export/types.js';
 import type { RowsPlan } from '../rows/plan.js';
 import type { Readable } from 'node:stream';
 import type { MysqlSourceConfig } from '../../config/schema.js';
@@ -35,6 +36,11 @@ export class MysqlSource implements Source {
       }
     }
     return this.connection;
+  }
+
+  async exporter(sidecar: Sidecar): Promise<ArchiveExporter> {
+    const { mysqlDumpExporter, mysqlRowsExporter } = await import('./export/exporter.js');
+    return sidecar.tenant.mode === 'rows' ? mysqlRowsExporter(sidecar) : mysqlDumpExporter(sidecar);
   }
 
   async rowsPlan(): Promise<RowsPlan | undefined> {

@@ -1,5 +1,5 @@
 /** The PostgreSQL source: tenant discovery per mode, and dump/restore dispatched to the mode. */
-import type { RowsExporter } from '../rows/export-types.js';
+import type { ArchiveExporter } from '../export/types.js';
 import type { RowsPlan } from '../rows/plan.js';
 import type { Readable } from 'node:stream';
 import type { PostgresSourceConfig } from '../../config/schema.js';
@@ -138,8 +138,9 @@ export class PostgresSource implements Source {
     return run.batch;
   }
 
-  async rowsExporter(): Promise<RowsExporter> {
-    return (await import('./rows/export.js')).postgresRowsExporter;
+  async exporter(sidecar: Sidecar): Promise<ArchiveExporter> {
+    const { postgresDumpExporter, postgresRowsExporter } = await import('./export/exporter.js');
+    return sidecar.tenant.mode === 'rows' ? postgresRowsExporter(sidecar) : postgresDumpExporter(sidecar, this.config.tools);
   }
 
   async checkEntry(name: string, body: Readable, sidecar: Sidecar, signal: AbortSignal): Promise<void> {

@@ -1,15 +1,12 @@
 /**
- * `export` of a PostgreSQL rows archive, no database needed: each `rows/<table>.copy` entry is
- * COPY text (tab-separated, `\N` for NULL, backslash escapes), decoded here into each column's
- * text form, and turned into a JSON value by the column's type (format_type, from the manifest's
- * schema fingerprint). What is exact stays exact: bigint and numeric become JSON strings, json and
+ * PostgreSQL values in `export`: rows arrive as COPY text (tab-separated, `\N` for NULL, backslash
+ * escapes, from a rows entry or pg_restore), decoded here into each column's text form, and
+ * turned into a JSON value by the column's type (format_type, from the manifest's schema
+ * fingerprint) or into an SQL literal. What is exact stays exact: bigint and numeric become JSON strings, json and
  * jsonb are embedded as they are (their numbers untouched), bytea becomes base64, arrays JSON
  * arrays of their element type, timestamps ISO 8601 with their offset.
  */
-import type { Sidecar } from '../../../archive/manifest.js';
 import { VerificationError } from '../../../errors.js';
-import type { ExportedTable, RowsExporter } from '../../rows/export-types.js';
-import type { RowsDetails } from './dump.js';
 
 const ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
 
@@ -120,23 +117,30 @@ export function parseArrayLiteral(text: string): ArrayItem[] {
   return items;
 }
 
-/** The tables of a rows archive, in load order, with their entry and columns (in COPY order). */
-function exportedTables(sidecar: Sidecar): ExportedTable[] {
-  const details = sidecar.details as unknown as RowsDetails | undefined;
-  if (!details?.plan || !details.entries) throw new VerificationError(`archive ${sidecar.id} has no rows plan in its manifest`);
-  const types = new Map((sidecar.schemaFingerprint?.tables ?? []).map((t) => [t.name, new Map(t.columns.map((c) => [c.name, c]))]));
-  const rows = new Map(sidecar.tables.map((t) => [t.name, t.rows]));
-  return details.plan.tables
-    .filter((t) => details.entries[t.table] !== undefined)
-    .map((t) => ({
-      name: t.table,
-      entry: details.entries[t.table]!,
-      rows: rows.get(t.table) ?? 0,
-      columns: t.columns.map((name) => {
-        const info = types.get(t.table)?.get(name);
-        return { name, type: info?.type ?? 'text', nullable: info?.nullable ?? true };
-      }),
-    }));
+/**
+ * Every value as a quoted literal of its text form: PostgreSQL casts it to the column's type on
+ * INSERT, which is exactly how COPY read it (arrays, bytea `\x..`, json, timestamps with their
+ * offset, numeric digits all survive). Needs standard_conforming_strings (the preamble sets it).
+ */
+export function sqlLiteral(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
 }
 
-export const postgresRowsExporter: RowsExporter = { tables: exportedTables, parseLine: parseCopyLine, jsonValue, jsonKind };
+/** An identifier quoted the way PostgreSQL's quote_ident does. */
+export function quoteIdent(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+
+/** `schema.table` (as the manifest names it, the first dot separating) quoted. */
+export function quoteQualified(name: string): string {
+  const dot = name.indexOf('.');
+  return dot < 0 ? quoteIdent(name) : `${quoteIdent(name.slice(0, dot))}.${quoteIdent(name.slice(dot + 1))}`;
+}
+
+export const PG_SQL_PREAMBLE = "SET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\n";
+
+export const PG_CONVENTIONS = {
+  csv: 'header row; every value quoted; NULL is an empty unquoted field, an empty string is ""; values in the database text form (bytea \\x hex, arrays {...}); loads with COPY t FROM STDIN (FORMAT csv, HEADER)',
+  ndjson: 'one JSON object per line; NULL is null; bigint and numeric are strings (exact); json/jsonb embedded as is; bytea base64; timestamps ISO 8601',
+  sql: 'one INSERT per row, every value a quoted literal of its text form that PostgreSQL casts to the column type; load the files in index order into an empty copy of the schema',
+};

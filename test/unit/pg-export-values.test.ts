@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonValue, parseArrayLiteral, parseCopyLine } from '../../src/sources/postgres/rows/export.js';
+import { jsonValue, parseArrayLiteral, parseCopyLine } from '../../src/sources/postgres/export/values.js';
 
 describe('COPY text lines', () => {
   it.each([
