@@ -81,6 +81,11 @@ export const runners: Record<string, Runner> = {
       { id: String(o.args[0]), format: str(o.format) as 'csv' | 'ndjson' | 'sql', output: str(o.output), storage: list(o.storage), cwd: process.cwd() },
       ctx,
     ),
+  diff: async (o, ctx) => {
+    const samples = Number(str(o.samples) ?? '5');
+    if (!Number.isInteger(samples) || samples < 0) throw new UsageError(`--samples takes a whole number >= 0, not "${String(o.samples)}"`, { hint: 'e.g. --samples 10' });
+    return (await import('../commands/diff.js')).runDiff({ id: String(o.args[0]), other: str(o.args[1]), live: bool(o.live), samples, storage: list(o.storage) }, ctx);
+  },
   audit: async (o, ctx) => {
     const mode = str(o.args[0]);
     if (mode === 'verify') return (await import('../commands/audit.js')).runAuditVerify(ctx);

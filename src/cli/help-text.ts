@@ -48,6 +48,14 @@ const HELP: Record<string, { notes?: string[]; examples: string[] }> = {
       'orgbackup export app/_all/2026-11-20T02-00-00.000Z --format sql -o ./app-sql',
     ],
   },
+  diff: {
+    notes: [
+      'Rows-mode PostgreSQL and MySQL/MariaDB archives. Rows are matched by primary key; a table without one',
+      'is compared as whole rows (a changed row = one removed + one added, no sample keys). With --live,',
+      '"added" rows are the ones a restore of the archive would remove. Read-only; exit 0 either way.',
+    ],
+    examples: ['orgbackup diff app/42/2026-11-20T02-00-00.000Z --live', 'orgbackup diff app/42/2026-11-19T02-00-00.000Z app/42/2026-11-20T02-00-00.000Z --json'],
+  },
   get: {
     examples: ['orgbackup get app/42/2026-11-20T02-00-00.000Z -o 42.zip', 'orgbackup get app/42/2026-11-20T02-00-00.000Z -o - | age -d -i key.txt > 42.zip'],
   },

@@ -202,6 +202,14 @@ export function buildProgram(dispatch: Dispatch): Command {
     .option('--storage <name>', 'storage to read from (repeatable; the first that has it)', collect)
     .action(run('export'));
 
+  command('diff', "rows added, removed and changed per table between two archives of a tenant, or an archive and the tenant's live rows")
+    .argument('<archive>', 'archive id (<source>/<tenant>/<timestamp>) of a rows-mode archive: the "from" side')
+    .argument('[other]', 'a later (or earlier) archive of the same tenant: the "to" side')
+    .option('--live', "compare with the tenant's live rows now (read like create reads them)")
+    .option('--samples <n>', 'sample keys shown per kind of change and table', '5')
+    .option('--storage <name>', 'storage to read from (repeatable; the first that has it)', collect)
+    .action(run('diff'));
+
   command('audit', 'print the audit trail, newest first; `audit verify` checks its hash chains (exit 5 when tampered)')
     .argument('[verify]', '"verify": check every audit object for removed, edited or reordered records and missing seals')
     .option('--source <name>', 'only records of this source')

@@ -123,6 +123,28 @@ const exportResult = z.looseObject({
   tables: z.array(z.looseObject({ name: z.string(), file: z.string(), rows: z.number() })),
 });
 
+const diffCounts = { added: z.number(), removed: z.number(), changed: z.number(), unchanged: z.number() };
+const diffSide = z.looseObject({ id: z.string().optional(), storage: z.string().optional(), live: z.boolean().optional(), createdAt: z.string().optional() });
+const diff = z.looseObject({
+  ...p.resultBase('diff'),
+  source: z.string(),
+  tenant: z.string(),
+  from: diffSide,
+  to: diffSide,
+  identical: z.boolean(),
+  totals: z.looseObject(diffCounts),
+  tables: z.array(
+    z.looseObject({
+      name: z.string(),
+      keyed: z.boolean(),
+      primaryKey: z.array(z.string()),
+      ...diffCounts,
+      samples: z.looseObject({ added: z.array(z.string()), removed: z.array(z.string()), changed: z.array(z.string()) }),
+      onlyIn: z.enum(['from', 'to']).optional(),
+    }),
+  ),
+});
+
 const audit = z.looseObject({ ...p.resultBase('audit'), storage: z.string(), records: z.array(p.auditRecord), unreadable: z.number() });
 
 const auditVerify = z.looseObject({
@@ -156,6 +178,7 @@ export const resultSchemas = {
   get,
   import: importResult,
   export: exportResult,
+  diff,
   audit,
   'audit-verify': auditVerify,
   error,

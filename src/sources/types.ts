@@ -14,6 +14,7 @@
  * preflight checks (preflight/source-<engine>.ts, listed as lint leftovers) and the init template.
  */
 import type { ArchiveExporter } from './export/types.js';
+import type { RowsDecoder } from './rows/decoder.js';
 import type { RowsPlan } from './rows/plan.js';
 import type { MergeCount } from './rows/merge.js';
 import type { Readable } from 'node:stream';
@@ -35,7 +36,8 @@ export interface Tenant {
 export const ALL_TENANT = '_all';
 
 export interface DumpContext {
-  writer: ArchiveWriter;
+  /** Where the dump's entries go (an archive being written, or `diff --live` reading a fresh dump). */
+  writer: Pick<ArchiveWriter, 'addEntry'>;
   signal: AbortSignal;
   log: Logger;
   tempDir: string;
@@ -120,6 +122,8 @@ export interface Source {
   restore(tenant: Tenant, ctx: RestoreContext): Promise<RestoreResult>;
   /** How `export` reads the tables of `sidecar`'s archive without a database (undefined: it holds none). */
   exporter?(sidecar: Sidecar): Promise<ArchiveExporter | undefined>;
+  /** Rows mode: how `diff` reads this engine's archived rows into column values (undefined: not supported). */
+  rowsDecoder?(): Promise<RowsDecoder | undefined>;
   /**
    * The schema a restore of `sidecar` would write into now (the tenant's own place, or `target`),
    * over the same tables and naming as the archive's schemaFingerprint; undefined when that place

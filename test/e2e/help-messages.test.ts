@@ -3,16 +3,19 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 
 describe('help', () => {
-  it.each(['create', 'list', 'restore', 'verify', 'prune', 'schedule-run', 'preflight', 'init', 'import', 'export'])('help %s ends with two or three examples of that command', async (command) => {
-    const help = await runCli(['help', command]);
-    expect(help.exitCode).toBe(0);
-    const tail = help.stdout.trimEnd().split('\nEXAMPLES\n')[1];
-    expect(tail, help.stdout).toBeDefined();
-    const examples = tail!.split('\n');
-    expect(examples.length).toBeGreaterThanOrEqual(2);
-    expect(examples.length).toBeLessThanOrEqual(3);
-    for (const line of examples) expect(line).toMatch(new RegExp(`^  orgbackup ${command}( |$)`));
-  });
+  it.each(['create', 'list', 'restore', 'verify', 'prune', 'schedule-run', 'preflight', 'init', 'import', 'export', 'diff'])(
+    'help %s ends with two or three examples of that command',
+    async (command) => {
+      const help = await runCli(['help', command]);
+      expect(help.exitCode).toBe(0);
+      const tail = help.stdout.trimEnd().split('\nEXAMPLES\n')[1];
+      expect(tail, help.stdout).toBeDefined();
+      const examples = tail!.split('\n');
+      expect(examples.length).toBeGreaterThanOrEqual(2);
+      expect(examples.length).toBeLessThanOrEqual(3);
+      for (const line of examples) expect(line).toMatch(new RegExp(`^  orgbackup ${command}( |$)`));
+    },
+  );
 
   it('help restore says what "latest" picks', async () => {
     const help = (await runCli(['help', 'restore'])).stdout.replace(/\s+/g, ' ');

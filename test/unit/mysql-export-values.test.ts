@@ -26,12 +26,14 @@ describe('INSERT statements of rows entries and mysqldump', () => {
     ],
     ["INSERT INTO `we``ird` VALUES (0x00FF,'',-1.5e-3,b'101',_binary 'ab',X'0a');", { table: 'we`ird', rows: [['0x00ff', '', '-1.5e-3', '0x05', '0x6162', '0x0a']] }],
     ["INSERT INTO `t` VALUES ('(),;');", { table: 't', rows: [['(),;']] }],
+    ["INSERT INTO `t` (`a`) VALUES ('it\\'s\\n\\\\ \\0\\Z\\r\\\"');", { table: 't', columns: ['a'], rows: [['it\'s\n\\ \0\x1a\r"']] }],
+    ["INSERT INTO `t` (`a`,`b`) VALUES ('NULL','a,b)');", { table: 't', columns: ['a', 'b'], rows: [['NULL', 'a,b)']] }],
   ])('%j', (statement, expected) => {
     expect(parseInsert(statement)).toEqual(expected);
   });
 
-  it('refuses a statement it cannot read', () => {
-    expect(() => parseInsert("INSERT INTO `t` VALUES ('open);")).toThrow(/cannot be read/);
+  it.each([["INSERT INTO `t` VALUES ('open);"], ['INSERT INTO `t` (`a`) VALUES (1)'], ['INSERT INTO `t` (`a`) VALUES (1); DROP TABLE x;']])('refuses a statement it cannot read: %s', (statement) => {
+    expect(() => parseInsert(statement)).toThrow(/cannot be read/);
   });
 });
 

@@ -11,6 +11,7 @@ import { renderScheduleRun } from './schedule-run.js';
 import { renderVerify } from './verify.js';
 import { renderDelete, renderForget, renderGet, renderImport } from './removal.js';
 import { printableResult } from './printable.js';
+import { renderDiff } from './diff.js';
 import { renderAudit, renderAuditVerify } from './audit.js';
 
 export interface CommandResultBase {
@@ -35,6 +36,7 @@ const renderers: Record<string, Renderer> = {
   get: renderGet,
   import: renderImport,
   export: (r: { output: string; tables: { rows: number }[] }) => `wrote ${r.tables.length} table(s), ${r.tables.reduce((n, t) => n + t.rows, 0)} row(s), and index.json to ${r.output}\n`,
+  diff: renderDiff,
   audit: renderAudit,
   'audit-verify': renderAuditVerify,
   init: (r: { path: string }) => `wrote ${r.path}\n`,

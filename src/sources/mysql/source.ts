@@ -1,5 +1,6 @@
 /** The MySQL/MariaDB source: tenant discovery per mode, and dump/restore dispatched to the mode. */
 import type { ArchiveExporter } from '../export/types.js';
+import type { RowsDecoder } from '../rows/decoder.js';
 import type { RowsPlan } from '../rows/plan.js';
 import type { Readable } from 'node:stream';
 import type { MysqlSourceConfig } from '../../config/schema.js';
@@ -84,6 +85,10 @@ export class MysqlSource implements Source {
       default:
         throw new UsageError(`tenant mode ${this.mode} is not available for mysql`);
     }
+  }
+
+  async rowsDecoder(): Promise<RowsDecoder> {
+    return (await import('./rows/decode.js')).mysqlRowsDecoder;
   }
 
   async checkEntry(name: string, body: Readable, sidecar: Sidecar, signal: AbortSignal): Promise<void> {

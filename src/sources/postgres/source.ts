@@ -1,5 +1,6 @@
 /** The PostgreSQL source: tenant discovery per mode, and dump/restore dispatched to the mode. */
 import type { ArchiveExporter } from '../export/types.js';
+import type { RowsDecoder } from '../rows/decoder.js';
 import type { RowsPlan } from '../rows/plan.js';
 import type { Readable } from 'node:stream';
 import type { PostgresSourceConfig } from '../../config/schema.js';
@@ -141,6 +142,10 @@ export class PostgresSource implements Source {
   async exporter(sidecar: Sidecar): Promise<ArchiveExporter> {
     const { postgresDumpExporter, postgresRowsExporter } = await import('./export/exporter.js');
     return sidecar.tenant.mode === 'rows' ? postgresRowsExporter(sidecar) : postgresDumpExporter(sidecar, this.config.tools);
+  }
+
+  async rowsDecoder(): Promise<RowsDecoder> {
+    return (await import('./rows/decode.js')).postgresRowsDecoder;
   }
 
   async checkEntry(name: string, body: Readable, sidecar: Sidecar, signal: AbortSignal): Promise<void> {

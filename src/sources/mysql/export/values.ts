@@ -73,6 +73,9 @@ export function parseInsert(statement: string): ParsedInsert {
     else if (statement[at] === ';') break;
     else throw fail('expected , or ;');
   }
+  at++;
+  skipBlanks();
+  if (at < statement.length) throw fail('text after the statement');
   return { table, ...(columns ? { columns } : {}), rows };
 }
 
