@@ -6,6 +6,7 @@
 import { Chalk, supportsColor, supportsColorStderr } from 'chalk';
 import { CommanderError } from 'commander';
 import { loadConfig } from '../config/load.js';
+import { assertSecretFilesReadable } from '../config/secret-files.js';
 import { ExitCode, InterruptedError, isOrgbackupError, errorMessage } from '../errors.js';
 import { redact } from '../redact.js';
 import { noProgress } from '../context.js';
@@ -43,6 +44,14 @@ function colorEnabled(globals: GlobalOptions, level: unknown): boolean {
   return globals.color !== false && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '') && !!level;
 }
 
+/** The sources a command connects to (empty: all), so their secret files are checked at load; undefined: none. */
+function sourcesToConnect(command: string, options: Record<string, unknown>): string[] | undefined {
+  const connects = ['create', 'restore', 'schedule-run'].includes(command) || (command === 'diff' && options.live === true);
+  if (!connects) return undefined;
+  const named = options.source;
+  return Array.isArray(named) ? named.map(String) : typeof named === 'string' ? [named] : [];
+}
+
 let currentCommand = 'orgbackup';
 let currentGlobals: GlobalOptions = {};
 
@@ -63,6 +72,8 @@ async function dispatch(command: string, options: Record<string, unknown>, globa
     return;
   }
   const loaded = await loadConfig({ configPath: globals.config });
+  const connects = sourcesToConnect(command, options);
+  if (connects) assertSecretFilesReadable(loaded.config, connects, loaded.filepath);
   const owned = createContext({ loaded, printer, progress: bars ?? noProgress, signal: controller.signal, verbose: !!globals.verbose });
   try {
     const runner = runners[command];

@@ -1,7 +1,7 @@
 /** Bad config and arguments stop at load with exit 2 and a message naming where: nothing runs. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { ROOT, runCli } from '../helpers/cli.js';
 import { pgUrl } from '../helpers/pg.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -119,18 +119,26 @@ describe('config validation through the binary', () => {
     expect(out.stderr).toContain(message);
   });
 
-  it('a missing passwordFile is a preflight failure (exit 4) naming the key; commands that need no password run', async () => {
+  it('a missing passwordFile stops create, its dry run and restore at load (exit 2) naming the key; preflight reports it; commands that need no password run', async () => {
     const file = path.join(tmp.dir, 'password-file.json');
     const missing = path.join(tmp.dir, 'no-such-secret');
     const source = { type: 'postgres', url: pgUrl('postgres'), passwordFile: missing };
     await writeFile(file, JSON.stringify({ ...filesConfig(tmp.dir), sources: { app: source } }));
+    for (const args of [['create'], ['create', '--dry-run'], ['restore', 'latest', '--source', 'app', '--tenant', 'x', '--dry-run']]) {
+      const out = await runCli(['-c', file, ...args]);
+      expect(out.exitCode, args.join(' ')).toBe(2);
+      expect(out.stderr).toContain(`sources.app.passwordFile: cannot read ${missing}: ENOENT`);
+    }
     const preflight = await runCli(['-c', file, 'preflight']);
     expect(preflight.exitCode).toBe(4);
     expect(preflight.stdout).toContain(`sources.app.passwordFile: cannot read ${missing}: ENOENT`);
-    const create = await runCli(['-c', file, 'create']);
-    expect(create.exitCode).toBe(4);
-    expect(create.stderr).toContain('sources.app.passwordFile: cannot read');
     expect((await runCli(['-c', file, 'list'])).exitCode).toBe(0);
+    const secret = path.join(tmp.dir, 'a-directory-secret');
+    await mkdir(secret);
+    await writeFile(file, JSON.stringify({ ...filesConfig(tmp.dir), sources: { app: { ...source, passwordFile: secret } } }));
+    const dir = await runCli(['-c', file, 'create', '--dry-run']);
+    expect(dir.exitCode).toBe(2);
+    expect(dir.stderr).toContain('EISDIR');
   });
 
   it.each([
