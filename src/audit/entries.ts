@@ -57,7 +57,8 @@ const ITEMS: Record<string, (r: Loose) => Item[]> = {
   restore: (r) => [
     {
       id: str(r.id),
-      tenant: str(r.tenant),
+      // A clone (--as) changed the new tenant's data, not the archive's tenant's: it goes into the new tenant's chain.
+      tenant: str(r.as) ?? str(r.tenant),
       storage: str(r.storage),
       status: r.dryRun === true ? 'dry-run' : r.ok === false ? 'failed' : 'ok',
       rows: sumRows(r.tables),

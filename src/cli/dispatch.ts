@@ -36,8 +36,10 @@ export const runners: Record<string, Runner> = {
       safetyBackup: o.safetyBackup !== false,
       dryRun: bool(o.dryRun),
       jobs: num(o.jobs),
+      as: str(o.as),
     };
     if (str(o.at)) {
+      if (options.as !== undefined) throw new UsageError('restore --at and --as cannot be combined', { hint: 'restore --at first, then clone one of its archives with restore ID --as NEW' });
       if (o.args[0] !== undefined)
         throw new UsageError('restore --at takes no archive id: it makes the archive from the physical backup', { hint: 'orgbackup restore --at TIME --source S --tenant T' });
       return (await import('../pitr/commands.js')).runRestoreAt({ ...options, at: str(o.at)! }, ctx);

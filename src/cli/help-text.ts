@@ -66,11 +66,15 @@ const HELP: Record<string, { notes?: string[]; examples: string[] }> = {
       'twice does not bring back the state the first restore replaced.',
       'An argument ending in .zip or .age, or starting with /, ./ or ../, is an archive file: it is',
       'verified like `import` does and restored from directly, without importing it.',
+      '--as NEW (rows mode) clones the tenant: the tenant column becomes NEW, keys fed by a sequence,',
+      'identity or AUTO_INCREMENT get new values and references inside the archive follow them;',
+      'references to other tenants and shared tables keep their keys. NEW must have no rows (only its',
+      'root row may exist: the clone attaches to it); tables whose key cannot change are refused.',
     ],
     examples: [
       'orgbackup restore latest --source app --tenant 42 --dry-run',
-      'orgbackup restore app/42/2026-11-20T02-00-00.000Z --yes',
       'orgbackup restore ./app-42-2026-11-20T02-00-00.000Z.zip.age --dry-run',
+      'orgbackup restore app/42/2026-11-20T02-00-00.000Z --as 9042 --target postgres://backup@sandbox/app --yes',
     ],
   },
   verify: {

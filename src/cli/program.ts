@@ -121,6 +121,7 @@ export function buildProgram(dispatch: Dispatch): Command {
         .default('replace'),
     )
     .option('--only <tables>', 'only these tables or categories (comma-separated)', commaList)
+    .option('--as <tenant-id>', 'rows mode: load the archive as this new tenant (tenant column rewritten, new keys from the sequences, references remapped), here or in --target')
     .option('--force', 'restore even when the schema fingerprint differs')
     .option('--yes', 'do not ask for confirmation (required without a terminal)')
     .option('--no-safety-backup', 'do not take a pre-restore backup first')

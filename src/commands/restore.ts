@@ -47,6 +47,8 @@ export interface RestoreOptions {
   dryRun?: boolean;
   /** Parallel loaders where the engine allows (a PostgreSQL database the restore creates). */
   jobs?: number;
+  /** Rows mode: load the archive as this (new) tenant, in the same database or in --target. */
+  as?: string;
   skipPreflight?: boolean;
 }
 
@@ -60,6 +62,8 @@ export interface RestoreCommandResult {
   /** The archive file restored from (restore FILE), absolute. */
   file?: string;
   tenant: string;
+  /** `--as`: the tenant the archive was loaded as (`tenant` is the archive's). */
+  as?: string;
   target: string;
   dryRun: boolean;
   tables: TableInfo[];
@@ -132,7 +136,9 @@ async function restoreWith(source: Source, storage: Storage, listing: ArchiveLis
     force: !!options.force,
     dryRun: !!options.dryRun,
     jobs: options.jobs,
+    ...(options.as !== undefined ? { as: options.as } : {}),
   };
+  checkCloneOptions(source, tenant, options);
   const dryRun = !!options.dryRun;
   // A merge's dry run reads the archive to count what it would update, insert and keep.
   const previewMerge = dryRun && sourceOptions.conflict === 'merge';
@@ -164,6 +170,7 @@ async function restoreWith(source: Source, storage: Storage, listing: ArchiveLis
     storage: storage.name,
     ...(storage.name === FILE_STORAGE ? { file: storage.location } : {}),
     tenant: tenant.id,
+    ...(options.as !== undefined ? { as: options.as } : {}),
     dryRun,
     schema: { status: schema.status, differences: describeDifferences(schema.differences) },
     ...(skipped ? { safetyBackupSkipped: skipped } : {}),
@@ -207,9 +214,30 @@ async function restoreWith(source: Source, storage: Storage, listing: ArchiveLis
   };
 }
 
+/** `--as` clones into a tenant with no rows: rows mode only, never onto the archive's own tenant, and no --conflict but the default (or fail, which is what --as does anyway). */
+function checkCloneOptions(source: Source, tenant: Tenant, options: RestoreOptions): void {
+  if (options.as === undefined) return;
+  if (source.mode !== 'rows') {
+    throw new UsageError(`--as works in rows mode; source ${source.name} is in ${source.mode} mode`, {
+      hint: 'a schema or database archive is restored whole: use --target to load it under another name',
+    });
+  }
+  if (options.as === '' || (options.as === tenant.id && !options.target)) {
+    throw new UsageError(options.as === '' ? '--as needs a tenant id' : `--as ${options.as} is the archive's own tenant`, {
+      hint: 'name a new tenant id, or restore without --as (with --target to load the tenant as itself elsewhere)',
+    });
+  }
+  if (options.conflict === 'merge' || options.conflict === 'skip') {
+    throw new UsageError(`--conflict ${options.conflict} does not apply to --as: the clone goes into a tenant that has no rows`, {
+      hint: 'drop --conflict (a new tenant that already has rows is refused, nothing is changed)',
+    });
+  }
+}
+
 /** Why no safety backup is taken, or undefined when one is. */
 function safetySkipReason(options: RestoreOptions): string | undefined {
   if (options.safetyBackup === false) return '--no-safety-backup';
+  if (options.as !== undefined) return `--as loads tenant ${options.as}, which must have no rows: there is nothing to back up, and the archive's tenant is not touched`;
   if (options.target) return '--target restores elsewhere; the tenant itself is not touched';
   return undefined;
 }

@@ -34,6 +34,8 @@ const restore = z.looseObject({
   storage: z.string(),
   file: z.string().optional(),
   tenant: z.string(),
+  /** restore --as: the tenant the archive was loaded as (`tenant` is the archive's own). */
+  as: z.string().optional(),
   target: z.string(),
   dryRun: z.boolean(),
   tables: z.array(p.tableInfo),

@@ -75,6 +75,8 @@ export interface RestoreOptions {
   countMerge?: boolean;
   /** Parallel loaders where the engine can use them (pg_restore -j into a new database). */
   jobs?: number;
+  /** Rows mode, `--as`: load the archive as this tenant (new keys, references remapped; rows/clone.ts). */
+  as?: string;
 }
 
 export interface RestoreContext {

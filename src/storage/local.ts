@@ -6,7 +6,7 @@
  */
 import { close, createReadStream, createWriteStream, fchmod, fstat, fsync, open as openCallback, type Dirent, type WriteStream } from 'node:fs';
 import { promisify } from 'node:util';
-import { chmod, link, mkdir, readFile, readdir, rename, stat, unlink, access } from 'node:fs/promises';
+import { chmod, link, mkdir, readFile, readdir, rename, rmdir, stat, unlink, access } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -45,9 +45,8 @@ export class LocalStorage implements Storage {
   async put(key: string, body: Readable | Buffer, options: StorageOptions = {}): Promise<{ size: number }> {
     const final = this.pathOf(key);
     const dir = path.dirname(final);
-    await ensureDirectory(dir);
     const temp = path.join(dir, `.${path.basename(final)}${TEMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}`);
-    const fd = await openFd(temp, 'wx', FILE_MODE).catch((error: unknown) => {
+    const fd = await createInDirectory(dir, temp).catch((error: unknown) => {
       throw this.wrap(error, `cannot create a file in ${dir}`);
     });
     // The write stream borrows the descriptor (autoClose off) but closes it itself when a failure
@@ -143,10 +142,13 @@ export class LocalStorage implements Storage {
     }
   }
 
+  /** Removes the file, then the directories it leaves empty (a forgotten tenant leaves no trace of its id behind). */
   async delete(key: string): Promise<void> {
-    await unlink(this.pathOf(key)).catch((error: unknown) => {
+    const file = this.pathOf(key);
+    await unlink(file).catch((error: unknown) => {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw this.wrap(error, `cannot delete ${key}`);
     });
+    await removeEmptyDirectories(path.dirname(file), this.root);
   }
 
   async cleanupIncomplete(olderThan: Date): Promise<number> {
@@ -172,6 +174,38 @@ export class LocalStorage implements Storage {
       ENOTDIR: `a file stands where a directory of ${this.root} should be`,
     };
     return new StorageError(`storage "${this.name}": ${what}: ${err.code ?? err.message}`, hints[err.code ?? ''], error);
+  }
+}
+
+/**
+ * Removes `dir` and its parents while they are empty, stopping below `root` (never removed). A
+ * directory that is not empty (another archive, or a put that just created its temp file in it)
+ * makes rmdir fail with ENOTEMPTY, which ends the walk: nothing else is ever removed.
+ */
+export async function removeEmptyDirectories(dir: string, root: string): Promise<void> {
+  const top = path.resolve(root);
+  for (let current = path.resolve(dir); current !== top && current.startsWith(`${top}${path.sep}`); current = path.dirname(current)) {
+    const removed = await rmdir(current).then(
+      () => true,
+      () => false,
+    );
+    if (!removed) return;
+  }
+}
+
+/**
+ * Opens a new file in `dir`, creating the directory first. A concurrent delete may remove the
+ * directory (empty for an instant) between the two steps: the open then fails with ENOENT and the
+ * directory is made again, a few times at most (each round needs another delete to win the race).
+ */
+async function createInDirectory(dir: string, file: string): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    await ensureDirectory(dir);
+    try {
+      return await openFd(file, 'wx', FILE_MODE);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 5) throw error;
+    }
   }
 }
 

@@ -119,8 +119,10 @@ describe('forget', () => {
     expect(receipt.json.summary.bytes).toBeGreaterThan(0);
     expect(receipt.json.storages).toEqual(STORAGES);
     expect(await listed('initech')).toEqual([]);
-    const leftFiles = await readdir(path.join(tmp.dir, 'disk', 'media', 'initech'), { recursive: true, withFileTypes: true }).catch(() => []);
-    expect(leftFiles.filter((e) => e.isFile())).toEqual([]);
+    // Nothing of the tenant is left on the local storage, not even its (empty) directory; the
+    // storage root and the source's directory, which still holds acme, stay.
+    await expect(stat(path.join(tmp.dir, 'disk', 'media', 'initech'))).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await readdir(path.join(tmp.dir, 'disk', 'media'))).toContain('acme');
   });
 });
 

@@ -1,6 +1,8 @@
 /** The local driver against the shared storage conformance suite. */
 import { describe, expect, it } from 'vitest';
-import { readdir, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { readdir, stat, writeFile } from 'node:fs/promises';
+import { PassThrough } from 'node:stream';
 import path from 'node:path';
 import { LocalStorage } from '../../src/storage/local.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -48,6 +50,61 @@ describe('local storage whose path is a file', () => {
       const keys: string[] = [];
       for await (const info of fresh.list('')) keys.push(info.key);
       expect(keys).toEqual([]);
+    } finally {
+      await tmp.cleanup();
+    }
+  });
+});
+
+describe('local storage delete', () => {
+  const exists = (p: string) =>
+    stat(p).then(
+      () => true,
+      () => false,
+    );
+
+  it('removes the directories it leaves empty up to the root, never the root and never a non-empty one', async () => {
+    const tmp = await tempDir('orgbackup-local-rmdir-');
+    try {
+      const root = path.join(tmp.dir, 'backups');
+      const storage = new LocalStorage('local', root);
+      await storage.put('app/acme/2026-01-01T00-00-00.000Z.zip', Buffer.from('a'));
+      await storage.put('app/acme/2026-01-01T00-00-00.000Z.manifest.json', Buffer.from('{}'));
+      await storage.put('app/initech/2026-01-01T00-00-00.000Z.zip', Buffer.from('i'));
+
+      await storage.delete('app/acme/2026-01-01T00-00-00.000Z.zip');
+      expect(await readdir(path.join(root, 'app', 'acme'))).toEqual(['2026-01-01T00-00-00.000Z.manifest.json']);
+      await storage.delete('app/acme/2026-01-01T00-00-00.000Z.manifest.json');
+      expect(await exists(path.join(root, 'app', 'acme'))).toBe(false);
+      expect(await readdir(path.join(root, 'app'))).toEqual(['initech']);
+
+      await storage.delete('app/initech/2026-01-01T00-00-00.000Z.zip');
+      expect(await exists(path.join(root, 'app'))).toBe(false);
+      expect(await readdir(root)).toEqual([]);
+      // A missing key still deletes quietly, and the empty root stays.
+      await storage.delete('app/initech/2026-01-01T00-00-00.000Z.zip');
+      expect(await exists(root)).toBe(true);
+    } finally {
+      await tmp.cleanup();
+    }
+  });
+
+  it('leaves a directory in which a put is under way (its temp file makes rmdir fail harmlessly)', async () => {
+    const tmp = await tempDir('orgbackup-local-rmdir-race-');
+    try {
+      const root = path.join(tmp.dir, 'backups');
+      const storage = new LocalStorage('local', root);
+      await storage.put('app/acme/old.zip', Buffer.from('old'));
+      // A put whose body has not ended yet: its temp file already sits in app/acme.
+      const body = new PassThrough();
+      const putting = storage.put('app/acme/new.zip', body);
+      await once(body, 'resume');
+      await storage.delete('app/acme/old.zip');
+      expect(await tempFilesUnder(path.join(root, 'app', 'acme'))).toBe(1);
+      body.end('new');
+      await putting;
+      expect((await storage.getBuffer('app/acme/new.zip')).toString()).toBe('new');
+      expect(await readdir(path.join(root, 'app', 'acme'))).toEqual(['new.zip']);
     } finally {
       await tmp.cleanup();
     }

@@ -77,6 +77,12 @@ describe('audit entries of results', () => {
       { ok: true, id: A1, tenant: 'acme', storage: 'disk', dryRun: false, tables: [{ rows: 2 }, { rows: 3 }], safetyBackup: { id: A2 } },
       [{ action: 'restore', source: 'app', tenant: 'acme', archives: [A1, A2], storages: ['disk'], outcome: 'ok', rows: 5 }],
     ],
+    [
+      'restore --as: recorded for the new tenant, whose data it wrote',
+      'restore',
+      { ok: true, id: A1, tenant: 'acme', as: 'sandbox', storage: 'disk', dryRun: false, tables: [{ rows: 2 }], safetyBackupSkipped: '--as' },
+      [{ action: 'restore', source: 'app', tenant: 'sandbox', archives: [A1], storages: ['disk'], outcome: 'ok', rows: 2 }],
+    ],
     ['get', 'get', { ok: true, id: A1, storage: 'disk', size: 9 }, [{ action: 'get', source: 'app', tenant: 'acme', archives: [A1], storages: ['disk'], outcome: 'ok', bytes: 9 }]],
     [
       'export',

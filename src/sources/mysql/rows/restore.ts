@@ -32,6 +32,8 @@ import { tenantPredicate } from './sql.js';
 import { assertStagedTenant, stageEntries } from './stage.js';
 import { describeOutsideRestore } from '../../rows/outside.js';
 import { loadOutsideRows, outsideStaging, type OutsideStaging } from './outside-restore.js';
+import { checkNewMysqlTenant, insertClone, planMysqlClone } from './clone.js';
+import { describeTableClone } from '../../rows/clone.js';
 
 export function mysqlRowsDetails(sidecar: Sidecar): MysqlRowsDetails {
   const details = sidecar.details as Partial<MysqlRowsDetails> | undefined;
@@ -58,6 +60,7 @@ export async function restoreMysqlRows(into: MysqlConnection, tenant: Tenant, ct
     const literal = mysqlTextLiteral(tenant.id);
     await assertTablesExist(client, chosen, into.database);
     assertPlanFitsTarget(details.plan, chosen, await readMysqlRowsCatalog(client, into.database), column ?? details.plan.column, ctx.sidecar.id);
+    if (ctx.options.as !== undefined) return cloneAs(client, { details, chosen, tables, tenant, into, outside }, ctx);
     const current = await currentCounts(client, details.plan, chosen, literal);
     if (ctx.options.dryRun) {
       const now = chosen.map((t, i) => ({ name: tables[i]?.name ?? t.name, rows: current[i] ?? 0 }));
@@ -88,6 +91,44 @@ export async function restoreMysqlRows(into: MysqlConnection, tenant: Tenant, ct
     }
     return { target, tables, ...(merge ? { merge } : {}) };
   });
+}
+
+interface CloneRequest {
+  details: MysqlRowsDetails;
+  chosen: PlannedTable[];
+  tables: TableInfo[];
+  tenant: Tenant;
+  into: MysqlConnection;
+  outside?: OutsideStaging;
+}
+
+/** `--as`: the archive loaded as another tenant (clone.ts), staged and checked like a restore, in one transaction. */
+async function cloneAs(client: mysql.Connection, request: CloneRequest, ctx: RestoreContext): Promise<RestoreResult> {
+  const { details, chosen, tables, tenant, into, outside } = request;
+  const asId = ctx.options.as!;
+  const target = `rows of tenant ${asId} (a clone of tenant ${tenant.id}) in ${describeMysql(into)}`;
+  const clones = await planMysqlClone(client, details.plan, chosen, into.database);
+  const newLiteral = mysqlTextLiteral(asId);
+  if (ctx.options.dryRun) {
+    const { current, attached } = await checkNewMysqlTenant(client, details.plan, chosen, newLiteral, asId);
+    const lines = [`clone of tenant ${tenant.id} as tenant ${asId}, one transaction, tables in load order:`];
+    clones.forEach((c, i) => lines.push(describeTableClone(c, tables[i]?.rows ?? 0, asId, attached && c.table.role === 'root')));
+    return { target, tables, plan: [...lines, ...describeOutsideRestore(details.outside?.tables ?? [], outside !== undefined)], current };
+  }
+  for (const sql of SESSION) await client.query(sql);
+  await client.query('START TRANSACTION');
+  try {
+    const { attached } = await checkNewMysqlTenant(client, details.plan, chosen, newLiteral, asId);
+    const staged = await stageChecked(client, details, chosen, mysqlTextLiteral(tenant.id), ctx, outside);
+    if (outside) await loadOutsideRows(client, outside, ctx.sidecar.id);
+    const inserted = await insertClone(client, details.plan, clones, staged, newLiteral, attached);
+    await checkForeignKeys(client, details.plan, chosen, newLiteral, into.database);
+    await client.query('COMMIT');
+    return { target, tables: inserted };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw explainFailure(error, true);
+  }
 }
 
 async function stageChecked(client: mysql.Connection, details: MysqlRowsDetails, chosen: PlannedTable[], literal: string, ctx: RestoreContext, outside?: OutsideStaging): Promise<StagedTable[]> {
@@ -158,15 +199,19 @@ function describePlan(plan: RowsPlan, chosen: PlannedTable[], tables: TableInfo[
   return lines;
 }
 
-function explainFailure(error: unknown): unknown {
+function explainFailure(error: unknown, cloning = false): unknown {
   const err = error as { code?: string; sqlMessage?: string; message?: string };
+  if (cloning && error instanceof UsageError) return error;
   if (error instanceof OrgbackupError) {
     error.message = `the rows restore failed and was rolled back, the target is unchanged: ${error.message}`;
     return error;
   }
   if (typeof err.code !== 'string') return error;
   return new OrgbackupError(`the rows restore failed and was rolled back, the target is unchanged: ${err.sqlMessage ?? err.message ?? String(error)}`, ExitCode.failed, {
-    hint: "the archived rows do not fit the target's tables; restore into another database with --target to inspect them",
+    hint:
+      cloning && err.code === 'ER_DUP_ENTRY'
+        ? "--as rewrites only the tenant column, AUTO_INCREMENT keys and references; a UNIQUE column besides them repeats the original tenant's value. Create the new tenant's root row first (the clone attaches to it), or clone into another database with --target"
+        : "the archived rows do not fit the target's tables; restore into another database with --target to inspect them",
   });
 }
 

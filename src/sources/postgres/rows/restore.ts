@@ -33,6 +33,7 @@ import { assertStagedTenant, stageEntries } from './stage.js';
 import { tableRef, tenantPredicate } from './sql.js';
 import { describeOutsidePlan, loadOutsideRows, outsideTables, refuseMissingOutside, type OutsideEntries } from './outside-restore.js';
 import { CopyCounter, type RowsDetails } from './dump.js';
+import { cloneRows } from './clone.js';
 
 export function rowsDetails(sidecar: Sidecar): RowsDetails {
   const details = sidecar.details as Partial<RowsDetails> | undefined;
@@ -55,6 +56,12 @@ export async function restoreRows(conn: PgConnection, tenant: Tenant, config: Po
     await assertTablesExist(client, chosen, into);
     const schemas = [...new Set(details.plan.tables.map((t) => t.schema))];
     assertPlanFitsTarget(details.plan, chosen, await readRowsCatalog(client, schemas), config.tenants.column ?? details.plan.column, ctx.sidecar.id);
+    if (ctx.options.as !== undefined) {
+      const cloneTarget = `rows of tenant ${ctx.options.as} (a clone of tenant ${tenant.id}) in ${describePg(into)}`;
+      return cloneRows(client, { details, chosen, tables, tenant, target: cloneTarget }, ctx).catch((error: unknown) => {
+        throw explainFailure(error, details.plan, true);
+      });
+    }
     if (ctx.options.dryRun) {
       const planned = await describePlan(client, details.plan, chosen, tables, literal, ctx.options.conflict);
       const described = { ...planned, plan: [...planned.plan, ...describeOutsidePlan(details, ctx.options.target !== undefined)] };
@@ -126,14 +133,23 @@ async function describePlan(client: pg.Client, plan: RowsPlan, chosen: PlannedTa
   return { plan: lines, current };
 }
 
-function explainFailure(error: unknown, plan: RowsPlan): unknown {
+function explainFailure(error: unknown, plan: RowsPlan, cloning = false): unknown {
   const pgError = error as { code?: string; message?: string; detail?: string; table?: string };
   if (typeof pgError.code !== 'string' || error instanceof OrgbackupError) return error;
   const detail = pgError.detail ? ` (${pgError.detail})` : '';
   return new OrgbackupError(`the rows restore failed and was rolled back, the target is unchanged: ${pgError.message ?? String(error)}${detail}`, ExitCode.failed, {
-    hint: pgError.code === '23503' ? foreignKeyHint(plan) : "the archived rows do not fit the target's constraints; restore into another database with --target to inspect them",
+    hint:
+      cloning && pgError.code === '23505'
+        ? CLONE_UNIQUE_HINT
+        : pgError.code === '23503'
+          ? foreignKeyHint(plan)
+          : "the archived rows do not fit the target's constraints; restore into another database with --target to inspect them",
   });
 }
+
+/** A clone repeats every value but the keys it rewrites: a UNIQUE column outside them (a slug, an email) clashes with the original in the same database. */
+const CLONE_UNIQUE_HINT =
+  "--as rewrites only the tenant column, generated keys and references; a UNIQUE column besides them repeats the original tenant's value. Create the new tenant's root row first (the clone attaches to it), or clone into another database with --target";
 
 /**
  * A foreign-key violation with a non-deferrable cycle among the tables: rows of a tenant that is

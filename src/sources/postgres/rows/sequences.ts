@@ -8,12 +8,12 @@ import type { PlannedTable } from '../../rows/plan.js';
 import { quoteIdent } from '../catalog.js';
 import { tableRef } from './sql.js';
 
-interface SequenceColumn {
+export interface SequenceColumn {
   column: string;
   sequence: string;
 }
 
-async function sequenceColumns(client: pg.Client, table: PlannedTable): Promise<SequenceColumn[]> {
+export async function sequenceColumns(client: pg.Client, table: PlannedTable): Promise<SequenceColumn[]> {
   const res = await client.query<SequenceColumn>(
     `SELECT DISTINCT a.attname AS column, s.oid::regclass::text AS sequence
        FROM pg_attribute a
