@@ -10,6 +10,8 @@ import { runTool } from '../../exec.js';
 import { resolveTool, toolVersion, type ResolvedTool } from '../tools.js';
 
 const BASE_ARGS = ['-init', '/dev/null', '-bail', '-batch'];
+/** Reading an archived copy: read only, one plain value per line, no header. */
+export const SQLITE_READ_ARGS = [...BASE_ARGS, '-readonly', '-list', '-noheader'];
 /** How long a backup or query waits for a writer's lock before giving up. */
 const BUSY_TIMEOUT_MS = 30_000;
 

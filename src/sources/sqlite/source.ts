@@ -13,6 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { SqliteSourceConfig } from '../../config/schema.js';
+import type { ArchiveExporter } from '../export/types.js';
 import { OrgbackupError, ExitCode, UsageError } from '../../errors.js';
 import type { SchemaFingerprint, Sidecar } from '../../archive/manifest.js';
 import { compress, compressedName, compressionOfEntry, decompress, effectiveCompression } from '../compression.js';
@@ -94,6 +95,11 @@ export class SqliteSource implements Source {
     } finally {
       await rm(copy, { force: true });
     }
+  }
+
+  async exporter(sidecar: Sidecar): Promise<ArchiveExporter> {
+    const { sqliteExporter } = await import('./export/exporter.js');
+    return sqliteExporter(sidecar, () => this.sqlite3());
   }
 
   /** Level 2: the entry decompresses to a database that passes PRAGMA integrity_check. */
