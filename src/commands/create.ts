@@ -7,7 +7,7 @@ import { selectTenants, tenantIdProblem, uniqueTenants, type Selected } from '..
 import type { Context } from '../context.js';
 import { createEncryptor } from '../crypto/keys.js';
 import { ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
-import { planPaths } from '../preflight/rows-paths.js';
+import { planPaths } from '../sources/checks/rows-paths.js';
 import { runPreflightGate } from '../preflight/gate.js';
 import { createSource, selectSourceNames } from '../sources/registry.js';
 import type { Source, Tenant } from '../sources/types.js';

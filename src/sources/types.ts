@@ -10,8 +10,7 @@
  * rest of the program talks to the contract only; `npm run lint` (scripts/check-imports.mjs)
  * fails on a source type compared outside src/sources/ and src/config/.
  * Still outside the engine folder today (to move behind the contract): the config schema
- * fragment (config/schema.ts), the registry line (sources/registry.ts, runsQueries), the
- * preflight checks (preflight/source-<engine>.ts, listed as lint leftovers) and the init template.
+ * fragment (config/schema.ts) and the init template.
  */
 import type { ArchiveExporter } from './export/types.js';
 import type { RowsDecoder } from './rows/decoder.js';
@@ -23,6 +22,8 @@ import type { DatabaseLocale, Sidecar, SchemaFingerprint, TableInfo } from '../a
 import type { ZipEntry } from '../archive/zip-reader.js';
 import type { Logger } from '../context.js';
 import type { Scratch, ScratchRequest } from './scratch.js';
+import type { CheckContext, CheckPurpose, CheckResult } from './checks/result.js';
+import type { SourceConfig } from '../config/schema.js';
 
 export interface Tenant {
   id: string;
@@ -149,4 +150,22 @@ export interface Source {
 export function applyExclude(tenants: Tenant[], exclude: readonly string[]): Tenant[] {
   const skip = new Set(exclude);
   return tenants.filter((t) => !skip.has(t.id));
+}
+
+/**
+ * An engine as the rest of the program sees it: one object per source type in
+ * src/sources/<engine>/engine.ts, listed once in sources/registry.ts. It is loaded with every
+ * command, so it holds no engine code itself: each method imports the engine's modules when called.
+ */
+export interface Engine<C extends SourceConfig = SourceConfig> {
+  readonly type: C['type'];
+  /** Whether its Source runs SQL queries (queryRows): those a tenants or plans query can name. */
+  readonly runsQueries: boolean;
+  /** How an operator makes an empty copy of a tenant's tables elsewhere, for the hint of a missing --target database. */
+  readonly schemaOnlyCommand?: string;
+  create(name: string, config: C, baseDir: string): Promise<Source>;
+  /** Its preflight checks of source `name` (SPEC.md "Preflight"): tools, reachability, permissions, tenants. */
+  preflight(ctx: CheckContext, name: string, config: C, purpose: CheckPurpose): Promise<CheckResult[]>;
+  /** An upper bound of the bytes its archives need when none exist yet (the database size); undefined when unknown. */
+  estimateBytes?(name: string, config: C, baseDir: string): Promise<number | undefined>;
 }

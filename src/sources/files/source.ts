@@ -10,15 +10,15 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
-import type { FilesSourceConfig } from '../config/schema.js';
-import { OrgbackupError, ExitCode, UsageError } from '../errors.js';
-import { ALL_TENANT, applyExclude, type DumpContext, type DumpResult, type RestoreContext, type RestoreResult, type Source, type Tenant } from './types.js';
-import type { Logger } from '../context.js';
-import type { ManifestEntry, Sidecar } from '../archive/manifest.js';
-import { assertNoCollidingPaths, FILES_PREFIX, FileEntryNames, restorePath } from './files-names.js';
-import { besidePath } from '../util/beside.js';
-import { formatBytes } from '../util/bytes.js';
-import { isScratchUrl, type Scratch, type ScratchRequest } from './scratch.js';
+import type { FilesSourceConfig } from '../../config/schema.js';
+import { OrgbackupError, ExitCode, UsageError } from '../../errors.js';
+import { ALL_TENANT, applyExclude, type DumpContext, type DumpResult, type RestoreContext, type RestoreResult, type Source, type Tenant } from '../types.js';
+import type { Logger } from '../../context.js';
+import type { ManifestEntry, Sidecar } from '../../archive/manifest.js';
+import { assertNoCollidingPaths, FILES_PREFIX, FileEntryNames, restorePath } from './names.js';
+import { besidePath } from '../../util/beside.js';
+import { formatBytes } from '../../util/bytes.js';
+import { isScratchUrl, type Scratch, type ScratchRequest } from '../scratch.js';
 
 export class FilesSource implements Source {
   readonly type = 'files';
@@ -117,7 +117,7 @@ export class FilesSource implements Source {
   /** A new directory under --scratch (a directory) or the run's temp directory. */
   async createScratch(_sidecar: Sidecar, request: ScratchRequest): Promise<Scratch> {
     if (isScratchUrl(request.scratch)) request.log.debug(`--scratch ${request.scratch} is a URL; files archives are restore-tested under the temp directory`);
-    const { createFilesScratch } = await import('./files-scratch.js');
+    const { createFilesScratch } = await import('./scratch.js');
     return createFilesScratch(request.scratch && !isScratchUrl(request.scratch) ? request.scratch : await request.tempDir());
   }
 
