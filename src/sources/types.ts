@@ -3,14 +3,34 @@
  * (streaming: nothing holds a whole dump in memory), checks a dump entry during verify, and
  * restores a tenant from the archive's entries in order.
  *
- * What an engine provides, all under src/sources/<engine>/: a class implementing Source (this
- * file), with createScratch for restore tests (its scratch places in <engine>/scratch.ts, the
- * neutral types in sources/scratch.ts), and where the engine has them checkManifest,
- * describeTarget, queryRows (SQL engines: retention.plans.query) and the rows-mode methods. The
- * rest of the program talks to the contract only; `npm run lint` (scripts/check-imports.mjs)
- * fails on a source type compared outside src/sources/ and src/config/.
- * Still outside the engine folder today (to move behind the contract): the config schema
- * fragment (config/schema.ts) and the init template.
+ * What an engine must provide (model: restic's backends). An engine is one folder,
+ * src/sources/<engine>/, plus one line in each of the two lists that name the engines:
+ *  - sources/registry.ts ENGINES: its Engine (below), in <engine>/engine.ts: how to make its Source,
+ *    its preflight checks, and where it has them its size estimate, whether it runs SQL
+ *    (retention.plans.query) and its schema-only command for hints. It is loaded by every command,
+ *    so it imports the engine's modules only inside its methods.
+ *  - config/schema.ts engineConfigs: its EngineConfig (config/source-parts.ts), in <engine>/config.ts:
+ *    the zod schema of its source (`type` a literal; made of the shared parts in source-parts.ts),
+ *    the tenant modes it supports, and its entry in the `orgbackup init` starter config if it has
+ *    one. The config schema sits below the engines, so config.ts imports only zod and config/.
+ * In the folder, besides those two files:
+ *  - source.ts: a class implementing Source (this file). Required: discoverTenants, dump, restore,
+ *    createScratch (a throwaway place for restore tests, in <engine>/scratch.ts, with the neutral
+ *    types of sources/scratch.ts) and close. Where the engine has them: tenantExists,
+ *    checkManifest, checkEntry, describeTarget, currentTables/currentFingerprint (the restore
+ *    plan and schema check), queryRows (SQL engines), exporter, and the rows-mode methods.
+ *  - preflight.ts: its checks (the native tool is there and new enough, the place is reachable and
+ *    readable or writable, the tenants can be listed), built with sources/checks/ (result shapes,
+ *    checkTool, tenantsCheck) and returning CheckResult lists: a problem of the whole source fails,
+ *    one of a single tenant warns (that tenant fails, the others are backed up).
+ *  - its errors are the typed errors of src/errors.ts, each with a hint that says what to do.
+ * And its tests: the source conformance suite (test/conformance/sources/) gets one line for the
+ * engine's fixture (how to make, fill, read and break a test source), besides its own tests.
+ * The rest of the program talks to these contracts only; `npm run lint` (scripts/check-imports.mjs)
+ * fails on a source type compared outside src/sources/ and src/config/, on an import cycle, and on
+ * an engine importing a layer that uses it (commands, preflight, restore, backup...).
+ * Still engine-specific outside an engine folder: sources/scratch-check.ts (what `verify --scratch`
+ * must be for each type).
  */
 import type { ArchiveExporter } from './export/types.js';
 import type { RowsDecoder } from './rows/decoder.js';
