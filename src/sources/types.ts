@@ -24,8 +24,9 @@
  *    checkTool, tenantsCheck) and returning CheckResult lists: a problem of the whole source fails,
  *    one of a single tenant warns (that tenant fails, the others are backed up).
  *  - its errors are the typed errors of src/errors.ts, each with a hint that says what to do.
- * And its tests: the source conformance suite (test/conformance/sources/) gets one line for the
- * engine's fixture (how to make, fill, read and break a test source), besides its own tests.
+ * And its tests: a file in test/conformance/sources/ that runs the source conformance suite with the
+ * engine's fixture (make a source of two tenants; count, digest and change their data; its dump
+ * tool and bad credentials where it has them), besides its own tests.
  * The rest of the program talks to these contracts only; `npm run lint` (scripts/check-imports.mjs)
  * fails on a source type compared outside src/sources/ and src/config/, on an import cycle, and on
  * an engine importing a layer that uses it (commands, preflight, restore, backup...).
