@@ -250,7 +250,7 @@ async function findArchive(options: RestoreOptions, ctx: Context): Promise<{ sto
     }
   }
   if (best) return best;
-  throw lastError instanceof Error ? lastError : new UsageError(`archive ${options.archive} not found`);
+  throw lastError instanceof Error ? lastError : new UsageError(`archive ${options.archive} not found`, { hint: 'check the id with `orgbackup list` (and --storage)' });
 }
 
 /** Takes a `pre-restore` archive of what the restore will replace; its id is the rollback. */

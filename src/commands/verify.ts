@@ -44,7 +44,8 @@ export interface VerifyResult {
 }
 
 export async function runVerify(options: VerifyOptions, ctx: Context): Promise<VerifyResult> {
-  if (options.ids?.length && (options.all || options.latest)) throw new UsageError('give archive ids, or --latest / --all, not both');
+  if (options.ids?.length && (options.all || options.latest))
+    throw new UsageError('give archive ids, or --latest / --all, not both', { hint: 'drop the ids to verify by --latest or --all, or drop those options' });
   const partOption = parsePartOption(options);
   const storageNames = selectStorageNames(ctx.config, options.storage);
   const targets: { listing: ArchiveListing; storage: string }[] = [];

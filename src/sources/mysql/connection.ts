@@ -30,10 +30,10 @@ export function parseMysqlUrl(url: string, key = 'url'): MysqlConnection {
   try {
     parsed = new URL(url);
   } catch {
-    throw new UsageError(`${key}: not a valid URL (expected mysql://user@host:3306/database)`);
+    throw new UsageError(`${key}: not a valid URL (expected mysql://user@host:3306/database)`, { hint: 'percent-encode special characters of the user and password (@ as %40, : as %3A)' });
   }
   if (parsed.protocol !== 'mysql:' && parsed.protocol !== 'mariadb:') {
-    throw new UsageError(`${key}: expected a mysql:// or mariadb:// URL, got ${parsed.protocol}//`);
+    throw new UsageError(`${key}: expected a mysql:// or mariadb:// URL, got ${parsed.protocol}//`, { hint: 'write it as mysql://user@host:3306/database' });
   }
   const password = parsed.password ? decodeURIComponent(parsed.password) : undefined;
   registerSecret(password);
@@ -177,5 +177,8 @@ export function mysqlConnectError(conn: MysqlConnection, error: unknown): Orgbac
       hint: 'is the server running and listening there? check host, port and firewalls',
     });
   }
-  return new OrgbackupError(`cannot connect to MySQL/MariaDB ${where}: ${err.message ?? String(error)}`, ExitCode.failed, { cause: error });
+  return new OrgbackupError(`cannot connect to MySQL/MariaDB ${where}: ${err.message ?? String(error)}`, ExitCode.failed, {
+    cause: error,
+    hint: 'check that the server runs and is reachable from here (host, port, firewall), and the source URL',
+  });
 }

@@ -25,10 +25,10 @@ export function parsePgUrl(url: string, key = 'url'): PgConnection {
   try {
     parsed = new URL(url);
   } catch {
-    throw new UsageError(`${key}: not a valid URL (expected postgres://user@host:5432/database)`);
+    throw new UsageError(`${key}: not a valid URL (expected postgres://user@host:5432/database)`, { hint: 'percent-encode special characters of the user and password (@ as %40, : as %3A)' });
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
-    throw new UsageError(`${key}: expected a postgres:// URL, got ${parsed.protocol}//`);
+    throw new UsageError(`${key}: expected a postgres:// URL, got ${parsed.protocol}//`, { hint: 'write it as postgres://user@host:5432/database' });
   }
   const password = parsed.password ? decodeURIComponent(parsed.password) : undefined;
   registerSecret(password);
@@ -158,5 +158,7 @@ export function pgConnectError(conn: PgConnection, error: unknown): OrgbackupErr
       hint: 'is the server running and listening there? check host, port and firewalls',
     });
   }
-  return new OrgbackupError(`cannot connect to PostgreSQL ${where}: ${err.message ?? String(error)}`);
+  return new OrgbackupError(`cannot connect to PostgreSQL ${where}: ${err.message ?? String(error)}`, ExitCode.failed, {
+    hint: 'check that the server runs and is reachable from here (host, port, firewall), and the source URL',
+  });
 }
