@@ -14,7 +14,7 @@ export interface LsjsonEntry {
 }
 
 /** Entries of lsjson output given as lines; a line that is not part of such output is refused. */
-export async function* lsjsonEntries(lines: AsyncIterable<string>, where: string): AsyncGenerator<LsjsonEntry> {
+export async function* lsjsonEntries(lines: AsyncIterable<string> | Iterable<string>, where: string): AsyncGenerator<LsjsonEntry> {
   for await (const raw of lines) {
     const line = raw.trim();
     if (line === '' || line === '[' || line === ']') continue;
