@@ -30,8 +30,6 @@
  * The rest of the program talks to these contracts only; `npm run lint` (scripts/check-imports.mjs)
  * fails on a source type compared outside src/sources/ and src/config/, on an import cycle, and on
  * an engine importing a layer that uses it (commands, preflight, restore, backup...).
- * Still engine-specific outside an engine folder: sources/scratch-check.ts (what `verify --scratch`
- * must be for each type).
  */
 import type { ArchiveExporter } from './export/types.js';
 import type { RowsDecoder } from './rows/decoder.js';
@@ -187,6 +185,12 @@ export interface Engine<C extends SourceConfig = SourceConfig> {
   create(name: string, config: C, baseDir: string): Promise<Source>;
   /** Its preflight checks of source `name` (SPEC.md "Preflight"): tools, reachability, permissions, tenants. */
   preflight(ctx: CheckContext, name: string, config: C, purpose: CheckPurpose): Promise<CheckResult[]>;
+  /**
+   * Database engines: restore tests make their throwaway database on a server, so `verify --scratch`
+   * names one by URL (engine and example for the messages; check throws a UsageError for a URL it
+   * cannot use). Without it, restore tests run in a directory and --scratch names that.
+   */
+  readonly scratchServer?: { engine: string; example: string; check(url: string, key: string): Promise<void> };
   /** An upper bound of the bytes its archives need when none exist yet (the database size); undefined when unknown. */
   estimateBytes?(name: string, config: C, baseDir: string): Promise<number | undefined>;
 }

@@ -6,6 +6,14 @@ export const mysqlEngine: Engine<MysqlSourceConfig> = {
   type: 'mysql',
   runsQueries: true,
   schemaOnlyCommand: 'mysqldump --no-data',
+  scratchServer: {
+    engine: 'MySQL/MariaDB',
+    example: 'mysql://user@host:3306/mysql',
+    async check(url, key) {
+      const { parseMysqlUrl } = await import('./connection.js');
+      parseMysqlUrl(url, key);
+    },
+  },
   async create(name, config) {
     const { MysqlSource } = await import('./source.js');
     return new MysqlSource(name, config);

@@ -6,6 +6,14 @@ export const postgresEngine: Engine<PostgresSourceConfig> = {
   type: 'postgres',
   runsQueries: true,
   schemaOnlyCommand: 'pg_dump --schema-only',
+  scratchServer: {
+    engine: 'PostgreSQL',
+    example: 'postgres://user@host:5432/postgres',
+    async check(url, key) {
+      const { parsePgUrl } = await import('./connection.js');
+      parsePgUrl(url, key);
+    },
+  },
   async create(name, config) {
     const { PostgresSource } = await import('./source.js');
     return new PostgresSource(name, config);
