@@ -75,6 +75,9 @@ export class VerificationError extends OrgbackupError {
   }
 }
 
+/** What to do about an archive that fails a check (damaged, altered, or not written by orgbackup). */
+export const DAMAGED_ARCHIVE_HINT = 'do not rely on this archive: restore another archive of the tenant (`orgbackup list`), and check the others with `orgbackup verify`';
+
 export class BusyError extends OrgbackupError {
   constructor(message: string, details: ErrorDetails = {}) {
     super(message, ExitCode.busy, details);

@@ -3,7 +3,7 @@
  * archive and sidecar keys are paired by id; an archive is complete when its sidecar is there.
  * Sidecars are read only when a caller needs their contents.
  */
-import { UsageError, VerificationError } from '../errors.js';
+import { UsageError, VerificationError, DAMAGED_ARCHIVE_HINT } from '../errors.js';
 import type { Storage } from '../storage/types.js';
 import { parseKey, parseTimestamp, sidecarKey, tenantPrefix, type ArchiveRef } from './layout.js';
 import { checkSidecarIdentity } from './identity.js';
@@ -94,7 +94,7 @@ export async function readSidecar(storage: Storage, id: string, signal?: AbortSi
     throw new VerificationError(`the sidecar manifest of ${id} in storage "${storage.name}" is not valid JSON`, { hint: 'the sidecar was damaged; verify reports the archive as broken' });
   }
   if (!isSidecar(parsed)) {
-    throw new VerificationError(`the sidecar manifest of ${id} in storage "${storage.name}" is not an orgbackup manifest`);
+    throw new VerificationError(`the sidecar manifest of ${id} in storage "${storage.name}" is not an orgbackup manifest`, { hint: DAMAGED_ARCHIVE_HINT });
   }
   checkSidecarIdentity(id, parsed, storage.name);
   return parsed;
@@ -140,7 +140,8 @@ export async function newestMadeByCreate(storage: Storage, listings: readonly Ar
  */
 export async function resolveArchive(storage: Storage, idOrLatest: string, options: ResolveOptions): Promise<ArchiveListing> {
   if (idOrLatest === 'latest') {
-    if (!options.source) throw new UsageError('"latest" needs --source (and --tenant unless the source has a single tenant)');
+    if (!options.source)
+      throw new UsageError('"latest" needs --source (and --tenant unless the source has a single tenant)', { hint: 'add --source <name> --tenant <id>, or give an archive id from `orgbackup list`' });
     const complete = (await listArchives(storage, options, options.signal)).filter((a) => a.complete && a.archiveKey);
     const tenants = new Set(complete.map((a) => a.ref.tenant));
     if (!options.tenant && tenants.size > 1) {

@@ -27,7 +27,7 @@ function differences(fields: readonly [string, unknown, unknown][]): string[] {
  */
 export function checkSidecarIdentity(id: string, sidecar: Sidecar, storage: string): ArchiveRef {
   const ref = parseArchiveId(id);
-  if (!ref) throw new VerificationError(`"${id}" is not an archive id`);
+  if (!ref) throw new VerificationError(`"${id}" is not an archive id`, { hint: HINT });
   const wrong = differences([
     ['id', sidecar.id, id],
     ['source', sidecar.source?.name, ref.source],

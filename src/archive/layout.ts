@@ -33,7 +33,7 @@ const PASS = /[A-Za-z0-9._-]/;
 
 /** Percent-encodes everything outside [A-Za-z0-9._-], and a leading `.`. */
 export function encodeTenant(tenant: string): string {
-  if (tenant === '') throw new UsageError('a tenant id cannot be empty');
+  if (tenant === '') throw new UsageError('a tenant id cannot be empty', { hint: 'give the tenant id as `orgbackup list` shows it' });
   let out = '';
   for (const byte of Buffer.from(tenant, 'utf8')) {
     const ch = String.fromCharCode(byte);

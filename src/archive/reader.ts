@@ -7,7 +7,7 @@ import { PassThrough, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { drainOrClose } from '../util/streams.js';
 import { createHash } from 'node:crypto';
-import { VerificationError } from '../errors.js';
+import { VerificationError, DAMAGED_ARCHIVE_HINT } from '../errors.js';
 import type { Storage } from '../storage/types.js';
 import type { Decryptor } from '../crypto/types.js';
 import { HashingStream } from './hashing.js';
@@ -55,7 +55,7 @@ export async function* archiveEntries(storage: Storage, sidecar: Sidecar, option
         continue;
       }
       const want = expected.get(entry.name);
-      if (!want) throw new VerificationError(`${what} holds entry ${entry.name}, which its manifest does not list`);
+      if (!want) throw new VerificationError(`${what} holds entry ${entry.name}, which its manifest does not list`, { hint: DAMAGED_ARCHIVE_HINT });
       seen.add(entry.name);
       yield { name: entry.name, size: entry.size, body: checkedBody(entry.body, want.sha256, `${what}: entry ${entry.name}`) };
     }
@@ -74,7 +74,7 @@ export async function* archiveEntries(storage: Storage, sidecar: Sidecar, option
   await drained(objectHasher);
   checkObject(objectHasher, sidecar, what);
   const missing = sidecar.entries.filter((e) => !seen.has(e.name));
-  if (missing.length > 0) throw new VerificationError(`${what} lacks entries its manifest lists: ${missing.map((e) => e.name).join(', ')}`);
+  if (missing.length > 0) throw new VerificationError(`${what} lacks entries its manifest lists: ${missing.map((e) => e.name).join(', ')}`, { hint: DAMAGED_ARCHIVE_HINT });
 }
 
 function drained(stream: HashingStream): Promise<void> {
@@ -116,14 +116,15 @@ async function collect(body: AsyncIterable<Buffer>): Promise<Buffer> {
 function checkMetadataEntry(name: string, data: Buffer, sidecar: Sidecar, what: string): void {
   if (name === 'SHA256SUMS') {
     const text = data.toString('utf8');
-    if (text !== sha256sums(sidecar.entries) && text !== unescapedSha256sums(sidecar.entries)) throw new VerificationError(`${what}: SHA256SUMS differs from the sidecar manifest`);
+    if (text !== sha256sums(sidecar.entries) && text !== unescapedSha256sums(sidecar.entries))
+      throw new VerificationError(`${what}: SHA256SUMS differs from the sidecar manifest`, { hint: DAMAGED_ARCHIVE_HINT });
     return;
   }
   let inner: Manifest;
   try {
     inner = JSON.parse(data.toString('utf8')) as Manifest;
   } catch {
-    throw new VerificationError(`${what}: manifest.json inside the archive is not valid JSON`);
+    throw new VerificationError(`${what}: manifest.json inside the archive is not valid JSON`, { hint: DAMAGED_ARCHIVE_HINT });
   }
   checkInnerManifest(inner, sidecar, what);
 }

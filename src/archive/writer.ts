@@ -101,5 +101,8 @@ export class ArchiveWriter {
 export function assertSafeEntryName(name: string): void {
   const bad =
     name === '' || name.startsWith('/') || name.includes('\\') || name.includes('\0') || /^[A-Za-z]:/.test(name) || name.split('/').some((part) => part === '..' || part === '.' || part === '');
-  if (bad) throw new UsageError(`unsafe archive entry name "${name}": entries must be relative paths without ".." or absolute parts`);
+  if (bad)
+    throw new UsageError(`unsafe archive entry name "${name}": entries must be relative paths without ".." or absolute parts`, {
+      hint: 'rename the file or table so that its path has no ".." or leading "/" part',
+    });
 }

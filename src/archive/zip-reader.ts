@@ -4,7 +4,7 @@
  * descriptor (their size is not known up front), so their sizes come from the sidecar manifest
  * instead of a fragile search for the descriptor signature inside binary data.
  */
-import { VerificationError } from '../errors.js';
+import { VerificationError, DAMAGED_ARCHIVE_HINT } from '../errors.js';
 import { assertSafeEntryName } from './writer.js';
 
 const LOCAL_HEADER = 0x04034b50;
@@ -96,7 +96,7 @@ export async function* readZipStream(source: AsyncIterable<Buffer>, knownSizes: 
       if (await reader.atEnd()) throw truncated(what);
       const signature = (await reader.readExact(4)).readUInt32LE(0);
       if (signature === CENTRAL_HEADER || signature === END_OF_CENTRAL || signature === ZIP64_END) break;
-      if (signature !== LOCAL_HEADER) throw new VerificationError(`${what} is not a valid orgbackup zip (unexpected bytes where an entry should start)`);
+      if (signature !== LOCAL_HEADER) throw new VerificationError(`${what} is not a valid orgbackup zip (unexpected bytes where an entry should start)`, { hint: DAMAGED_ARCHIVE_HINT });
       const header = await reader.readExact(26);
       const flags = header.readUInt16LE(2);
       const method = header.readUInt16LE(4);
@@ -106,9 +106,9 @@ export async function* readZipStream(source: AsyncIterable<Buffer>, knownSizes: 
       try {
         assertSafeEntryName(name);
       } catch {
-        throw new VerificationError(`${what} holds an unsafe entry name "${name}" (absolute or with ".."); refusing it`);
+        throw new VerificationError(`${what} holds an unsafe entry name "${name}" (absolute or with ".."); refusing it`, { hint: DAMAGED_ARCHIVE_HINT });
       }
-      if (method !== 0) throw new VerificationError(`${what}: entry ${name} uses zip method ${method}; orgbackup archives store entries uncompressed`);
+      if (method !== 0) throw new VerificationError(`${what}: entry ${name} uses zip method ${method}; orgbackup archives store entries uncompressed`, { hint: DAMAGED_ARCHIVE_HINT });
       const hasDescriptor = (flags & 0x08) !== 0;
       const size = hasDescriptor ? knownSizes.get(name) : headerSize;
       if (size === undefined || size === ZIP64_MAGIC) {

@@ -7,7 +7,7 @@ import { selectTenants, tenantIdProblem, uniqueTenants, type Selected } from '..
 import type { Context } from '../context.js';
 import { createEncryptor } from '../crypto/keys.js';
 import { ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
-import { planPaths } from '../preflight/rows-paths.js';
+import { planPaths } from '../sources/checks/rows-paths.js';
 import { runPreflightGate } from '../preflight/gate.js';
 import { createSource, selectSourceNames } from '../sources/registry.js';
 import type { Source, Tenant } from '../sources/types.js';
@@ -47,7 +47,7 @@ export function parseLabels(labels: readonly string[] | undefined): Record<strin
   const out: Record<string, string> = {};
   for (const label of labels ?? []) {
     const eq = label.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--label ${label}: expected key=value`);
+    if (eq <= 0) throw new UsageError(`--label ${label}: expected key=value`, { hint: 'write each label as --label key=value, e.g. --label reason=before-upgrade' });
     out[label.slice(0, eq)] = label.slice(eq + 1);
   }
   return out;
@@ -178,7 +178,8 @@ function withCategory(config: Config, sourceNames: readonly string[], category: 
   const sources = { ...config.sources };
   for (const name of sourceNames) {
     const source = sources[name]!;
-    if (!('tenants' in source) || source.tenants.mode !== 'rows') throw new UsageError(`--category works in rows mode; source ${name} is not in rows mode`);
+    if (!('tenants' in source) || source.tenants.mode !== 'rows')
+      throw new UsageError(`--category works in rows mode; source ${name} is not in rows mode`, { hint: 'leave --category out for this source, or select rows-mode sources with --source' });
     sources[name] = selectCategory(source, category);
   }
   return { ...config, sources };

@@ -12,7 +12,7 @@ import type { Sidecar } from '../archive/manifest.js';
 import { archiveEntries } from '../archive/reader.js';
 import type { Context } from '../context.js';
 import { createDecryptor } from '../crypto/keys.js';
-import { ExitCode, UsageError, VerificationError, type ExitCodeValue } from '../errors.js';
+import { ExitCode, UsageError, VerificationError, type ExitCodeValue, DAMAGED_ARCHIVE_HINT } from '../errors.js';
 import { compressionOfEntry, decompress } from '../sources/compression.js';
 import { rowsTablesOf, type RowsDecoder, type RowsTable } from '../sources/rows/decoder.js';
 import { compareIndexes, indexRows, sharedKey, type TableDiff } from '../sources/rows/diff.js';
@@ -71,7 +71,10 @@ export async function runDiff(options: DiffOptions, ctx: Context): Promise<DiffR
     let toInfo: DiffSideInfo;
     let readTo: (keys: Map<string, string[] | undefined>) => Promise<Map<string, Index>>;
     if (options.live) {
-      if (source.mode !== 'rows') throw new UsageError(`source ${source.name} is not in tenant mode "rows" now, so its live rows cannot be compared with ${from.listing.id}`);
+      if (source.mode !== 'rows')
+        throw new UsageError(`source ${source.name} is not in tenant mode "rows" now, so its live rows cannot be compared with ${from.listing.id}`, {
+          hint: 'compare two archives instead (orgbackup diff <id> <id>)',
+        });
       const live = await readLiveRows(source, { id: from.sidecar.tenant.id }, ctx);
       toTables = tablesOf(live.details, 'the live dump');
       toInfo = { live: true };
@@ -132,7 +135,7 @@ function sideInfo(a: OpenArchive): DiffSideInfo {
 
 function tablesOf(details: Record<string, unknown> | undefined, what: string): Side {
   const tables = rowsTablesOf(details);
-  if (!tables) throw new VerificationError(`${what} has no rows plan in its manifest`);
+  if (!tables) throw new VerificationError(`${what} has no rows plan in its manifest`, { hint: DAMAGED_ARCHIVE_HINT });
   return new Map(tables.map((t) => [t.table.table, t]));
 }
 

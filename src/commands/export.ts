@@ -22,7 +22,7 @@ import { encodeTenant } from '../archive/layout.js';
 import { archiveEntries } from '../archive/reader.js';
 import type { Context } from '../context.js';
 import { createDecryptor } from '../crypto/keys.js';
-import { ExitCode, UsageError, VerificationError, type ExitCodeValue } from '../errors.js';
+import { ExitCode, UsageError, VerificationError, type ExitCodeValue, DAMAGED_ARCHIVE_HINT } from '../errors.js';
 import type { ArchiveExporter, ExportedTable } from '../sources/export/types.js';
 import { createSource } from '../sources/registry.js';
 import { besidePath } from '../util/beside.js';
@@ -127,7 +127,7 @@ class TableFiles {
 
   open(name: string, columns: readonly string[]): void {
     const table = this.known.get(name);
-    if (!table) throw new VerificationError(`the archive holds rows of table ${name}, which its manifest does not list`);
+    if (!table) throw new VerificationError(`the archive holds rows of table ${name}, which its manifest does not list`, { hint: DAMAGED_ARCHIVE_HINT });
     const existing = this.open_.get(name);
     if (existing) {
       this.current = existing;
@@ -145,8 +145,9 @@ class TableFiles {
 
   async write(cells: readonly (string | null)[]): Promise<void> {
     const at = this.current;
-    if (!at) throw new VerificationError('the archive holds a row before any table');
-    if (cells.length !== at.table.columns.length) throw new VerificationError(`table ${at.table.name}: an archived row has ${cells.length} values for ${at.table.columns.length} columns`);
+    if (!at) throw new VerificationError('the archive holds a row before any table', { hint: DAMAGED_ARCHIVE_HINT });
+    if (cells.length !== at.table.columns.length)
+      throw new VerificationError(`table ${at.table.name}: an archived row has ${cells.length} values for ${at.table.columns.length} columns`, { hint: DAMAGED_ARCHIVE_HINT });
     at.count++;
     if (!at.stream.write(at.writer.row(cells))) await once(at.stream, 'drain');
   }
@@ -163,7 +164,7 @@ class TableFiles {
     await this.close();
     return this.exporter.tables.map((t) => {
       const at = this.open_.get(t.name)!;
-      if (at.count !== t.rows) throw new VerificationError(`archive ${id}: table ${t.name} holds ${at.count} rows, its manifest says ${t.rows}; nothing was exported`);
+      if (at.count !== t.rows) throw new VerificationError(`archive ${id}: table ${t.name} holds ${at.count} rows, its manifest says ${t.rows}; nothing was exported`, { hint: DAMAGED_ARCHIVE_HINT });
       return { ...at.table, file: at.file };
     });
   }

@@ -89,7 +89,8 @@ function checkOptions(options: ForgetOptions, ctx: Context): { source: string; t
   if (!options.source || !options.tenant) throw new UsageError('forget needs --source and --tenant', { hint: 'orgbackup forget --source <name> --tenant <id> --all' });
   if (!options.all) throw new UsageError('forget erases every archive of the tenant and needs --all to say so', { hint: 'orgbackup forget --source <name> --tenant <id> --all' });
   // A source removed from the config still has archives to erase; only the name's form is checked.
-  if (!ctx.config.sources[options.source] && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(options.source)) throw new UsageError(`"${options.source}" is not a source name`);
+  if (!ctx.config.sources[options.source] && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(options.source))
+    throw new UsageError(`"${options.source}" is not a source name`, { hint: 'give the source name as `orgbackup list` shows it (letters, digits, ".", "_" and "-")' });
   encodeTenant(options.tenant);
   return { source: options.source, tenant: options.tenant };
 }

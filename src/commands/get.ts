@@ -75,7 +75,7 @@ export async function findInStorages(id: string, storages: string[] | undefined,
       lastError = error;
     }
   }
-  throw lastError instanceof Error ? lastError : new UsageError(`archive ${id} not found`);
+  throw lastError instanceof Error ? lastError : new UsageError(`archive ${id} not found`, { hint: 'check the id with `orgbackup list` (and --storage)' });
 }
 
 function defaultName(listing: ArchiveListing): string {

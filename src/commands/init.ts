@@ -2,6 +2,8 @@
 import { access, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { engineConfigs } from '../config/schema.js';
+import type { EngineConfig } from '../config/source-parts.js';
 import { ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
 
 export interface InitOptions {
@@ -41,22 +43,17 @@ export function starterConfig(schemaRef: string | undefined): string {
   return STARTER_CONFIG.replace('\n  "version": 1,', `${schemaLine}\n  "version": 1,`);
 }
 
+/** Each engine's own starter source (EngineConfig.init, in src/sources/<engine>/config.ts), in registry order. */
+const STARTER_SOURCES = Object.values(engineConfigs)
+  .flatMap((engine: EngineConfig) => (engine.init ? [engine.init] : []))
+  .join(',\n');
+
 const STARTER_CONFIG = `{
   // orgbackup configuration, version 1. Reference: docs/configuration.md.
   // Strings may use \${VAR} and \${VAR:-default}; secrets may come from files (passwordFile...).
   "version": 1,
   "sources": {
-    // A PostgreSQL database. tenants.mode: none | database | schema | rows
-    "app": {
-      "type": "postgres",
-      "url": "postgres://backup@127.0.0.1:5432/app",
-      "passwordFile": "\${ORGBACKUP_DB_PASSWORD_FILE:-/run/secrets/db-password}",
-      "tenants": { "mode": "none" }
-      // rows mode, one archive per organization:
-      // "tenants": { "mode": "rows", "column": "org_id", "query": "SELECT id, slug AS name FROM organizations" }
-    },
-    // Uploaded files, one subdirectory per tenant.
-    "media": { "type": "files", "path": "./storage/tenants", "tenants": { "mode": "directory" } }
+${STARTER_SOURCES}
   },
   "storage": {
     // Archives are written 0600 in 0700 directories.

@@ -23,9 +23,9 @@ import { planRestore, summarisePlan, type TableChange } from '../restore/plan.js
 import { describeDifferences, enforceSchema, inspectSchema, type ReconcileOutcome } from '../restore/reconcile.js';
 import { guardTarget } from '../restore/target-guard.js';
 import type { MergeCount } from '../sources/rows/merge.js';
-import type { HookConfig } from '../config/schema.js';
+import type { HookConfig, SourceConfig } from '../config/schema.js';
 import { runHook, type HookContext } from '../hooks/run-hook.js';
-import { createSource } from '../sources/registry.js';
+import { createSource, engineOf } from '../sources/registry.js';
 import type { RestoreOptions as SourceRestoreOptions, Source, Tenant } from '../sources/types.js';
 import { selectStorageNames } from '../storage/registry.js';
 import type { Storage } from '../storage/types.js';
@@ -96,7 +96,7 @@ export async function runRestore(options: RestoreOptions, ctx: Context): Promise
     }
   } catch (error) {
     if (options.archive === 'latest' && error instanceof VerificationError) await pointAtOlder(error, storage, listing, ctx);
-    if (options.target) missingTargetHint(error, ctx.config.sources[listing.ref.source]?.type);
+    if (options.target) missingTargetHint(error, ctx.config.sources[listing.ref.source]);
     throw error;
   }
 }
@@ -105,10 +105,10 @@ export async function runRestore(options: RestoreOptions, ctx: Context): Promise
  * The connection error for a missing database speaks of "the source URL"; when the database is the
  * one --target names, the fix is there (whole-database restores create it; rows mode needs its tables).
  */
-function missingTargetHint(error: unknown, type: string | undefined): void {
+function missingTargetHint(error: unknown, config: SourceConfig | undefined): void {
   const missing = isOrgbackupError(error) ? /^database "(.+)" does not exist/.exec(error.message)?.[1] : undefined;
   if (!missing || !isOrgbackupError(error)) return;
-  const schemaOnly = type === 'mysql' ? 'mysqldump --no-data' : 'pg_dump --schema-only';
+  const schemaOnly = (config && engineOf(config).schemaOnlyCommand) ?? 'a schema-only dump';
   error.message = `--target: ${error.message}`;
   error.withHint(`correct the database name in --target, or create "${missing}" with the tenant's tables first (e.g. ${schemaOnly} of the source loaded into it)`);
 }
@@ -278,7 +278,7 @@ async function findArchive(options: RestoreOptions, ctx: Context): Promise<{ sto
     }
   }
   if (best) return best;
-  throw lastError instanceof Error ? lastError : new UsageError(`archive ${options.archive} not found`);
+  throw lastError instanceof Error ? lastError : new UsageError(`archive ${options.archive} not found`, { hint: 'check the id with `orgbackup list` (and --storage)' });
 }
 
 /** Takes a `pre-restore` archive of what the restore will replace; its id is the rollback. */

@@ -2,6 +2,7 @@
 import { filterOfId, listArchives, newestMadeByCreate, type ArchiveListing, type ListFilter } from '../archive/catalog.js';
 import { parseKey, sidecarKey } from '../archive/layout.js';
 import { verifyArchive, type VerifyItem } from '../archive/verify.js';
+import type { SourceConfig } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { createDecryptor } from '../crypto/keys.js';
 import { ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
@@ -44,7 +45,8 @@ export interface VerifyResult {
 }
 
 export async function runVerify(options: VerifyOptions, ctx: Context): Promise<VerifyResult> {
-  if (options.ids?.length && (options.all || options.latest)) throw new UsageError('give archive ids, or --latest / --all, not both');
+  if (options.ids?.length && (options.all || options.latest))
+    throw new UsageError('give archive ids, or --latest / --all, not both', { hint: 'drop the ids to verify by --latest or --all, or drop those options' });
   const partOption = parsePartOption(options);
   const storageNames = selectStorageNames(ctx.config, options.storage);
   const targets: { listing: ArchiveListing; storage: string }[] = [];
@@ -113,13 +115,13 @@ async function recordSampleParts(parts: readonly VerifiedPart[], targets: readon
 /** Before any archive is read: a --scratch the restore tests cannot use is an error, never ignored. */
 async function checkScratchOption(options: VerifyOptions, targets: readonly { listing: ArchiveListing }[], ctx: Context): Promise<void> {
   if (!options.restoreTest) throw new UsageError('--scratch is used only with --restore-test', { hint: 'add --restore-test, or leave --scratch out' });
-  const types = new Map<string, string>();
+  const sources = new Map<string, SourceConfig>();
   for (const { listing } of targets) {
-    const type = ctx.config.sources[listing.ref.source]?.type;
-    if (type) types.set(listing.ref.source, type);
+    const config = ctx.config.sources[listing.ref.source];
+    if (config) sources.set(listing.ref.source, config);
   }
   const { checkScratch } = await import('../sources/scratch-check.js');
-  await checkScratch(options.scratch!, types);
+  await checkScratch(options.scratch!, sources);
 }
 
 function filterFor(options: VerifyOptions): ListFilter {

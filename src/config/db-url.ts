@@ -13,10 +13,12 @@ export interface DbUrlKind {
   /** Accepted schemes without "://", e.g. ["postgres", "postgresql"]. */
   schemes: readonly string[];
   example: string;
+  /** The schemes as run-time messages name them (postgresql:// is an alias, not named). */
+  named: string;
 }
 
-export const POSTGRES_URL: DbUrlKind = { type: 'postgres', schemes: ['postgres', 'postgresql'], example: 'postgres://user@host:5432/database' };
-export const MYSQL_URL: DbUrlKind = { type: 'mysql', schemes: ['mysql', 'mariadb'], example: 'mysql://user@host:3306/database' };
+export const POSTGRES_URL: DbUrlKind = { type: 'postgres', schemes: ['postgres', 'postgresql'], example: 'postgres://user@host:5432/database', named: 'postgres://' };
+export const MYSQL_URL: DbUrlKind = { type: 'mysql', schemes: ['mysql', 'mariadb'], example: 'mysql://user@host:3306/database', named: 'mysql:// or mariadb://' };
 
 /** Schemes named back to the user (never an arbitrary prefix, which could be part of a secret). */
 const KNOWN_SCHEMES: Record<string, string> = { postgres: 'postgres', postgresql: 'postgres', mysql: 'mysql', mariadb: 'mysql' };

@@ -1,13 +1,7 @@
 /** Cross-field rules the schema cannot express; each returns `path: message` problems. */
-import type { Config, SourceConfig } from './schema.js';
+import { engineConfigs, type Config } from './schema.js';
+import type { EngineConfig } from './source-parts.js';
 import { isTimeZone } from './time.js';
-
-const MODES_BY_TYPE: Record<SourceConfig['type'], readonly string[]> = {
-  postgres: ['none', 'database', 'schema', 'rows'],
-  mysql: ['none', 'database', 'rows'],
-  sqlite: ['none', 'directory'],
-  files: ['none', 'directory'],
-};
 
 export function checkRules(config: Config): string[] {
   const problems: string[] = [];
@@ -17,8 +11,9 @@ export function checkRules(config: Config): string[] {
   for (const [name, source] of Object.entries(config.sources)) {
     const at = `sources.${name}`;
     const mode = source.tenants.mode;
-    if (!MODES_BY_TYPE[source.type].includes(mode)) {
-      problems.push(`${at}.tenants.mode: "${mode}" is not available for ${source.type} sources (use ${MODES_BY_TYPE[source.type].join(', ')})`);
+    const { modes }: EngineConfig = engineConfigs[source.type];
+    if (!modes.includes(mode)) {
+      problems.push(`${at}.tenants.mode: "${mode}" is not available for ${source.type} sources (use ${modes.join(', ')})`);
     }
     if ((mode === 'database' || mode === 'schema') && !source.tenants.match && !source.tenants.query) {
       problems.push(`${at}.tenants: mode "${mode}" needs "match" (a LIKE pattern) or "query"`);

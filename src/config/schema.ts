@@ -3,108 +3,35 @@
  * schema/orgbackup.schema.json is generated from this file (scripts/write-json-schema.mjs).
  */
 import { z } from 'zod';
-import { dbUrlProblem, httpUrlProblem, MYSQL_URL, POSTGRES_URL } from './db-url.js';
+import { httpUrlProblem } from './db-url.js';
+import { checked, MAX_JOBS } from './source-parts.js';
 import { cronProblem, timeZoneProblem } from './time.js';
+import { filesConfig } from '../sources/files/config.js';
+import { mysqlConfig } from '../sources/mysql/config.js';
+import { postgresConfig } from '../sources/postgres/config.js';
+import { sqliteConfig } from '../sources/sqlite/config.js';
+
+// The engines' own parts (src/sources/<engine>/config.ts), by source type: a new engine adds its line.
+export const engineConfigs = {
+  postgres: postgresConfig,
+  mysql: mysqlConfig,
+  sqlite: sqliteConfig,
+  files: filesConfig,
+};
+export { MAX_JOBS, tenantModes, tenantsSchema, hookSchema, hooksSchema } from './source-parts.js';
+export { pitrSchema } from '../sources/postgres/config.js';
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'use letters, digits, ".", "_" and "-"');
 const duration = z.string().regex(/^\d+(ms|s|m|h|d|w|y)$/, 'a duration such as 90s, 36h, 30d or 1y');
 
-/** A string that `problem` accepts (returns undefined for); its message names what to write. */
-const checked = (problem: (value: string) => string | undefined, base = z.string()) =>
-  base.superRefine((value, ctx) => {
-    const message = problem(value);
-    if (message) ctx.addIssue({ code: 'custom', message });
-  });
 // Checked at load, not only by schedule-run: a schedule that can never run must fail the first command.
 const cronPattern = checked(cronProblem);
 const timeZone = checked(timeZoneProblem);
 const httpUrl = checked(httpUrlProblem, z.string().min(1));
 
-/** Tenants (or loaders) at once; each holds database connections. The CLI's --jobs has the same bounds. */
-export const MAX_JOBS = 64;
-
-export const tenantModes = ['none', 'database', 'schema', 'rows', 'directory'] as const;
-
-export const tenantsSchema = z
-  .object({
-    mode: z.enum(tenantModes).default('none'),
-    /** SQL LIKE pattern for database/schema names, or a glob for sqlite files. */
-    match: z.string().optional(),
-    /** SQL returning `id` and optionally `name` and `plan`. */
-    query: z.string().optional(),
-    /** rows mode: the column holding the tenant id. */
-    column: z.string().optional(),
-    /** tenant ids to skip. */
-    exclude: z.array(z.string()).default([]),
-    /** rows mode: schemas searched for tenant tables (default ["public"]). */
-    schemas: z.array(z.string()).optional(),
-    /** rows mode: only these tables (schema-qualified or bare). */
-    includeTables: z.array(z.string()).optional(),
-    /** rows mode: never these tables. */
-    excludeTables: z.array(z.string()).default([]),
-    /** rows mode: table -> the foreign key (constraint name, column, or columns) that ties it to the tenant. */
-    paths: z.record(z.string().min(1), z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])).optional(),
-    /** rows mode: named groups of tables (`"billing": ["invoices", "payments"]`) for `create --category` and `restore --only`. */
-    categories: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/), z.array(z.string()).min(1)).optional(),
-  })
-  .strict();
-
-const toolsSchema = z.record(z.string(), z.string()).default({});
-
-/** A command run around one tenant's backup or restore (src/hooks/run-hook.ts). */
-export const hookSchema = z
-  .object({
-    /** argv, run without a shell. */
-    command: z.array(z.string().min(1)).min(1),
-    /** Seconds before the command is killed. */
-    timeout: z.number().positive().max(86400).default(60),
-    /** fail: a failing pre-hook stops that tenant before any change; continue: a warning only. */
-    onError: z.enum(['fail', 'continue']).default('fail'),
-    /** Extra environment for the command (the only way a secret reaches it). */
-    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
-  })
-  .strict();
-export const hooksSchema = z.object({ preCreate: hookSchema.optional(), postCreate: hookSchema.optional(), preRestore: hookSchema.optional(), postRestore: hookSchema.optional() }).strict();
-export type HookConfig = z.infer<typeof hookSchema>;
-export type HooksConfig = z.infer<typeof hooksSchema>;
-
-const databaseSource = {
-  password: z.string().optional(),
-  passwordFile: z.string().optional(),
-  tenants: tenantsSchema.default({ mode: 'none', exclude: [], excludeTables: [] }),
-  jobs: z.number().int().min(1).max(MAX_JOBS).optional(),
-  tools: toolsSchema,
-  hooks: hooksSchema.optional(),
-};
-
-// Checked after `${VAR}` interpolation (the pipeline interpolates first), so an env URL is checked too.
-const dbUrl = (kind: typeof POSTGRES_URL) => checked((url) => dbUrlProblem(url, kind), z.string().min(1));
-/** Point-in-time restore of one tenant (docs/pitr.md): where the physical backups and WAL are. */
-export const pitrSchema = z.discriminatedUnion('type', [z.object({ type: z.literal('basebackup'), baseBackups: z.string().min(1), walArchive: z.string().min(1) }).strict()]);
-export const postgresSourceSchema = z.object({ type: z.literal('postgres'), url: dbUrl(POSTGRES_URL), ...databaseSource, pitr: pitrSchema.optional() }).strict();
-export const mysqlSourceSchema = z.object({ type: z.literal('mysql'), url: dbUrl(MYSQL_URL), ...databaseSource }).strict();
-export const sqliteSourceSchema = z
-  .object({
-    type: z.literal('sqlite'),
-    /** A database file, or a glob of files (one per tenant) in directory mode. */
-    path: z.string().min(1),
-    tenants: tenantsSchema.default({ mode: 'none', exclude: [], excludeTables: [] }),
-    jobs: z.number().int().min(1).max(MAX_JOBS).optional(),
-    tools: toolsSchema,
-    hooks: hooksSchema.optional(),
-  })
-  .strict();
-export const filesSourceSchema = z
-  .object({
-    type: z.literal('files'),
-    path: z.string().min(1),
-    tenants: tenantsSchema.default({ mode: 'none', exclude: [], excludeTables: [] }),
-    jobs: z.number().int().min(1).max(MAX_JOBS).optional(),
-    hooks: hooksSchema.optional(),
-  })
-  .strict();
-
-export const sourceSchema = z.discriminatedUnion('type', [postgresSourceSchema, mysqlSourceSchema, sqliteSourceSchema, filesSourceSchema]);
+type EngineSchema = (typeof engineConfigs)[keyof typeof engineConfigs]['schema'];
+// The tuple type is the map's values, so a SourceConfig is still the union of each engine's config.
+export const sourceSchema = z.discriminatedUnion('type', Object.values(engineConfigs).map((engine) => engine.schema) as [EngineSchema, ...EngineSchema[]]);
 
 export const localStorageSchema = z.object({ type: z.literal('local'), path: z.string().min(1) }).strict();
 export const s3StorageSchema = z
@@ -234,11 +161,11 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 export type SourceConfig = z.infer<typeof sourceSchema>;
-export type PostgresSourceConfig = z.infer<typeof postgresSourceSchema>;
-export type MysqlSourceConfig = z.infer<typeof mysqlSourceSchema>;
-export type SqliteSourceConfig = z.infer<typeof sqliteSourceSchema>;
-export type FilesSourceConfig = z.infer<typeof filesSourceSchema>;
-export type TenantsConfig = z.infer<typeof tenantsSchema>;
+export type PostgresSourceConfig = z.infer<typeof postgresConfig.schema>;
+export type MysqlSourceConfig = z.infer<typeof mysqlConfig.schema>;
+export type SqliteSourceConfig = z.infer<typeof sqliteConfig.schema>;
+export type FilesSourceConfig = z.infer<typeof filesConfig.schema>;
+export type { HookConfig, HooksConfig, TenantsConfig } from './source-parts.js';
 export type StorageConfig = z.infer<typeof storageSchema>;
 export type LocalStorageConfig = z.infer<typeof localStorageSchema>;
 export type S3StorageConfig = z.infer<typeof s3StorageSchema>;

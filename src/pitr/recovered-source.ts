@@ -11,6 +11,7 @@ import type { Config, PostgresSourceConfig } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { parsePgUrl } from '../sources/postgres/connection.js';
+import { isPostgresSource } from '../sources/postgres/engine.js';
 import { BaseBackupProvider } from './basebackup.js';
 import { instanceDirectory, serverBinaries, startRecovered } from './instance.js';
 import type { PitrProvider } from './types.js';
@@ -23,7 +24,7 @@ function providerFor(source: PostgresSourceConfig, key: string, baseDir: string)
 
 export function pitrSource(config: Config, name: string): PostgresSourceConfig {
   const source = config.sources[name];
-  if (source?.type !== 'postgres') throw new UsageError(`--at: source ${name} is not a PostgreSQL source`, { hint: 'point-in-time restore reads a PostgreSQL physical backup' });
+  if (!isPostgresSource(source)) throw new UsageError(`--at: source ${name} is not a PostgreSQL source`, { hint: 'point-in-time restore reads a PostgreSQL physical backup' });
   if (!source.pitr) {
     throw new UsageError(`--at: source ${name} has no pitr setting`, {
       hint: `set sources.${name}.pitr: {"type": "basebackup", "baseBackups": "...", "walArchive": "..."} (docs/pitr.md)`,

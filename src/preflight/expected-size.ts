@@ -6,8 +6,8 @@
  */
 import { listArchives } from '../archive/catalog.js';
 import type { Context } from '../context.js';
+import { engineOf } from '../sources/registry.js';
 import type { Storage } from '../storage/types.js';
-import { estimatePostgresBytes } from './pg-size.js';
 
 export interface SizeEstimate {
   /** Bytes the selected sources' archives need, from the newest archives (firm) ... */
@@ -22,14 +22,6 @@ export interface SizeEstimate {
   basis: string[];
 }
 
-/** Upper-bound size of a source's archives when none exist yet; undefined when unknown. */
-export type SourceSizeEstimator = (ctx: Context, sourceName: string) => Promise<number | undefined>;
-
-/** Per source type; the MySQL/SQLite sources register theirs here. */
-export const sourceSizeEstimators: Record<string, SourceSizeEstimator> = {
-  postgres: estimatePostgresBytes,
-};
-
 export async function expectedArchiveSize(ctx: Context, storage: Storage | undefined, sources: readonly string[]): Promise<SizeEstimate> {
   const estimate: SizeEstimate = { firmBytes: 0, estimatedBytes: 0, largestBytes: 0, basis: [], archives: [] };
   for (const source of sources) {
@@ -42,8 +34,13 @@ export async function expectedArchiveSize(ctx: Context, storage: Storage | undef
       estimate.basis.push(`${source}: newest archives of ${newest.length} tenant(s)`);
       continue;
     }
-    const type = ctx.config.sources[source]?.type ?? '';
-    const bytes = await sourceSizeEstimators[type]?.(ctx, source).catch(() => undefined);
+    const config = ctx.config.sources[source];
+    // Engine.estimateBytes: only engines that can tell a size cheaply have one (PostgreSQL today).
+    const bytes = config
+      ? await engineOf(config)
+          .estimateBytes?.(source, config, ctx.baseDir)
+          .catch(() => undefined)
+      : undefined;
     if (bytes === undefined) continue;
     estimate.estimatedBytes += bytes;
     estimate.largestBytes = Math.max(estimate.largestBytes, bytes);

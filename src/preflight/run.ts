@@ -1,19 +1,17 @@
 /**
  * Runs the preflight checks for the selected sources and storages. Checks are plain functions
- * listed per kind below; a new source or storage type adds its checks to these lists. Every check
+ * listed per kind below (a new storage type adds its checks to that list); each source's checks
+ * are its engine's (Engine.preflight, in src/sources/<engine>/preflight.ts). Every check
  * runs (one failure does not hide the next), and a check that throws becomes a failed check.
  */
 import type { Context } from '../context.js';
 import { errorMessage, isOrgbackupError } from '../errors.js';
 import { checkEncryption } from './encryption.js';
 import { checkIdentity, checkUmask } from './identity.js';
-import { checkFilesSource } from './source-files.js';
-import { checkMysqlSource } from './source-mysql.js';
-import { checkPostgresSource } from './source-postgres.js';
-import { checkSqliteSource } from './source-sqlite.js';
 import { checkStorageSpace, checkTempDir, checkUploadSpool } from './space.js';
 import { checkLocalStorage } from './storage-local.js';
 import { checkRemoteStorage } from './storage-remote.js';
+import { engineOf } from '../sources/registry.js';
 import type { CheckResult, NamedCheck, PreflightOptions, PreflightReport, ProcessCheck } from './types.js';
 
 /** About the process itself, run first. */
@@ -26,14 +24,6 @@ const storageChecks: Record<string, NamedCheck[]> = {
   rclone: [checkRemoteStorage],
 };
 
-/** Per source type, run for each selected source. */
-const sourceChecks: Record<string, NamedCheck[]> = {
-  postgres: [checkPostgresSource],
-  mysql: [checkMysqlSource],
-  sqlite: [checkSqliteSource],
-  files: [checkFilesSource],
-};
-
 export async function runPreflight(ctx: Context, options: PreflightOptions): Promise<PreflightReport> {
   const checks: CheckResult[] = [];
   for (const check of processChecks) checks.push(...(await guarded('process', () => check(ctx, options))));
@@ -43,9 +33,8 @@ export async function runPreflight(ctx: Context, options: PreflightOptions): Pro
     }
   }
   for (const name of options.sources) {
-    for (const check of sourceChecks[ctx.config.sources[name]?.type ?? ''] ?? []) {
-      checks.push(...(await guarded(`source.${name}`, () => check(ctx, name, options))));
-    }
+    const config = ctx.config.sources[name];
+    if (config) checks.push(...(await guarded(`source.${name}`, () => engineOf(config).preflight(ctx, name, config, options))));
   }
   return { command: 'preflight', ok: !checks.some((c) => c.status === 'fail'), for: options.for, checks };
 }

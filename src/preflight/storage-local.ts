@@ -8,9 +8,9 @@ import { access } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import path from 'node:path';
 import type { Context } from '../context.js';
-import { formatMode, readIdentity, type ProcessIdentity } from './identity.js';
+import { formatMode, readIdentity, type ProcessIdentity } from '../util/identity.js';
 import { notADirectoryHint, volumeOwnershipHint, writeRefusedHint } from './hints.js';
-import { describeMount, inspectPath, type DirInfo, type PathState } from './path-state.js';
+import { describeMount, inspectPath, type DirInfo, type PathState } from '../util/path-state.js';
 import { fail, pass, type CheckResult, type NamedCheck } from './types.js';
 import { writeProbe } from './write-probe.js';
 

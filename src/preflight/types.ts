@@ -1,25 +1,15 @@
-/** A preflight check result (SPEC.md "Preflight") and the shapes of the check functions. */
+/** The preflight options and report (SPEC.md "Preflight") and the shapes of the check functions. */
 import type { Context } from '../context.js';
+import type { CheckPurpose, CheckResult } from '../sources/checks/result.js';
 
-export type CheckStatus = 'pass' | 'warn' | 'fail';
+// The result shapes live below the engines, which write checks too (src/sources/checks/result.ts).
+export { fail, pass, warn, type CheckResult, type CheckStatus } from '../sources/checks/result.js';
 
-export interface CheckResult {
-  id: string;
-  status: CheckStatus;
-  message: string;
-  hint?: string;
-  /** The source/storage/tenant it concerns, when it concerns one. */
-  subject?: string;
-}
-
-export interface PreflightOptions {
-  for: 'create' | 'restore' | 'prune' | 'verify';
+export interface PreflightOptions extends CheckPurpose {
   sources: string[];
   storages: string[];
   /** create --jobs (else defaults.jobs): how many uploads may spool to the temp dir at once. */
   jobs?: number;
-  /** restore --target: where the data goes instead of the source's own place. */
-  target?: string;
 }
 
 export interface PreflightReport {
@@ -34,15 +24,3 @@ export type ProcessCheck = (ctx: Context, options: PreflightOptions) => Promise<
 
 /** Checks of one configured source or storage, by its name in the config. */
 export type NamedCheck = (ctx: Context, name: string, options: PreflightOptions) => Promise<CheckResult[]>;
-
-export function pass(id: string, message: string, subject?: string): CheckResult {
-  return { id, status: 'pass', message, ...(subject ? { subject } : {}) };
-}
-
-export function warn(id: string, message: string, hint: string | undefined, subject?: string): CheckResult {
-  return { id, status: 'warn', message, ...(hint ? { hint } : {}), ...(subject ? { subject } : {}) };
-}
-
-export function fail(id: string, message: string, hint: string | undefined, subject?: string): CheckResult {
-  return { id, status: 'fail', message, ...(hint ? { hint } : {}), ...(subject ? { subject } : {}) };
-}

@@ -23,7 +23,7 @@ export async function queryPlans(ctx: Context, query: string): Promise<Map<strin
 function plansSourceName(config: Config): string {
   const named = config.retention?.plans?.source;
   const databases = Object.entries(config.sources)
-    .filter(([, s]) => runsQueries(s.type))
+    .filter(([, s]) => runsQueries(s))
     .map(([n]) => n);
   if (named) {
     if (!databases.includes(named)) {

@@ -3,15 +3,33 @@
  * (streaming: nothing holds a whole dump in memory), checks a dump entry during verify, and
  * restores a tenant from the archive's entries in order.
  *
- * What an engine provides, all under src/sources/<engine>/: a class implementing Source (this
- * file), with createScratch for restore tests (its scratch places in <engine>/scratch.ts, the
- * neutral types in sources/scratch.ts), and where the engine has them checkManifest,
- * describeTarget, queryRows (SQL engines: retention.plans.query) and the rows-mode methods. The
- * rest of the program talks to the contract only; `npm run lint` (scripts/check-imports.mjs)
- * fails on a source type compared outside src/sources/ and src/config/.
- * Still outside the engine folder today (to move behind the contract): the config schema
- * fragment (config/schema.ts), the registry line (sources/registry.ts, runsQueries), the
- * preflight checks (preflight/source-<engine>.ts, listed as lint leftovers) and the init template.
+ * What an engine must provide (model: restic's backends). An engine is one folder,
+ * src/sources/<engine>/, plus one line in each of the two lists that name the engines:
+ *  - sources/registry.ts ENGINES: its Engine (below), in <engine>/engine.ts: how to make its Source,
+ *    its preflight checks, and where it has them its size estimate, whether it runs SQL
+ *    (retention.plans.query) and its schema-only command for hints. It is loaded by every command,
+ *    so it imports the engine's modules only inside its methods.
+ *  - config/schema.ts engineConfigs: its EngineConfig (config/source-parts.ts), in <engine>/config.ts:
+ *    the zod schema of its source (`type` a literal; made of the shared parts in source-parts.ts),
+ *    the tenant modes it supports, and its entry in the `orgbackup init` starter config if it has
+ *    one. The config schema sits below the engines, so config.ts imports only zod and config/.
+ * In the folder, besides those two files:
+ *  - source.ts: a class implementing Source (this file). Required: discoverTenants, dump, restore,
+ *    createScratch (a throwaway place for restore tests, in <engine>/scratch.ts, with the neutral
+ *    types of sources/scratch.ts) and close. Where the engine has them: tenantExists,
+ *    checkManifest, checkEntry, describeTarget, currentTables/currentFingerprint (the restore
+ *    plan and schema check), queryRows (SQL engines), exporter, and the rows-mode methods.
+ *  - preflight.ts: its checks (the native tool is there and new enough, the place is reachable and
+ *    readable or writable, the tenants can be listed), built with sources/checks/ (result shapes,
+ *    checkTool, tenantsCheck) and returning CheckResult lists: a problem of the whole source fails,
+ *    one of a single tenant warns (that tenant fails, the others are backed up).
+ *  - its errors are the typed errors of src/errors.ts, each with a hint that says what to do.
+ * And its tests: a file in test/conformance/sources/ that runs the source conformance suite with the
+ * engine's fixture (make a source of two tenants; count, digest and change their data; its dump
+ * tool and bad credentials where it has them), besides its own tests.
+ * The rest of the program talks to these contracts only; `npm run lint` (scripts/check-imports.mjs)
+ * fails on a source type compared outside src/sources/ and src/config/, on an import cycle, and on
+ * an engine importing a layer that uses it (commands, preflight, restore, backup...).
  */
 import type { ArchiveExporter } from './export/types.js';
 import type { RowsDecoder } from './rows/decoder.js';
@@ -23,6 +41,8 @@ import type { DatabaseLocale, Sidecar, SchemaFingerprint, TableInfo } from '../a
 import type { ZipEntry } from '../archive/zip-reader.js';
 import type { Logger } from '../context.js';
 import type { Scratch, ScratchRequest } from './scratch.js';
+import type { CheckContext, CheckPurpose, CheckResult } from './checks/result.js';
+import type { SourceConfig } from '../config/schema.js';
 
 export interface Tenant {
   id: string;
@@ -151,4 +171,28 @@ export interface Source {
 export function applyExclude(tenants: Tenant[], exclude: readonly string[]): Tenant[] {
   const skip = new Set(exclude);
   return tenants.filter((t) => !skip.has(t.id));
+}
+
+/**
+ * An engine as the rest of the program sees it: one object per source type in
+ * src/sources/<engine>/engine.ts, listed once in sources/registry.ts. It is loaded with every
+ * command, so it holds no engine code itself: each method imports the engine's modules when called.
+ */
+export interface Engine<C extends SourceConfig = SourceConfig> {
+  readonly type: C['type'];
+  /** Whether its Source runs SQL queries (queryRows): those a tenants or plans query can name. */
+  readonly runsQueries: boolean;
+  /** How an operator makes an empty copy of a tenant's tables elsewhere, for the hint of a missing --target database. */
+  readonly schemaOnlyCommand?: string;
+  create(name: string, config: C, baseDir: string): Promise<Source>;
+  /** Its preflight checks of source `name` (SPEC.md "Preflight"): tools, reachability, permissions, tenants. */
+  preflight(ctx: CheckContext, name: string, config: C, purpose: CheckPurpose): Promise<CheckResult[]>;
+  /**
+   * Database engines: restore tests make their throwaway database on a server, so `verify --scratch`
+   * names one by URL (engine and example for the messages; check throws a UsageError for a URL it
+   * cannot use). Without it, restore tests run in a directory and --scratch names that.
+   */
+  readonly scratchServer?: { engine: string; example: string; check(url: string, key: string): Promise<void> };
+  /** An upper bound of the bytes its archives need when none exist yet (the database size); undefined when unknown. */
+  estimateBytes?(name: string, config: C, baseDir: string): Promise<number | undefined>;
 }

@@ -10,24 +10,25 @@
  *   that appeared meanwhile (the temp is then still there, which is how that case is detected).
  *   rclone has no conditional create, so two writers racing on one name between that check and the
  *   move is the remote's own guarantee; archive ids carry millisecond timestamps;
- * - list runs `lsjson -R --files-only` on the deepest directory of the prefix (rclone pages through
- *   the remote's listing itself) and filters by the rest of the prefix.
+ * - list runs `lsjson -R --files-only` on the deepest directory of the prefix and reads its output
+ *   entry by entry as rclone pages through the remote (rclone-lsjson.ts), filtering by the rest of
+ *   the prefix; a caller that stops early stops rclone.
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { PassThrough, type Readable } from 'node:stream';
 import type { RcloneStorageConfig } from '../config/schema.js';
 import { rclone, rcloneExitCode, rcloneStream, RCLONE_DIR_NOT_FOUND, RCLONE_FILE_NOT_FOUND, type RcloneRunner } from './rclone-cli.js';
+import { lsjsonEntries } from './rclone-lsjson.js';
 import { AlreadyExistsError, NotFoundError, assertSafeKey, type ObjectInfo, type Storage, type StorageOptions } from './types.js';
 import { ByteCounter } from '../util/byte-counter.js';
 
 const TEMP_MARK = '.tmp-';
 
-interface LsjsonEntry {
-  Path: string;
-  Size: number;
-  ModTime: string;
-  IsDir?: boolean;
+/** A temp file of a put that has not finished (never an object of the contract). */
+function isTemp(key: string): boolean {
+  return key.split('/').pop()!.includes(TEMP_MARK);
 }
 
 export function isNotFound(error: unknown): boolean {
@@ -129,28 +130,40 @@ export class RcloneStorage implements Storage {
   }
 
   async *list(prefix: string, options: StorageOptions = {}): AsyncIterable<ObjectInfo> {
-    for (const entry of await this.listAll(prefix, options)) {
-      if (!entry.key.split('/').pop()!.includes(TEMP_MARK)) yield entry;
+    for await (const entry of this.objects(prefix, options)) {
+      if (!isTemp(entry.key)) yield entry;
     }
   }
 
-  private async listAll(prefix: string, options: StorageOptions): Promise<ObjectInfo[]> {
+  /** Every object under the prefix, temp files of unfinished puts included, as rclone lists them. */
+  private async *objects(prefix: string, options: StorageOptions): AsyncGenerator<ObjectInfo> {
     const slash = prefix.lastIndexOf('/');
     const dirKey = slash >= 0 ? prefix.slice(0, slash) : '';
     if (dirKey) assertSafeKey(dirKey);
-    let output: string;
-    try {
-      output = await rclone(this.runner, ['lsjson', '-R', '--files-only', '--no-mimetype', this.remotePath(dirKey)], options.signal ? { signal: options.signal } : {});
-    } catch (error) {
-      if (isNotFound(error)) return [];
-      throw error;
-    }
-    const entries = JSON.parse(output) as LsjsonEntry[];
     const base = dirKey ? `${dirKey}/` : '';
-    return entries
-      .filter((e) => !e.IsDir)
-      .map((e) => ({ key: base + e.Path, size: e.Size, modified: new Date(e.ModTime) }))
-      .filter((info) => info.key.startsWith(prefix));
+    const stop = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+    const child = rcloneStream(this.runner, ['lsjson', '-R', '--files-only', '--no-mimetype', this.remotePath(dirKey)], { signal });
+    let finished = false;
+    try {
+      const lines = createInterface({ input: child.stdout, crlfDelay: Infinity });
+      for await (const entry of lsjsonEntries(lines, `storage "${this.name}" (${this.runner.remote})`)) {
+        const key = base + entry.Path;
+        if (entry.IsDir || !key.startsWith(prefix)) continue;
+        yield { key, size: entry.Size, modified: new Date(entry.ModTime) };
+      }
+      finished = true;
+      await child.done;
+    } catch (error) {
+      // A missing directory holds no objects (rclone printed "[" and exited 3).
+      if (!isNotFound(error)) throw error;
+    } finally {
+      if (!finished) {
+        // The caller stopped early, or the output was refused: stop rclone, whose exit no one awaits now.
+        child.done.catch(() => undefined);
+        stop.abort();
+      }
+    }
   }
 
   async delete(key: string, options: StorageOptions = {}): Promise<void> {
@@ -165,13 +178,10 @@ export class RcloneStorage implements Storage {
 
   /** Removes temp objects of puts that never finished (killed runs), older than `olderThan`. */
   async cleanupIncomplete(olderThan: Date, options: StorageOptions = {}): Promise<number> {
-    let removed = 0;
-    for (const entry of await this.listAll('', options)) {
-      if (entry.key.split('/').pop()!.includes(TEMP_MARK) && entry.modified < olderThan) {
-        await rclone(this.runner, ['deletefile', this.remotePath(entry.key)], options.signal ? { signal: options.signal } : {});
-        removed++;
-      }
-    }
-    return removed;
+    // Collected first, deleted after: the listing is not changed while rclone still walks it.
+    const stale: string[] = [];
+    for await (const entry of this.objects('', options)) if (isTemp(entry.key) && entry.modified < olderThan) stale.push(entry.key);
+    for (const key of stale) await rclone(this.runner, ['deletefile', this.remotePath(key)], options.signal ? { signal: options.signal } : {});
+    return stale.length;
   }
 }

@@ -31,7 +31,7 @@ async function target(kind: 'local' | 'dav'): Promise<ConformanceTarget> {
   };
 }
 
-// rclone has no pages of its own to cross (lsjson returns one document); each put is four rclone runs.
+// rclone's listing is read as rclone prints it (storage-rclone-stream.test.ts); no page size to cross here. Each put is four rclone runs.
 const sizes = { manyKeys: 40, largeBytes: 12 * 1024 * 1024, cleanup: true };
 storageConformance('rclone local remote', () => target('local'), sizes);
 storageConformance('rclone webdav remote (rclone serve webdav)', () => target('dav'), sizes);

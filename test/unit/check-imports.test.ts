@@ -1,4 +1,4 @@
-/** scripts/check-imports.mjs (part of `npm run lint`) fails on an import cycle and on an import of the CLI layer from below. */
+/** scripts/check-imports.mjs (part of `npm run lint`) fails on an import cycle, on an import of the CLI layer from below, on an engine importing a layer that uses it, and on a source type compared outside src/sources/. */
 import { execa } from 'execa';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -43,6 +43,24 @@ describe('check-imports', () => {
       files: { 'cli/render/format.ts': 'export const f = 1;\n', 'preflight/space.ts': "import { f } from '../cli/render/format.js';\n" },
       exitCode: 1,
       error: /preflight\/space\.ts imports cli\/render\/format\.ts: only src\/cli\/ may import the CLI layer/,
+    },
+    {
+      name: 'an engine importing preflight',
+      files: { 'preflight/types.ts': 'export const pass = 1;\n', 'sources/pg/preflight.ts': "import { pass } from '../../preflight/types.js';\n" },
+      exitCode: 1,
+      error: /sources\/pg\/preflight\.ts imports preflight\/types\.ts: an engine may not import the layers that use it/,
+    },
+    {
+      name: 'a source type compared in preflight (once a known leftover)',
+      files: { 'preflight/source-postgres.ts': "export const isPg = (t: string) => t === 'postgres';\n" },
+      exitCode: 1,
+      error: /preflight\/source-postgres\.ts:1: compares a source type outside src\/sources\//,
+    },
+    {
+      name: 'a source type compared in an engine folder',
+      files: { 'sources/registry.ts': "export const isPg = (t: string) => t === 'postgres';\n" },
+      exitCode: 0,
+      error: /^$/,
     },
   ])('$name', async ({ files, exitCode, error }) => {
     const res = await check(files);

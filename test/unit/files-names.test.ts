@@ -1,6 +1,6 @@
 /** Entry names for files with backslashes, and the paths a restore accepts from a (untrusted) manifest. */
 import { describe, expect, it } from 'vitest';
-import { FileEntryNames, restorePath } from '../../src/sources/files-names.js';
+import { FileEntryNames, restorePath } from '../../src/sources/files/names.js';
 
 describe('FileEntryNames', () => {
   it('keeps plain paths, encodes backslashes with the real path recorded, and never repeats a name', () => {

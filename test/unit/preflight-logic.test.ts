@@ -1,9 +1,10 @@
 /** The pure parts of preflight: /proc parsing, umask exposure, mounts, hints, GRANTs, space verdicts. */
 import { describe, expect, it } from 'vitest';
-import { parseProcStatus, umaskExposure } from '../../src/preflight/identity.js';
-import { mountOf, parseMountinfo } from '../../src/preflight/mounts.js';
+import { umaskExposure } from '../../src/preflight/identity.js';
+import { parseProcStatus } from '../../src/util/identity.js';
+import { mountOf, parseMountinfo } from '../../src/util/mounts.js';
 import { writeRefusedHint, type PathSituation } from '../../src/preflight/hints.js';
-import { grantStatements, type PrivilegeProblem } from '../../src/preflight/pg-privileges.js';
+import { grantStatements, type PrivilegeProblem } from '../../src/sources/postgres/preflight-privileges.js';
 import { judgeSpace, spoolNeed } from '../../src/preflight/space.js';
 
 describe('parseProcStatus', () => {

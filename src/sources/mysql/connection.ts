@@ -8,9 +8,11 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
-import { ExitCode, OrgbackupError, UsageError } from '../../errors.js';
+import { MYSQL_URL } from '../../config/db-url.js';
+import { ExitCode, OrgbackupError } from '../../errors.js';
 import { registerSecret } from '../../redact.js';
-import { hostInUrl, hostOfUrl } from '../../util/url-host.js';
+import { hostInUrl } from '../../util/url-host.js';
+import { parseDbUrl } from '../db-url.js';
 
 export interface MysqlConnection {
   host: string;
@@ -26,25 +28,15 @@ export interface MysqlConnection {
 }
 
 export function parseMysqlUrl(url: string, key = 'url'): MysqlConnection {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new UsageError(`${key}: not a valid URL (expected mysql://user@host:3306/database)`);
-  }
-  if (parsed.protocol !== 'mysql:' && parsed.protocol !== 'mariadb:') {
-    throw new UsageError(`${key}: expected a mysql:// or mariadb:// URL, got ${parsed.protocol}//`);
-  }
-  const password = parsed.password ? decodeURIComponent(parsed.password) : undefined;
-  registerSecret(password);
-  const params = parsed.searchParams;
+  const parts = parseDbUrl(url, key, MYSQL_URL, { port: 3306, user: 'root' });
+  const params = parts.url.searchParams;
   const sslMode = (params.get('ssl-mode') ?? params.get('sslmode') ?? (params.get('ssl') === 'true' ? 'REQUIRED' : '')).toUpperCase();
   const conn: MysqlConnection = {
-    host: hostOfUrl(parsed) || '127.0.0.1',
-    port: parsed.port ? Number(parsed.port) : 3306,
-    user: decodeURIComponent(parsed.username) || 'root',
-    database: decodeURIComponent(parsed.pathname.replace(/^\//, '')),
-    ...(password !== undefined ? { password } : {}),
+    host: parts.host || '127.0.0.1',
+    port: parts.port,
+    user: parts.user,
+    database: parts.database,
+    ...(parts.password !== undefined ? { password: parts.password } : {}),
     ...(params.get('socket') ? { socket: params.get('socket')! } : {}),
   };
   if (sslMode === 'REQUIRED') conn.ssl = 'required';
@@ -177,5 +169,8 @@ export function mysqlConnectError(conn: MysqlConnection, error: unknown): Orgbac
       hint: 'is the server running and listening there? check host, port and firewalls',
     });
   }
-  return new OrgbackupError(`cannot connect to MySQL/MariaDB ${where}: ${err.message ?? String(error)}`, ExitCode.failed, { cause: error });
+  return new OrgbackupError(`cannot connect to MySQL/MariaDB ${where}: ${err.message ?? String(error)}`, ExitCode.failed, {
+    cause: error,
+    hint: 'check that the server runs and is reachable from here (host, port, firewall), and the source URL',
+  });
 }

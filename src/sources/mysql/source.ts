@@ -33,7 +33,9 @@ export class MysqlSource implements Source {
       const password = await resolveSecret(this.config.password, this.config.passwordFile, `sources.${this.name}.passwordFile`);
       this.connection = password !== undefined ? { ...conn, password } : conn;
       if (this.mode !== 'database' && !this.connection.database) {
-        throw new UsageError(`sources.${this.name}.url: mode "${this.mode}" needs a database in the URL (mysql://user@host:3306/app)`);
+        throw new UsageError(`sources.${this.name}.url: mode "${this.mode}" needs a database in the URL (mysql://user@host:3306/app)`, {
+          hint: `add the database to sources.${this.name}.url, or use tenants.mode "database" (one database per tenant)`,
+        });
       }
     }
     return this.connection;
@@ -57,7 +59,9 @@ export class MysqlSource implements Source {
     const found = await withMysql(await this.conn(), async (client) => {
       if (tenants.query) return queryTenants(client, tenants.query);
       if (this.mode === 'database') return matchingDatabases(client, tenants.match ?? '%');
-      throw new UsageError(`sources.${this.name}.tenants: mode "${this.mode}" needs "query"`);
+      throw new UsageError(`sources.${this.name}.tenants: mode "${this.mode}" needs "query"`, {
+        hint: 'set tenants.query to SQL returning the tenant ids as "id", e.g. "SELECT id FROM organizations"',
+      });
     });
     return applyExclude(found, tenants.exclude);
   }
@@ -83,7 +87,7 @@ export class MysqlSource implements Source {
         return dumpMysqlRows(conn, tenant, this.config, ctx);
       }
       default:
-        throw new UsageError(`tenant mode ${this.mode} is not available for mysql`);
+        throw new UsageError(`tenant mode ${this.mode} is not available for mysql`, { hint: 'use tenants.mode none, database or rows' });
     }
   }
 
@@ -105,7 +109,7 @@ export class MysqlSource implements Source {
     const conn = await this.conn();
     if (!target) return mode === 'database' ? withDatabase(conn, tenant.id) : conn;
     const into = parseMysqlUrl(target, '--target');
-    if (!into.database) throw new UsageError('--target: name the database to restore into (mysql://user@host:3306/copy)');
+    if (!into.database) throw new UsageError('--target: name the database to restore into (mysql://user@host:3306/copy)', { hint: 'add the database name to the --target URL' });
     // The same server without a password in --target: the source's password applies.
     return into.password === undefined && conn.password !== undefined && into.host === conn.host && into.port === conn.port ? { ...into, password: conn.password } : into;
   }
@@ -122,7 +126,9 @@ export class MysqlSource implements Source {
         return restoreMysqlRows(into, tenant, ctx, this.config.tenants.column);
       }
       default:
-        throw new UsageError(`archive ${ctx.sidecar.id} was made in tenant mode ${mode}, which mysql cannot restore`);
+        throw new UsageError(`archive ${ctx.sidecar.id} was made in tenant mode ${mode}, which mysql cannot restore`, {
+          hint: 'restore it with a source of that tenant mode (the config it was made with)',
+        });
     }
   }
 

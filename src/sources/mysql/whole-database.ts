@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { compress, compressedName, compressionOfEntry, decompress, effectiveCompression } from '../compression.js';
 import { spawnTool, runTool } from '../../exec.js';
-import { OrgbackupError, ExitCode, VerificationError } from '../../errors.js';
+import { OrgbackupError, ExitCode, VerificationError, DAMAGED_ARCHIVE_HINT } from '../../errors.js';
 import type mysql from 'mysql2/promise';
 import type { Sidecar } from '../../archive/manifest.js';
 import { checkedEntryStream } from '../../archive/reader.js';
@@ -59,7 +59,9 @@ export async function dumpWholeDatabase(conn: MysqlConnection, tools: Record<str
   await Promise.all([ctx.writer.addEntry(compressedName(MYSQL_DUMP_ENTRY, compression), piped.stdout), dump.done, piped.done]);
   const scan = scanning.result;
   if (!scan?.completed || scan.truncated) {
-    throw new OrgbackupError(`${tool.file} ended without its "-- Dump completed" trailer; the dump of ${conn.database} is incomplete`, ExitCode.failed);
+    throw new OrgbackupError(`${tool.file} ended without its "-- Dump completed" trailer; the dump of ${conn.database} is incomplete`, ExitCode.failed, {
+      hint: 'nothing was stored; run create again, and check the server log if the dump breaks off again',
+    });
   }
   const version = await toolFacts(tool.file, ctx.signal);
   return {
@@ -81,8 +83,8 @@ export async function scanDump(body: Readable, what: string): Promise<DumpScan> 
   const scanner = new DumpScanner();
   for await (const chunk of body) scanner.push(chunk as Buffer);
   const scan = scanner.end();
-  if (!isDumpHeader(scan.header)) throw new VerificationError(`${what} does not start with a mysqldump header (found "${scan.header.slice(0, 60)}")`);
-  if (scan.truncated || !scan.completed) throw new VerificationError(`${what} is truncated: it lacks mysqldump's closing "-- Dump completed" line`);
+  if (!isDumpHeader(scan.header)) throw new VerificationError(`${what} does not start with a mysqldump header (found "${scan.header.slice(0, 60)}")`, { hint: DAMAGED_ARCHIVE_HINT });
+  if (scan.truncated || !scan.completed) throw new VerificationError(`${what} is truncated: it lacks mysqldump's closing "-- Dump completed" line`, { hint: DAMAGED_ARCHIVE_HINT });
   return scan;
 }
 
@@ -94,7 +96,7 @@ export async function checkMysqlDumpEntry(name: string, body: Readable, sidecar:
   const wrong = sidecar.tables.filter((t) => (scan.rows.get(t.name) ?? 0) !== t.rows);
   if (wrong.length > 0) {
     const list = wrong.slice(0, 5).map((t) => `${t.name}: ${scan.rows.get(t.name) ?? 0} rows, manifest says ${t.rows}`);
-    throw new VerificationError(`${what} does not hold the rows its manifest lists (${list.join('; ')})`);
+    throw new VerificationError(`${what} does not hold the rows its manifest lists (${list.join('; ')})`, { hint: DAMAGED_ARCHIVE_HINT });
   }
 }
 
@@ -144,7 +146,7 @@ async function spoolDumpEntry(ctx: RestoreContext): Promise<{ file: string; name
     }
     return { file, name: entry.name };
   }
-  throw new OrgbackupError(`archive ${ctx.sidecar.id} holds no ${MYSQL_DUMP_ENTRY} entry`, ExitCode.verification);
+  throw new OrgbackupError(`archive ${ctx.sidecar.id} holds no ${MYSQL_DUMP_ENTRY} entry`, ExitCode.verification, { hint: DAMAGED_ARCHIVE_HINT });
 }
 
 interface LoadTarget {

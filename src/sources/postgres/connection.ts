@@ -6,9 +6,10 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { ExitCode, OrgbackupError, UsageError } from '../../errors.js';
-import { registerSecret } from '../../redact.js';
-import { hostInUrl, hostOfUrl } from '../../util/url-host.js';
+import { POSTGRES_URL } from '../../config/db-url.js';
+import { ExitCode, OrgbackupError } from '../../errors.js';
+import { hostInUrl } from '../../util/url-host.js';
+import { parseDbUrl } from '../db-url.js';
 
 export interface PgConnection {
   host: string;
@@ -21,25 +22,15 @@ export interface PgConnection {
 }
 
 export function parsePgUrl(url: string, key = 'url'): PgConnection {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new UsageError(`${key}: not a valid URL (expected postgres://user@host:5432/database)`);
-  }
-  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
-    throw new UsageError(`${key}: expected a postgres:// URL, got ${parsed.protocol}//`);
-  }
-  const password = parsed.password ? decodeURIComponent(parsed.password) : undefined;
-  registerSecret(password);
+  const parts = parseDbUrl(url, key, POSTGRES_URL, { port: 5432, user: 'postgres' });
   const params: Record<string, string> = {};
-  parsed.searchParams.forEach((value, name) => (params[name] = value));
+  parts.url.searchParams.forEach((value, name) => (params[name] = value));
   return {
-    host: hostOfUrl(parsed) || params.host || '127.0.0.1',
-    port: parsed.port ? Number(parsed.port) : 5432,
-    user: decodeURIComponent(parsed.username) || 'postgres',
-    database: decodeURIComponent(parsed.pathname.replace(/^\//, '')) || 'postgres',
-    password,
+    host: parts.host || params.host || '127.0.0.1',
+    port: parts.port,
+    user: parts.user,
+    database: parts.database || 'postgres',
+    password: parts.password,
     params,
   };
 }
@@ -158,5 +149,7 @@ export function pgConnectError(conn: PgConnection, error: unknown): OrgbackupErr
       hint: 'is the server running and listening there? check host, port and firewalls',
     });
   }
-  return new OrgbackupError(`cannot connect to PostgreSQL ${where}: ${err.message ?? String(error)}`);
+  return new OrgbackupError(`cannot connect to PostgreSQL ${where}: ${err.message ?? String(error)}`, ExitCode.failed, {
+    hint: 'check that the server runs and is reachable from here (host, port, firewall), and the source URL',
+  });
 }

@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { PostgresSourceConfig } from '../../config/schema.js';
-import { ExitCode, OrgbackupError, UsageError, VerificationError } from '../../errors.js';
+import { ExitCode, OrgbackupError, UsageError, VerificationError, DAMAGED_ARCHIVE_HINT } from '../../errors.js';
 import type { DumpContext, DumpResult, RestoreContext, RestoreResult, Tenant } from '../types.js';
 import { quoteIdent } from './catalog.js';
 import { describePg, withPgClient, type PgConnection } from './connection.js';
@@ -72,7 +72,7 @@ export async function restoreSchema(conn: PgConnection, tenant: Tenant, config: 
     await runScript(conn, config.tools, entry, swapStatements(schema, into, existed, hold), ctx);
     return { target, tables: ctx.sidecar.tables };
   }
-  throw new VerificationError(`archive ${ctx.sidecar.id} holds no ${PG_DUMP_ENTRY} entry`);
+  throw new VerificationError(`archive ${ctx.sidecar.id} holds no ${PG_DUMP_ENTRY} entry`, { hint: DAMAGED_ARCHIVE_HINT });
 }
 
 async function runScript(

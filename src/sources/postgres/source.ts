@@ -103,7 +103,7 @@ export class PostgresSource implements Source {
         return batch ? dumpRowsFromBatch(batch, tenant, conn, this.config, ctx) : dumpRows(conn, tenant, this.config, ctx);
       }
       default:
-        throw new UsageError(`tenant mode ${this.mode} is not available for postgres`);
+        throw new UsageError(`tenant mode ${this.mode} is not available for postgres`, { hint: 'use tenants.mode none, database, schema or rows' });
     }
   }
 
@@ -177,7 +177,9 @@ export class PostgresSource implements Source {
         return restoreRows(conn, tenant, this.config, ctx);
       }
       default:
-        throw new UsageError(`archive ${ctx.sidecar.id} was made in tenant mode ${mode}, which postgres cannot restore`);
+        throw new UsageError(`archive ${ctx.sidecar.id} was made in tenant mode ${mode}, which postgres cannot restore`, {
+          hint: 'restore it with a source of that tenant mode (the config it was made with)',
+        });
     }
   }
 

@@ -11,7 +11,7 @@ import type { Readable } from 'node:stream';
 import { devNull } from '../../util/streams.js';
 import { compress, compressedName, compressionOfEntry, decompress, effectiveCompression, type Piped } from '../compression.js';
 import { runTool, spawnTool } from '../../exec.js';
-import { OrgbackupError, ExitCode } from '../../errors.js';
+import { OrgbackupError, ExitCode, DAMAGED_ARCHIVE_HINT } from '../../errors.js';
 import type { DumpContext, DumpResult, RestoreContext, RestoreResult } from '../types.js';
 import type pg from 'pg';
 import { countRows, listTables, schemaFingerprint } from './catalog.js';
@@ -172,7 +172,7 @@ export async function restoreWholeDatabase(conn: PgConnection, tools: Record<str
     }
     return { target, tables: ctx.sidecar.tables };
   }
-  throw new OrgbackupError(`archive ${ctx.sidecar.id} holds no ${PG_DUMP_ENTRY} entry`, ExitCode.verification);
+  throw new OrgbackupError(`archive ${ctx.sidecar.id} holds no ${PG_DUMP_ENTRY} entry`, ExitCode.verification, { hint: DAMAGED_ARCHIVE_HINT });
 }
 
 /**

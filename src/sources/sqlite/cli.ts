@@ -46,7 +46,9 @@ export async function onlineBackup(sqlite3: string, db: string, copy: string, si
 /** `PRAGMA integrity_check` must answer exactly "ok"; anything else names the damage. */
 export async function checkIntegrity(sqlite3: string, db: string, what: string, signal: AbortSignal): Promise<void> {
   const rows = await sqliteJson<{ integrity_check: string }>(sqlite3, db, 'PRAGMA integrity_check;', signal).catch((error: unknown) => {
-    throw new OrgbackupError(`${what} is not a readable SQLite database: ${(error as Error).message}`, ExitCode.verification);
+    throw new OrgbackupError(`${what} is not a readable SQLite database: ${(error as Error).message}`, ExitCode.verification, {
+      hint: 'the database file is damaged or not a SQLite database; restore it from an earlier archive',
+    });
   });
   const verdict = rows.map((r) => r.integrity_check);
   if (verdict.length !== 1 || verdict[0] !== 'ok') {

@@ -10,7 +10,7 @@ import { chmod, chown, lstat, mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
-import { OrgbackupError, ExitCode } from '../../errors.js';
+import { OrgbackupError, ExitCode, DAMAGED_ARCHIVE_HINT } from '../../errors.js';
 import type { RestoreContext } from '../types.js';
 import { checkedEntryStream } from '../../archive/reader.js';
 import { compressionOfEntry, decompress } from '../compression.js';
@@ -32,7 +32,7 @@ async function extractEntry(ctx: RestoreContext, staging: string): Promise<void>
     await Promise.all([pipeline(plain.stdout, createWriteStream(staging, { flags: 'wx', mode: 0o600 }), { signal: ctx.signal }), plain.done, body.done]);
     return;
   }
-  throw new OrgbackupError(`archive ${ctx.sidecar.id} holds no ${SQLITE_ENTRY} entry`, ExitCode.verification);
+  throw new OrgbackupError(`archive ${ctx.sidecar.id} holds no ${SQLITE_ENTRY} entry`, ExitCode.verification, { hint: DAMAGED_ARCHIVE_HINT });
 }
 
 async function exists(file: string): Promise<boolean> {

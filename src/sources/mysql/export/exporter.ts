@@ -7,7 +7,7 @@
  * are data; a statement runs to the line that ends with `;` (strings never hold a raw line break).
  */
 import type { Sidecar } from '../../../archive/manifest.js';
-import { VerificationError } from '../../../errors.js';
+import { VerificationError, DAMAGED_ARCHIVE_HINT } from '../../../errors.js';
 import { entryLines } from '../../export/lines.js';
 import type { ArchiveExporter, ExportEvent, ExportedTable } from '../../export/types.js';
 import type { MysqlRowsDetails } from '../rows/dump.js';
@@ -28,7 +28,7 @@ const common = {
 
 export function mysqlRowsExporter(sidecar: Sidecar): ArchiveExporter {
   const details = sidecar.details as unknown as MysqlRowsDetails | undefined;
-  if (!details?.plan || !details.entries) throw new VerificationError(`archive ${sidecar.id} has no rows plan in its manifest`);
+  if (!details?.plan || !details.entries) throw new VerificationError(`archive ${sidecar.id} has no rows plan in its manifest`, { hint: DAMAGED_ARCHIVE_HINT });
   const types = new Map((sidecar.schemaFingerprint?.tables ?? []).map((t) => [t.name, new Map(t.columns.map((c) => [c.name, c]))]));
   const rows = new Map(sidecar.tables.map((t) => [t.name, t.rows]));
   const planned = details.plan.tables.filter((t) => details.entries[t.table] !== undefined);
@@ -45,7 +45,10 @@ export function mysqlRowsExporter(sidecar: Sidecar): ArchiveExporter {
 export function mysqlDumpExporter(sidecar: Sidecar): ArchiveExporter {
   const rows = new Map(sidecar.tables.map((t) => [t.name, t.rows]));
   const tables: ExportedTable[] = (sidecar.schemaFingerprint?.tables ?? []).map((t) => ({ name: t.name, rows: rows.get(t.name) ?? 0, columns: t.columns }));
-  if (tables.length === 0 && sidecar.tables.length > 0) throw new VerificationError(`archive ${sidecar.id} has no schema fingerprint in its manifest; its columns and types are unknown`);
+  if (tables.length === 0 && sidecar.tables.length > 0)
+    throw new VerificationError(`archive ${sidecar.id} has no schema fingerprint in its manifest; its columns and types are unknown`, {
+      hint: 'restore it into a scratch database (`orgbackup restore <id> --target ...`) and export from there',
+    });
   return { ...common, tables, holdsData: (entry) => entry.startsWith(MYSQL_DUMP_ENTRY), readEntry: (entry, body, signal) => insertRows(entry, body, new Map(tables.map((t) => [t.name, t])), signal) };
 }
 
@@ -65,11 +68,11 @@ async function* insertRows(entry: string, body: AsyncIterable<Buffer>, known: Re
     statement = [];
     if (parsed.table !== current) {
       const table = known.get(parsed.table);
-      if (!table) throw new VerificationError(`entry ${entry} holds rows of table ${parsed.table}, which its manifest does not list`);
+      if (!table) throw new VerificationError(`entry ${entry} holds rows of table ${parsed.table}, which its manifest does not list`, { hint: DAMAGED_ARCHIVE_HINT });
       current = parsed.table;
       yield { kind: 'table', table: table.name, columns: parsed.columns ?? table.columns.map((c) => c.name) };
     }
     for (const cells of parsed.rows) yield { kind: 'row', cells };
   }
-  if (statement.length > 0) throw new VerificationError(`entry ${entry} ends inside an INSERT statement`);
+  if (statement.length > 0) throw new VerificationError(`entry ${entry} ends inside an INSERT statement`, { hint: DAMAGED_ARCHIVE_HINT });
 }

@@ -5,7 +5,7 @@
  * here into each column's text form, a binary value kept as `0x<hex>`, and turned into JSON by
  * the column's type (COLUMN_TYPE from the manifest's schema fingerprint) or into an SQL literal.
  */
-import { VerificationError } from '../../../errors.js';
+import { VerificationError, DAMAGED_ARCHIVE_HINT } from '../../../errors.js';
 
 const BINARY = /^(binary|varbinary|tinyblob|blob|mediumblob|longblob|bit|geometry|point|linestring|polygon|multipoint|multilinestring|multipolygon|geometrycollection|geomcollection)\b/;
 const JSON_NUMBER = /^(tinyint|smallint|mediumint|int|integer|float|double|real)\b/;
@@ -23,7 +23,7 @@ export interface ParsedInsert {
 /** One whole `INSERT INTO `t` [(`a`,..)] VALUES (..),(..);` statement. */
 export function parseInsert(statement: string): ParsedInsert {
   let at = 'INSERT INTO '.length;
-  const fail = (why: string) => new VerificationError(`archived INSERT statement cannot be read (${why}) near ${JSON.stringify(statement.slice(at, at + 60))}`);
+  const fail = (why: string) => new VerificationError(`archived INSERT statement cannot be read (${why}) near ${JSON.stringify(statement.slice(at, at + 60))}`, { hint: DAMAGED_ARCHIVE_HINT });
   const ident = (): string => {
     if (statement[at] !== '`') throw fail('expected a `name`');
     const end = findIdentEnd(statement, at + 1);

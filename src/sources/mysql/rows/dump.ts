@@ -53,7 +53,8 @@ interface PlanAndTypes {
 
 export async function planForMysql(client: mysql.Connection, database: string, config: MysqlSourceConfig): Promise<PlanAndTypes> {
   const column = config.tenants.column;
-  if (!column) throw new UsageError('tenant mode "rows" needs tenants.column (the tenant id column, e.g. "org_id")');
+  if (!column)
+    throw new UsageError('tenant mode "rows" needs tenants.column (the tenant id column, e.g. "org_id")', { hint: 'set tenants.column to the column holding the tenant id, e.g. "column": "org_id"' });
   const catalog = await readMysqlRowsCatalog(client, database);
   const full = planRows({
     tables: catalog.tables,

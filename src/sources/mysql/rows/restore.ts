@@ -14,7 +14,7 @@ import type { Readable } from 'node:stream';
 import type mysql from 'mysql2/promise';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Sidecar, TableInfo } from '../../../archive/manifest.js';
-import { OrgbackupError, ExitCode, UsageError, VerificationError } from '../../../errors.js';
+import { OrgbackupError, ExitCode, UsageError, VerificationError, DAMAGED_ARCHIVE_HINT } from '../../../errors.js';
 import { compressionOfEntry, decompress } from '../../compression.js';
 import type { RestoreContext, RestoreResult, Tenant } from '../../types.js';
 import type { PlannedTable, RowsPlan } from '../../rows/plan.js';
@@ -236,7 +236,7 @@ export async function checkMysqlRowsEntry(name: string, body: Readable, sidecar:
   const qualified = Object.keys(entries).find((t) => entries[t] === name);
   const table = details?.plan?.tables.find((t) => t.table === qualified)?.name;
   const info = sidecar.tables.find((t) => t.name === table);
-  if (!scan.completed || scan.truncated) throw new VerificationError(`archive ${sidecar.id}: ${name} is truncated (no closing "-- Dump completed" line)`);
+  if (!scan.completed || scan.truncated) throw new VerificationError(`archive ${sidecar.id}: ${name} is truncated (no closing "-- Dump completed" line)`, { hint: DAMAGED_ARCHIVE_HINT });
   if (!info) return;
   const rows = table ? (scan.rows.get(table) ?? 0) : 0;
   const sha = hash.digest('hex');

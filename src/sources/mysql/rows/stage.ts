@@ -11,7 +11,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { createStage, type StageShape } from './apply.js';
 import type { OutsideStaging } from './outside-restore.js';
 import { checkedEntryStream } from '../../../archive/reader.js';
-import { VerificationError } from '../../../errors.js';
+import { VerificationError, DAMAGED_ARCHIVE_HINT } from '../../../errors.js';
 import { compressionOfEntry, decompress } from '../../compression.js';
 import type { RestoreContext } from '../../types.js';
 import type { PlannedTable, RowsPlan } from '../../rows/plan.js';
@@ -53,7 +53,7 @@ export async function stageEntries(client: mysql.Connection, chosen: PlannedTabl
     await Promise.all([replay, plain.done, body.done]);
   }
   const missing = chosen.filter((t) => !stages.has(t.table));
-  if (missing.length > 0) throw new VerificationError(`archive ${ctx.sidecar.id} lacks the rows of ${missing.map((t) => t.name).join(', ')}`);
+  if (missing.length > 0) throw new VerificationError(`archive ${ctx.sidecar.id} lacks the rows of ${missing.map((t) => t.name).join(', ')}`, { hint: DAMAGED_ARCHIVE_HINT });
   return stages;
 }
 

@@ -9,7 +9,7 @@
  */
 import type { Sidecar } from '../../../archive/manifest.js';
 import { spawnTool } from '../../../exec.js';
-import { VerificationError } from '../../../errors.js';
+import { VerificationError, DAMAGED_ARCHIVE_HINT } from '../../../errors.js';
 import { compressionOfEntry, decompress } from '../../compression.js';
 import { entryLines, splitLines } from '../../export/lines.js';
 import type { ArchiveExporter, ExportEvent, ExportedTable } from '../../export/types.js';
@@ -38,7 +38,7 @@ function columnTypes(sidecar: Sidecar): Map<string, Map<string, { type: string; 
 /** Rows mode: the planned tables in load order, with their entry and columns (in COPY order). */
 export function postgresRowsExporter(sidecar: Sidecar): ArchiveExporter {
   const details = sidecar.details as unknown as RowsDetails | undefined;
-  if (!details?.plan || !details.entries) throw new VerificationError(`archive ${sidecar.id} has no rows plan in its manifest`);
+  if (!details?.plan || !details.entries) throw new VerificationError(`archive ${sidecar.id} has no rows plan in its manifest`, { hint: DAMAGED_ARCHIVE_HINT });
   const types = columnTypes(sidecar);
   const rows = new Map(sidecar.tables.map((t) => [t.name, t.rows]));
   const planned = details.plan.tables.filter((t) => details.entries[t.table] !== undefined);
@@ -64,7 +64,10 @@ export function postgresRowsExporter(sidecar: Sidecar): ArchiveExporter {
 export function postgresDumpExporter(sidecar: Sidecar, tools: Record<string, string>): ArchiveExporter {
   const rows = new Map(sidecar.tables.map((t) => [t.name, t.rows]));
   const tables: ExportedTable[] = (sidecar.schemaFingerprint?.tables ?? []).map((t) => ({ name: t.name, rows: rows.get(t.name) ?? 0, columns: t.columns }));
-  if (tables.length === 0 && sidecar.tables.length > 0) throw new VerificationError(`archive ${sidecar.id} has no schema fingerprint in its manifest; its columns and types are unknown`);
+  if (tables.length === 0 && sidecar.tables.length > 0)
+    throw new VerificationError(`archive ${sidecar.id} has no schema fingerprint in its manifest; its columns and types are unknown`, {
+      hint: 'restore it into a scratch database (`orgbackup restore <id> --target ...`) and export from there',
+    });
   return {
     ...common,
     tables,

@@ -6,7 +6,7 @@
  * jsonb are embedded as they are (their numbers untouched), bytea becomes base64, arrays JSON
  * arrays of their element type, timestamps ISO 8601 with their offset.
  */
-import { VerificationError } from '../../../errors.js';
+import { VerificationError, DAMAGED_ARCHIVE_HINT } from '../../../errors.js';
 
 const ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
 
@@ -79,7 +79,7 @@ export function parseArrayLiteral(text: string): ArrayItem[] {
   // A lower bound other than 1 is written `[0:1]={...}`: the bounds are not kept.
   const body = text.startsWith('[') ? text.slice(text.indexOf('=') + 1) : text;
   let at = 0;
-  const fail = () => new VerificationError(`archived array value ${JSON.stringify(text.slice(0, 80))} is not a PostgreSQL array literal`);
+  const fail = () => new VerificationError(`archived array value ${JSON.stringify(text.slice(0, 80))} is not a PostgreSQL array literal`, { hint: DAMAGED_ARCHIVE_HINT });
   const parse = (): ArrayItem[] => {
     if (body[at] !== '{') throw fail();
     at++;

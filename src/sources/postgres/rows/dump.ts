@@ -50,7 +50,8 @@ export interface RowsDetails {
 
 export function rowsSettings(config: PostgresSourceConfig): { column: string; schemas: string[] } {
   const column = config.tenants.column;
-  if (!column) throw new UsageError('tenant mode "rows" needs tenants.column (the tenant id column, e.g. "org_id")');
+  if (!column)
+    throw new UsageError('tenant mode "rows" needs tenants.column (the tenant id column, e.g. "org_id")', { hint: 'set tenants.column to the column holding the tenant id, e.g. "column": "org_id"' });
   return { column, schemas: config.tenants.schemas ?? ['public'] };
 }
 

@@ -9,7 +9,7 @@
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { VerificationError } from '../../../errors.js';
+import { VerificationError, DAMAGED_ARCHIVE_HINT } from '../../../errors.js';
 import { compressionOfEntry, decompress } from '../../compression.js';
 import { verifiedEntry } from '../../verified-entry.js';
 import type { RestoreContext } from '../../types.js';
@@ -50,7 +50,7 @@ export async function stageEntries(client: pg.Client, chosen: PlannedTable[], de
     staged.set(table.table, { table, stage });
   }
   const missing = chosen.filter((t) => !staged.has(t.table));
-  if (missing.length > 0) throw new VerificationError(`archive ${ctx.sidecar.id} lacks the rows of ${missing.map((t) => t.table).join(', ')}`);
+  if (missing.length > 0) throw new VerificationError(`archive ${ctx.sidecar.id} lacks the rows of ${missing.map((t) => t.table).join(', ')}`, { hint: DAMAGED_ARCHIVE_HINT });
   return chosen.map((t) => staged.get(t.table)!);
 }
 

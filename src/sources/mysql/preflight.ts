@@ -5,24 +5,23 @@
  * dumps. Problems of the shared database fail; those of one tenant's own database warn (that
  * tenant fails during create, the others are backed up).
  */
-import type { Context } from '../context.js';
-import { errorMessage } from '../errors.js';
-import type { MysqlSource } from '../sources/mysql/source.js';
-import type { MysqlConnection } from '../sources/mysql/connection.js';
-import type { ServerFacts } from '../sources/mysql/catalog.js';
-import type { Tenant } from '../sources/types.js';
-import { mapLimit } from '../util/pool.js';
-import { checkTool } from './tool-check.js';
-import { fail, pass, warn, type CheckResult, type NamedCheck, type PreflightOptions } from './types.js';
-import { pathChecks } from './rows-paths.js';
-import { hintOf, tenantsCheck, TENANT_ONLY } from './source-common.js';
+import type { MysqlSourceConfig } from '../../config/schema.js';
+import { errorMessage } from '../../errors.js';
+import type { MysqlSource } from './source.js';
+import type { MysqlConnection } from './connection.js';
+import type { ServerFacts } from './catalog.js';
+import type { Tenant } from '../types.js';
+import { mapLimit } from '../../util/pool.js';
+import { checkTool } from '../checks/tool.js';
+import { fail, pass, warn, type CheckResult, type CheckContext, type CheckPurpose } from '../checks/result.js';
+import { pathChecks } from '../checks/rows-paths.js';
+import { hintOf, tenantsCheck, TENANT_ONLY } from '../checks/common.js';
 
 const TENANT_CONCURRENCY = 4;
 
-export const checkMysqlSource: NamedCheck = async (ctx, name, options) => {
-  const config = ctx.config.sources[name];
-  if (config?.type !== 'mysql' || options.for === 'prune' || options.for === 'verify') return [];
-  const { MysqlSource: Mysql } = await import('../sources/mysql/source.js');
+export async function checkMysqlSource(ctx: CheckContext, name: string, config: MysqlSourceConfig, options: CheckPurpose): Promise<CheckResult[]> {
+  if (options.for === 'prune' || options.for === 'verify') return [];
+  const { MysqlSource: Mysql } = await import('./source.js');
   const source = new Mysql(name, config);
   let conn: MysqlConnection;
   try {
@@ -40,7 +39,7 @@ export const checkMysqlSource: NamedCheck = async (ctx, name, options) => {
   if (tenants && options.for === 'create') checks.push(...(await privilegeChecks(source, conn, tenants)));
   if (source.mode === 'rows' && options.for === 'create') checks.push(...(await rowsPlanCheck(source)));
   return checks;
-};
+}
 
 /** Rows mode: the plan can be made from the catalog (and tenants.paths followed); each table's tenant path. */
 async function rowsPlanCheck(source: MysqlSource): Promise<CheckResult[]> {
@@ -54,8 +53,8 @@ async function rowsPlanCheck(source: MysqlSource): Promise<CheckResult[]> {
 }
 
 async function connectCheck(name: string, conn: MysqlConnection, checks: CheckResult[]): Promise<ServerFacts | undefined> {
-  const { describeMysql, withMysql } = await import('../sources/mysql/connection.js');
-  const { serverFacts } = await import('../sources/mysql/catalog.js');
+  const { describeMysql, withMysql } = await import('./connection.js');
+  const { serverFacts } = await import('./catalog.js');
   try {
     const facts = await withMysql(conn, serverFacts);
     checks.push(pass(`source.${name}.connect`, `connected to ${describeMysql(conn)} as ${facts.account}: ${facts.version}`, name));
@@ -72,8 +71,8 @@ const INSTALL: Record<'mariadb' | 'mysql', string> = {
 };
 
 /** create: mysqldump/mariadb-dump; restore: mysql/mariadb. Flavour and major must fit the server. */
-async function toolCheck(ctx: Context, name: string, tools: Record<string, string>, server: ServerFacts | undefined, options: PreflightOptions): Promise<CheckResult> {
-  const { resolveMysqlTool, toolFacts, toolNames } = await import('../sources/mysql/tools.js');
+async function toolCheck(ctx: CheckContext, name: string, tools: Record<string, string>, server: ServerFacts | undefined, options: CheckPurpose): Promise<CheckResult> {
+  const { resolveMysqlTool, toolFacts, toolNames } = await import('./tools.js');
   const role = options.for === 'create' ? 'dump' : 'client';
   const resolved = await resolveMysqlTool(role, tools, server?.flavour);
   const names = toolNames(role, server?.flavour);
@@ -115,8 +114,8 @@ async function privilegeChecks(source: MysqlSource, conn: MysqlConnection, tenan
 }
 
 async function databaseProblem(conn: MysqlConnection, database: string): Promise<{ message: string; hint: string; uncertain: boolean } | undefined> {
-  const { withDatabase, withMysql } = await import('../sources/mysql/connection.js');
-  const { describePrivilegeProblems, dumpPrivilegeReport, grantStatement } = await import('../sources/mysql/privileges.js');
+  const { withDatabase, withMysql } = await import('./connection.js');
+  const { describePrivilegeProblems, dumpPrivilegeReport, grantStatement } = await import('./privileges.js');
   const report = await withMysql(withDatabase(conn, database), (client) => dumpPrivilegeReport(client, database));
   if (report.problems.length === 0) return undefined;
   const roles = report.viaRoles ? ' (the account uses roles, whose grants may not show here)' : '';

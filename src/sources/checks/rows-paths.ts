@@ -4,8 +4,8 @@
  * (Pagila's payment reaching the store through customer_id, not staff_id) is seen before a backup
  * relies on it, and can be chosen with tenants.paths. create -v shows them as debug lines.
  */
-import { describeTenantPath, type RowsPlan } from '../sources/rows/plan.js';
-import { pass, type CheckResult } from './types.js';
+import { describeTenantPath, type RowsPlan } from '../rows/plan.js';
+import { pass, type CheckResult } from './result.js';
 
 export function pathChecks(sourceName: string, plan: RowsPlan): CheckResult[] {
   return plan.tables.map((t) => pass(`source.${sourceName}.rows-path.${t.table}`, `tenant path: ${describeTenantPath(plan, t.table)}`, sourceName));

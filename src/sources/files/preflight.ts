@@ -6,9 +6,10 @@
 import { access, readdir } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import path from 'node:path';
-import { readIdentity } from './identity.js';
-import { inspectPath } from './path-state.js';
-import { fail, pass, warn, type CheckResult, type NamedCheck } from './types.js';
+import type { FilesSourceConfig } from '../../config/schema.js';
+import { readIdentity } from '../../util/identity.js';
+import { inspectPath } from '../../util/path-state.js';
+import { fail, pass, warn, type CheckContext, type CheckPurpose, type CheckResult } from '../checks/result.js';
 
 const can = (file: string, mode: number) =>
   access(file, mode).then(
@@ -16,9 +17,8 @@ const can = (file: string, mode: number) =>
     () => false,
   );
 
-export const checkFilesSource: NamedCheck = async (ctx, name, options) => {
-  const config = ctx.config.sources[name];
-  if (config?.type !== 'files' || options.for === 'prune') return [];
+export async function checkFilesSource(ctx: CheckContext, name: string, config: FilesSourceConfig, options: CheckPurpose): Promise<CheckResult[]> {
+  if (options.for === 'prune') return [];
   const root = path.resolve(ctx.baseDir, config.path);
   const me = await readIdentity();
   const id = `source.${name}.path`;
@@ -49,7 +49,7 @@ export const checkFilesSource: NamedCheck = async (ctx, name, options) => {
   const checks: CheckResult[] = [pass(id, `uid ${me.uid} may read ${root} (${owner})`, name)];
   if (config.tenants.mode === 'directory') checks.push(...(await tenantDirChecks(name, root, me.uid)));
   return checks;
-};
+}
 
 /** restore --target <dir>: the nearest existing ancestor of the target must be writable (the source is not touched). */
 async function targetCheck(id: string, target: string, me: { uid: number; gid: number }, name: string): Promise<CheckResult> {

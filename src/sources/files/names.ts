@@ -4,9 +4,9 @@
  * stored under an entry name with `%5C` in its place and the real path is recorded in the manifest
  * entry (`path`), which a restore writes back byte-exact.
  */
-import { VerificationError } from '../errors.js';
-import type { ManifestEntry } from '../archive/manifest.js';
-import { assertSafeEntryName } from '../archive/writer.js';
+import { VerificationError } from '../../errors.js';
+import type { ManifestEntry } from '../../archive/manifest.js';
+import { assertSafeEntryName } from '../../archive/writer.js';
 
 export const FILES_PREFIX = 'files/';
 

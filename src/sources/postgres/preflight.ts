@@ -4,17 +4,18 @@
  * it will dump. Problems of the shared database fail; a problem of one tenant's own database or
  * schema is a warning (SPEC.md: that tenant fails during create, the others are backed up).
  */
-import type { Context, Logger } from '../context.js';
-import { errorMessage } from '../errors.js';
-import type { PostgresSource } from '../sources/postgres/source.js';
-import type { PgConnection } from '../sources/postgres/connection.js';
-import { installedPgTools, pgInstallHint, resolvePgTool } from '../sources/tools.js';
-import type { Tenant } from '../sources/types.js';
-import { mapLimit } from '../util/pool.js';
-import { describeProblems, findPrivilegeProblems, grantStatements, roleInfo } from './pg-privileges.js';
-import { checkTool } from './tool-check.js';
-import { fail, pass, warn, type CheckResult, type NamedCheck, type PreflightOptions } from './types.js';
-import { hintOf, tenantsCheck, TENANT_ONLY } from './source-common.js';
+import type { Logger } from '../../context.js';
+import type { PostgresSourceConfig } from '../../config/schema.js';
+import { errorMessage } from '../../errors.js';
+import type { PostgresSource } from './source.js';
+import type { PgConnection } from './connection.js';
+import { installedPgTools, pgInstallHint, resolvePgTool } from '../tools.js';
+import type { Tenant } from '../types.js';
+import { mapLimit } from '../../util/pool.js';
+import { describeProblems, findPrivilegeProblems, grantStatements, roleInfo } from './preflight-privileges.js';
+import { checkTool } from '../checks/tool.js';
+import { fail, pass, warn, type CheckResult, type CheckContext, type CheckPurpose } from '../checks/result.js';
+import { hintOf, tenantsCheck, TENANT_ONLY } from '../checks/common.js';
 
 /** Tenant databases checked at once in database mode. */
 const TENANT_CONCURRENCY = 4;
@@ -26,10 +27,8 @@ interface ServerFacts {
   superuser: boolean;
 }
 
-export const checkPostgresSource: NamedCheck = async (ctx, name, options) => {
-  const { PostgresSource: Pg } = await import('../sources/postgres/source.js');
-  const config = ctx.config.sources[name];
-  if (config?.type !== 'postgres') return [];
+export async function checkPostgresSource(ctx: CheckContext, name: string, config: PostgresSourceConfig, options: CheckPurpose): Promise<CheckResult[]> {
+  const { PostgresSource: Pg } = await import('./source.js');
   const source = new Pg(name, config);
   const checks: CheckResult[] = [];
   let conn: PgConnection;
@@ -44,14 +43,14 @@ export const checkPostgresSource: NamedCheck = async (ctx, name, options) => {
   const tenants = await tenantsCheck(source, checks, ctx.signal);
   if (tenants && options.for === 'create') checks.push(...(await privilegeChecks(source, conn, tenants, server)));
   if (source.mode === 'rows' && options.for === 'create') {
-    const { rowsPlanCheck } = await import('./pg-rows-plan.js');
+    const { rowsPlanCheck } = await import('./preflight-rows.js');
     checks.push(...(await rowsPlanCheck(source, conn)));
   }
   return checks;
-};
+}
 
-async function connectCheck(name: string, conn: PgConnection, checks: CheckResult[], options: PreflightOptions, log: Logger): Promise<ServerFacts | undefined> {
-  const { describePg, withDatabase } = await import('../sources/postgres/connection.js');
+async function connectCheck(name: string, conn: PgConnection, checks: CheckResult[], options: CheckPurpose, log: Logger): Promise<ServerFacts | undefined> {
+  const { describePg, withDatabase } = await import('./connection.js');
   try {
     const facts = await serverFacts(conn);
     checks.push(pass(`source.${name}.connect`, `connected to ${describePg(conn)} as ${facts.role}: PostgreSQL ${facts.version}`, name));
@@ -73,7 +72,7 @@ async function connectCheck(name: string, conn: PgConnection, checks: CheckResul
 }
 
 async function serverFacts(conn: PgConnection): Promise<ServerFacts> {
-  const { withPgClient } = await import('../sources/postgres/connection.js');
+  const { withPgClient } = await import('./connection.js');
   return withPgClient(conn, async (client) => {
     const res = await client.query<{ num: string; version: string }>(`SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version`);
     const row = res.rows[0];
@@ -82,7 +81,7 @@ async function serverFacts(conn: PgConnection): Promise<ServerFacts> {
   });
 }
 
-async function toolChecks(ctx: Context, name: string, tools: Record<string, string>, serverMajor: number | undefined, options: PreflightOptions): Promise<CheckResult[]> {
+async function toolChecks(ctx: CheckContext, name: string, tools: Record<string, string>, serverMajor: number | undefined, options: CheckPurpose): Promise<CheckResult[]> {
   const needed = options.for === 'create' ? ['pg_dump'] : options.for === 'prune' ? [] : ['pg_restore', 'psql'];
   const checks: CheckResult[] = [];
   for (const tool of needed) {
@@ -98,7 +97,7 @@ async function toolChecks(ctx: Context, name: string, tools: Record<string, stri
 }
 
 async function privilegeChecks(source: PostgresSource, conn: PgConnection, tenants: Tenant[], server: ServerFacts): Promise<CheckResult[]> {
-  const { withPgClient } = await import('../sources/postgres/connection.js');
+  const { withPgClient } = await import('./connection.js');
   const { tenants: settings } = source.config;
   const id = `source.${source.name}.privileges`;
   if (source.mode === 'none' || source.mode === 'rows') {
@@ -121,7 +120,7 @@ async function privilegeChecks(source: PostgresSource, conn: PgConnection, tenan
 
 /** Database mode: each tenant's own database, connected to one by one (a few at once). */
 async function tenantDatabaseProblems(source: PostgresSource, conn: PgConnection, tenants: Tenant[], server: ServerFacts): Promise<CheckResult[]> {
-  const { withDatabase, withPgClient } = await import('../sources/postgres/connection.js');
+  const { withDatabase, withPgClient } = await import('./connection.js');
   const results = await mapLimit(tenants, TENANT_CONCURRENCY, async (tenant): Promise<CheckResult | undefined> => {
     const subject = `${source.name}/${tenant.id}`;
     try {
@@ -142,7 +141,7 @@ async function tenantDatabaseProblems(source: PostgresSource, conn: PgConnection
 
 /** Schema mode: every tenant schema in one query, problems grouped by schema. */
 async function tenantSchemaProblems(source: PostgresSource, conn: PgConnection, tenants: Tenant[], server: ServerFacts): Promise<CheckResult[]> {
-  const { withPgClient } = await import('../sources/postgres/connection.js');
+  const { withPgClient } = await import('./connection.js');
   const problems = await withPgClient(conn, (client) =>
     findPrivilegeProblems(
       client,

@@ -4,17 +4,17 @@
  * between planned tables that is not DEFERRABLE is warned about, with the fix: backups work,
  * but a tenant deleted from the database could not be restored.
  */
-import { errorMessage } from '../errors.js';
-import type { PostgresSource } from '../sources/postgres/source.js';
-import type { PgConnection } from '../sources/postgres/connection.js';
-import { pathChecks } from './rows-paths.js';
-import { hintOf } from './source-common.js';
-import { fail, pass, warn, type CheckResult } from './types.js';
+import { errorMessage } from '../../errors.js';
+import type { PostgresSource } from './source.js';
+import type { PgConnection } from './connection.js';
+import { pathChecks } from '../checks/rows-paths.js';
+import { hintOf } from '../checks/common.js';
+import { fail, pass, warn, type CheckResult } from '../checks/result.js';
 
 export async function rowsPlanCheck(source: PostgresSource, conn: PgConnection): Promise<CheckResult[]> {
-  const { withPgClient } = await import('../sources/postgres/connection.js');
-  const { planForSource } = await import('../sources/postgres/rows/dump.js');
-  const { blockingCycleKeys, deferrableFixes, describeCycleKeys } = await import('../sources/postgres/rows/cycles.js');
+  const { withPgClient } = await import('./connection.js');
+  const { planForSource } = await import('./rows/dump.js');
+  const { blockingCycleKeys, deferrableFixes, describeCycleKeys } = await import('./rows/cycles.js');
   const id = `source.${source.name}.rows-plan`;
   let plan;
   try {

@@ -6,9 +6,10 @@
 import { access } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import path from 'node:path';
-import { errorMessage } from '../errors.js';
-import { checkTool } from './tool-check.js';
-import { fail, pass, warn, type CheckResult, type NamedCheck } from './types.js';
+import type { SqliteSourceConfig } from '../../config/schema.js';
+import { errorMessage } from '../../errors.js';
+import { checkTool } from '../checks/tool.js';
+import { fail, pass, warn, type CheckContext, type CheckPurpose, type CheckResult } from '../checks/result.js';
 
 const can = (file: string, mode: number) =>
   access(file, mode).then(
@@ -17,10 +18,9 @@ const can = (file: string, mode: number) =>
   );
 const INSTALL = 'install the sqlite3 CLI (`apt-get install sqlite3`, `apk add sqlite`), or set "tools": {"sqlite3": "/path/to/sqlite3"} in the source\'s config';
 
-export const checkSqliteSource: NamedCheck = async (ctx, name, options) => {
-  const config = ctx.config.sources[name];
-  if (config?.type !== 'sqlite' || options.for === 'prune') return [];
-  const { resolveSqlite3 } = await import('../sources/sqlite/cli.js');
+export async function checkSqliteSource(ctx: CheckContext, name: string, config: SqliteSourceConfig, options: CheckPurpose): Promise<CheckResult[]> {
+  if (options.for === 'prune') return [];
+  const { resolveSqlite3 } = await import('./cli.js');
   const resolved = await resolveSqlite3(config.tools);
   const { check } = await checkTool({ id: `source.${name}.tool.sqlite3`, name: 'sqlite3', resolved, installHint: INSTALL, subject: name, signal: ctx.signal });
   const checks: CheckResult[] = [check];
@@ -47,10 +47,10 @@ export const checkSqliteSource: NamedCheck = async (ctx, name, options) => {
   }
   checks.push(...(await directoryChecks(name, root, config.tenants.match, options.for === 'restore', uid)));
   return checks;
-};
+}
 
 async function directoryChecks(name: string, root: string, match: string | undefined, forRestore: boolean, uid: number): Promise<CheckResult[]> {
-  const { fileSetOf, listTenantFiles } = await import('../sources/sqlite/paths.js');
+  const { fileSetOf, listTenantFiles } = await import('./paths.js');
   const id = `source.${name}.path`;
   let set;
   let files;

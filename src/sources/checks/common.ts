@@ -1,7 +1,7 @@
 /** Pieces the database source checks share (PostgreSQL, MySQL). */
-import { errorMessage, isOrgbackupError } from '../errors.js';
-import type { Source, Tenant } from '../sources/types.js';
-import { fail, pass, type CheckResult } from './types.js';
+import { errorMessage, isOrgbackupError } from '../../errors.js';
+import type { Source, Tenant } from '../types.js';
+import { fail, pass, type CheckResult } from './result.js';
 
 /** Said of a problem that concerns one tenant: a warning, since the other tenants still run. */
 export const TENANT_ONLY = 'this tenant will fail, the others are backed up';

@@ -5,7 +5,7 @@
  * statements that fix what is missing are built by a pure function.
  */
 import type pg from 'pg';
-import { quoteIdent } from '../sources/postgres/catalog.js';
+import { quoteIdent } from './catalog.js';
 
 export interface PrivilegeProblem {
   schema: string;

@@ -2,10 +2,10 @@
  * A native tool is present, runnable, and (when the server's major version is known) at least as
  * new as the server: pg_dump refuses servers newer than itself, mysqldump misses newer syntax.
  */
-import { errorMessage } from '../errors.js';
-import { ToolError } from '../exec.js';
-import { parseMajorVersion, toolVersion, type ResolvedTool } from '../sources/tools.js';
-import { fail, pass, type CheckResult } from './types.js';
+import { errorMessage } from '../../errors.js';
+import { ToolError } from '../../exec.js';
+import { parseMajorVersion, toolVersion, type ResolvedTool } from '../tools.js';
+import { fail, pass, type CheckResult } from './result.js';
 
 export interface ToolCheckInput {
   id: string;

@@ -1,7 +1,7 @@
 /** A throwaway directory for restore tests of files archives, under --scratch or the run's temp dir. */
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Observation, Scratch } from './scratch.js';
+import type { Observation, Scratch } from '../scratch.js';
 
 export async function createFilesScratch(parent: string): Promise<Scratch> {
   const dir = await mkdtemp(path.join(parent, 'orgbackup-restore-test-'));

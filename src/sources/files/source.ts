@@ -10,15 +10,15 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
-import type { FilesSourceConfig } from '../config/schema.js';
-import { OrgbackupError, ExitCode, UsageError } from '../errors.js';
-import { ALL_TENANT, applyExclude, type DumpContext, type DumpResult, type RestoreContext, type RestoreResult, type Source, type Tenant } from './types.js';
-import type { Logger } from '../context.js';
-import type { ManifestEntry, Sidecar } from '../archive/manifest.js';
-import { assertNoCollidingPaths, FILES_PREFIX, FileEntryNames, restorePath } from './files-names.js';
-import { besidePath } from '../util/beside.js';
-import { formatBytes } from '../util/bytes.js';
-import { isScratchUrl, type Scratch, type ScratchRequest } from './scratch.js';
+import type { FilesSourceConfig } from '../../config/schema.js';
+import { OrgbackupError, ExitCode, UsageError, DAMAGED_ARCHIVE_HINT } from '../../errors.js';
+import { ALL_TENANT, applyExclude, type DumpContext, type DumpResult, type RestoreContext, type RestoreResult, type Source, type Tenant } from '../types.js';
+import type { Logger } from '../../context.js';
+import type { ManifestEntry, Sidecar } from '../../archive/manifest.js';
+import { assertNoCollidingPaths, FILES_PREFIX, FileEntryNames, restorePath } from './names.js';
+import { besidePath } from '../../util/beside.js';
+import { formatBytes } from '../../util/bytes.js';
+import { isScratchUrl, type Scratch, type ScratchRequest } from '../scratch.js';
 
 export class FilesSource implements Source {
   readonly type = 'files';
@@ -117,7 +117,7 @@ export class FilesSource implements Source {
   /** A new directory under --scratch (a directory) or the run's temp directory. */
   async createScratch(_sidecar: Sidecar, request: ScratchRequest): Promise<Scratch> {
     if (isScratchUrl(request.scratch)) request.log.debug(`--scratch ${request.scratch} is a URL; files archives are restore-tested under the temp directory`);
-    const { createFilesScratch } = await import('./files-scratch.js');
+    const { createFilesScratch } = await import('./scratch.js');
     return createFilesScratch(request.scratch && !isScratchUrl(request.scratch) ? request.scratch : await request.tempDir());
   }
 
@@ -127,7 +127,8 @@ export class FilesSource implements Source {
 /** Regular files under `dir`, as '/'-separated relative paths, in a stable order. */
 async function* walkFiles(dir: string, log: Logger, rel = ''): AsyncGenerator<string> {
   const entries = await readdir(path.join(dir, rel), { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT' && rel === '') throw new UsageError(`directory ${dir} does not exist`);
+    if (error.code === 'ENOENT' && rel === '')
+      throw new UsageError(`directory ${dir} does not exist`, { hint: `check the source's "path" in the config (a relative one starts at the config file's directory)` });
     throw error;
   });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -156,7 +157,7 @@ async function extractAndSwap(target: string, ctx: RestoreContext): Promise<{ pl
       if (!entry.name.startsWith(FILES_PREFIX)) continue;
       const rel = restorePath(entry.name, recorded.get(entry.name), `archive ${ctx.sidecar.id}`);
       const file = path.join(staging, ...rel.split('/'));
-      if (!file.startsWith(staging + path.sep)) throw new OrgbackupError(`refusing archive entry ${entry.name}: it points outside the target`, ExitCode.verification);
+      if (!file.startsWith(staging + path.sep)) throw new OrgbackupError(`refusing archive entry ${entry.name}: it points outside the target`, ExitCode.verification, { hint: DAMAGED_ARCHIVE_HINT });
       await mkdir(path.dirname(file), { recursive: true });
       await pipeline(Readable.from(entry.body), createWriteStream(file, { flags: 'wx' }), { signal: ctx.signal });
       await applyRecorded(file, recorded.get(entry.name));

@@ -1,12 +1,10 @@
 /** Database sizes (pg_database_size) as the upper-bound estimate of a PostgreSQL source's archives. */
-import type { Context } from '../context.js';
-import { createSource } from '../sources/registry.js';
+import type { PostgresSourceConfig } from '../../config/schema.js';
 
-export async function estimatePostgresBytes(ctx: Context, sourceName: string): Promise<number | undefined> {
-  const { PostgresSource } = await import('../sources/postgres/source.js');
-  const { withPgClient } = await import('../sources/postgres/connection.js');
-  const source = await createSource(ctx.config, sourceName, ctx.baseDir);
-  if (!(source instanceof PostgresSource)) return undefined;
+export async function estimatePostgresBytes(name: string, config: PostgresSourceConfig): Promise<number | undefined> {
+  const { PostgresSource } = await import('./source.js');
+  const { withPgClient } = await import('./connection.js');
+  const source = new PostgresSource(name, config);
   try {
     // In database mode every tenant is its own database; in the other modes the tenants share one.
     const databases = source.mode === 'database' ? (await source.discoverTenants()).map((t) => t.id) : undefined;

@@ -1,0 +1,22 @@
+/** The PostgreSQL engine's part of the config (assembled in config/schema.ts). */
+import { z } from 'zod';
+import { POSTGRES_URL } from '../../config/db-url.js';
+import { databaseSource, dbUrl, type EngineConfig } from '../../config/source-parts.js';
+
+/** Point-in-time restore of one tenant (docs/pitr.md): where the physical backups and WAL are. */
+export const pitrSchema = z.discriminatedUnion('type', [z.object({ type: z.literal('basebackup'), baseBackups: z.string().min(1), walArchive: z.string().min(1) }).strict()]);
+export const postgresSourceSchema = z.object({ type: z.literal('postgres'), url: dbUrl(POSTGRES_URL), ...databaseSource, pitr: pitrSchema.optional() }).strict();
+
+export const postgresConfig = {
+  schema: postgresSourceSchema,
+  modes: ['none', 'database', 'schema', 'rows'],
+  init: `    // A PostgreSQL database. tenants.mode: none | database | schema | rows
+    "app": {
+      "type": "postgres",
+      "url": "postgres://backup@127.0.0.1:5432/app",
+      "passwordFile": "\${ORGBACKUP_DB_PASSWORD_FILE:-/run/secrets/db-password}",
+      "tenants": { "mode": "none" }
+      // rows mode, one archive per organization:
+      // "tenants": { "mode": "rows", "column": "org_id", "query": "SELECT id, slug AS name FROM organizations" }
+    }`,
+} satisfies EngineConfig;
