@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Sidecar } from '../../../archive/manifest.js';
-import { VerificationError } from '../../../errors.js';
+import { DAMAGED_ARCHIVE_HINT, VerificationError } from '../../../errors.js';
 import { spawnTool } from '../../../exec.js';
 import { compressionOfEntry, decompress } from '../../compression.js';
 import { splitLines } from '../../export/lines.js';
@@ -26,7 +26,8 @@ const ENCODINGS: Record<string, BufferEncoding> = { 'UTF-8': 'utf8', 'UTF-16le':
 export function sqliteExporter(sidecar: Sidecar, sqlite3: () => Promise<string>): ArchiveExporter {
   const rows = new Map(sidecar.tables.map((t) => [t.name, t.rows]));
   const tables: ExportedTable[] = (sidecar.schemaFingerprint?.tables ?? []).map((t) => ({ name: t.name, rows: rows.get(t.name) ?? 0, columns: t.columns }));
-  if (tables.length === 0 && sidecar.tables.length > 0) throw new VerificationError(`archive ${sidecar.id} has no schema fingerprint in its manifest; its columns and types are unknown`);
+  if (tables.length === 0 && sidecar.tables.length > 0)
+    throw new VerificationError(`archive ${sidecar.id} has no schema fingerprint in its manifest; its columns and types are unknown`, { hint: DAMAGED_ARCHIVE_HINT });
   return {
     dialect: 'sqlite',
     tables,

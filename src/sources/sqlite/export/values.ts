@@ -5,7 +5,7 @@
  * (blob as hex). Every format writes the value as its class says, never by guessing from the
  * declared type; index.json's `json` kind is the declared type's affinity, for orientation.
  */
-import { VerificationError } from '../../../errors.js';
+import { DAMAGED_ARCHIVE_HINT, VerificationError } from '../../../errors.js';
 import { quoteSqliteIdent, quoteSqliteString } from '../cli.js';
 
 type StorageClass = 'i' | 'r' | 't' | 'b';
@@ -13,7 +13,7 @@ type StorageClass = 'i' | 'r' | 't' | 'b';
 function split(cell: string): { kind: StorageClass; text: string } {
   const kind = cell[0];
   if ((kind !== 'i' && kind !== 'r' && kind !== 't' && kind !== 'b') || cell[1] !== ':')
-    throw new VerificationError(`internal: a SQLite export cell without its storage class: ${JSON.stringify(cell.slice(0, 20))}`);
+    throw new VerificationError(`internal: a SQLite export cell without its storage class: ${JSON.stringify(cell.slice(0, 20))}`, { hint: DAMAGED_ARCHIVE_HINT });
   return { kind, text: cell.slice(2) };
 }
 
@@ -32,7 +32,7 @@ export function cellOf(storageClass: string, hex: string, encoding: BufferEncodi
     case 'blob':
       return `b:${hex.toLowerCase()}`;
     default:
-      throw new VerificationError(`an archived SQLite value has an unknown storage class "${storageClass}"`);
+      throw new VerificationError(`an archived SQLite value has an unknown storage class "${storageClass}"`, { hint: DAMAGED_ARCHIVE_HINT });
   }
 }
 
