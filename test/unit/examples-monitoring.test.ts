@@ -11,7 +11,7 @@ import { FAMILIES } from '../../src/notify/metrics.js';
 import { ROOT } from '../helpers/cli.js';
 
 const DIR = path.join(ROOT, 'examples/monitoring');
-const KNOWN = new Set(Object.values(FAMILIES).map((f) => f.name));
+const KNOWN = new Set<string>(Object.values(FAMILIES).map((f) => f.name));
 const hasPromtool = await execa('promtool', ['--version'], { reject: false }).then((r) => r.exitCode === 0);
 
 /** Every orgbackup_* name in a text. */
