@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian/Ubuntu machine with Node.js: installs and starts what the
-# suite needs (PostgreSQL, MariaDB, sqlite3, zstd, age, rclone, python3 for the recovery recipes, cron), then type-checks, lints,
+# suite needs (PostgreSQL, MariaDB, sqlite3, zstd, age, rclone, python3 for the recovery recipes, cron, promtool), then type-checks, lints,
 # builds and runs every test. Safe to run again: it only installs what is missing.
 #
 # The tests run against their own throwaway PostgreSQL and MariaDB servers (scripts/test-servers.sh:
@@ -24,6 +24,7 @@ command -v setpriv >/dev/null || need+=(util-linux)
 command -v script >/dev/null || need+=(bsdutils)   # script(1): the restore confirmation tests run on a pseudo-terminal
 [ -x /usr/bin/time ] || need+=(time)
 [ -x /usr/sbin/cron ] || need+=(cron)
+command -v promtool >/dev/null || need+=(prometheus)   # promtool checks examples/monitoring's alert rules; the service is never started
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   $SUDO apt-get update -qq

@@ -16,6 +16,7 @@ const HELP: Record<string, { notes?: string[]; examples: string[] }> = {
       'orgbackup list --long                             # with trigger, rows and labels',
       'orgbackup list --stale 26h                        # tenants without a recent archive; exit 1 when any',
     ],
+    notes: ['With --stale, each stale tenant is a tenant-stale event for the notification channels (docs/notifications.md).'],
   },
   delete: {
     notes: ['Refused unless --force: the newest complete archive of a tenant, and pre-restore safety backups younger than 24 hours.'],
@@ -70,6 +71,7 @@ const HELP: Record<string, { notes?: string[]; examples: string[] }> = {
       'identity or AUTO_INCREMENT get new values and references inside the archive follow them;',
       'references to other tenants and shared tables keep their keys. NEW must have no rows (only its',
       'root row may exist: the clone attaches to it); tables whose key cannot change are refused.',
+      'Notification channels hear restore-started before it writes, then restore-completed, -failed or -rolled-back.',
     ],
     examples: [
       'orgbackup restore latest --source app --tenant 42 --dry-run',
@@ -90,6 +92,10 @@ const HELP: Record<string, { notes?: string[]; examples: string[] }> = {
     ],
   },
   prune: {
+    notes: [
+      'The JSON lists in "expiring" the oldest archive per tenant that retention removes within',
+      'notifications.expiringWithin (7d): the archive-expiring notification (docs/notifications.md).',
+    ],
     examples: ['orgbackup prune --dry-run                         # the plan, with a reason per archive', 'orgbackup prune --source app'],
   },
   'schedule-run': {

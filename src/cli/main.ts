@@ -12,6 +12,7 @@ import { redact } from '../redact.js';
 import { noProgress } from '../context.js';
 import { auditFailure, auditResult } from './audit-hook.js';
 import { createContext } from './context-factory.js';
+import { notifyFailure, notifyResult, notifyStart } from './notify-hook.js';
 import { runners } from './dispatch.js';
 import { Printer } from './printer.js';
 import { BarProgress } from './progress.js';
@@ -79,14 +80,18 @@ async function dispatch(command: string, options: Record<string, unknown>, globa
     const runner = runners[command];
     if (!runner) throw new Error(`internal: no runner for ${command}`);
     let returned;
+    const startedAt = owned.ctx.now();
     try {
+      await notifyStart(command, options, owned.ctx);
       returned = await runner({ ...(options as { args: unknown[] }), globalJson: !!globals.json }, owned.ctx);
     } catch (error) {
       const hole = await auditFailure(command, options, error, globals.actor, owned.ctx);
       if (hole) printer.error(`${hole.message}\nhint: ${hole.hint}`);
+      await notifyFailure(command, options, error, startedAt, owned.ctx);
       throw error;
     }
     const { result, hole } = await auditResult(command, returned, globals.actor, owned.ctx);
+    await notifyResult(command, result, startedAt, owned.ctx);
     if (hole) printer.error(`${hole.message}\nhint: ${hole.hint}`);
     process.stdout.write(renderResult(result, { json: !!globals.json, chalk: stdoutChalk }));
     process.exitCode = result.exitCode;

@@ -3,6 +3,7 @@ import type { RetentionConfig } from '../config/schema.js';
 import type { ExitCodeValue } from '../errors.js';
 import type { PlannedArchive, PlannedGroup, PolicyKind } from '../retention/plan.js';
 import type { UncheckedSource } from '../retention/tenants.js';
+import type { ExpiringArchive } from '../retention/expiring.js';
 
 export type ArchiveStatus = 'kept' | 'removed' | 'would-remove' | 'failed';
 
@@ -51,6 +52,8 @@ export interface PruneResult {
   /** Temp files of interrupted uploads removed per storage. */
   leftovers: Record<string, number>;
   summary: { kept: number; removed: number; failed: number; bytesFreed: number };
+  /** Per tenant and storage, the oldest archive retention removes within notifications.expiringWithin (present when any). */
+  expiring?: ExpiringArchive[];
 }
 
 export interface ResultInput {

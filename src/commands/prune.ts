@@ -10,6 +10,8 @@ import type { Context } from '../context.js';
 import { ExitCode, errorMessage, exitCodeForItems, type ExitCodeValue } from '../errors.js';
 import { runPreflightGate } from '../preflight/gate.js';
 import { INCOMPLETE_GRACE_MS, needsSidecar, planPrune, protectArchives, type PlannedGroup, type SidecarFacts } from '../retention/plan.js';
+import { expiringArchives } from '../retention/expiring.js';
+import { parseDuration } from '../util/duration.js';
 import { discoverTenantPlans, type UncheckedSource } from '../retention/tenants.js';
 import { acquireLock, DEFAULT_LOCK_TTL_MS, STORAGE_LOCK, type Lease } from '../schedule/lock.js';
 import { selectSourceNames } from '../sources/registry.js';
@@ -49,7 +51,11 @@ export async function runPrune(options: PruneOptions, ctx: Context): Promise<Pru
       groups.push(...planned);
       if (!dryRun) await execute(storage, planned, execution, { ...ctx, signal });
     }
-    return finish(groups, execution, directory.unchecked, dryRun, storageNames, ctx);
+    const result = finish(groups, execution, directory.unchecked, dryRun, storageNames, ctx);
+    // What the next days' prunes remove: the archive-expiring notification (docs/notifications.md).
+    const within = parseDuration(ctx.config.notifications.expiringWithin, 'notifications.expiringWithin');
+    const expiring = expiringArchives(groups, directory.sources, ctx.config.retention, ctx.now(), within);
+    return expiring.length > 0 ? { ...result, expiring } : result;
   } finally {
     for (const lease of leases) await lease.release().catch((error: unknown) => ctx.log.warn(`prune: could not release a storage lock: ${errorMessage(error)}`));
   }

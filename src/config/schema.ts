@@ -20,6 +20,10 @@ export const engineConfigs = {
 };
 export { MAX_JOBS, tenantModes, tenantsSchema, hookSchema, hooksSchema } from './source-parts.js';
 export { pitrSchema } from '../sources/postgres/config.js';
+import { notificationsSchema, type NotificationsConfig } from './notifications-schema.js';
+
+export { notificationsSchema };
+export type { NotificationsConfig };
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'use letters, digits, ".", "_" and "-"');
 const duration = z.string().regex(/^\d+(ms|s|m|h|d|w|y)$/, 'a duration such as 90s, 36h, 30d or 1y');
@@ -117,22 +121,6 @@ export const scheduleSchema = z
   })
   .strict();
 
-export const notificationsSchema = z
-  .object({
-    webhook: z
-      .object({
-        url: httpUrl.optional(),
-        /** A file holding the URL (a Kubernetes secret mount): webhook URLs usually embed a token. */
-        urlFile: z.string().min(1).optional(),
-        on: z.array(z.enum(['failure', 'success', 'always'])).default(['failure']),
-        timeoutMs: z.number().int().min(100).default(10_000),
-      })
-      .strict()
-      .refine((w) => !!w.url !== !!w.urlFile, 'set "url" or "urlFile" (one of them)')
-      .optional(),
-  })
-  .strict();
-
 export const configSchema = z
   .object({
     $schema: z.string().optional(),
@@ -150,7 +138,7 @@ export const configSchema = z
     encryption: encryptionSchema.optional(),
     retention: retentionSchema.optional(),
     schedules: z.record(name, scheduleSchema).default({}),
-    notifications: notificationsSchema.default({}),
+    notifications: notificationsSchema.default({ channels: {}, expiringWithin: '7d' }),
     /** The audit trail (docs/commands.md#audit): off unless enabled, since every run then writes one object to the default storage. */
     audit: z
       .object({ enabled: z.boolean().default(false) })
@@ -174,4 +162,3 @@ export type RetentionPolicy = z.infer<typeof retentionPolicySchema>;
 export type RetentionConfig = z.infer<typeof retentionSchema>;
 export type EncryptionConfig = z.infer<typeof encryptionSchema>;
 export type ScheduleConfig = z.infer<typeof scheduleSchema>;
-export type NotificationsConfig = z.infer<typeof notificationsSchema>;

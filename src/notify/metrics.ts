@@ -1,5 +1,5 @@
 /**
- * Prometheus metrics of schedule runs, in the text exposition format: written atomically to a
+ * Prometheus metrics of schedule runs and of every command (command-metrics.ts), in the text exposition format: written atomically to a
  * file for node_exporter's textfile collector (temp file in the same directory, fsync, rename), and
  * optionally pushed to a Pushgateway. A run only touches the series of its own schedule and tenants;
  * the other series already in the file are kept, so `orgbackup_last_success_timestamp_seconds` of
@@ -26,6 +26,14 @@ export const FAMILIES = {
   runExitCode: { name: 'orgbackup_schedule_last_run_exit_code', help: 'Exit status of the last run of the schedule (0 success, 3 partial, ...).', type: 'gauge' },
   runFailures: { name: 'orgbackup_schedule_last_run_failures', help: 'Tenants that failed in the last run of the schedule.', type: 'gauge' },
   runBytes: { name: 'orgbackup_schedule_last_run_bytes', help: 'Bytes stored by the last run of the schedule.', type: 'gauge' },
+  commandTimestamp: { name: 'orgbackup_command_last_run_timestamp_seconds', help: 'When the last run of the command finished (unix seconds).', type: 'gauge' },
+  commandDuration: { name: 'orgbackup_command_last_run_duration_seconds', help: 'How long the last run of the command took.', type: 'gauge' },
+  commandExitCode: { name: 'orgbackup_command_last_run_exit_code', help: 'Exit status of the last run of the command (0 success, 3 partial, ...).', type: 'gauge' },
+  verifyTimestamp: { name: 'orgbackup_verify_last_timestamp_seconds', help: 'When an archive of the tenant was last verified (unix seconds).', type: 'gauge' },
+  verifyFailed: { name: 'orgbackup_verify_last_failed', help: '1 when the last verification of an archive of the tenant failed, else 0.', type: 'gauge' },
+  restoreTimestamp: { name: 'orgbackup_restore_last_timestamp_seconds', help: 'When the tenant was last restored or a restore of it was attempted (unix seconds).', type: 'gauge' },
+  restoreFailed: { name: 'orgbackup_restore_last_failed', help: '1 when the last restore of the tenant failed, else 0.', type: 'gauge' },
+  quotaRatio: { name: 'orgbackup_quota_used_ratio', help: 'Share of a plan limit the tenant uses (1 = at the limit), as of the last check that warned.', type: 'gauge' },
 } as const satisfies Record<string, MetricFamily>;
 
 const KNOWN = new Map<string, MetricFamily>(Object.values(FAMILIES).map((f) => [f.name, f]));

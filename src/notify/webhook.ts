@@ -86,19 +86,32 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 /** POSTs the report; returns whether it was delivered. Never throws. */
 export async function sendWebhook(config: WebhookConfig, report: RunReport, options: SendOptions): Promise<boolean> {
-  registerSecret(config.url);
-  const body = JSON.stringify(webhookPayload(report));
+  return postJsonWithRetries(config.url, JSON.stringify(webhookPayload(report)), {
+    ...options,
+    timeoutMs: config.timeoutMs,
+    retries: RETRY_DELAYS_MS.length,
+    what: `webhook for schedule ${report.schedule}`,
+  });
+}
+
+/**
+ * POSTs a JSON body, retrying with backoff; returns whether it was delivered, never throws. Log
+ * lines name `what`, never the URL (it is registered as a secret all the same).
+ */
+export async function postJsonWithRetries(url: string, body: string, options: SendOptions & { timeoutMs: number; retries: number; what: string }): Promise<boolean> {
+  registerSecret(url);
   const sleep = options.sleep ?? defaultSleep;
-  for (let attempt = 0; attempt <= RETRY_DELAYS_MS.length; attempt++) {
+  const retries = Math.min(options.retries, RETRY_DELAYS_MS.length);
+  for (let attempt = 0; attempt <= retries; attempt++) {
     if (attempt > 0) await sleep(RETRY_DELAYS_MS[attempt - 1]!);
     if (options.signal?.aborted) return false;
-    const problem = await postOnce(config, body, options.signal);
+    const problem = await postOnce(url, options.timeoutMs, body, options.signal);
     if (problem === undefined) {
-      options.log.info(`webhook notified for schedule ${report.schedule} (${report.status})`, { event: 'webhook', schedule: report.schedule, attempt: attempt + 1 });
+      options.log.info(`${options.what}: delivered`, { event: 'webhook', attempt: attempt + 1 });
       return true;
     }
-    const last = attempt === RETRY_DELAYS_MS.length;
-    const msg = `webhook for schedule ${report.schedule}: ${problem}${last ? '; giving up (the backup result is unaffected)' : '; retrying'}`;
+    const last = attempt === retries;
+    const msg = `${options.what}: ${problem}${last ? '; giving up (the backup result is unaffected)' : '; retrying'}`;
     if (last) options.log.warn(msg, { event: 'webhook', attempt: attempt + 1 });
     else options.log.debug(msg, { event: 'webhook', attempt: attempt + 1 });
   }
@@ -106,10 +119,10 @@ export async function sendWebhook(config: WebhookConfig, report: RunReport, opti
 }
 
 /** One attempt: undefined when delivered, else why not (never mentioning the URL). */
-async function postOnce(config: WebhookConfig, body: string, signal: AbortSignal | undefined): Promise<string | undefined> {
-  const timeout = AbortSignal.timeout(config.timeoutMs);
+async function postOnce(url: string, timeoutMs: number, body: string, signal: AbortSignal | undefined): Promise<string | undefined> {
+  const timeout = AbortSignal.timeout(timeoutMs);
   try {
-    const response = await fetch(config.url, {
+    const response = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'orgbackup' },
       body,
@@ -118,7 +131,7 @@ async function postOnce(config: WebhookConfig, body: string, signal: AbortSignal
     await response.arrayBuffer().catch(() => undefined);
     return response.ok ? undefined : `HTTP ${response.status}`;
   } catch (error) {
-    if (timeout.aborted) return `no answer within ${config.timeoutMs} ms`;
+    if (timeout.aborted) return `no answer within ${timeoutMs} ms`;
     const cause = (error as { cause?: { code?: string } }).cause;
     return cause?.code ?? (error instanceof TypeError ? 'request failed' : errorMessage(error));
   }

@@ -59,6 +59,7 @@ const prune = z.looseObject({
   unchecked: z.array(p.uncheckedSource),
   leftovers: z.record(z.string(), z.number()),
   summary: z.looseObject({ kept: z.number(), removed: z.number(), failed: z.number(), bytesFreed: z.number() }),
+  expiring: z.array(z.looseObject({ source: z.string(), tenant: z.string(), storage: z.string(), id: z.string(), time: z.string(), before: z.string() })).optional(),
 });
 
 const preflight = z.looseObject({
