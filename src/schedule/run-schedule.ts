@@ -37,7 +37,7 @@ export interface ScheduleOutcome {
   nextTick?: string;
   startedAt?: string;
   durationMs?: number;
-  counts?: { ok: number; partial: number; failed: number };
+  counts?: { ok: number; partial: number; failed: number; limited?: number };
   archives?: TenantBackup[];
   prune?: PruneOutcome;
   error?: { message: string; hint?: string };
