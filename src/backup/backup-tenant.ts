@@ -34,7 +34,7 @@ export interface BackupOptions {
    * Once the archive is written, why it must not be committed (over its plan's maxArchiveSize):
    * the stored objects are removed before any sidecar is, and the result is `limited`.
    */
-  refuseSize?(size: number): string | undefined;
+  refuseSize?: (size: number) => string | undefined;
 }
 
 export interface StorageOutcome {

@@ -10,7 +10,9 @@ import type { Context } from '../context.js';
 import { UsageError, errorMessage } from '../errors.js';
 import { hasPlanLimits, limitsReached, planLimitsOf, sizeOverLimit, usageByTenant, usageKey, usageOf, type LimitBreach } from '../retention/limits.js';
 import { queryPlans } from '../retention/plans-query.js';
+import type { Tenant } from '../sources/types.js';
 import type { Storage } from '../storage/types.js';
+import type { TenantBackup } from './backup-tenant.js';
 import type { Selected } from './select.js';
 
 /** What the limits say about one tenant before its dump. */
@@ -77,4 +79,51 @@ async function plansOf(selected: readonly Selected[], ctx: Context): Promise<Map
   }
   for (const { source, tenant } of selected) if (answer.has(tenant.id)) plans.set(usageKey(source.name, tenant.id, ''), answer.get(tenant.id));
   return plans;
+}
+
+/** How the limits act on one tenant's backup. */
+export interface AppliedLimits {
+  /** Enforced and reached before the dump: the tenant's result, nothing dumped. */
+  refused?: TenantBackup;
+  /** Enforced maxArchiveSize: given to backupTenant, which then does not commit a larger archive. */
+  refuseSize?: (size: number) => string | undefined;
+  /** Adds what a stored archive is over (warn mode: `warnings`; --ignore-limits: `limitsIgnored`). */
+  annotate(result: TenantBackup): TenantBackup;
+}
+
+const NONE: AppliedLimits = { annotate: (result) => result };
+
+/**
+ * enforce: a tenant over a limit is `limited` (before the dump, or after it for maxArchiveSize);
+ * warn, or --ignore-limits: it is stored, and its result says which limits it is over.
+ */
+export function applyLimits(gate: LimitGate | undefined, source: string, tenant: Tenant, ignore: boolean): AppliedLimits {
+  const verdict = gate?.verdict(source, tenant.id);
+  if (!gate || !verdict) return NONE;
+  const enforce = verdict.limits.mode === 'enforce' && !ignore;
+  if (enforce && verdict.breaches.length > 0) return { ...NONE, refused: limitedResult(source, tenant, verdict.breaches) };
+  const field = ignore ? 'limitsIgnored' : 'warnings';
+  return {
+    ...(enforce ? { refuseSize: (size: number) => gate.sizeBreach(verdict, size)?.reason } : {}),
+    annotate(result) {
+      if (result.status === 'limited' || result.status === 'failed') return result;
+      const sized = enforce || result.size === undefined ? undefined : gate.sizeBreach(verdict, result.size);
+      const over = [...verdict.breaches, ...(sized ? [sized] : [])].map((b) => b.reason);
+      return over.length > 0 ? { ...result, [field]: over } : result;
+    },
+  };
+}
+
+function limitedResult(source: string, tenant: Tenant, breaches: readonly LimitBreach[]): TenantBackup {
+  return {
+    source,
+    tenant: tenant.id,
+    ...(tenant.name ? { tenantName: tenant.name } : {}),
+    id: '',
+    status: 'limited',
+    durationMs: 0,
+    storages: [],
+    reason: breaches.map((b) => b.reason).join('; '),
+    limits: breaches.map((b) => b.limit),
+  };
 }

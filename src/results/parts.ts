@@ -106,6 +106,21 @@ export const listedArchive = z.looseObject({
   categories: z.array(z.string()).optional(),
 });
 
+/** list --usage: one tenant in one storage against its plan's limits (the month is the UTC calendar month). */
+export const tenantUsage = z.looseObject({
+  source: z.string(),
+  tenant: z.string(),
+  storage: z.string(),
+  plan: z.string().optional(),
+  archives: z.number(),
+  archivesThisMonth: z.number(),
+  month: z.string(),
+  bytes: z.number(),
+  newestSize: z.number().optional(),
+  mode: z.enum(['enforce', 'warn']).optional(),
+  limits: z.array(z.looseObject({ limit: z.enum(['maxArchivesPerMonth', 'maxArchiveSize', 'maxTenantStorage']), used: z.number(), max: z.number(), percent: z.number() })),
+});
+
 export const staleTenant = z.looseObject({
   source: z.string(),
   tenant: z.string(),

@@ -92,7 +92,8 @@ export function hasPlanLimits(retention: RetentionConfig | undefined): boolean {
   return Object.values(retention?.plans ?? {}).some((p) => typeof p === 'object' && p.limits !== undefined);
 }
 
-const percentOf = (used: number, max: number) => (max === 0 ? (used > 0 ? Infinity : 100) : Math.round((used / max) * 1000) / 10);
+// A limit of 0 allows nothing: it is all used whatever the usage.
+const percentOf = (used: number, max: number) => (max === 0 ? 100 : Math.round((used / max) * 1000) / 10);
 
 /** Every numeric limit the plan sets, measured; the newest archive's size stands for maxArchiveSize. */
 export function measureLimits(usage: TenantUsage, limits: PlanLimits): LimitMeasure[] {

@@ -262,6 +262,7 @@ async function createForSchedule(
     source: scope.sources,
     storage: scope.storages,
     trigger: `schedule:${input.compiled.name}`,
+    schedule: input.compiled.name,
     ...(input.config.jobs ? { jobs: input.config.jobs } : {}),
     ...(tenants && !wanted ? { tenant: tenants } : {}),
     tenantFilter: (source, tenant) => (!wanted || wanted.has(tenant)) && inShardFilter(source, tenant),
