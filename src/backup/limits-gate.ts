@@ -56,7 +56,9 @@ export async function prepareLimitGate(selected: readonly Selected[], storages: 
       const breaches = new Map<string, LimitBreach>();
       for (const storage of storages) {
         const found = limitsReached(usage.get(usageKey(source, tenant, storage.name)) ?? empty, limits, plan, schedule);
-        for (const breach of found) if (!breaches.has(breach.limit)) breaches.set(breach.limit, storages.length > 1 ? { ...breach, reason: `${breach.reason} in storage "${storage.name}"` } : breach);
+        for (const breach of found)
+          if (!breaches.has(breach.limit))
+            breaches.set(breach.limit, storages.length > 1 && breach.limit !== 'schedules' ? { ...breach, reason: `${breach.reason} in storage "${storage.name}"` } : breach);
       }
       return { plan, limits, breaches: [...breaches.values()] };
     },

@@ -8,7 +8,18 @@ const NOW = new Date('2026-12-07T09:00:00.000Z');
 
 function listing(tenant: string, iso: string, size: number, extra: Partial<ArchiveListing> = {}): ArchiveListing {
   const time = new Date(iso);
-  return { id: `app/${tenant}/${iso}`, ref: { source: 'app', tenant, timestamp: iso }, storage: 'disk', time, archiveKey: `k/${iso}.zip`, size, encrypted: false, complete: true, modified: time, ...extra };
+  return {
+    id: `app/${tenant}/${iso}`,
+    ref: { source: 'app', tenant, timestamp: iso },
+    storage: 'disk',
+    time,
+    archiveKey: `k/${iso}.zip`,
+    size,
+    encrypted: false,
+    complete: true,
+    modified: time,
+    ...extra,
+  };
 }
 
 const usage = (over: Partial<TenantUsage>): TenantUsage => ({ month: '2026-12', archives: 0, archivesThisMonth: 0, bytes: 0, ...over });
@@ -24,7 +35,11 @@ describe('usageOf', () => {
     ],
     [
       'incomplete archives and sidecars without an object do not count',
-      [listing('a', '2026-12-02T02:00:00.000Z', 50), listing('a', '2026-12-03T02:00:00.000Z', 999, { complete: false }), listing('a', '2026-12-04T02:00:00.000Z', 0, { archiveKey: undefined, size: undefined })],
+      [
+        listing('a', '2026-12-02T02:00:00.000Z', 50),
+        listing('a', '2026-12-03T02:00:00.000Z', 999, { complete: false }),
+        listing('a', '2026-12-04T02:00:00.000Z', 0, { archiveKey: undefined, size: undefined }),
+      ],
       { month: '2026-12', archives: 1, archivesThisMonth: 1, bytes: 50, newestSize: 50 },
     ],
     ['last year the same month is another month', [listing('a', '2025-12-10T02:00:00.000Z', 10)], { month: '2026-12', archives: 1, archivesThisMonth: 0, bytes: 10, newestSize: 10 }],
@@ -46,10 +61,28 @@ describe('limitsReached (before the dump)', () => {
   it.each<[string, Partial<TenantUsage>, Partial<PlanLimits>, string | undefined, string[]]>([
     ['no limits', { archivesThisMonth: 50, bytes: 1e12 }, {}, undefined, []],
     ['below the monthly count', { archivesThisMonth: 1 }, { maxArchivesPerMonth: 2 }, undefined, []],
-    ['at the monthly count', { archivesThisMonth: 2 }, { maxArchivesPerMonth: 2 }, undefined, ['maxArchivesPerMonth: plan free allows 2 archive(s) a month (maxArchivesPerMonth) and the tenant has 2 in 2026-12 (UTC)']],
-    ['0 a month allows none', { archivesThisMonth: 0 }, { maxArchivesPerMonth: 0 }, undefined, ['maxArchivesPerMonth: plan free allows 0 archive(s) a month (maxArchivesPerMonth) and the tenant has 0 in 2026-12 (UTC)']],
+    [
+      'at the monthly count',
+      { archivesThisMonth: 2 },
+      { maxArchivesPerMonth: 2 },
+      undefined,
+      ['maxArchivesPerMonth: plan free allows 2 archive(s) a month (maxArchivesPerMonth) and the tenant has 2 in 2026-12 (UTC)'],
+    ],
+    [
+      '0 a month allows none',
+      { archivesThisMonth: 0 },
+      { maxArchivesPerMonth: 0 },
+      undefined,
+      ['maxArchivesPerMonth: plan free allows 0 archive(s) a month (maxArchivesPerMonth) and the tenant has 0 in 2026-12 (UTC)'],
+    ],
     ['storage just below', { bytes: 499_999_999 }, { maxTenantStorage: '500MB' }, undefined, []],
-    ['storage reached', { bytes: 500_000_000 }, { maxTenantStorage: '500MB' }, undefined, ['maxTenantStorage: plan free allows 500MB of archives (maxTenantStorage) and the tenant holds 476.8 MiB (500000000 bytes)']],
+    [
+      'storage reached',
+      { bytes: 500_000_000 },
+      { maxTenantStorage: '500MB' },
+      undefined,
+      ['maxTenantStorage: plan free allows 500MB of archives (maxTenantStorage) and the tenant holds 476.8 MiB (500000000 bytes)'],
+    ],
     ['a schedule the plan may use', {}, { schedules: ['daily'] }, 'daily', []],
     ['a schedule the plan may not use', {}, { schedules: ['daily'] }, 'hourly', ['schedules: plan free may not use schedule "hourly" (limits.schedules allows "daily")']],
     ['no schedule at all', {}, { schedules: [] }, 'daily', ['schedules: plan free may not use schedule "daily" (limits.schedules allows none)']],
