@@ -165,5 +165,19 @@ describe('plan limits (PostgreSQL rows, local + S3)', () => {
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toContain('retention.plans.free.limits.maxTenantStorage');
     expect(run.stderr).toContain('retention.plans.free.limits.mode');
+    const typo = await writeConfig(
+      tmp.dir,
+      {
+        version: 1,
+        sources: { a: { type: 'files', path: tmp.dir } },
+        storage: { d: { type: 'local', path: tmp.dir } },
+        schedules: { daily: { cron: '0 2 * * *' } },
+        retention: { plans: { free: { limits: { schedules: ['weekly'] } } } },
+      },
+      'typo.json',
+    );
+    const second = await runCli(['-c', typo, 'list']);
+    expect(second.exitCode).toBe(2);
+    expect(second.stderr).toContain('retention.plans.free.limits.schedules.0: unknown schedule "weekly" (defined: daily)');
   });
 });
