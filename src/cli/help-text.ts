@@ -8,7 +8,6 @@ const HELP: Record<string, { notes?: string[]; examples: string[] }> = {
       'orgbackup create                                  # every source, to defaults.storage',
       'orgbackup create --source app --tenant 42         # one tenant',
       'orgbackup create --dry-run                        # list what would be backed up',
-      'orgbackup create --tenant 42 --ignore-limits      # back up a tenant over its plan limits (audited)',
     ],
     notes: [
       "Tenants over their plan's limits (retention.plans.<plan>.limits) are skipped with status `limited` and a reason (exit 3),",
@@ -19,7 +18,6 @@ const HELP: Record<string, { notes?: string[]; examples: string[] }> = {
   list: {
     examples: [
       'orgbackup list --source app --tenant 42 --limit 5',
-      'orgbackup list --long                             # with trigger, rows and labels',
       'orgbackup list --stale 26h                        # tenants without a recent archive; exit 1 when any',
       'orgbackup list --usage --json                     # per tenant: archives, bytes, plan, share of each limit used',
     ],
