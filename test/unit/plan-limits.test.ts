@@ -1,7 +1,8 @@
 /** Plan limits as pure functions of a listing (src/retention/limits.ts): usage, limits reached, size after the dump, the 80% warning. */
 import { describe, expect, it } from 'vitest';
 import type { ArchiveListing } from '../../src/archive/catalog.js';
-import type { PlanLimits } from '../../src/config/schema.js';
+import { quotaWarnings, type TenantUsageRow } from '../../src/commands/list-usage.js';
+import type { Config, PlanLimits } from '../../src/config/schema.js';
 import { limitsNearlyUsed, limitsReached, measureLimits, sizeOverLimit, usageByTenant, usageOf, type TenantUsage } from '../../src/retention/limits.js';
 
 const NOW = new Date('2026-12-07T09:00:00.000Z');
@@ -123,5 +124,28 @@ describe('measureLimits and limitsNearlyUsed (quota warning above 80%)', () => {
 
   it('a limit of 0 is all used', () => {
     expect(measureLimits(usage({}), limits({ maxArchivesPerMonth: 0 }))).toEqual([{ limit: 'maxArchivesPerMonth', used: 0, max: 0, percent: 100 }]);
+  });
+});
+
+describe('quotaWarnings (for the quota-warning notification)', () => {
+  const config = { retention: { timezone: 'UTC', orphans: {}, plans: { free: { limits: { mode: 'enforce' as const, maxArchivesPerMonth: 10 } }, pro: {} } } } as unknown as Config;
+  const row = (tenant: string, plan: string | undefined, archivesThisMonth: number): TenantUsageRow => ({
+    source: 'app',
+    tenant,
+    storage: 'disk',
+    ...(plan ? { plan } : {}),
+    archives: archivesThisMonth,
+    archivesThisMonth,
+    month: '2026-12',
+    bytes: 0,
+    limits: [],
+  });
+  it.each<[string, TenantUsageRow, string[]]>([
+    ['above 80% of a limit', row('a', 'free', 9), ['maxArchivesPerMonth']],
+    ['at 80%', row('b', 'free', 8), []],
+    ['a plan without limits', row('c', 'pro', 99), []],
+    ['no plan', row('d', undefined, 99), []],
+  ])('%s', (_name, r, expected) => {
+    expect(quotaWarnings([r], { config }).flatMap((w) => w.nearlyUsed.map((m) => m.limit))).toEqual(expected);
   });
 });
