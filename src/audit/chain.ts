@@ -26,10 +26,15 @@ export interface AuditEntry {
   tenant?: string;
   archives: string[];
   storages?: string[];
-  outcome: 'ok' | 'partial' | 'failed' | 'dry-run';
+  /** limited: create did not back the tenant up because of its plan limits (`limits` says which). */
+  outcome: 'ok' | 'partial' | 'failed' | 'dry-run' | 'limited';
   bytes?: number;
   rows?: number;
   error?: string;
+  /** create: the plan limits that stopped the tenant, or that it was stored over (warn mode, --ignore-limits). */
+  limits?: string[];
+  /** create --ignore-limits was given. */
+  ignoreLimits?: boolean;
 }
 
 export interface ActionRecord extends AuditEntry {

@@ -17,10 +17,12 @@ interface Item {
   source?: string;
   tenant?: string;
   storage?: string;
-  status: 'ok' | 'failed' | 'dry-run' | 'skip';
+  status: 'ok' | 'failed' | 'dry-run' | 'skip' | 'limited';
   bytes?: number;
   rows?: number;
   error?: string;
+  /** create: the plan limits that stopped the tenant or that it was stored over. */
+  limits?: string[];
 }
 
 const arr = (v: unknown): Loose[] => (Array.isArray(v) ? (v as Loose[]) : []);
@@ -32,10 +34,23 @@ function statusOf(s: unknown): Item['status'] {
   if (s === 'failed') return 'failed';
   if (s === 'would-remove' || s === 'would-store') return 'dry-run';
   if (s === 'kept') return 'skip';
+  if (s === 'limited') return 'limited';
   return 'ok';
 }
 
-const backupItem = (a: Loose): Item => ({ id: str(a.id), source: str(a.source), tenant: str(a.tenant), status: statusOf(a.status), bytes: num(a.size), rows: num(a.rows), error: str(a.error) });
+const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+const limitsOf = (a: Loose) => [...(str(a.reason) ? [str(a.reason)!] : []), ...strings(a.warnings), ...strings(a.limitsIgnored)];
+const backupItem = (a: Loose): Item => ({
+  id: str(a.id),
+  source: str(a.source),
+  tenant: str(a.tenant),
+  status: statusOf(a.status),
+  // A tenant its limits stopped stored nothing: the size of an archive not committed is no byte count.
+  bytes: a.status === 'limited' ? undefined : num(a.size),
+  rows: num(a.rows),
+  error: str(a.error),
+  limits: limitsOf(a),
+});
 const removedItem = (a: Loose): Item => ({
   id: str(a.id),
   source: str(a.source),
@@ -73,6 +88,7 @@ const ITEMS: Record<string, (r: Loose) => Item[]> = {
 function outcomeOf(items: Item[]): AuditEntry['outcome'] {
   const failed = items.filter((i) => i.status === 'failed').length;
   if (items.every((i) => i.status === 'dry-run')) return 'dry-run';
+  if (items.every((i) => i.status === 'limited')) return 'limited';
   if (failed === 0) return 'ok';
   return failed === items.length ? 'failed' : 'partial';
 }
@@ -88,6 +104,7 @@ function entryOf(action: string, items: Item[]): AuditEntry {
   const storages = uniq(items.map((i) => i.storage));
   const bytes = addUp(items.map((i) => i.bytes));
   const rows = addUp(items.map((i) => i.rows));
+  const limits = uniq(items.flatMap((i) => i.limits ?? []));
   return {
     action,
     source: items[0]!.source,
@@ -97,6 +114,7 @@ function entryOf(action: string, items: Item[]): AuditEntry {
     outcome: outcomeOf(items),
     ...(bytes !== undefined ? { bytes } : {}),
     ...(rows !== undefined ? { rows } : {}),
+    ...(limits.length ? { limits } : {}),
     // Errors can quote a URL or a tool's words: redacted like every other output.
     ...(errors.length ? { error: redact(errors.join('; ')) } : {}),
   };
@@ -115,7 +133,8 @@ export function entriesOfResult(command: string, result: Loose): AuditEntry[] {
     const key = JSON.stringify([item.source ?? null, item.tenant ?? null]);
     groups.set(key, [...(groups.get(key) ?? []), item]);
   }
-  return [...groups.values()].map((group) => entryOf(command, group));
+  const ignoreLimits = result.ignoreLimits === true ? { ignoreLimits: true } : {};
+  return [...groups.values()].map((group) => ({ ...entryOf(command, group), ...ignoreLimits }));
 }
 
 /** A command that failed before it had a result: one entry for what its options name. */

@@ -30,6 +30,11 @@ export interface BackupOptions {
   hooks?: HooksConfig;
   /** Added to the manifest's `details` (a point-in-time read's `recoveredTo`). */
   details?: Record<string, unknown>;
+  /**
+   * Once the archive is written, why it must not be committed (over its plan's maxArchiveSize):
+   * the stored objects are removed before any sidecar is, and the result is `limited`.
+   */
+  refuseSize?: (size: number) => string | undefined;
 }
 
 export interface StorageOutcome {
@@ -43,13 +48,20 @@ export interface TenantBackup {
   tenant: string;
   tenantName?: string;
   id: string;
-  status: 'ok' | 'partial' | 'failed';
+  /** `limited`: not backed up (or not committed) because of its plan's limits; `reason` says which. */
+  status: 'ok' | 'partial' | 'failed' | 'limited';
   size?: number;
   rows?: number;
   durationMs: number;
   storages: StorageOutcome[];
   error?: string;
   hint?: string;
+  /** status `limited`: the limits reached, with their figures. */
+  reason?: string;
+  limits?: string[];
+  /** Stored over a limit: under limits.mode "warn" (warnings) or with --ignore-limits (limitsIgnored). */
+  warnings?: string[];
+  limitsIgnored?: string[];
 }
 
 export async function backupTenant(source: Source, tenant: Tenant, storages: readonly Storage[], options: BackupOptions, ctx: Context): Promise<TenantBackup> {
@@ -131,6 +143,8 @@ export async function backupTenant(source: Source, tenant: Tenant, storages: rea
     // leave a fast one's object in that state for as long as it takes.
     // A signal that lands while the archive is committed (the fsync, the link, the sidecar) may
     // not fail the put that is under way: it is looked at once every commit is done.
+    const refusal = options.refuseSize ? await refusedBySize(options.refuseSize, await uploads, hasher, { storages, key, id }) : undefined;
+    if (refusal) return { ...base, id: '', status: 'limited', size: hasher.bytes, durationMs: ctx.now().getTime() - started.getTime(), storages: [], reason: refusal, limits: ['maxArchiveSize'] };
     const sidecarOf = (): Sidecar => ({ ...manifest, object: { key, size: hasher.bytes, sha256: hasher.sha256 } });
     const storageResults = await Promise.all(storages.map((storage, i) => eachUpload[i]!.then((outcome) => commitSidecar(storage, outcome, sidecarOf, signal, ctx))));
     ctx.signal.throwIfAborted();
@@ -171,6 +185,18 @@ export async function backupTenant(source: Source, tenant: Tenant, storages: rea
       ...(hint ? { hint } : {}),
     };
   }
+}
+
+/** Waits for every upload (the size is final then); a refused archive's objects are removed, no sidecar was written. */
+async function refusedBySize(
+  refuse: (size: number) => string | undefined,
+  outcomes: readonly PutOutcome[],
+  hasher: HashingStream,
+  archive: { storages: readonly Storage[]; key: string; id: string },
+): Promise<string | undefined> {
+  const reason = refuse(hasher.bytes);
+  if (reason) await discardArchive(archive.storages, outcomes, archive.key, sidecarKey(archive.id));
+  return reason;
 }
 
 /**

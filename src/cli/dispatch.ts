@@ -13,13 +13,22 @@ const bool = (v: unknown) => v === true;
 
 export const runners: Record<string, Runner> = {
   create: async (o, ctx) => {
-    const options = { source: list(o.source), tenant: list(o.tenant), storage: list(o.storage), jobs: num(o.jobs), label: list(o.label), category: str(o.category), dryRun: bool(o.dryRun) };
+    const options = {
+      source: list(o.source),
+      tenant: list(o.tenant),
+      storage: list(o.storage),
+      jobs: num(o.jobs),
+      label: list(o.label),
+      category: str(o.category),
+      dryRun: bool(o.dryRun),
+      ignoreLimits: bool(o.ignoreLimits),
+    };
     if (str(o.at)) return (await import('../pitr/commands.js')).runCreateAt({ ...options, at: str(o.at)! }, ctx);
     return (await import('../commands/create.js')).runCreate(options, ctx);
   },
   list: async (o, ctx) =>
     (await import('../commands/list.js')).runList(
-      { source: str(o.source), tenant: str(o.tenant), storage: list(o.storage), limit: num(o.limit), long: bool(o.long), stale: str(o.stale), json: bool(o.globalJson) },
+      { source: str(o.source), tenant: str(o.tenant), storage: list(o.storage), limit: num(o.limit), long: bool(o.long), stale: str(o.stale), usage: bool(o.usage), json: bool(o.globalJson) },
       ctx,
     ),
   restore: async (o, ctx) => {

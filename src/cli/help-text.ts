@@ -9,12 +9,17 @@ const HELP: Record<string, { notes?: string[]; examples: string[] }> = {
       'orgbackup create --source app --tenant 42         # one tenant',
       'orgbackup create --dry-run                        # list what would be backed up',
     ],
+    notes: [
+      "Tenants over their plan's limits (retention.plans.<plan>.limits) are skipped with status `limited` and a reason (exit 3),",
+      'or stored with a warning under limits.mode "warn"; an archive over maxArchiveSize is written, then removed uncommitted.',
+      '--ignore-limits backs them up anyway; the result and the audit record say so.',
+    ],
   },
   list: {
     examples: [
       'orgbackup list --source app --tenant 42 --limit 5',
-      'orgbackup list --long                             # with trigger, rows and labels',
       'orgbackup list --stale 26h                        # tenants without a recent archive; exit 1 when any',
+      'orgbackup list --usage --json                     # per tenant: archives, bytes, plan, share of each limit used',
     ],
     notes: ['With --stale, each stale tenant is a tenant-stale event for the notification channels (docs/notifications.md).'],
   },

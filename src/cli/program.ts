@@ -94,6 +94,7 @@ export function buildProgram(dispatch: Dispatch): Command {
     .option('--label <key=value>', 'label recorded in the manifest (repeatable), e.g. keep=true', collect)
     .option('--category <name>', 'rows mode: only this category of tables (tenants.categories) and the parents it needs')
     .option('--dry-run', 'list what would be backed up, write nothing')
+    .option('--ignore-limits', "back up tenants over their plan's limits (retention.plans.<plan>.limits); recorded in the result and the audit trail")
     .option('--at <time>', 'read the source as it was at this time from its physical backup (sources.<name>.pitr): ISO time with zone, or "2h ago"')
     .action(run('create'));
 
@@ -104,6 +105,7 @@ export function buildProgram(dispatch: Dispatch): Command {
     .option('--limit <n>', 'at most n archives', positiveInt)
     .option('--long', 'read sidecars for trigger, rows and labels')
     .option('--stale <duration>', 'list tenants whose newest archive is older than this (e.g. 26h); exit 1 when any')
+    .option('--usage', "per tenant and storage: archives, bytes, plan, and each plan limit with the share used (from the listing; the month is UTC's)")
     .action(run('list'));
 
   command('restore', 'put one tenant back from an archive (id, "latest", or a local archive file)')

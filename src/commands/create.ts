@@ -3,6 +3,7 @@ import type { Config, HooksConfig } from '../config/schema.js';
 import { runHook } from '../hooks/run-hook.js';
 import { selectCategory } from '../sources/rows/categories.js';
 import { backupTenant, type TenantBackup } from '../backup/backup-tenant.js';
+import { applyLimits, prepareLimitGate } from '../backup/limits-gate.js';
 import { selectTenants, tenantIdProblem, uniqueTenants, type Selected } from '../backup/select.js';
 import type { Context } from '../context.js';
 import { createEncryptor } from '../crypto/keys.js';
@@ -29,6 +30,10 @@ export interface CreateOptions {
   skipPreflight?: boolean;
   /** Merged into every archive's manifest `details` (point-in-time reads: `recoveredTo`). */
   details?: Record<string, unknown>;
+  /** The schedule running this create, checked against each plan's limits.schedules. */
+  schedule?: string;
+  /** Manual runs: back up tenants over their plan's limits (each says which in `limitsIgnored`). */
+  ignoreLimits?: boolean;
 }
 
 export interface CreateResult {
@@ -41,6 +46,8 @@ export interface CreateResult {
   planned?: { source: string; tenant: string; tenantName?: string }[];
   /** Dry run of rows sources: how each copied table is tied to the tenant. */
   paths?: { source: string; table: string; path: string }[];
+  /** --ignore-limits was given. */
+  ignoreLimits?: boolean;
 }
 
 export function parseLabels(labels: readonly string[] | undefined): Record<string, string> {
@@ -77,13 +84,26 @@ export async function runCreate(options: CreateOptions, ctx: Context): Promise<C
     // `jobs` tenants dump at once (each holds database connections); a tenant whose dump is done
     // commits its archive (storage fsyncs, sidecar) while the next one starts dumping.
     const dumping = new Slots(jobs);
+    const gate = await prepareLimitGate(selected, storages, options.schedule, ctx);
     const stored = await mapLimit(selected, jobs * 2, async ({ source, tenant }) => {
+      const limits = applyLimits(gate, source.name, tenant, !!options.ignoreLimits);
+      if (limits.refused) return finished(limits.refused, ctx);
       const release = await dumping.acquire();
       try {
         const encryptor = await createEncryptor(ctx.config, { source: source.name, tenant: tenant.id, baseDir: ctx.baseDir });
         const hooks = config.sources[source.name]?.hooks;
-        const backupOptions = { trigger: options.trigger ?? 'manual', labels, encryptor, compression: ctx.config.defaults.compression, onDumped: release, hooks, details: options.details };
-        const result = await afterCreateHook(await backupTenant(source, tenant, storages, backupOptions, ctx), hooks, ctx);
+        const backupOptions = {
+          trigger: options.trigger ?? 'manual',
+          labels,
+          encryptor,
+          compression: ctx.config.defaults.compression,
+          onDumped: release,
+          hooks,
+          details: options.details,
+          ...(limits.refuseSize ? { refuseSize: limits.refuseSize } : {}),
+        };
+        const dumped = limits.annotate(await backupTenant(source, tenant, storages, backupOptions, ctx));
+        const result = await afterCreateHook(dumped, hooks, ctx);
         ctx.progress.itemDone();
         logOutcome(result, ctx);
         return result;
@@ -96,7 +116,7 @@ export async function runCreate(options: CreateOptions, ctx: Context): Promise<C
     ctx.signal.throwIfAborted();
     const archives = [...rejected, ...stored];
     const exitCode = exitCodeForBackups(archives);
-    return { command: 'create', ok: exitCode === ExitCode.ok, exitCode, dryRun: false, storages: storageNames, archives };
+    return { command: 'create', ok: exitCode === ExitCode.ok, exitCode, dryRun: false, storages: storageNames, archives, ...(options.ignoreLimits ? { ignoreLimits: true } : {}) };
   } finally {
     ctx.progress.stop();
     await Promise.all(sources.map((s) => s.close()));
@@ -160,16 +180,31 @@ function unusableTenant(source: Source, tenant: Tenant, problem: string, storage
   };
 }
 
-/** 0 all stored everywhere; 1 nothing stored; 3 anything in between (SPEC.md exit 3). */
+/**
+ * 0 all stored everywhere; 1 nothing stored and something failed; 3 anything in between (SPEC.md
+ * exit 3). A tenant its plan limits stopped is not a failure: a run where every tenant was limited
+ * exits 3 (not every tenant was backed up, and nothing is broken).
+ */
 export function exitCodeForBackups(archives: readonly TenantBackup[]): ExitCodeValue {
   if (archives.every((a) => a.status === 'ok')) return ExitCode.ok;
-  if (archives.every((a) => a.status === 'failed')) return ExitCode.failed;
+  const judged = archives.filter((a) => a.status !== 'limited');
+  if (judged.length > 0 && judged.every((a) => a.status === 'failed')) return ExitCode.failed;
   return ExitCode.partial;
+}
+
+function finished(result: TenantBackup, ctx: Context): TenantBackup {
+  ctx.progress.itemDone();
+  logOutcome(result, ctx);
+  return result;
 }
 
 function logOutcome(result: TenantBackup, ctx: Context): void {
   const fields = { event: 'archive', source: result.source, tenant: result.tenant, id: result.id, status: result.status, size: result.size, durationMs: result.durationMs };
-  if (result.status === 'ok') ctx.log.info(`stored ${result.id}`, fields);
+  for (const warning of [...(result.warnings ?? []), ...(result.limitsIgnored ?? []).map((r) => `${r} (--ignore-limits)`)])
+    ctx.log.warn(`${result.source}/${result.tenant}: ${warning}`, { ...fields, event: 'limits' });
+  if (result.status === 'limited')
+    ctx.log.warn(`${result.source}/${result.tenant} not backed up: ${result.reason ?? 'over its plan limits'}`, { ...fields, reason: result.reason, limits: result.limits });
+  else if (result.status === 'ok') ctx.log.info(`stored ${result.id}`, fields);
   else ctx.log.error(`${result.source}/${result.tenant}: ${result.error ?? 'failed'}`, { ...fields, error: result.error });
 }
 

@@ -3,6 +3,7 @@ import { listArchives, newestMadeByCreate, readSidecar, type ArchiveListing } fr
 import type { Context } from '../context.js';
 import { ExitCode, UsageError, errorMessage, type ExitCodeValue } from '../errors.js';
 import { createSource } from '../sources/registry.js';
+import { usageRows, type TenantUsageRow } from './list-usage.js';
 import { selectStorageNames } from '../storage/registry.js';
 import { parseDuration } from '../util/duration.js';
 import { mapLimit } from '../util/pool.js';
@@ -14,6 +15,8 @@ export interface ListOptions {
   limit?: number;
   long?: boolean;
   stale?: string;
+  /** --usage: per tenant and storage, archives and bytes against the plan's limits. */
+  usage?: boolean;
   /** --json: trigger and labels from each sidecar even without --long. */
   json?: boolean;
 }
@@ -57,6 +60,7 @@ export interface ListResult {
   exitCode: ExitCodeValue;
   archives: ListedArchive[];
   stale?: StaleTenant[];
+  usage?: TenantUsageRow[];
   unchecked?: UncheckedSource[];
 }
 
@@ -71,7 +75,12 @@ export async function runList(options: ListOptions, ctx: Context): Promise<ListR
     all.push(...(await listArchives(storage, filter, ctx.signal)).filter((a) => a.complete && a.archiveKey && (!options.tenant || a.ref.tenant === options.tenant)));
   }
   all.sort((a, b) => b.time.getTime() - a.time.getTime() || a.storage.localeCompare(b.storage));
+  if (options.stale && options.usage) throw new UsageError('--stale and --usage are two reports: give one of them');
   if (options.stale) return staleReport(all, options.stale, { storages: storageNames, ...options }, ctx);
+  if (options.usage) {
+    const { usage, unchecked } = await usageRows(all, { storages: storageNames, ...(options.source ? { source: options.source } : {}), ...(options.tenant ? { tenant: options.tenant } : {}) }, ctx);
+    return { command: 'list', ok: true, exitCode: ExitCode.ok, archives: [], usage, ...(unchecked.length > 0 ? { unchecked } : {}) };
+  }
   const shown = options.limit ? all.slice(0, options.limit) : all;
   const archives = await mapLimit(shown, 8, async (listing) => {
     const item = toListed(listing);

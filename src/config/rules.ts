@@ -41,6 +41,7 @@ export function checkRules(config: Config): string[] {
   if (config.retention?.plans?.source && !sourceNames.has(config.retention.plans.source)) {
     problems.push(`retention.plans.source: unknown source "${config.retention.plans.source}"`);
   }
+  problems.push(...planLimitProblems(config));
   const zone = config.retention?.timezone;
   if (zone !== undefined && !isTimeZone(zone)) problems.push(`retention.timezone: "${zone}" is not a time zone (use an IANA name such as UTC or Europe/Berlin)`);
   const enc = config.encryption;
@@ -53,6 +54,19 @@ export function checkRules(config: Config): string[] {
     if (!hasRecipients && !enc.passphrase && !enc.passphraseFile) {
       problems.push('encryption: set "recipients" (age public keys), "recipientsFile", or "passphrase"/"passphraseFile"');
     }
+  }
+  return problems;
+}
+
+/** A plan's limits.schedules must name schedules the config defines (a typo would silently forbid every run). */
+function planLimitProblems(config: Config): string[] {
+  const defined = Object.keys(config.schedules);
+  const problems: string[] = [];
+  for (const [plan, policy] of Object.entries(config.retention?.plans ?? {})) {
+    if (typeof policy !== 'object') continue;
+    policy.limits?.schedules?.forEach((s, i) => {
+      if (!config.schedules[s]) problems.push(`retention.plans.${plan}.limits.schedules.${i}: unknown schedule "${s}" (defined: ${defined.join(', ') || 'none'})`);
+    });
   }
   return problems;
 }

@@ -26,6 +26,7 @@ export { notificationsSchema };
 export type { NotificationsConfig };
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'use letters, digits, ".", "_" and "-"');
+const byteSize = z.string().regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size such as 500MB or 2GiB');
 const duration = z.string().regex(/^\d+(ms|s|m|h|d|w|y)$/, 'a duration such as 90s, 36h, 30d or 1y');
 
 // Checked at load, not only by schedule-run: a schedule that can never run must fail the first command.
@@ -79,19 +80,38 @@ export const retentionPolicySchema = z
     keepYearly: z.number().int().min(0).optional(),
     keepWithin: duration.optional(),
     maxArchives: z.number().int().min(1).optional(),
-    maxTotalSize: z
-      .string()
-      .regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size such as 500MB or 2GiB')
-      .optional(),
+    maxTotalSize: byteSize.optional(),
   })
   .strict();
+
+/**
+ * What a plan may use (docs/archives-and-retention.md "Plan limits"): checked per tenant by create
+ * and schedule-run from the storage listing. Counts are per storage; the month is the UTC one.
+ */
+export const planLimitsSchema = z
+  .object({
+    /** Archives a tenant may get per calendar month (UTC); 0 allows none. */
+    maxArchivesPerMonth: z.number().int().min(0).optional(),
+    /** The largest archive (stored bytes) that is committed; known only once the dump is done. */
+    maxArchiveSize: byteSize.optional(),
+    /** Bytes of complete archives a tenant may hold in one storage. */
+    maxTenantStorage: byteSize.optional(),
+    /** The schedules (names under "schedules") that may back up tenants of this plan; absent = all. */
+    schedules: z.array(z.string()).optional(),
+    /** enforce: a tenant over a limit is not backed up (status "limited"); warn: it is, with a warning. */
+    mode: z.enum(['enforce', 'warn']).default('enforce'),
+  })
+  .strict();
+
+/** A plan's policy: a retention policy (replacing the top-level one) and its limits. */
+export const planPolicySchema = retentionPolicySchema.extend({ limits: planLimitsSchema.optional() }).strict();
 
 export const retentionSchema = retentionPolicySchema
   .extend({
     timezone: z.string().default('UTC'),
     /** Tenants no longer returned by the tenants query. */
     orphans: retentionPolicySchema.default({ keepWithin: '90d' }),
-    plans: z.object({ query: z.string().optional(), source: z.string().optional() }).catchall(retentionPolicySchema).optional(),
+    plans: z.object({ query: z.string().optional(), source: z.string().optional() }).catchall(planPolicySchema).optional(),
   })
   .strict();
 
@@ -160,5 +180,7 @@ export type S3StorageConfig = z.infer<typeof s3StorageSchema>;
 export type RcloneStorageConfig = z.infer<typeof rcloneStorageSchema>;
 export type RetentionPolicy = z.infer<typeof retentionPolicySchema>;
 export type RetentionConfig = z.infer<typeof retentionSchema>;
+export type PlanPolicy = z.infer<typeof planPolicySchema>;
+export type PlanLimits = z.infer<typeof planLimitsSchema>;
 export type EncryptionConfig = z.infer<typeof encryptionSchema>;
 export type ScheduleConfig = z.infer<typeof scheduleSchema>;

@@ -31,7 +31,7 @@ export interface RunReport {
   exitCode: number;
   sources: string[];
   storages: string[];
-  counts: { ok: number; partial: number; failed: number };
+  counts: { ok: number; partial: number; failed: number; limited?: number };
   failed: FailedTenant[];
   /** A failure of the run as a whole (preflight, configuration, prune), beside per-tenant ones. */
   error?: string;

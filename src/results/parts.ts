@@ -25,13 +25,22 @@ export const tenantBackup = z.looseObject({
   tenant: z.string(),
   tenantName: z.string().optional(),
   id: z.string(),
-  status: z.enum(['ok', 'partial', 'failed']),
+  /** limited: not backed up, or not committed, because of the tenant's plan limits (`reason`). */
+  status: z.enum(['ok', 'partial', 'failed', 'limited']),
   size: z.number().optional(),
   rows: z.number().optional(),
   durationMs: z.number(),
   storages: z.array(storageOutcome),
   error: z.string().optional(),
   hint: z.string().optional(),
+  /** status limited: the limits reached and their figures, one sentence each joined by "; ". */
+  reason: z.string().optional(),
+  /** status limited: the names of the limits reached (maxArchivesPerMonth, maxArchiveSize, maxTenantStorage, schedules). */
+  limits: z.array(z.string()).optional(),
+  /** Stored over a limit under limits.mode "warn". */
+  warnings: z.array(z.string()).optional(),
+  /** Stored over a limit because of create --ignore-limits. */
+  limitsIgnored: z.array(z.string()).optional(),
 });
 
 export const uncheckedSource = z.looseObject({ source: z.string(), error: z.string() });
@@ -97,6 +106,21 @@ export const listedArchive = z.looseObject({
   categories: z.array(z.string()).optional(),
 });
 
+/** list --usage: one tenant in one storage against its plan's limits (the month is the UTC calendar month). */
+export const tenantUsage = z.looseObject({
+  source: z.string(),
+  tenant: z.string(),
+  storage: z.string(),
+  plan: z.string().optional(),
+  archives: z.number(),
+  archivesThisMonth: z.number(),
+  month: z.string(),
+  bytes: z.number(),
+  newestSize: z.number().optional(),
+  mode: z.enum(['enforce', 'warn']).optional(),
+  limits: z.array(z.looseObject({ limit: z.enum(['maxArchivesPerMonth', 'maxArchiveSize', 'maxTenantStorage']), used: z.number(), max: z.number(), percent: z.number() })),
+});
+
 export const staleTenant = z.looseObject({
   source: z.string(),
   tenant: z.string(),
@@ -137,7 +161,7 @@ export const scheduleItem = z.looseObject({
   nextTick: z.string().optional(),
   startedAt: z.string().optional(),
   durationMs: z.number().optional(),
-  counts: z.looseObject({ ok: z.number(), partial: z.number(), failed: z.number() }).optional(),
+  counts: z.looseObject({ ok: z.number(), partial: z.number(), failed: z.number(), limited: z.number().optional() }).optional(),
   archives: z.array(tenantBackup).optional(),
   prune: z.looseObject({ status: z.enum(['ok', 'skipped', 'failed']), message: z.string() }).optional(),
   error: z.looseObject({ message: z.string(), hint: z.string().optional() }).optional(),
@@ -179,8 +203,12 @@ export const auditRecord = z.looseObject({
   tenant: z.string().optional(),
   archives: z.array(z.string()),
   storages: z.array(z.string()).optional(),
-  outcome: z.enum(['ok', 'partial', 'failed', 'dry-run']),
+  outcome: z.enum(['ok', 'partial', 'failed', 'dry-run', 'limited']),
   exitCode: z.number(),
+  /** create: the plan limits that stopped the tenant, or that it was stored over (warn mode, --ignore-limits). */
+  limits: z.array(z.string()).optional(),
+  /** create --ignore-limits was given. */
+  ignoreLimits: z.boolean().optional(),
   bytes: z.number().optional(),
   rows: z.number().optional(),
   error: z.string().optional(),

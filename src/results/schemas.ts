@@ -17,12 +17,16 @@ const create = z.looseObject({
   archives: z.array(p.tenantBackup),
   planned: z.array(z.looseObject({ source: z.string(), tenant: z.string(), tenantName: z.string().optional() })).optional(),
   paths: z.array(p.tenantPath).optional(),
+  /** create --ignore-limits: tenants over their plan limits were backed up (each says so in limitsIgnored). */
+  ignoreLimits: z.boolean().optional(),
 });
 
 const list = z.looseObject({
   ...p.resultBase('list'),
   archives: z.array(p.listedArchive),
   stale: z.array(p.staleTenant).optional(),
+  /** list --usage: one item per tenant and storage. */
+  usage: z.array(p.tenantUsage).optional(),
   unchecked: z.array(p.uncheckedSource).optional(),
 });
 

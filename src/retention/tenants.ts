@@ -21,7 +21,16 @@ export interface TenantDirectory {
   unchecked: UncheckedSource[];
 }
 
-export async function discoverTenantPlans(sourceNames: readonly string[], ctx: Context): Promise<TenantDirectory> {
+/** How a caller's warnings say what an unknown source or plan means for it. */
+export interface DirectoryWording {
+  command: string;
+  sourceUnknown: string;
+  plansUnknown: string;
+}
+
+const PRUNE_WORDING: DirectoryWording = { command: 'prune', sourceUnknown: 'so none of its archives is judged', plansUnknown: 'so no archive is judged' };
+
+export async function discoverTenantPlans(sourceNames: readonly string[], ctx: Context, wording: DirectoryWording = PRUNE_WORDING): Promise<TenantDirectory> {
   const sources = new Map<string, SourceTenants>();
   const unchecked: UncheckedSource[] = [];
   for (const name of sourceNames) {
@@ -29,7 +38,7 @@ export async function discoverTenantPlans(sourceNames: readonly string[], ctx: C
       sources.set(name, { tenants: await discoverOne(name, ctx) });
     } catch (error) {
       if (ctx.signal.aborted || error instanceof UsageError) throw error;
-      ctx.log.warn(`prune: cannot discover the tenants of source ${name}, so none of its archives is judged: ${errorMessage(error)}`, { source: name });
+      ctx.log.warn(`${wording.command}: cannot discover the tenants of source ${name}, ${wording.sourceUnknown}: ${errorMessage(error)}`, { source: name });
       unchecked.push({ source: name, error: errorMessage(error) });
     }
   }
@@ -40,7 +49,7 @@ export async function discoverTenantPlans(sourceNames: readonly string[], ctx: C
       plans = await queryPlans(ctx, plansQuery);
     } catch (error) {
       if (ctx.signal.aborted || error instanceof UsageError) throw error;
-      ctx.log.warn(`prune: retention.plans.query failed, so no archive is judged: ${errorMessage(error)}`);
+      ctx.log.warn(`${wording.command}: retention.plans.query failed, ${wording.plansUnknown}: ${errorMessage(error)}`);
       for (const source of sources.keys()) unchecked.push({ source, error: `retention.plans.query failed: ${errorMessage(error)}` });
       return { sources: new Map(), unchecked };
     }

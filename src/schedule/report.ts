@@ -35,7 +35,7 @@ export function runReason(facts: Pick<RunFacts, 'exitCode' | 'archives' | 'error
   if (facts.error) return oneLine(facts.error);
   const bad = facts.archives.filter((a) => a.status !== 'ok');
   if (bad.length === 0) return `exit ${facts.exitCode}`;
-  const shown = bad.slice(0, 2).map((a) => `${a.source}/${a.tenant}: ${oneLine(a.error ?? (a.status === 'partial' ? 'not stored in every storage' : 'failed'))}`);
+  const shown = bad.slice(0, 2).map((a) => `${a.source}/${a.tenant}: ${oneLine(a.error ?? a.reason ?? (a.status === 'partial' ? 'not stored in every storage' : 'failed'))}`);
   const more = bad.length > shown.length ? `; and ${bad.length - shown.length} more` : '';
   return `${bad.length} tenant(s) not backed up: ${shown.join('; ')}${more}`;
 }
@@ -50,7 +50,7 @@ export function oneLine(text: string): string {
 }
 
 export function countArchives(archives: readonly TenantBackup[]): RunReport['counts'] {
-  const counts = { ok: 0, partial: 0, failed: 0 };
+  const counts = { ok: 0, partial: 0, failed: 0, limited: 0 };
   for (const a of archives) counts[a.status]++;
   return counts;
 }
@@ -58,7 +58,7 @@ export function countArchives(archives: readonly TenantBackup[]): RunReport['cou
 export function buildRunReport(facts: RunFacts): RunReport {
   const failed: FailedTenant[] = facts.archives
     .filter((a) => a.status !== 'ok')
-    .map((a) => ({ source: a.source, tenant: a.tenant, error: a.error ?? (a.status === 'partial' ? 'not stored in every storage' : 'failed') }));
+    .map((a) => ({ source: a.source, tenant: a.tenant, error: a.error ?? a.reason ?? (a.status === 'partial' ? 'not stored in every storage' : 'failed') }));
   return {
     schedule: facts.schedule,
     shard: facts.shard,
@@ -92,7 +92,8 @@ export function runSamples(facts: RunFacts, newest: ReadonlyMap<string, ArchiveL
   ];
   for (const a of facts.archives) {
     const tenant = { source: a.source, tenant: a.tenant };
-    samples.push({ name: FAMILIES.tenantFailed.name, labels: tenant, value: a.status === 'ok' ? 0 : 1 });
+    // A tenant its plan stopped did not fail: its last-success time shows how long it has gone without.
+    samples.push({ name: FAMILIES.tenantFailed.name, labels: tenant, value: a.status === 'ok' || a.status === 'limited' ? 0 : 1 });
     samples.push({ name: FAMILIES.tenantDuration.name, labels: tenant, value: a.durationMs / 1000 });
     if (a.status !== 'failed' && a.size !== undefined) samples.push({ name: FAMILIES.tenantBytes.name, labels: tenant, value: a.size });
     const last = newest.get(newestKey(a.source, a.tenant));

@@ -37,7 +37,7 @@ export interface ScheduleOutcome {
   nextTick?: string;
   startedAt?: string;
   durationMs?: number;
-  counts?: { ok: number; partial: number; failed: number };
+  counts?: { ok: number; partial: number; failed: number; limited?: number };
   archives?: TenantBackup[];
   prune?: PruneOutcome;
   error?: { message: string; hint?: string };
@@ -262,6 +262,7 @@ async function createForSchedule(
     source: scope.sources,
     storage: scope.storages,
     trigger: `schedule:${input.compiled.name}`,
+    schedule: input.compiled.name,
     ...(input.config.jobs ? { jobs: input.config.jobs } : {}),
     ...(tenants && !wanted ? { tenant: tenants } : {}),
     tenantFilter: (source, tenant) => (!wanted || wanted.has(tenant)) && inShardFilter(source, tenant),

@@ -12,14 +12,14 @@ export function renderCreate(result: CreateResult, c: ChalkInstance): string {
   }
   if (result.archives.length === 0) return 'no tenants to back up\n';
   const rows = result.archives.map((a) => [
-    a.status === 'ok' ? c.green('ok') : a.status === 'partial' ? c.yellow('partial') : c.red('failed'),
+    a.status === 'ok' ? c.green('ok') : a.status === 'partial' || a.status === 'limited' ? c.yellow(a.status) : c.red('failed'),
     archiveCell(a),
     formatBytes(a.size),
     a.rows === undefined ? '-' : String(a.rows),
     formatDuration(a.durationMs),
-    a.error ? c.red(a.error.split('\n')[0] ?? '') : '',
+    detail(a, c),
   ]);
-  return table(['STATUS', 'ARCHIVE', 'SIZE', 'ROWS', 'TIME', 'ERROR'], rows) + failureHints(result.archives, c);
+  return table(['STATUS', 'ARCHIVE', 'SIZE', 'ROWS', 'TIME', 'DETAIL'], rows) + failureHints(result.archives, c);
 }
 
 /**
@@ -30,6 +30,15 @@ function failureHints(archives: CreateResult['archives'], c: ChalkInstance): str
   const byHint = new Map<string, string[]>();
   for (const a of archives) if (a.status !== 'ok' && a.hint) byHint.set(a.hint, [...(byHint.get(a.hint) ?? []), archiveCell(a)]);
   return [...byHint].map(([hint, ids]) => `${c.gray('hint:')} ${ids[0]}${ids.length > 1 ? ` (and ${ids.length - 1} more)` : ''}: ${hint}\n`).join('');
+}
+
+/** The error, else why the plan limits stopped the tenant, else what limits it was stored over. */
+function detail(a: CreateResult['archives'][number], c: ChalkInstance): string {
+  if (a.error) return c.red(a.error.split('\n')[0] ?? '');
+  if (a.reason) return c.yellow(a.reason);
+  if (a.warnings) return c.yellow(`warning: ${a.warnings.join('; ')}`);
+  if (a.limitsIgnored) return c.yellow(`over limits, ignored (--ignore-limits): ${a.limitsIgnored.join('; ')}`);
+  return '';
 }
 
 /** A tenant whose id could not name an archive has no archive id: show its source and id. */

@@ -15,6 +15,7 @@ export function renderList(result: ListResult, c: ChalkInstance): string {
       )
     );
   }
+  if (result.usage) return renderUsage(result.usage, result.unchecked ?? [], c);
   if (result.archives.length === 0) return 'no archives\n';
   const long = result.archives.some((a) => a.trigger !== undefined);
   const categories = result.archives.some((a) => a.categories !== undefined);
@@ -35,4 +36,23 @@ export function renderList(result: ListResult, c: ChalkInstance): string {
     ...(categories ? [(a.categories ?? []).join(',')] : []),
   ]);
   return table(header, rows);
+}
+
+const LIMIT_LABEL = { maxArchivesPerMonth: 'archives/month', maxTenantStorage: 'storage', maxArchiveSize: 'archive size' } as const;
+
+/** One line per tenant, storage and limit (a tenant whose plan has no limits: one line, LIMIT "-"). */
+function renderUsage(usage: NonNullable<ListResult['usage']>, unchecked: NonNullable<ListResult['unchecked']>, c: ChalkInstance): string {
+  const warnings = unchecked.map((u) => c.yellow(`source ${u.source}: plans unknown: ${u.error.split('\n')[0] ?? ''}\n`)).join('');
+  if (usage.length === 0) return warnings + 'no tenants\n';
+  const rows = usage.flatMap((u) => {
+    const base = [`${u.source}/${u.tenant}`, u.storage, u.plan ?? '-', String(u.archives), `${u.archivesThisMonth} (${u.month})`, formatBytes(u.bytes)];
+    if (u.limits.length === 0) return [[...base, '-', '', '']];
+    return u.limits.map((m) => {
+      const bytes = m.limit !== 'maxArchivesPerMonth';
+      const shown = `${bytes ? formatBytes(m.used) : m.used} of ${bytes ? formatBytes(m.max) : m.max}`;
+      const percent = `${m.percent}%`;
+      return [...base, `${LIMIT_LABEL[m.limit]}${u.mode === 'warn' ? ' (warn)' : ''}`, shown, m.percent >= 100 ? c.red(percent) : m.percent > 80 ? c.yellow(percent) : percent];
+    });
+  });
+  return warnings + table(['TENANT', 'STORAGE', 'PLAN', 'ARCHIVES', 'THIS MONTH (UTC)', 'STORED', 'LIMIT', 'USED', '%'], rows);
 }

@@ -10,7 +10,7 @@ export function renderScheduleRun(result: ScheduleRunResult, c: ChalkInstance): 
     s.schedule,
     s.shard,
     colour(s.status),
-    s.counts ? `${s.counts.ok}/${s.counts.ok + s.counts.partial + s.counts.failed}` : '-',
+    s.counts ? `${s.counts.ok}/${s.counts.ok + s.counts.partial + s.counts.failed + (s.counts.limited ?? 0)}` : '-',
     formatDuration(s.durationMs),
     s.prune ? s.prune.status : '-',
     s.error ? c.red(oneLine(s.error.message)) : s.status === 'skipped' ? s.reason : '',
@@ -22,7 +22,7 @@ export function renderScheduleRun(result: ScheduleRunResult, c: ChalkInstance): 
       '\n' +
       table(
         ['FAILED', 'ERROR'],
-        failures.map((a) => [archiveCell(a), c.red((a.error ?? a.status).split('\n')[0] ?? '')]),
+        failures.map((a) => [archiveCell(a), c.red((a.error ?? a.reason ?? a.status).split('\n')[0] ?? '')]),
       );
   for (const s of result.schedules) {
     if (s.lastRunStatus && s.lastRunStatus !== 'ok') out += `${s.schedule} (${s.shard}): last run ${s.lastRunStatus} at ${s.lastRun ?? '?'}: ${s.lastRunError ?? 'no reason recorded'}\n`;
