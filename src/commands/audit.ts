@@ -5,7 +5,8 @@
  */
 import type { ActionRecord } from '../audit/chain.js';
 import { readTrail } from '../audit/read.js';
-import { auditStorageName } from '../audit/trail.js';
+import { checkRuns } from '../audit/runs.js';
+import { auditKeepWithin, auditStorageName } from '../audit/trail.js';
 import { checkChain } from '../audit/verify-chain.js';
 import type { Context } from '../context.js';
 import { ExitCode, type ExitCodeValue } from '../errors.js';
@@ -18,7 +19,7 @@ export interface AuditOptions {
   since?: string;
 }
 
-export type AuditRecord = Omit<ActionRecord, 'type' | 'prev' | 'seq'> & { object: string; seq: number };
+export type AuditRecord = Omit<ActionRecord, 'type' | 'prev' | 'seq' | 'after'> & { object: string; seq: number };
 
 export interface AuditResult {
   command: 'audit';
@@ -44,6 +45,8 @@ export interface AuditVerifyResult {
   exitCode: ExitCodeValue;
   storage: string;
   objects: AuditObjectCheck[];
+  /** The runs no run follows yet (the newest of each branch): record them elsewhere to detect their removal later. */
+  heads: string[];
 }
 
 function matches(record: ActionRecord, options: AuditOptions, since: number | undefined): boolean {
@@ -69,7 +72,7 @@ export async function runAudit(options: AuditOptions, ctx: Context): Promise<Aud
       }
       if (parsed.type !== 'action') continue;
       if (!matches(parsed, options, since)) continue;
-      const { type: _type, prev: _prev, ...shown } = parsed;
+      const { type: _type, prev: _prev, after: _after, ...shown } = parsed;
       records.push({ ...shown, object: object.key });
     }
   }
@@ -81,8 +84,12 @@ export async function runAudit(options: AuditOptions, ctx: Context): Promise<Aud
 export async function runAuditVerify(ctx: Context): Promise<AuditVerifyResult> {
   const name = auditStorageName(ctx.config);
   const objects: AuditObjectCheck[] = [];
-  for (const object of await readTrail(await ctx.storage(name), ctx.signal)) {
-    const problem = checkChain(object.text);
+  const trail = await readTrail(await ctx.storage(name), ctx.signal);
+  const runs = checkRuns(trail, new Date(ctx.now().getTime() - auditKeepWithin(ctx.config)));
+  const runProblems = new Map(runs.problems.map((p) => [p.key, p.message]));
+  for (const object of trail) {
+    const linkProblem = runProblems.get(object.key);
+    const problem = checkChain(object.text) ?? (linkProblem ? { line: 1, message: linkProblem } : undefined);
     const records = object.text.split('\n').filter((l) => l.includes('"type":"action"')).length;
     if (!problem) {
       objects.push({ key: object.key, status: 'ok', records });
@@ -92,5 +99,5 @@ export async function runAuditVerify(ctx: Context): Promise<AuditVerifyResult> {
     objects.push({ key: object.key, status: 'tampered', records, line: problem.line, error: problem.message });
   }
   const ok = objects.every((o) => o.status === 'ok');
-  return { command: 'audit-verify', ok, exitCode: ok ? ExitCode.ok : ExitCode.verification, storage: name, objects };
+  return { command: 'audit-verify', ok, exitCode: ok ? ExitCode.ok : ExitCode.verification, storage: name, objects, heads: runs.heads };
 }

@@ -226,7 +226,11 @@ export const configSchema = z
     notifications: notificationsSchema.default({}),
     /** The audit trail (docs/commands.md#audit): off unless enabled, since every run then writes one object to the default storage. */
     audit: z
-      .object({ enabled: z.boolean().default(false) })
+      .object({
+        enabled: z.boolean().default(false),
+        /** How long audit objects are kept: prune never removes younger ones (a duration, default 400d). */
+        keepWithin: duration.optional(),
+      })
       .strict()
       .optional(),
   })

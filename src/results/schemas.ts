@@ -151,6 +151,7 @@ const auditVerify = z.looseObject({
   ...p.resultBase('audit-verify'),
   storage: z.string(),
   objects: z.array(z.looseObject({ key: z.string(), status: z.enum(['ok', 'tampered']), records: z.number(), line: z.number().optional(), error: z.string().optional() })),
+  heads: z.array(z.string()),
 });
 
 const init = z.looseObject({ ...p.resultBase('init'), path: z.string() });
