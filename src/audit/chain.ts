@@ -59,6 +59,8 @@ export interface SealRecord {
   last: string;
   /** On a run without records (the first line then), as on ActionRecord. */
   after?: RunLink | null;
+  /** Ed25519 signature of this line without this field (sign.ts), with audit.signingKeyFile. */
+  signature?: string;
 }
 
 export type AuditLine = ActionRecord | SealRecord;
@@ -87,7 +89,7 @@ function sortKeys(value: unknown): unknown {
 }
 
 /** The lines of a run's object: its entries chained, then the seal. Ends with a newline. */
-export function buildChain(entries: readonly AuditEntry[], exitCode: number, who: Who, time: Date, after: RunLink | null = null): string {
+export function buildChain(entries: readonly AuditEntry[], exitCode: number, who: Who, time: Date, after: RunLink | null = null, signSeal?: (seal: SealRecord) => string): string {
   const lines: string[] = [];
   let prev = GENESIS;
   const iso = time.toISOString();
@@ -100,6 +102,7 @@ export function buildChain(entries: readonly AuditEntry[], exitCode: number, who
     prev = sha256(line);
   }
   const seq = lines.length + 1;
-  lines.push(canonical({ type: 'seal', seq, prev, time: iso, records: entries.length, last: prev, ...link(seq) } satisfies SealRecord));
+  const seal: SealRecord = { type: 'seal', seq, prev, time: iso, records: entries.length, last: prev, ...link(seq) };
+  lines.push(canonical(signSeal ? { ...seal, signature: signSeal(seal) } : seal));
   return lines.join('\n') + '\n';
 }

@@ -8,6 +8,7 @@ import { buildChain, canonical, type AuditEntry } from '../audit/chain.js';
 import { AUDITED, entriesOfResult, entryOfFailure } from '../audit/entries.js';
 import { readNewest } from '../audit/read.js';
 import { linkToNewest } from '../audit/runs.js';
+import { loadSigningKey, signSeal } from '../audit/sign.js';
 import { auditKey, auditStorageName, whoRuns } from '../audit/trail.js';
 import type { Context } from '../context.js';
 import { ExitCode, OrgbackupError, errorMessage, isOrgbackupError, type ExitCodeValue } from '../errors.js';
@@ -26,7 +27,8 @@ async function write(command: string, entries: AuditEntry[], exitCode: number, a
     const key = auditKey(time, who.host, who.pid);
     // No signal: an interrupted run's record is written all the same (it is a few hundred bytes).
     const newest = await readNewest(storage);
-    const text = buildChain(entries, exitCode, who, time, linkToNewest(newest ? [newest] : []));
+    const signing = await loadSigningKey(ctx.config);
+    const text = buildChain(entries, exitCode, who, time, linkToNewest(newest ? [newest] : []), signing ? (seal) => signSeal(seal, signing) : undefined);
     for (const line of text.trimEnd().split('\n')) ctx.log.debug(`audit ${line}`, { audit: JSON.parse(line) as unknown });
     await storage.put(key, Buffer.from(text, 'utf8'));
     return undefined;

@@ -230,6 +230,10 @@ export const configSchema = z
         enabled: z.boolean().default(false),
         /** How long audit objects are kept: prune never removes younger ones (a duration, default 400d). */
         keepWithin: duration.optional(),
+        /** Ed25519 private key (PEM) that signs each run's seal. */
+        signingKeyFile: z.string().min(1).optional(),
+        /** Ed25519 public key (PEM) `audit verify` checks seals with; else derived from signingKeyFile. */
+        verifyKeyFile: z.string().min(1).optional(),
       })
       .strict()
       .optional(),
