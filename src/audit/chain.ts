@@ -1,10 +1,10 @@
 /**
  * The audit trail's hash chain (docs/commands.md "audit"). A run writes one NDJSON object: its
  * action records, then a seal. Every line carries `seq` (1, 2, ...) and `prev`, the sha256 of the
- * previous line's exact text; the first line's `prev` is GENESIS. Each run's object is its own
- * chain: linking to the previous run's seal would need a listing of the whole trail on every
- * command, and concurrent runs have no single "previous" run. So a removed, edited or reordered
- * line, or a missing seal, is caught; a whole object removed is not (see docs).
+ * previous line's exact text; the first line's `prev` is GENESIS. Runs are chained too: the first
+ * line's `after` names the newest run object present when the run wrote its own (its key and the
+ * sha256 of its seal line), `null` for the first run of a trail (runs.ts checks these links).
+ * Concurrent runs may name the same predecessor: the trail is then a tree, which is accepted.
  */
 import { createHash } from 'node:crypto';
 
@@ -37,10 +37,18 @@ export interface AuditEntry {
   ignoreLimits?: boolean;
 }
 
+/** The run a run follows: its object's key and the sha256 of its last (seal) line. */
+export interface RunLink {
+  key: string;
+  seal: string;
+}
+
 export interface ActionRecord extends AuditEntry {
   type: 'action';
   seq: number;
   prev: string;
+  /** On the first record only; absent in objects written before runs were chained. */
+  after?: RunLink | null;
   time: string;
   exitCode: number;
   who: Who;
@@ -54,6 +62,10 @@ export interface SealRecord {
   records: number;
   /** sha256 of the last action record's line (GENESIS for a run without one). */
   last: string;
+  /** On a run without records (the first line then), as on ActionRecord. */
+  after?: RunLink | null;
+  /** Ed25519 signature of this line without this field (sign.ts), with audit.signingKeyFile. */
+  signature?: string;
 }
 
 export type AuditLine = ActionRecord | SealRecord;
@@ -82,15 +94,20 @@ function sortKeys(value: unknown): unknown {
 }
 
 /** The lines of a run's object: its entries chained, then the seal. Ends with a newline. */
-export function buildChain(entries: readonly AuditEntry[], exitCode: number, who: Who, time: Date): string {
+export function buildChain(entries: readonly AuditEntry[], exitCode: number, who: Who, time: Date, after: RunLink | null = null, signSeal?: (seal: SealRecord) => string): string {
   const lines: string[] = [];
   let prev = GENESIS;
   const iso = time.toISOString();
+  // canonical() drops undefined keys, so `after` is written on the first line only (null included).
+  const link = (n: number) => (n === 1 ? { after } : {});
   for (const entry of entries) {
-    const line = canonical({ ...entry, type: 'action', seq: lines.length + 1, prev, time: iso, exitCode, who } satisfies ActionRecord);
+    const seq = lines.length + 1;
+    const line = canonical({ ...entry, type: 'action', seq, prev, time: iso, exitCode, who, ...link(seq) } satisfies ActionRecord);
     lines.push(line);
     prev = sha256(line);
   }
-  lines.push(canonical({ type: 'seal', seq: lines.length + 1, prev, time: iso, records: entries.length, last: prev } satisfies SealRecord));
+  const seq = lines.length + 1;
+  const seal: SealRecord = { type: 'seal', seq, prev, time: iso, records: entries.length, last: prev, ...link(seq) };
+  lines.push(canonical(signSeal ? { ...seal, signature: signSeal(seal) } : seal));
   return lines.join('\n') + '\n';
 }

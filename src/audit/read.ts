@@ -8,10 +8,20 @@ export interface AuditObject {
 }
 
 /** Every audit object, oldest key first (keys start with the run's UTC time). */
-export async function readTrail(storage: Storage, signal?: AbortSignal): Promise<AuditObject[]> {
+async function trailKeys(storage: Storage, signal?: AbortSignal): Promise<string[]> {
   const keys: string[] = [];
   for await (const object of storage.list(AUDIT_PREFIX, { signal })) if (object.key.endsWith('.ndjson')) keys.push(object.key);
-  keys.sort();
+  return keys.sort();
+}
+
+/** The newest audit object (the largest key), or undefined for an empty trail: a listing and one read. */
+export async function readNewest(storage: Storage, signal?: AbortSignal): Promise<AuditObject | undefined> {
+  const key = (await trailKeys(storage, signal)).at(-1);
+  return key === undefined ? undefined : { key, text: (await storage.getBuffer(key, { signal })).toString('utf8') };
+}
+
+export async function readTrail(storage: Storage, signal?: AbortSignal): Promise<AuditObject[]> {
+  const keys = await trailKeys(storage, signal);
   const objects: AuditObject[] = [];
   for (const key of keys) objects.push({ key, text: (await storage.getBuffer(key, { signal })).toString('utf8') });
   return objects;

@@ -9,6 +9,7 @@ import { hostname, userInfo } from 'node:os';
 import { formatTimestamp } from '../archive/layout.js';
 import type { Config } from '../config/schema.js';
 import { selectStorageNames } from '../storage/registry.js';
+import { parseDuration } from '../util/duration.js';
 import type { Who } from './chain.js';
 
 export const AUDIT_PREFIX = '_audit/';
@@ -17,6 +18,13 @@ export const AUDIT_PREFIX = '_audit/';
 export function auditStorageName(config: Config): string {
   return selectStorageNames(config, undefined)[0]!;
 }
+
+/** How long audit objects are kept (audit.keepWithin, default 400d), in ms. */
+export function auditKeepWithin(config: Config): number {
+  return parseDuration(config.audit?.keepWithin ?? DEFAULT_KEEP_WITHIN, 'audit.keepWithin');
+}
+
+export const DEFAULT_KEEP_WITHIN = '400d';
 
 /** A host name as one safe key part (no '/', no '..'). */
 function keyPart(text: string): string {

@@ -4,8 +4,11 @@
  * its work, so it is not undone; it exits 1 (or its own non-zero code) with an error saying the
  * trail has a hole, since an operator must know that an action went unrecorded.
  */
-import { buildChain, type AuditEntry } from '../audit/chain.js';
+import { buildChain, canonical, type AuditEntry } from '../audit/chain.js';
 import { AUDITED, entriesOfResult, entryOfFailure } from '../audit/entries.js';
+import { readNewest } from '../audit/read.js';
+import { linkToNewest } from '../audit/runs.js';
+import { loadSigningKey, signSeal } from '../audit/sign.js';
 import { auditKey, auditStorageName, whoRuns } from '../audit/trail.js';
 import type { Context } from '../context.js';
 import { ExitCode, OrgbackupError, errorMessage, isOrgbackupError, type ExitCodeValue } from '../errors.js';
@@ -17,16 +20,21 @@ async function write(command: string, entries: AuditEntry[], exitCode: number, a
   if (entries.length === 0) return undefined;
   const who = whoRuns(actor, ctx.env);
   const time = ctx.now();
-  const text = buildChain(entries, exitCode, who, time);
-  for (const line of text.trimEnd().split('\n')) ctx.log.debug(`audit ${line}`, { audit: JSON.parse(line) as unknown });
   let name = '(none)';
   try {
     name = auditStorageName(ctx.config);
+    const storage = await ctx.storage(name);
     const key = auditKey(time, who.host, who.pid);
     // No signal: an interrupted run's record is written all the same (it is a few hundred bytes).
-    await (await ctx.storage(name)).put(key, Buffer.from(text, 'utf8'));
+    const newest = await readNewest(storage);
+    const signing = await loadSigningKey(ctx.config);
+    const text = buildChain(entries, exitCode, who, time, linkToNewest(newest ? [newest] : []), signing ? (seal) => signSeal(seal, signing) : undefined);
+    for (const line of text.trimEnd().split('\n')) ctx.log.debug(`audit ${line}`, { audit: JSON.parse(line) as unknown });
+    await storage.put(key, Buffer.from(text, 'utf8'));
     return undefined;
   } catch (error) {
+    // The records still reach the log, so the hole can be filled by hand from it.
+    for (const entry of entries) ctx.log.error(`audit record not written: ${canonical(entry)}`, { audit: entry });
     return new AuditHoleError(
       `the audit trail has a hole: the ${entries.length} record(s) of this ${command} run could not be written to storage "${name}": ${errorMessage(error)}`,
       exitCode === ExitCode.ok ? ExitCode.failed : (exitCode as ExitCodeValue),

@@ -117,7 +117,11 @@ const HELP: Record<string, { notes?: string[]; examples: string[] }> = {
     notes: [
       'Every create, restore, verify, prune, delete, forget, get, import, export and schedule-run appends one',
       'record per tenant to _audit/ in the default storage (one object per run, hash-chained and sealed).',
-      'audit verify exits 5 naming the object and line of a removed, edited or reordered record or a missing seal.',
+      'audit verify exits 5 naming the object and line of a removed, edited or reordered record or a missing seal,',
+      'and, through the run after it, a run object removed, renamed or rewritten (each run names its predecessor).',
+      'It prints the heads (newest runs): removing those is detectable only against a copy you keep elsewhere.',
+      'Config: audit.signingKeyFile (Ed25519 PEM) signs each seal; audit.verifyKeyFile (or the derived public key)',
+      'makes audit verify check them: a seal unsigned or badly signed exits 5.',
     ],
     examples: ['orgbackup audit --tenant 42 --since 30d', 'orgbackup audit --action restore --json', 'orgbackup audit verify'],
   },

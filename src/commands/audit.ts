@@ -5,7 +5,9 @@
  */
 import type { ActionRecord } from '../audit/chain.js';
 import { readTrail } from '../audit/read.js';
-import { auditStorageName } from '../audit/trail.js';
+import { checkRuns } from '../audit/runs.js';
+import { loadVerifyKey, signatureProblem } from '../audit/sign.js';
+import { auditKeepWithin, auditStorageName } from '../audit/trail.js';
 import { checkChain } from '../audit/verify-chain.js';
 import type { Context } from '../context.js';
 import { ExitCode, type ExitCodeValue } from '../errors.js';
@@ -18,7 +20,7 @@ export interface AuditOptions {
   since?: string;
 }
 
-export type AuditRecord = Omit<ActionRecord, 'type' | 'prev' | 'seq'> & { object: string; seq: number };
+export type AuditRecord = Omit<ActionRecord, 'type' | 'prev' | 'seq' | 'after'> & { object: string; seq: number };
 
 export interface AuditResult {
   command: 'audit';
@@ -32,7 +34,7 @@ export interface AuditResult {
 
 export interface AuditObjectCheck {
   key: string;
-  status: 'ok' | 'tampered';
+  status: 'ok' | 'tampered' | 'unsigned' | 'bad-signature';
   records: number;
   line?: number;
   error?: string;
@@ -44,6 +46,10 @@ export interface AuditVerifyResult {
   exitCode: ExitCodeValue;
   storage: string;
   objects: AuditObjectCheck[];
+  /** Whether seals were checked against a key (audit.verifyKeyFile or signingKeyFile). */
+  signatures: boolean;
+  /** The runs no run follows yet (the newest of each branch): record them elsewhere to detect their removal later. */
+  heads: string[];
 }
 
 function matches(record: ActionRecord, options: AuditOptions, since: number | undefined): boolean {
@@ -69,7 +75,7 @@ export async function runAudit(options: AuditOptions, ctx: Context): Promise<Aud
       }
       if (parsed.type !== 'action') continue;
       if (!matches(parsed, options, since)) continue;
-      const { type: _type, prev: _prev, ...shown } = parsed;
+      const { type: _type, prev: _prev, after: _after, ...shown } = parsed;
       records.push({ ...shown, object: object.key });
     }
   }
@@ -81,16 +87,24 @@ export async function runAudit(options: AuditOptions, ctx: Context): Promise<Aud
 export async function runAuditVerify(ctx: Context): Promise<AuditVerifyResult> {
   const name = auditStorageName(ctx.config);
   const objects: AuditObjectCheck[] = [];
-  for (const object of await readTrail(await ctx.storage(name), ctx.signal)) {
-    const problem = checkChain(object.text);
+  const trail = await readTrail(await ctx.storage(name), ctx.signal);
+  const runs = checkRuns(trail, new Date(ctx.now().getTime() - auditKeepWithin(ctx.config)));
+  const runProblems = new Map(runs.problems.map((p) => [p.key, p.message]));
+  const verifyKey = await loadVerifyKey(ctx.config);
+  for (const object of trail) {
+    const linkProblem = runProblems.get(object.key);
+    const chain = checkChain(object.text) ?? (linkProblem ? { line: 1, message: linkProblem } : undefined);
+    const signature = chain || !verifyKey ? undefined : signatureProblem(object.text, verifyKey);
+    const lineCount = object.text.trimEnd().split('\n').length;
+    const problem = chain ? { status: 'tampered' as const, ...chain } : signature ? { ...signature, line: lineCount } : undefined;
     const records = object.text.split('\n').filter((l) => l.includes('"type":"action"')).length;
     if (!problem) {
       objects.push({ key: object.key, status: 'ok', records });
       continue;
     }
     ctx.log.error(`audit object ${object.key} in storage "${name}", line ${problem.line}: ${problem.message}`);
-    objects.push({ key: object.key, status: 'tampered', records, line: problem.line, error: problem.message });
+    objects.push({ key: object.key, status: problem.status, records, line: problem.line, error: problem.message });
   }
   const ok = objects.every((o) => o.status === 'ok');
-  return { command: 'audit-verify', ok, exitCode: ok ? ExitCode.ok : ExitCode.verification, storage: name, objects };
+  return { command: 'audit-verify', ok, exitCode: ok ? ExitCode.ok : ExitCode.verification, storage: name, objects, signatures: verifyKey !== undefined, heads: runs.heads };
 }

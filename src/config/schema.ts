@@ -161,7 +161,15 @@ export const configSchema = z
     notifications: notificationsSchema.default({ channels: {}, expiringWithin: '7d' }),
     /** The audit trail (docs/commands.md#audit): off unless enabled, since every run then writes one object to the default storage. */
     audit: z
-      .object({ enabled: z.boolean().default(false) })
+      .object({
+        enabled: z.boolean().default(false),
+        /** How long audit objects are kept: prune never removes younger ones (a duration, default 400d). */
+        keepWithin: duration.optional(),
+        /** Ed25519 private key (PEM) that signs each run's seal. */
+        signingKeyFile: z.string().min(1).optional(),
+        /** Ed25519 public key (PEM) `audit verify` checks seals with; else derived from signingKeyFile. */
+        verifyKeyFile: z.string().min(1).optional(),
+      })
       .strict()
       .optional(),
   })

@@ -157,7 +157,9 @@ const audit = z.looseObject({ ...p.resultBase('audit'), storage: z.string(), rec
 const auditVerify = z.looseObject({
   ...p.resultBase('audit-verify'),
   storage: z.string(),
-  objects: z.array(z.looseObject({ key: z.string(), status: z.enum(['ok', 'tampered']), records: z.number(), line: z.number().optional(), error: z.string().optional() })),
+  objects: z.array(z.looseObject({ key: z.string(), status: z.enum(['ok', 'tampered', 'unsigned', 'bad-signature']), records: z.number(), line: z.number().optional(), error: z.string().optional() })),
+  signatures: z.boolean(),
+  heads: z.array(z.string()),
 });
 
 const init = z.looseObject({ ...p.resultBase('init'), path: z.string() });

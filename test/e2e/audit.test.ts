@@ -5,7 +5,7 @@
  * missing seal (exit 5, naming object and line); list and prune never take audit objects for
  * archives; a run that cannot write its record still does its work and exits 1.
  */
-import { cp, readFile, readdir, writeFile, mkdir } from 'node:fs/promises';
+import { cp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli } from '../helpers/cli.js';
@@ -117,7 +117,7 @@ describe('audit trail', () => {
     const objects = await auditObjects();
     const lines = (await readFile(objects.at(-1)!, 'utf8')).trimEnd().split('\n');
     expect(lines.length).toBeGreaterThanOrEqual(3);
-    const dir = path.join(disk, '_audit', '2001', '01', '01');
+    const dir = path.join(disk, '_audit', '2099', '12', '31');
     await mkdir(dir, { recursive: true });
     const edited = lines.map((l, i) => (i === 0 ? l.replace('"outcome":"ok"', '"outcome":"failed"') : l));
     const cases: [string, string[], number, RegExp][] = [
@@ -127,20 +127,55 @@ describe('audit trail', () => {
       ['unsealed', lines.slice(0, -1), lines.length - 1, /no seal/],
     ];
     for (const [name, tampered, line, message] of cases) {
-      await writeFile(path.join(dir, `2001-01-01T00-00-00.000Z-${name}-1.ndjson`), tampered.join('\n') + '\n');
+      await writeFile(path.join(dir, `2099-12-31T00-00-00.000Z-${name}-1.ndjson`), tampered.join('\n') + '\n');
       const result = await cli(['--json', 'audit', 'verify']);
       expect(result.exitCode, name).toBe(5);
       const bad = result.json.objects.filter((o: { status: string }) => o.status === 'tampered');
       expect(bad, name).toHaveLength(1);
-      expect(bad[0].key).toBe(`_audit/2001/01/01/2001-01-01T00-00-00.000Z-${name}-1.ndjson`);
+      expect(bad[0].key).toBe(`_audit/2099/12/31/2099-12-31T00-00-00.000Z-${name}-1.ndjson`);
       expect(bad[0].line, name).toBe(line);
       expect(bad[0].error, name).toMatch(message);
       const text = await cli(['audit', 'verify']);
       expect(text.stderr).toContain(`${bad[0].key} in storage "disk", line ${line}`);
       expect(text.stdout).toContain(`TAMPERED ${bad[0].key} line ${line}`);
-      await writeFile(path.join(dir, `2001-01-01T00-00-00.000Z-${name}-1.ndjson`), lines.join('\n') + '\n');
+      await rm(path.join(dir, `2099-12-31T00-00-00.000Z-${name}-1.ndjson`));
     }
     expect((await cli(['audit', 'verify'])).exitCode).toBe(0);
+  });
+
+  it('runs are chained: a removed or rewritten run object is caught through the run after it', async () => {
+    for (let i = 0; i < 3; i++) expect((await cli(['verify', '--source', 'media', '--tenant', 'acme'])).exitCode).toBe(0);
+    const objects = await auditObjects();
+    const [a, b, c] = objects.slice(-3) as [string, string, string];
+    const key = (file: string) => path.relative(disk, file).split(path.sep).join('/');
+    const first = (text: string) => JSON.parse(text.split('\n')[0]!);
+    expect(first(await readFile(c, 'utf8')).after).toMatchObject({ key: key(b) });
+    const intact = await cli(['--json', 'audit', 'verify']);
+    expect(intact.exitCode, intact.stderr).toBe(0);
+    expect(intact.json.heads).toEqual([key(c)]);
+
+    const saved = await readFile(b, 'utf8');
+    await rm(b);
+    const removed = await cli(['--json', 'audit', 'verify']);
+    expect(removed.exitCode).toBe(5);
+    expect(removed.json.objects.filter((o: { status: string }) => o.status === 'tampered')).toEqual([
+      expect.objectContaining({ key: key(c), line: 1, error: expect.stringMatching(`follows ${key(b)}, which is missing`) }),
+    ]);
+
+    // b rewritten as a consistent chain of its own (outcome changed, seq/prev/seal recomputed).
+    const records = saved
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const { buildChain } = await import('../../src/audit/chain.js');
+    const { type: _t, seq: _s, prev: _p, time, exitCode, who, after, ...entry } = records[0];
+    await writeFile(b, buildChain([{ ...entry, outcome: 'failed' }], exitCode, who, new Date(time), after));
+    const rewritten = await cli(['--json', 'audit', 'verify']);
+    expect(rewritten.exitCode).toBe(5);
+    expect(rewritten.json.objects.find((o: { key: string }) => o.key === key(c)).error).toMatch(/altered or rewritten/);
+    await writeFile(b, saved);
+    expect((await cli(['audit', 'verify'])).exitCode).toBe(0);
+    expect(first(await readFile(a, 'utf8')).after).not.toBeUndefined();
   });
 
   it('works the same on S3', async () => {
@@ -150,7 +185,12 @@ describe('audit trail', () => {
     expect(audit.json.records).toHaveLength(1);
     expect(audit.json.records[0]).toMatchObject({ action: 'create', tenant: 'acme', object: expect.stringMatching(/^_audit\/\d{4}\/\d{2}\/\d{2}\/.+\.ndjson$/) });
     expect((await cli(['--json', 'list'], {}, s3Config)).json.archives).toHaveLength(1);
-    expect((await cli(['audit', 'verify'], {}, s3Config)).exitCode).toBe(0);
+    expect((await cli(['verify', '--source', 'media'], {}, s3Config)).exitCode).toBe(0);
+    const verified = await cli(['--json', 'audit', 'verify'], {}, s3Config);
+    expect(verified.exitCode, verified.stderr).toBe(0);
+    expect(verified.json.objects).toHaveLength(2);
+    // The second run follows the first: one head, the newest object.
+    expect(verified.json.heads).toEqual([verified.json.objects[1].key]);
   });
 
   it('a run that cannot write its record does its work, then exits 1 saying the trail has a hole', async () => {

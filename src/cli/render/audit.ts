@@ -22,7 +22,8 @@ export function renderAudit(result: AuditResult, c: ChalkInstance): string {
 
 export function renderAuditVerify(result: AuditVerifyResult, c: ChalkInstance): string {
   const bad = result.objects.filter((o) => o.status !== 'ok');
-  const lines = bad.map((o) => `${c.red('TAMPERED')} ${o.key} line ${o.line}: ${o.error}\n`);
+  const lines = bad.map((o) => `${c.red(o.status.toUpperCase())} ${o.key} line ${o.line}: ${o.error}\n`);
   const records = result.objects.reduce((n, o) => n + o.records, 0);
-  return `${lines.join('')}${result.objects.length} audit object(s), ${records} record(s) in storage "${result.storage}": ${bad.length ? c.red(`${bad.length} tampered`) : 'every chain intact'}\n`;
+  const heads = result.heads.length ? `newest run(s), which nothing yet follows (record them elsewhere to detect their removal): ${result.heads.join(' ')}\n` : '';
+  return `${lines.join('')}${heads}${result.objects.length} audit object(s), ${records} record(s) in storage "${result.storage}": ${bad.length ? c.red(`${bad.length} tampered or unsigned`) : result.signatures ? 'every chain intact, every seal signed' : 'every chain intact'}\n`;
 }
