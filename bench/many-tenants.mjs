@@ -10,6 +10,8 @@
 // usage (after `npm run build`):
 //   node bench/many-tenants.mjs [--tenants 5000] [--scale 1] [--runs 3] [--jobs 2] [--keep]
 //                               [--cpu-prof DIR]    (one extra profiled create, not timed)
+//                               [--baseline DIR]    (also times DIR/bin/orgbackup.js, a copy of an
+//                                                    earlier build kept inside this checkout, in the same runs)
 // PostgreSQL on 127.0.0.1:5432 as postgres (BENCH_PG_PORT to change the port). --keep keeps the
 // seeded database for the next invocation (it is reused when it exists).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -31,6 +33,7 @@ const RUNS = Number(opt('runs', '3'));
 const JOBS = opt('jobs', '2');
 const PROFILE_DIR = opt('cpu-prof', undefined);
 const KEEP = args.includes('--keep');
+const BASELINE = opt('baseline', undefined);
 const PORT = process.env.BENCH_PG_PORT ?? '5432';
 const PG = ['-h', '127.0.0.1', '-p', PORT, '-U', 'postgres'];
 const TABLES = ['organizations', 'departments', 'users', 'assets', 'issues', 'notifications', 'asset_tags', 'tag_votes', 'countries', 'issue_comments', 'comment_reactions'];
@@ -77,6 +80,7 @@ writeFileSync(
   }),
 );
 const cli = (...argv) => [path.join(ROOT, 'bin/orgbackup.js'), '-c', config, ...argv];
+const baselineCli = (...argv) => [path.join(path.resolve(BASELINE ?? '.'), 'bin/orgbackup.js'), '-c', config, ...argv];
 const createArgs = ['--json', '--no-progress', '-q', 'create', '--jobs', JOBS];
 const readAll = TABLES.flatMap((t) => ['-c', `\\copy ${t} TO '/dev/null'`]);
 
@@ -88,16 +92,27 @@ function checkResult(file) {
   if (ok < TENANTS) throw new Error(`create reported ${ok} ok results for ${TENANTS} tenants`);
 }
 
-const runs = { floor: [], start: [], create: [], rss: [] };
+const runs = { floor: [], start: [], create: [], rss: [], baseline: [], baselineRss: [] };
+
+/** One timed create of every tenant into fresh local storage. */
+function create(label, argv) {
+  rmSync(path.join(work, 'backups'), { recursive: true, force: true });
+  const out = path.join(work, 'create.json');
+  const created = timed(label, [process.execPath, ...argv], out);
+  checkResult(out);
+  return created;
+}
 try {
   for (let run = 1; run <= RUNS; run++) {
     console.error(`run ${run}/${RUNS}`);
     runs.floor.push(timed('read floor (psql \\copy every table)', ['psql', ...PG, '-X', '-q', '-d', db, ...readAll]).wall);
     runs.start.push(timed('orgbackup --version', [process.execPath, ...cli('--version')]).wall);
-    rmSync(path.join(work, 'backups'), { recursive: true, force: true });
-    const out = path.join(work, 'create.json');
-    const created = timed(`orgbackup create --jobs ${JOBS}`, [process.execPath, ...cli(...createArgs)], out);
-    checkResult(out);
+    if (BASELINE) {
+      const before = create(`baseline create --jobs ${JOBS}`, baselineCli(...createArgs));
+      runs.baseline.push(before.wall);
+      runs.baselineRss.push(before.rssMb);
+    }
+    const created = create(`orgbackup create --jobs ${JOBS}`, cli(...createArgs));
     runs.create.push(created.wall);
     runs.rss.push(created.rssMb);
   }
@@ -110,12 +125,16 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
-const create = median(runs.create);
+const createWall = median(runs.create);
 const floor = median(runs.floor);
 const start = median(runs.start);
 const all = (xs) => xs.map((x) => x.toFixed(1)).join(', ');
-console.log(`| tenants | scale (database MB) | create s (median of ${RUNS}; runs) | peak RSS MB (max; runs) | ms/tenant | read floor s | start s | overhead ms/tenant |`);
-console.log('|---|---|---|---|---|---|---|---|');
-console.log(
-  `| ${TENANTS} | ${SCALE} (${dbMb.toFixed(0)}) | ${create.toFixed(1)} (${all(runs.create)}) | ${Math.max(...runs.rss).toFixed(0)} (${all(runs.rss)}) | ${((create * 1000) / TENANTS).toFixed(2)} | ${floor.toFixed(2)} | ${start.toFixed(2)} | ${(((create - floor - start) * 1000) / TENANTS).toFixed(2)} |`,
-);
+const row = (what, walls, rss) => {
+  const wall = median(walls);
+  return `| ${what} | ${TENANTS} | ${SCALE} (${dbMb.toFixed(0)}) | ${wall.toFixed(1)} (${all(walls)}) | ${Math.max(...rss).toFixed(0)} (${all(rss)}) | ${((wall * 1000) / TENANTS).toFixed(2)} | ${floor.toFixed(2)} | ${start.toFixed(2)} | ${(((wall - floor - start) * 1000) / TENANTS).toFixed(2)} |`;
+};
+console.log(`| build | tenants | scale (database MB) | create s (median of ${RUNS}; runs) | peak RSS MB (max; runs) | ms/tenant | read floor s | start s | overhead ms/tenant |`);
+console.log('|---|---|---|---|---|---|---|---|---|');
+if (BASELINE) console.log(row(`baseline (${BASELINE})`, runs.baseline, runs.baselineRss));
+console.log(row('this checkout', runs.create, runs.rss));
+if (BASELINE) console.log(`ratio this/baseline (medians): ${(createWall / median(runs.baseline)).toFixed(2)}x`);
