@@ -10,8 +10,10 @@
 // usage (after `npm run build`):
 //   node bench/many-tenants.mjs [--tenants 5000] [--scale 1] [--runs 3] [--jobs 2] [--keep]
 //                               [--cpu-prof DIR]    (one extra profiled create, not timed)
-//                               [--baseline DIR]    (also times DIR/bin/orgbackup.js, a copy of an
-//                                                    earlier build kept inside this checkout, in the same runs)
+//                               [--baseline DIR]    (also times DIR/bin/orgbackup.js, an earlier build, in the
+//                                                    same runs: a built checkout of it, or a copy of its bin/,
+//                                                    dist/ and package.json inside this checkout, removed
+//                                                    after the run as lint would read it)
 // PostgreSQL on 127.0.0.1:5432 as postgres (BENCH_PG_PORT to change the port). --keep keeps the
 // seeded database for the next invocation (it is reused when it exists).
 import { execFileSync, spawnSync } from 'node:child_process';
