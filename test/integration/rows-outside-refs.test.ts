@@ -14,7 +14,7 @@ import { tempDir } from '../helpers/tmp.js';
 
 interface OutsideSidecar {
   tables: { name: string; rows: number }[];
-  entries: { name: string }[];
+  entries: { name: string; sha256: string }[];
   details: { outside?: { tables: { table: string; rows: number; entry: string }[]; references: { table: string; foreignKey: string; references: string; rows: number }[] } };
 }
 
@@ -91,6 +91,22 @@ describe('rows mode: references to other tenants', () => {
     // A second restore into the same copy finds the outside rows there and adds nothing.
     const again = await cli(config, 'restore', ids['alone-1']!, '--target', pgUrl(copy), '--yes');
     expect(again.exitCode, again.stderr).toBe(0);
+  });
+
+  it('each tenant gets the same outside rows read in one pass (all tenants at once) as read alone', async () => {
+    const batch = await cli(config, 'create');
+    expect(batch.exitCode, batch.stderr).toBe(0);
+    for (const a of archivesOf(batch)) {
+      const alone = await cli(config, 'create', '--tenant', a.tenant);
+      expect(alone.exitCode, alone.stderr).toBe(0);
+      const sidecar = async (id: string) => JSON.parse(await readFile(`${dir}/backups/${id}.manifest.json`, 'utf8')) as OutsideSidecar;
+      const inBatch = await sidecar(a.id);
+      const byItself = await sidecar(archivesOf(alone)[0]!.id);
+      expect(inBatch.details.outside).toBeDefined();
+      expect(inBatch.details.outside).toEqual(byItself.details.outside);
+      const checksums = (s: OutsideSidecar) => s.entries.filter((e) => e.name.startsWith('outside/')).map((e) => [e.name, e.sha256]);
+      expect(checksums(inBatch)).toEqual(checksums(byItself));
+    }
   });
 
   it('a live restore whose outside row is gone names it and changes nothing', async () => {

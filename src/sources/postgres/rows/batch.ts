@@ -17,7 +17,7 @@ import type { PostgresSourceConfig } from '../../../config/schema.js';
 import type { SchemaFingerprint } from '../../../archive/manifest.js';
 import type { Logger } from '../../../context.js';
 import { freeBytes } from '../../../util/free-space.js';
-import type { PlannedTable, RowsPlan } from '../../rows/plan.js';
+import type { RowsPlan } from '../../rows/plan.js';
 import { RowSpool } from '../../rows/spool.js';
 import type { Tenant } from '../../types.js';
 import { serverVersion, quoteTable } from '../catalog.js';
@@ -27,7 +27,8 @@ import type { RowsBatch } from './rows-batch.js';
 import { pauseAt } from '../../../util/test-hooks.js';
 import { keyedCopyOutSql } from './sql.js';
 import { crossingKeys } from '../../rows/outside.js';
-import { readOutsideRows, type OutsideRows } from './outside.js';
+import type { OutsideRows } from './outside.js';
+import { readOutsideRowsBatch, type KeysRelation } from './outside-batch.js';
 
 export interface BatchOptions {
   /** How many tenants discovery found (the selected ones are a share of them). */
@@ -92,7 +93,7 @@ export async function readRowsBatch(conn: PgConnection, config: PostgresSourceCo
         await pipeline(copy, spool.router(table.table), { signal: options.signal });
       }
       spool.routingDone();
-      outside = await readBatchOutside(client, plan, tenants);
+      outside = await readBatchOutside(client, plan, tenants, keys);
       await pauseAt('rows-spooled', `${plan.tables.length} tables`, options.signal);
       await client.query('COMMIT');
     } catch (error) {
@@ -105,23 +106,20 @@ export async function readRowsBatch(conn: PgConnection, config: PostgresSourceCo
 }
 
 /**
- * Each tenant's outside references, in the batch's snapshot. They are looked up per tenant (with
- * the planner's lookups back on): they are few next to the tenant's own rows, and only schemas
- * with a foreign key that can leave the tenant pay for them (outside.ts).
+ * Each tenant's outside references, in the batch's snapshot, all tenants' at once (outside-batch.ts),
+ * with the planner's lookups back on: the rows referenced are few next to the tenants' own. Only
+ * schemas with a foreign key that can leave the tenant pay for them (outside.ts).
  */
-async function readBatchOutside(client: pg.Client, plan: RowsPlan, tenants: readonly Tenant[]): Promise<Map<string, OutsideRows>> {
+async function readBatchOutside(client: pg.Client, plan: RowsPlan, tenants: readonly Tenant[], keys: KeysRelation): Promise<Map<string, OutsideRows>> {
   const outside = new Map<string, OutsideRows>();
   if (crossingKeys(plan).length === 0) return outside;
   await client.query('SET LOCAL enable_nestloop = on; SET LOCAL enable_indexscan = on; SET LOCAL enable_bitmapscan = on');
-  for (const tenant of tenants) {
-    const found = await readOutsideRows(client, plan, client.escapeLiteral(tenant.id));
-    if (found.references.length > 0) outside.set(tenant.id, found);
-  }
+  for (const [i, found] of await readOutsideRowsBatch(client, plan, keys, tenants.length)) outside.set(tenants[i]!.id, found);
   return outside;
 }
 
 /** `(SELECT i, id ...)`: the tenants' ids typed like the anchor's filter column, with their index. */
-function keysRelation(client: pg.Client, tenants: readonly Tenant[], fingerprint: SchemaFingerprint): (anchor: PlannedTable) => string {
+function keysRelation(client: pg.Client, tenants: readonly Tenant[], fingerprint: SchemaFingerprint): KeysRelation {
   const ids = `ARRAY[${tenants.map((t) => client.escapeLiteral(t.id)).join(', ')}]::text[]`;
   return (anchor) => {
     const type = fingerprint.tables.find((t) => t.name === anchor.table)?.columns.find((c) => c.name === anchor.filterColumn)?.type;

@@ -47,7 +47,7 @@ export async function readOutsideRows(client: pg.Client, plan: RowsPlan, literal
     const rows = await referencedOutside(client, plan, fk, tables.get(fk.references)!, source, literal, []);
     if (rows.length === 0) continue;
     found.references.push({ table: fk.table, foreignKey: fk.name, columns: fk.columns, references: fk.references, rows: rows.length });
-    addNew(found, fk.references, rows, frontier);
+    addOutsideRows(found, fk.references, rows, frontier);
   }
   for (let hop = 1; frontier.size > 0; hop++) {
     if (hop > MAX_OUTSIDE_HOPS) throw new Error(`internal: outside references go on for more than ${MAX_OUTSIDE_HOPS} hops`);
@@ -56,7 +56,7 @@ export async function readOutsideRows(client: pg.Client, plan: RowsPlan, literal
       for (const fk of allKeys.filter((k) => k.table === table)) {
         const source = `json_populate_recordset(NULL::${tableRef(tables.get(table)!)}, $1::json)`;
         const more = await referencedOutside(client, plan, fk, tables.get(fk.references)!, source, literal, [`[${rows.join(',')}]`]);
-        addNew(found, fk.references, more, next);
+        addOutsideRows(found, fk.references, more, next);
       }
     }
     frontier = next;
@@ -76,7 +76,8 @@ async function referencedOutside(client: pg.Client, plan: RowsPlan, fk: PlanFore
   return res.rows;
 }
 
-function addNew(found: OutsideRows, table: string, rows: { key: string; row: string }[], frontier: Map<string, string[]>): void {
+/** Adds the rows not yet held to `found` and to the next hop's frontier. */
+export function addOutsideRows(found: OutsideRows, table: string, rows: { key: string; row: string }[], frontier: Map<string, string[]>): void {
   let held = found.rows.get(table);
   if (!held) found.rows.set(table, (held = new Map<string, string>()));
   for (const { key, row } of rows) {

@@ -55,6 +55,11 @@ export function rowText(columns: readonly string[], alias: string): string {
  * each step joins on the parent's referenced (unique) columns, so no row is repeated.
  */
 export function keyedCopyOutSql(plan: RowsPlan, t: PlannedTable, keys: (anchor: PlannedTable) => string): string {
+  return `COPY (${keyedSelectSql(plan, t, keys, columnList(t.columns, 't0'))}) TO STDOUT`;
+}
+
+/** `SELECT k.i, <select> FROM <t> t0 JOIN ... JOIN <keys> k`: the selected tenants' rows of `t` (alias t0), each with its tenant's index. */
+export function keyedSelectSql(plan: RowsPlan, t: PlannedTable, keys: (anchor: PlannedTable) => string, select: string): string {
   const path = pathToAnchor(plan, t.table);
   const joins = path.slice(1).map((parent, i) => {
     const via = path[i]!.via!;
@@ -62,5 +67,5 @@ export function keyedCopyOutSql(plan: RowsPlan, t: PlannedTable, keys: (anchor: 
     return ` JOIN ${tableRef(parent)} t${i + 1} ON ${on}`;
   });
   const anchor = path.length - 1;
-  return `COPY (SELECT k.i, ${columnList(t.columns, 't0')} FROM ${tableRef(t)} t0${joins.join('')} JOIN ${keys(path[anchor]!)} k ON t${anchor}.${quoteIdent(path[anchor]!.filterColumn!)} = k.id) TO STDOUT`;
+  return `SELECT k.i, ${select} FROM ${tableRef(t)} t0${joins.join('')} JOIN ${keys(path[anchor]!)} k ON t${anchor}.${quoteIdent(path[anchor]!.filterColumn!)} = k.id`;
 }
