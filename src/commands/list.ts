@@ -75,7 +75,7 @@ export async function runList(options: ListOptions, ctx: Context): Promise<ListR
     all.push(...(await listArchives(storage, filter, ctx.signal)).filter((a) => a.complete && a.archiveKey && (!options.tenant || a.ref.tenant === options.tenant)));
   }
   all.sort((a, b) => b.time.getTime() - a.time.getTime() || a.storage.localeCompare(b.storage));
-  if (options.stale && options.usage) throw new UsageError('--stale and --usage are two reports: give one of them');
+  if (options.stale && options.usage) throw new UsageError('--stale and --usage are two reports: give one of them', { hint: 'run list --stale and list --usage separately' });
   if (options.stale) return staleReport(all, options.stale, { storages: storageNames, ...options }, ctx);
   if (options.usage) {
     const { usage, unchecked } = await usageRows(all, { storages: storageNames, ...(options.source ? { source: options.source } : {}), ...(options.tenant ? { tenant: options.tenant } : {}) }, ctx);
