@@ -5,6 +5,8 @@
 import { z } from 'zod';
 import { dbUrlProblem, httpUrlProblem, MYSQL_URL, POSTGRES_URL } from './db-url.js';
 import { cronProblem, timeZoneProblem } from './time.js';
+// Point-in-time restore (docs/pitr.md): each provider brings its own schema.
+import { pitrSchema } from '../pitr/providers.js';
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'use letters, digits, ".", "_" and "-"');
 const duration = z.string().regex(/^\d+(ms|s|m|h|d|w|y)$/, 'a duration such as 90s, 36h, 30d or 1y');
@@ -79,8 +81,6 @@ const databaseSource = {
 
 // Checked after `${VAR}` interpolation (the pipeline interpolates first), so an env URL is checked too.
 const dbUrl = (kind: typeof POSTGRES_URL) => checked((url) => dbUrlProblem(url, kind), z.string().min(1));
-/** Point-in-time restore of one tenant (docs/pitr.md): where the physical backups and WAL are. */
-export const pitrSchema = z.discriminatedUnion('type', [z.object({ type: z.literal('basebackup'), baseBackups: z.string().min(1), walArchive: z.string().min(1) }).strict()]);
 export const postgresSourceSchema = z.object({ type: z.literal('postgres'), url: dbUrl(POSTGRES_URL), ...databaseSource, pitr: pitrSchema.optional() }).strict();
 export const mysqlSourceSchema = z.object({ type: z.literal('mysql'), url: dbUrl(MYSQL_URL), ...databaseSource }).strict();
 export const sqliteSourceSchema = z
