@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { runTool } from '../exec.js';
 import { UsageError, OrgbackupError, ExitCode } from '../errors.js';
 import type { PhysicalRestore, PitrPlan, PitrProvider, PitrProviderDefinition, RestoreOptions } from './types.js';
+import { restoreCommandWord } from './restore-command.js';
 
 const schema = z.object({ type: z.literal('basebackup'), baseBackups: z.string().min(1), walArchive: z.string().min(1) }).strict();
 export type BaseBackupConfig = z.infer<typeof schema>;
@@ -62,7 +63,7 @@ export class BaseBackupProvider implements PitrProvider {
       const walTar = (await readdir(backup.dir)).find((f) => f === 'pg_wal.tar' || f === 'pg_wal.tar.gz');
       if (walTar) await runTool('tar', ['-xf', path.join(backup.dir, walTar), '-C', path.join(dataDir, 'pg_wal')], { signal: options.signal });
     }
-    return { ...plan, restoreCommand: `cp ${shellQuote(this.config.walArchive)}/%f %p` };
+    return { ...plan, restoreCommand: `cp ${restoreCommandWord(this.config.walArchive)}/%f %p` };
   }
 
   /** The newest base backup that began before `at`. */
@@ -118,9 +119,4 @@ export function labelStart(label: string): Date | undefined {
   const zone = m[3] === 'UTC' || m[3] === 'GMT' ? 'Z' : m[3]!.length === 3 ? `${m[3]}:00` : m[3]!;
   const at = new Date(`${m[1]}T${m[2]}${zone}`);
   return Number.isNaN(at.getTime()) ? undefined : at;
-}
-
-/** A path as one shell word (restore_command runs through the shell). */
-function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`).replace(/%/g, '%%')}'`;
 }

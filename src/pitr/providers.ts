@@ -5,9 +5,10 @@
  */
 import { z } from 'zod';
 import { baseBackupProvider } from './basebackup.js';
+import { pgBackRestProvider } from './pgbackrest.js';
 import type { PitrProvider, PitrProviderDefinition, ProviderPlace } from './types.js';
 
-const PROVIDERS = [baseBackupProvider] as const;
+const PROVIDERS = [baseBackupProvider, pgBackRestProvider] as const;
 
 type SchemasOf<T extends readonly unknown[]> = { -readonly [K in keyof T]: T[K] extends PitrProviderDefinition<infer S> ? S : never };
 /** `sources.<name>.pitr`: one of the providers' schemas, told apart by `type`. */
