@@ -52,7 +52,9 @@ export class BaseBackupProvider implements PitrProvider {
     await stat(this.config.walArchive).catch(() => {
       throw new UsageError(`${this.key}.walArchive: ${this.config.walArchive} cannot be read`, { hint: 'name the directory archive_command copies WAL segments into' });
     });
-    return { backup: backup.name, backupStartedAt: backup.startedAt, major: backup.major };
+    // What the copy takes: the backup's own size (a compressed tar's is less than it unpacks to).
+    const bytes = Number((await runTool('du', ['-sb', '--', backup.dir])).split('\t')[0]);
+    return { backup: backup.name, backupStartedAt: backup.startedAt, major: backup.major, ...(Number.isFinite(bytes) ? { restoreBytes: bytes } : {}) };
   }
 
   async restoreInto(dataDir: string, plan: PitrPlan, at: Date, _scope: unknown, options: RestoreOptions): Promise<PhysicalRestore> {

@@ -10,7 +10,8 @@ import type { Config, PostgresSourceConfig } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { parsePgUrl } from '../sources/postgres/connection.js';
-import { instanceDirectory, serverBinaries, startRecovered } from './instance.js';
+import { instanceDirectory, startRecovered } from './instance.js';
+import { preflightRestore } from './preflight.js';
 import { openProvider } from './providers.js';
 
 export function pitrSource(config: Config, name: string): PostgresSourceConfig {
@@ -32,12 +33,12 @@ export async function withRecoveredSource<T>(ctx: Context, name: string, at: Dat
   const runTemp = await ctx.tempDir();
   const options = { signal: ctx.signal, log: ctx.log, scratch: runTemp };
   const plan = await provider.plan(at, scope, options);
+  const binDir = await preflightRestore(plan, runTemp);
   const base = await instanceDirectory(runTemp);
   ctx.log.info(`point-in-time: restoring the physical backup (${provider.describe()}) for ${at.toISOString()}`, { event: 'pitr-restore' });
   let stop = () => Promise.resolve();
   try {
     const restored = await provider.restoreInto(`${base}/data`, plan, at, scope, options);
-    const binDir = await serverBinaries(restored.major);
     ctx.log.info(`point-in-time: replaying WAL from base backup ${restored.backup} to ${at.toISOString()}`, { event: 'pitr-recover' });
     const instance = await startRecovered(base, restored, at, binDir, live.user, ctx.signal);
     stop = () => instance.stop();

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { saasTenantQueries, SAAS_PG_FIXTURE } from '../helpers/tenants.js';
@@ -21,6 +22,8 @@ describe.skipIf(!ready)(`restore --at from a pgBackRest stanza${ready ? '' : ' (
   let cluster: WalCluster;
   let dir: { dir: string; cleanup(): Promise<void> };
   let config: string;
+  /** A time after the backup ended: the preflight checks after choosing it. */
+  let afterBackup: string;
 
   const digests = async (org: number) => {
     const out: Record<string, string> = {};
@@ -65,6 +68,8 @@ describe.skipIf(!ready)(`restore --at from a pgBackRest stanza${ready ? '' : ' (
       SAAS_PG_FIXTURE,
     ]);
     await cluster.pgbackrestBackup();
+    await sleep(1100);
+    afterBackup = new Date().toISOString();
     dir = await tempDir();
     config = await configWith({ type: 'pgbackrest', stanza: 'main', configFile: cluster.pgbackrestConf });
   }, 300_000);
@@ -120,5 +125,26 @@ describe.skipIf(!ready)(`restore --at from a pgBackRest stanza${ready ? '' : ' (
     expect(missing.stderr).toMatch(/sources\.app\.pitr: pgBackRest is not installed/);
 
     config = await configWith({ type: 'pgbackrest', stanza: 'main', configFile: cluster.pgbackrestConf });
+    // Checked before anything is copied: server binaries of the backup's major, room in the temp directory.
+    const noServer = await runCli(['-c', config, '--json', '--no-progress', 'create', '--at', afterBackup, '--source', 'app', '--tenant', '42'], { env: { ORGBACKUP_PG_BINDIR: '/nonexistent/bin' } });
+    expect(noServer.exitCode, noServer.stderr).toBe(4);
+    expect(noServer.stderr).toMatch(/the physical backup is PostgreSQL 15, and no PostgreSQL server binaries are in \/nonexistent\/bin/);
   }, 120_000);
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'refuses before copying anything when the temp directory is too small for the backup (a 2 MiB tmpfs)',
+    async () => {
+      const small = path.join(dir.dir, 'small-tmp');
+      await mkdir(small);
+      await execa('mount', ['-t', 'tmpfs', '-o', 'size=2m,mode=1777', 'tmpfs', small]);
+      try {
+        const res = await runCli(['-c', config, '--json', '--no-progress', 'create', '--at', afterBackup, '--source', 'app', '--tenant', '42'], { env: { TMPDIR: small } });
+        expect(res.exitCode, res.stderr).toBe(4);
+        expect(res.stderr).toMatch(/the temp directory .* has \d+ MiB free, and restoring backup \S+F needs about \d+ MiB/);
+      } finally {
+        await execa('umount', [small]);
+      }
+    },
+    120_000,
+  );
 });
