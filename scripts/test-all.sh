@@ -19,6 +19,7 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v pg_dump >/dev/null || need+=(postgresql-client)
 command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
 command -v mariadb >/dev/null || need+=(mariadb-client)
+command -v pgbackrest >/dev/null || need+=(pgbackrest)   # the pgBackRest point-in-time tests (test/e2e/pitr-pgbackrest.test.ts)
 for tool in sqlite3 zstd age rclone unzip python3; do command -v "$tool" >/dev/null || need+=("$tool"); done
 command -v setpriv >/dev/null || need+=(util-linux)
 command -v script >/dev/null || need+=(bsdutils)   # script(1): the restore confirmation tests run on a pseudo-terminal

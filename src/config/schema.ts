@@ -13,13 +13,15 @@ import { sqliteConfig } from '../sources/sqlite/config.js';
 
 // The engines' own parts (src/sources/<engine>/config.ts), by source type: a new engine adds its line.
 export const engineConfigs = {
-  postgres: postgresConfig,
+  postgres: { ...postgresConfig, schema: postgresConfig.schema.extend({ pitr: pitrSchema.optional() }) },
   mysql: mysqlConfig,
   sqlite: sqliteConfig,
   files: filesConfig,
 };
 export { MAX_JOBS, tenantModes, tenantsSchema, hookSchema, hooksSchema } from './source-parts.js';
-export { pitrSchema } from '../sources/postgres/config.js';
+// Point-in-time restore (docs/pitr.md): each provider brings its own schema.
+import { pitrSchema } from '../pitr/providers.js';
+export { pitrSchema };
 import { notificationsSchema, type NotificationsConfig } from './notifications-schema.js';
 
 export { notificationsSchema };
@@ -177,7 +179,7 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 export type SourceConfig = z.infer<typeof sourceSchema>;
-export type PostgresSourceConfig = z.infer<typeof postgresConfig.schema>;
+export type PostgresSourceConfig = z.infer<typeof engineConfigs.postgres.schema>;
 export type MysqlSourceConfig = z.infer<typeof mysqlConfig.schema>;
 export type SqliteSourceConfig = z.infer<typeof sqliteConfig.schema>;
 export type FilesSourceConfig = z.infer<typeof filesConfig.schema>;

@@ -11,15 +11,19 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { z } from 'zod';
 import { runTool } from '../exec.js';
 import { UsageError, OrgbackupError, ExitCode } from '../errors.js';
-import type { PhysicalRestore, PitrProvider } from './types.js';
+import type { PhysicalRestore, PitrPlan, PitrProvider, PitrProviderDefinition, RestoreOptions } from './types.js';
+import { restoreCommandWord } from './restore-command.js';
 
-export interface BaseBackupConfig {
-  type: 'basebackup';
-  baseBackups: string;
-  walArchive: string;
-}
+const schema = z.object({ type: z.literal('basebackup'), baseBackups: z.string().min(1), walArchive: z.string().min(1) }).strict();
+export type BaseBackupConfig = z.infer<typeof schema>;
+
+export const baseBackupProvider: PitrProviderDefinition<typeof schema> = {
+  schema,
+  open: (config, place) => new BaseBackupProvider({ ...config, baseBackups: path.resolve(place.baseDir, config.baseBackups), walArchive: path.resolve(place.baseDir, config.walArchive) }, place.key),
+};
 
 interface FoundBackup {
   name: string;
@@ -43,14 +47,17 @@ export class BaseBackupProvider implements PitrProvider {
     return `base backups in ${this.config.baseBackups}, WAL archive ${this.config.walArchive}`;
   }
 
-  async check(at: Date): Promise<void> {
-    await this.choose(at);
+  async plan(at: Date): Promise<PitrPlan> {
+    const backup = await this.choose(at);
     await stat(this.config.walArchive).catch(() => {
       throw new UsageError(`${this.key}.walArchive: ${this.config.walArchive} cannot be read`, { hint: 'name the directory archive_command copies WAL segments into' });
     });
+    // What the copy takes: the backup's own size (a compressed tar's is less than it unpacks to).
+    const bytes = Number((await runTool('du', ['-sb', '--', backup.dir])).split('\t')[0]);
+    return { backup: backup.name, backupStartedAt: backup.startedAt, major: backup.major, ...(Number.isFinite(bytes) ? { restoreBytes: bytes } : {}) };
   }
 
-  async restoreInto(dataDir: string, at: Date, options: { signal: AbortSignal }): Promise<PhysicalRestore> {
+  async restoreInto(dataDir: string, plan: PitrPlan, at: Date, _scope: unknown, options: RestoreOptions): Promise<PhysicalRestore> {
     const backup = await this.choose(at);
     if (backup.format === 'plain') await runTool('cp', ['-a', '--', `${backup.dir}/.`, dataDir], { signal: options.signal });
     else {
@@ -58,7 +65,7 @@ export class BaseBackupProvider implements PitrProvider {
       const walTar = (await readdir(backup.dir)).find((f) => f === 'pg_wal.tar' || f === 'pg_wal.tar.gz');
       if (walTar) await runTool('tar', ['-xf', path.join(backup.dir, walTar), '-C', path.join(dataDir, 'pg_wal')], { signal: options.signal });
     }
-    return { backup: backup.name, backupStartedAt: backup.startedAt, major: backup.major, restoreCommand: `cp ${shellQuote(this.config.walArchive)}/%f %p` };
+    return { ...plan, restoreCommand: `cp ${restoreCommandWord(this.config.walArchive)}/%f %p` };
   }
 
   /** The newest base backup that began before `at`. */
@@ -114,9 +121,4 @@ export function labelStart(label: string): Date | undefined {
   const zone = m[3] === 'UTC' || m[3] === 'GMT' ? 'Z' : m[3]!.length === 3 ? `${m[3]}:00` : m[3]!;
   const at = new Date(`${m[1]}T${m[2]}${zone}`);
   return Number.isNaN(at.getTime()) ? undefined : at;
-}
-
-/** A path as one shell word (restore_command runs through the shell). */
-function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`).replace(/%/g, '%%')}'`;
 }

@@ -5,22 +5,15 @@
  * discovery, the rows closure, schema and database dumps) is create's own code. The instance is
  * stopped and its directory removed afterwards, on failure and on SIGINT/SIGTERM too.
  */
-import path from 'node:path';
 import { rm } from 'node:fs/promises';
 import type { Config, PostgresSourceConfig } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { parsePgUrl } from '../sources/postgres/connection.js';
 import { isPostgresSource } from '../sources/postgres/engine.js';
-import { BaseBackupProvider } from './basebackup.js';
-import { instanceDirectory, serverBinaries, startRecovered } from './instance.js';
-import type { PitrProvider } from './types.js';
-
-/** One line per provider: WAL-G, barman or pgBackRest would be one more case. */
-function providerFor(source: PostgresSourceConfig, key: string, baseDir: string): PitrProvider {
-  const pitr = source.pitr!;
-  return new BaseBackupProvider({ ...pitr, baseBackups: path.resolve(baseDir, pitr.baseBackups), walArchive: path.resolve(baseDir, pitr.walArchive) }, key);
-}
+import { instanceDirectory, startRecovered } from './instance.js';
+import { preflightRestore } from './preflight.js';
+import { openProvider } from './providers.js';
 
 export function pitrSource(config: Config, name: string): PostgresSourceConfig {
   const source = config.sources[name];
@@ -35,16 +28,19 @@ export function pitrSource(config: Config, name: string): PostgresSourceConfig {
 
 export async function withRecoveredSource<T>(ctx: Context, name: string, at: Date, fn: (config: Config) => Promise<T>): Promise<T> {
   const source = pitrSource(ctx.config, name);
-  const provider = providerFor(source, `sources.${name}.pitr`, ctx.baseDir);
-  await provider.check(at);
-  const base = await instanceDirectory(await ctx.tempDir());
+  const provider = openProvider(source.pitr!, { key: `sources.${name}.pitr`, baseDir: ctx.baseDir });
+  const live = parsePgUrl(source.url, `sources.${name}.url`);
+  const scope = { databases: [live.database] };
+  const runTemp = await ctx.tempDir();
+  const options = { signal: ctx.signal, log: ctx.log, scratch: runTemp };
+  const plan = await provider.plan(at, scope, options);
+  const binDir = await preflightRestore(plan, runTemp);
+  const base = await instanceDirectory(runTemp);
   ctx.log.info(`point-in-time: restoring the physical backup (${provider.describe()}) for ${at.toISOString()}`, { event: 'pitr-restore' });
   let stop = () => Promise.resolve();
   try {
-    const restored = await provider.restoreInto(`${base}/data`, at, { signal: ctx.signal, log: ctx.log });
-    const binDir = await serverBinaries(restored.major);
+    const restored = await provider.restoreInto(`${base}/data`, plan, at, scope, options);
     ctx.log.info(`point-in-time: replaying WAL from base backup ${restored.backup} to ${at.toISOString()}`, { event: 'pitr-recover' });
-    const live = parsePgUrl(source.url, `sources.${name}.url`);
     const instance = await startRecovered(base, restored, at, binDir, live.user, ctx.signal);
     stop = () => instance.stop();
     const conn = instance.connection(live.user, live.database);

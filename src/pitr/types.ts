@@ -3,29 +3,73 @@
  * restored into a private data directory, recovered to the requested time by a throwaway
  * PostgreSQL instance, and the tenant is read from it with create's own code.
  *
- * A provider knows one physical backup tool. What it must provide (the rest of orgbackup sees only
- * this): put the newest backup that began before the target time into an empty data directory, and
- * say how WAL is fetched (a `restore_command`) and which PostgreSQL major the copy needs. The
- * instance, recovery settings, promotion and clean-up are the same for every provider (instance.ts).
- * WAL-G or barman would be one more file implementing this, plus one line in providers.ts.
+ * A provider knows one physical backup tool, and is one file exporting a `PitrProviderDefinition`
+ * (its config schema and a constructor) plus one entry in providers.ts; nothing else names it.
+ * What a provider must do (the rest of orgbackup sees only this): say which backup it would use for
+ * a time and whether its WAL reaches that time (`plan`, run by preflight before anything is
+ * written), put that backup into an empty data directory, and say how WAL is fetched (a
+ * `restore_command`). The instance, recovery settings, promotion, free-space and server-binary
+ * checks and clean-up are the same for every provider (instance.ts, recovered-source.ts).
+ *
+ * This file imports nothing of orgbackup's: the config schema is built from the providers'
+ * schemas, so a provider must not depend on the config or the context.
  */
-import type { Logger } from '../context.js';
+import type { z } from 'zod';
 
-export interface PhysicalRestore {
-  /** The base backup used, for messages and the manifest. */
+/** What a provider logs through (structurally the context's Logger). */
+export interface PitrLog {
+  info(msg: string, fields?: Record<string, unknown>): void;
+}
+
+/** The backup a restore to a time would use: found by `plan`, checked by preflight, used by `restoreInto`. */
+export interface PitrPlan {
+  /** The base backup used (its directory or label), for messages. */
   backup: string;
   /** When that backup started (recovery cannot stop before its end). */
   backupStartedAt: Date;
   /** PostgreSQL major version of the copy (PG_VERSION). */
   major: string;
+  /** Bytes the physical restore writes into the scratch directory; undefined when the tool cannot tell. */
+  restoreBytes?: number;
+}
+
+export interface PhysicalRestore extends PitrPlan {
   /** The `restore_command` that fetches archived WAL segments (%f, %p as PostgreSQL defines them). */
   restoreCommand: string;
 }
 
+/** Which part of the cluster the tenant read needs: a provider that can restore less may. */
+export interface RestoreScope {
+  /** The databases the tenant read connects to (the source's, and in database mode the tenant's). */
+  databases: string[];
+}
+
+export interface RestoreOptions {
+  signal: AbortSignal;
+  log: PitrLog;
+  /** A private directory of the run a provider may keep its own files in (locks, logs). */
+  scratch: string;
+}
+
 export interface PitrProvider {
-  /** e.g. `basebackup /backups/base + WAL /backups/wal`. */
+  /** e.g. `base backups in /backups/base, WAL archive /backups/wal`. */
   describe(): string;
-  /** Fails with a clear error when the backups cannot be read or none began before `at`. */
-  check(at: Date): Promise<void>;
-  restoreInto(dataDir: string, at: Date, options: { signal: AbortSignal; log: Logger }): Promise<PhysicalRestore>;
+  /**
+   * The backup for `at`; fails with a clear error (exit 4, or 2 for a config problem) when the tool
+   * or its repository cannot be reached, no backup began before `at`, or the archived WAL ends before it.
+   */
+  plan(at: Date, scope: RestoreScope, options: RestoreOptions): Promise<PitrPlan>;
+  restoreInto(dataDir: string, plan: PitrPlan, at: Date, scope: RestoreScope, options: RestoreOptions): Promise<PhysicalRestore>;
+}
+
+/** Where the provider's config sits: its key for messages, the directory relative paths are resolved against. */
+export interface ProviderPlace {
+  key: string;
+  baseDir: string;
+}
+
+/** One provider: its `pitr` config schema (a strict object whose `type` is a literal) and how to open it. */
+export interface PitrProviderDefinition<Schema extends z.ZodObject<{ type: z.ZodLiteral<string> }>> {
+  schema: Schema;
+  open(config: z.infer<Schema>, place: ProviderPlace): PitrProvider;
 }

@@ -5,7 +5,7 @@
  * (it refuses root); the directories are made so that user can write them. Removed by `stop()`.
  */
 import { execa } from 'execa';
-import { chmod, chown, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +19,9 @@ export interface WalCluster {
   url(database: string): string;
   query<T extends pg.QueryResultRow>(database: string, sql: string): Promise<T[]>;
   baseBackup(name: string, format?: 'plain' | 'tar'): Promise<void>;
+  /** With `{ pgbackrest: stanza }`: its pgbackrest.conf (repository in `<dir>/repo`), and a full backup into it. */
+  pgbackrestConf: string;
+  pgbackrestBackup(): Promise<void>;
   /** Ends the current WAL segment and waits until it is archived (so WAL reaches "now"). */
   archiveNow(): Promise<void>;
   stop(): Promise<void>;
@@ -41,22 +44,43 @@ async function postgresUser(): Promise<{ uid: number; gid: number } | undefined>
   return { uid: Number(uid), gid: Number(gid) };
 }
 
-export async function startWalCluster(): Promise<WalCluster> {
+/** Options: `pgbackrest`, a stanza name: WAL is archived with pgbackrest archive-push into a repository of the cluster's own. */
+export async function startWalCluster(setup: { pgbackrest?: string } = {}): Promise<WalCluster> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'orgbackup-walcluster-'));
   await chmod(dir, 0o755);
   const owner = await postgresUser();
-  for (const sub of ['wal', 'sock', 'base']) await mkdir(path.join(dir, sub));
-  if (owner) for (const sub of ['', 'wal', 'sock']) await chown(path.join(dir, sub), owner.uid, owner.gid);
+  for (const sub of ['wal', 'sock', 'base', 'repo', 'pgbr']) await mkdir(path.join(dir, sub));
+  if (owner) for (const sub of ['', 'wal', 'sock', 'repo', 'pgbr']) await chown(path.join(dir, sub), owner.uid, owner.gid);
   const as = (file: string, args: string[]) => (owner ? execa('setpriv', [`--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--init-groups', '--', file, ...args]) : execa(file, args));
   await as(path.join(PG_BIN, 'initdb'), ['-D', path.join(dir, 'data'), '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C.UTF-8']);
   const port = await freePort();
+  const stanza = setup.pgbackrest;
+  const pgbackrestConf = path.join(dir, 'pgbackrest.conf');
+  await writeFile(
+    pgbackrestConf,
+    [
+      '[global]',
+      `repo1-path=${path.join(dir, 'repo')}`,
+      'repo1-retention-full=4',
+      `lock-path=${path.join(dir, 'pgbr')}`,
+      `log-path=${path.join(dir, 'pgbr')}`,
+      'start-fast=y',
+      `[${stanza ?? 'none'}]`,
+      `pg1-path=${path.join(dir, 'data')}`,
+      `pg1-port=${port}`,
+      `pg1-socket-path=${path.join(dir, 'sock')}`,
+      '',
+    ].join('\n'),
+  );
+  await chmod(pgbackrestConf, 0o644);
+  const pgbackrest = (args: string[]) => as('pgbackrest', [`--config=${pgbackrestConf}`, `--stanza=${stanza}`, ...args]);
   const settings = {
     listen_addresses: '127.0.0.1',
     port: String(port),
     unix_socket_directories: path.join(dir, 'sock'),
     wal_level: 'replica',
     archive_mode: 'on',
-    archive_command: `cp %p ${path.join(dir, 'wal')}/%f`,
+    archive_command: stanza ? `pgbackrest --config=${pgbackrestConf} --stanza=${stanza} archive-push %p` : `cp %p ${path.join(dir, 'wal')}/%f`,
     fsync: 'off',
     max_connections: '30',
   };
@@ -74,9 +98,14 @@ export async function startWalCluster(): Promise<WalCluster> {
       await client.end();
     }
   };
+  if (stanza) await pgbackrest(['stanza-create']);
   return {
     dir,
     port,
+    pgbackrestConf,
+    pgbackrestBackup: async () => {
+      await pgbackrest(['--type=full', 'backup']);
+    },
     url,
     query,
     baseBackup: async (name, format = 'plain') => {
