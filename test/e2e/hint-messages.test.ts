@@ -86,7 +86,7 @@ describe('hints', () => {
     expect(out.stderr).not.toMatch(/valid JSON/);
   });
 
-  it.skipIf(!isRoot)('a config the user may not read says permission denied (EACCES), not "must be valid JSON"', async () => {
+  it.skipIf(!isRoot)('a config the user may not read says permission denied (EACCES), not "must be valid JSON" (needs root to run as uid 1001; skipped otherwise)', async () => {
     const file = path.join(tmp.dir, 'secret.json');
     await writeFile(file, '{}', { mode: 0o600 });
     await chmod(file, 0o600);
@@ -128,7 +128,7 @@ describe('hints', () => {
     }
   });
 
-  it.skipIf(!isRoot)('list on a storage the user may not read says "not readable"', async () => {
+  it.skipIf(!isRoot)('list on a storage the user may not read says "not readable" (needs root to run as uid 1001; skipped otherwise)', async () => {
     const backups = path.join(tmp.dir, 'private-backups');
     await mkdir(path.join(backups, 'app'), { recursive: true });
     await chmod(backups, 0o700);

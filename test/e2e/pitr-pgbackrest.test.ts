@@ -132,7 +132,7 @@ describe.skipIf(!ready)(`restore --at from a pgBackRest stanza${ready ? '' : ' (
   }, 120_000);
 
   it.skipIf(process.getuid?.() !== 0)(
-    'refuses before copying anything when the temp directory is too small for the backup (a 2 MiB tmpfs)',
+    'refuses before copying anything when the temp directory is too small for the backup (a 2 MiB tmpfs; needs root to mount it, skipped otherwise)',
     async () => {
       const small = path.join(dir.dir, 'small-tmp');
       await mkdir(small);

@@ -95,7 +95,7 @@ describe('unattended runs', () => {
     expect(await readdir(path.join(f.dir, 'backups')).catch(() => [])).toEqual([]);
   });
 
-  it.skipIf(!isRoot)('--metrics-file in a directory the user cannot write fails the preflight (exit 4)', async () => {
+  it.skipIf(!isRoot)('--metrics-file in a directory the user cannot write fails the preflight (exit 4) (needs root to run as uid 1001; skipped otherwise)', async () => {
     await ensureTestUser();
     f = await fixture();
     await chown(path.join(f.dir, 'tenants'), TEST_UID, TEST_UID);
