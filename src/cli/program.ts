@@ -1,6 +1,7 @@
 /** commander wiring only: flags -> options objects -> the dispatcher (main.ts runs the command). */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { MAX_JOBS } from '../config/schema.js';
+import { UsageError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { helpAfter } from './help-text.js';
 
@@ -58,6 +59,25 @@ function commaList(value: string, previous: string[] = []): string[] {
   ];
 }
 
+/**
+ * An option that takes a value, given none, swallows the next flag: `restore ID --as --dry-run`
+ * would take "--dry-run" as the new tenant id and run for real. A value that is one of the
+ * command's (or the global) flags is refused instead.
+ */
+function refuseSwallowedFlags(command: Command): void {
+  const levels = [command, ...(command.parent ? [command.parent] : [])];
+  const flags = new Set(levels.flatMap((level) => level.options.flatMap((o) => [o.long, o.short])).filter((f): f is string => !!f));
+  for (const level of levels) {
+    for (const option of level.options) {
+      if (!option.required && !option.optional) continue;
+      for (const value of [level.getOptionValue(option.attributeName()) as unknown].flat()) {
+        if (typeof value !== 'string' || !flags.has(value.split('=')[0]!)) continue;
+        throw new UsageError(`${option.long ?? option.flags} took "${value}" as its value: it needs a value of its own`, { hint: `e.g. ${option.flags.replace(/^-\w, /, '')} ${value}` });
+      }
+    }
+  }
+}
+
 export function buildProgram(dispatch: Dispatch): Command {
   const program = new Command('orgbackup')
     .description('Tenant-scoped backups for multi-tenant SaaS databases and files.')
@@ -81,6 +101,7 @@ export function buildProgram(dispatch: Dispatch): Command {
       .addHelpText('after', EXIT_STATUS + helpAfter(name));
   const run = (name: string) =>
     async function (this: Command, ...args: unknown[]) {
+      refuseSwallowedFlags(this);
       const options = this.opts();
       const positional = args.slice(0, -2);
       await dispatch(name, { ...options, args: positional }, this.optsWithGlobals<GlobalOptions>());

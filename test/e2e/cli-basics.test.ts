@@ -52,6 +52,10 @@ describe('CLI basics', () => {
     [['restore', 'not-an-id', '--yes'], /is not an archive id/],
     [['list', '--stale', 'soon'], /is not a duration/],
     [['list', '--stale', '0s'], /--stale: "0s" would call every tenant stale/],
+    // An option given no value must not swallow the next flag (a real restore instead of a dry run).
+    [['restore', 'uploads/acme/2026-01-01T00-00-00.000Z', '--as', '--dry-run'], /--as took "--dry-run" as its value/],
+    [['create', '--source', '--dry-run'], /--source took "--dry-run" as its value/],
+    [['restore', 'latest', '--source', 'uploads', '--tenant', '--yes'], /--tenant took "--yes" as its value/],
   ])('%j exits 2 with a clear message', async (args, message) => {
     const out = await runCli(['-c', config, ...args]);
     expect(out.exitCode).toBe(2);
