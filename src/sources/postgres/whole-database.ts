@@ -2,8 +2,10 @@
  * Dump and restore of one whole PostgreSQL database in pg_dump's custom format (tenant modes
  * `none` and `database`). With zstd present the dump runs uncompressed (-Z0) into a threaded zstd,
  * which is faster and smaller than pg_dump's own zlib (see bench/RESULTS.md); the entry is
- * `db.pgdump.zst`, or `db.pgdump` compressed by pg_dump itself for small databases. Row counts and the schema fingerprint are read in the same exported snapshot
- * as the dump, so they describe exactly what was dumped.
+ * `db.pgdump.zst`, or `db.pgdump` compressed by pg_dump itself for small databases. The schema
+ * fingerprint is read in the same exported snapshot as the dump; the row counts are those of the
+ * dump stream itself when it is uncompressed (dump-stream-counter.ts), else count(*) in that
+ * snapshot, so both describe exactly what was dumped.
  */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -14,11 +16,13 @@ import { runTool, spawnTool } from '../../exec.js';
 import { OrgbackupError, ExitCode, DAMAGED_ARCHIVE_HINT } from '../../errors.js';
 import type { DumpContext, DumpResult, RestoreContext, RestoreResult } from '../types.js';
 import type pg from 'pg';
-import { countRows, listTables, schemaFingerprint } from './catalog.js';
+import { countRows, listTables, schemaFingerprint, type PgTable } from './catalog.js';
+import { DumpStreamCounter } from './dump-stream-counter.js';
+import { inheritanceTree, rowCountsFromDump } from './dump-row-counts.js';
 import { pgClient, pgConnectError, pgDbnameArg, pgToolEnv, withDatabase, withPgClient, type PgConnection } from './connection.js';
 import { quoteIdent } from './catalog.js';
 import { createDatabaseWithLocale } from './locale.js';
-import type { DatabaseLocale } from '../../archive/manifest.js';
+import type { DatabaseLocale, TableInfo } from '../../archive/manifest.js';
 import { resolvePgTool, toolVersion } from '../tools.js';
 import { spoolTo } from '../temp-spool.js';
 import { verifiedEntry } from '../verified-entry.js';
@@ -54,17 +58,20 @@ export async function dumpWholeDatabase(conn: PgConnection, tools: Record<string
     const args = ['--format=custom', throughZstd || compression === 'none' ? '--compress=0' : '--compress=6', `--snapshot=${snapshot}`, '--no-password', ...extraArgs];
     const dump = spawnTool(pgDump.file, args, { env: await pgToolEnv(conn, ctx.tempDir), signal: ctx.signal });
     const entryCompression = throughZstd ? 'zstd' : 'none';
-    const piped = await compress(dump.stdout, entryCompression, ctx.signal);
-    const counting = (async () => {
+    // An uncompressed dump is counted as it streams, so the server reads every table once.
+    const counter = throughZstd || compression === 'none' ? new DumpStreamCounter() : undefined;
+    const piped = await compress(counter ? dump.stdout.pipe(counter.stream()) : dump.stdout, entryCompression, ctx.signal);
+    const catalog = (async () => {
       // Schema mode dumps one schema (-n): count and fingerprint just that.
       const tables = await listTables(client, schemas);
-      return { tables: await countRows(client, tables), fingerprint: await schemaFingerprint(client, tables) };
+      return { tables, fingerprint: await schemaFingerprint(client, tables), tree: counter ? await inheritanceTree(client, tables) : [] };
     })();
-    const [, , , stats] = await Promise.all([ctx.writer.addEntry(compressedName(PG_DUMP_ENTRY, entryCompression), piped.stdout), dump.done, piped.done, counting]);
+    const [, , , stats] = await Promise.all([ctx.writer.addEntry(compressedName(PG_DUMP_ENTRY, entryCompression), piped.stdout), dump.done, piped.done, catalog]);
+    const tables = await rowCounts(client, stats, counter, ctx);
     await client.query('COMMIT');
     return {
       dump: { tool: 'pg_dump', version: await toolVersion(pgDump.file), args: args.map((a) => (a.startsWith('--snapshot=') ? '--snapshot=<exported>' : a)) },
-      tables: stats.tables,
+      tables,
       compression: throughZstd ? 'zstd' : 'pg_dump',
       serverVersion: server.version,
       database: conn.database,
@@ -73,6 +80,19 @@ export async function dumpWholeDatabase(conn: PgConnection, tools: Record<string
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/** Counts from the dump stream when it could be read, else count(*) per table in the dump's snapshot. */
+async function rowCounts(
+  client: pg.Client,
+  catalog: { tables: PgTable[]; tree: Awaited<ReturnType<typeof inheritanceTree>> },
+  counter: DumpStreamCounter | undefined,
+  ctx: DumpContext,
+): Promise<TableInfo[]> {
+  const dumped = counter?.result();
+  if (dumped) return rowCountsFromDump(client, catalog.tables, catalog.tree, dumped);
+  if (counter) ctx.log.debug(`row counts by SQL: the dump stream could not be counted (${counter.failure})`);
+  return countRows(client, catalog.tables);
 }
 
 /** The server's version and how much table data the dump will hold, in one round trip. */
