@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Single-database benchmark (issue 11): orgbackup create/verify/restore against the native tools,
 // run alternately in one session, medians of N runs, archive sizes and peak RSS (/usr/bin/time).
-// usage: npm run bench -- [--scale 8] [--runs 3] [--keep]     (needs PostgreSQL on 127.0.0.1:5432)
+// usage: npm run bench -- [--scale 8] [--runs 3] [--keep] [--create-only] [--baseline DIR]
+//   (needs PostgreSQL on 127.0.0.1:5432). --baseline DIR also times `create` of another build (a
+//   checkout with its own dist/, e.g. a copy of main) in the same runs, alternating.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
@@ -17,6 +19,8 @@ const opt = (name, fallback) => {
 const scale = Number(opt('scale', '8'));
 const runs = Number(opt('runs', '3'));
 const keep = args.includes('--keep');
+const createOnly = args.includes('--create-only');
+const baseline = opt('baseline', undefined);
 const pg = ['-h', '127.0.0.1', '-U', 'postgres'];
 const db = `ob_bench_s${scale}`;
 const work = mkdtempSync(path.join(os.tmpdir(), 'orgbackup-bench-'));
@@ -63,9 +67,9 @@ writeFileSync(
   config,
   JSON.stringify({ version: 1, sources: { app: { type: 'postgres', url: `postgres://postgres@127.0.0.1:5432/${db}` } }, storage: { local: { type: 'local', path: path.join(work, 'backups') } } }),
 );
-const cli = (argv) => ['bin/orgbackup.js', '-c', config, '--quiet', ...argv];
+const cli = (argv, from = root) => [path.join(from, 'bin/orgbackup.js'), '-c', config, '--quiet', ...argv];
 
-const results = { pgDumpFc: [], floor: [], create: [], createRss: [], verify: [], startup: [], pgRestore: [], restore: [], restoreRss: [], restoreJobs: [] };
+const results = { pgDumpFc: [], floor: [], create: [], createRss: [], baseline: [], verify: [], startup: [], pgRestore: [], restore: [], restoreRss: [], restoreJobs: [] };
 let archiveBytes = 0;
 let pgDumpBytes = 0;
 for (let run = 1; run <= runs; run++) {
@@ -79,6 +83,11 @@ for (let run = 1; run <= runs; run++) {
   results.create.push(created.wall);
   results.createRss.push(created.rss);
   archiveBytes = dirSize(path.join(work, 'backups'));
+  if (baseline) {
+    rmSync(path.join(work, 'backups'), { recursive: true, force: true });
+    results.baseline.push(timed(process.execPath, cli(['create'], path.resolve(baseline))).wall);
+  }
+  if (createOnly) continue;
   const verified = timed(process.execPath, cli(['verify']));
   results.verify.push(verified.wall);
   // Node start, module loading and config: the fixed cost in every command's wall time.
@@ -102,6 +111,10 @@ for (let run = 1; run <= runs; run++) {
 
 const m = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)]));
 const lines = [
+  `load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} at the end`,
   `Scale ${scale} (database ${mb(dbSize)} MB), ${runs} runs alternated, medians; ${os.cpus().length} cores, ${new Date().toISOString().slice(0, 10)}`,
   '',
   '| measure | value | ratio |',
@@ -109,15 +122,19 @@ const lines = [
   `| \`pg_dump -Fc -f file\` | ${m.pgDumpFc.toFixed(2)} s, ${mb(pgDumpBytes)} MB | 1.00 |`,
   `| \`pg_dump -Fc -Z0 --no-sync -f /dev/null\` (floor) | ${m.floor.toFixed(2)} s | ${(m.floor / m.pgDumpFc).toFixed(2)} |`,
   `| \`orgbackup create\` (mode none, local, defaults) | ${m.create.toFixed(2)} s, ${mb(archiveBytes)} MB | ${(m.create / m.pgDumpFc).toFixed(2)} |`,
+  ...(baseline ? [`| \`orgbackup create\` of the baseline build (${baseline}) | ${m.baseline.toFixed(2)} s | ${(m.baseline / m.pgDumpFc).toFixed(2)} |`] : []),
   `| archive size vs pg_dump -Fc file | | ${(archiveBytes / pgDumpBytes).toFixed(2)} |`,
   `| peak RSS of orgbackup create | ${m.createRss.toFixed(0)} MB | |`,
-  `| \`orgbackup verify\` (levels 1-2) | ${m.verify.toFixed(2)} s, ${(archiveBytes / 1e6 / m.verify).toFixed(0)} MB/s of archive | |`,
-  `| verify throughput without the fixed start cost (\`orgbackup list\`: ${m.startup.toFixed(2)} s) | ${(archiveBytes / 1e6 / Math.max(m.verify - m.startup, 0.001)).toFixed(0)} MB/s | |`,
-  `| \`pg_restore -d\` from the -Fc file | ${m.pgRestore.toFixed(2)} s | 1.00 |`,
-  `| \`orgbackup restore --target\` (verifies first) | ${m.restore.toFixed(2)} s | ${(m.restore / m.pgRestore).toFixed(2)} |`,
-  `| \`orgbackup restore --target --jobs 2\` | ${m.restoreJobs.toFixed(2)} s | ${(m.restoreJobs / m.pgRestore).toFixed(2)} |`,
-  `| peak RSS of orgbackup restore | ${m.restoreRss.toFixed(0)} MB | |`,
 ];
+if (!createOnly)
+  lines.push(
+    `| \`orgbackup verify\` (levels 1-2) | ${m.verify.toFixed(2)} s, ${(archiveBytes / 1e6 / m.verify).toFixed(0)} MB/s of archive | |`,
+    `| verify throughput without the fixed start cost (\`orgbackup list\`: ${m.startup.toFixed(2)} s) | ${(archiveBytes / 1e6 / Math.max(m.verify - m.startup, 0.001)).toFixed(0)} MB/s | |`,
+    `| \`pg_restore -d\` from the -Fc file | ${m.pgRestore.toFixed(2)} s | 1.00 |`,
+    `| \`orgbackup restore --target\` (verifies first) | ${m.restore.toFixed(2)} s | ${(m.restore / m.pgRestore).toFixed(2)} |`,
+    `| \`orgbackup restore --target --jobs 2\` | ${m.restoreJobs.toFixed(2)} s | ${(m.restoreJobs / m.pgRestore).toFixed(2)} |`,
+    `| peak RSS of orgbackup restore | ${m.restoreRss.toFixed(0)} MB | |`,
+  );
 console.log(lines.join('\n'));
 rmSync(work, { recursive: true, force: true });
 if (!keep) psql('postgres', `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
