@@ -18,7 +18,7 @@ import { Printer } from './printer.js';
 import { BarProgress } from './progress.js';
 import { buildProgram, type GlobalOptions } from './program.js';
 import { renderResult } from './render/index.js';
-import { RESULT_SCHEMA_VERSION } from '../results/schemas.js';
+import { RESULT_SCHEMA_VERSION } from '../results/version.js';
 import { printable } from './render/printable.js';
 
 const controller = new AbortController();

@@ -7,8 +7,7 @@
 import { z } from 'zod';
 import * as p from './parts.js';
 
-/** Bumped only for a change that is not an addition (a field removed, renamed or retyped). */
-export const RESULT_SCHEMA_VERSION = 1;
+export { RESULT_SCHEMA_VERSION } from './version.js';
 
 const create = z.looseObject({
   ...p.resultBase('create'),

@@ -1,7 +1,7 @@
 /** Result objects -> stdout text. With --json, exactly one JSON document; otherwise a table per command. */
 import type { ChalkInstance } from 'chalk';
 import { redact } from '../../redact.js';
-import { RESULT_SCHEMA_VERSION } from '../../results/schemas.js';
+import { RESULT_SCHEMA_VERSION } from '../../results/version.js';
 import { renderCreate } from './create.js';
 import { renderList } from './list.js';
 import { renderPreflight } from './preflight.js';
