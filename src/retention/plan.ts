@@ -98,7 +98,7 @@ function planRetention(plan: RetentionPolicy & { limits?: unknown }, base: Reten
 }
 
 function dropUndefined(policy: RetentionPolicy): RetentionPolicy {
-  return Object.fromEntries(Object.entries(policy).filter(([, v]) => v !== undefined)) as RetentionPolicy;
+  return Object.fromEntries(Object.entries(policy).filter(([, v]) => v !== undefined));
 }
 
 function basePolicy(retention: RetentionConfig | undefined): RetentionPolicy {
