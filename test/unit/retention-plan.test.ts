@@ -68,7 +68,19 @@ describe('policyFor: a plan without a keep* rule takes the top-level keep rules'
     orphans: { keepWithin: '90d' },
     plans: { limited: { limits }, capped: { maxArchives: 3 }, own: { keepLast: 1, limits }, empty: {} },
   };
-  const tenants = new Map<string, SourceTenants>([['app', { tenants: new Map([['l', 'limited'], ['c', 'capped'], ['o', 'own'], ['e', 'empty']]) }]]);
+  const tenants = new Map<string, SourceTenants>([
+    [
+      'app',
+      {
+        tenants: new Map([
+          ['l', 'limited'],
+          ['c', 'capped'],
+          ['o', 'own'],
+          ['e', 'empty'],
+        ]),
+      },
+    ],
+  ]);
   it.each([
     ['only limits: the top-level rules and caps', 'l', { keepDaily: 2, maxTotalSize: '1GB' }],
     ["only a cap: the top-level rules, the plan's cap over the top-level one", 'c', { keepDaily: 2, maxArchives: 3, maxTotalSize: '1GB' }],
