@@ -18,18 +18,32 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 export interface ErrorDetails {
   hint?: string;
   cause?: unknown;
+  /** The work ran in one transaction that was undone: the target is as it was (see OrgbackupError.rolledBack). */
+  rolledBack?: boolean;
 }
 
 /** An error the user can act on: a message (what happened, why) and a hint (what to do). */
 export class OrgbackupError extends Error {
   exitCode: ExitCodeValue;
   hint: string | undefined;
+  /**
+   * A restore that failed inside its one transaction (or session), which was rolled back: the
+   * target is unchanged. The restore-rolled-back notification is told by this flag, not by the text.
+   */
+  rolledBack: boolean;
 
   constructor(message: string, exitCode: ExitCodeValue = ExitCode.failed, details: ErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = new.target.name;
     this.exitCode = exitCode;
     this.hint = details.hint;
+    this.rolledBack = details.rolledBack === true;
+  }
+
+  /** Marks the error as a rolled-back restore (see rolledBack). */
+  markRolledBack(): this {
+    this.rolledBack = true;
+    return this;
   }
 
   withHint(hint: string): this {

@@ -8,7 +8,7 @@ export interface AuditObject {
 }
 
 /** Every audit object, oldest key first (keys start with the run's UTC time). */
-async function trailKeys(storage: Storage, signal?: AbortSignal): Promise<string[]> {
+export async function trailKeys(storage: Storage, signal?: AbortSignal): Promise<string[]> {
   const keys: string[] = [];
   for await (const object of storage.list(AUDIT_PREFIX, { signal })) if (object.key.endsWith('.ndjson')) keys.push(object.key);
   return keys.sort();

@@ -8,7 +8,8 @@ import { listArchives, type ArchiveListing } from '../archive/catalog.js';
 import type { PlanLimits } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { UsageError, errorMessage } from '../errors.js';
-import { hasPlanLimits, limitsReached, planLimitsOf, sizeOverLimit, usageByTenant, usageKey, usageOf, type LimitBreach } from '../retention/limits.js';
+import type { QuotaWarning } from '../notify/derive.js';
+import { hasPlanLimits, limitsNearlyUsed, limitsReached, planLimitsOf, sizeOverLimit, usageByTenant, usageKey, usageOf, withStored, type LimitBreach, type TenantUsage } from '../retention/limits.js';
 import { queryPlans } from '../retention/plans-query.js';
 import type { Tenant } from '../sources/types.js';
 import type { Storage } from '../storage/types.js';
@@ -28,6 +29,12 @@ export interface LimitGate {
   verdict(source: string, tenant: string): LimitVerdict | undefined;
   /** After the dump: the reason an archive of `size` bytes is over its plan's maxArchiveSize. */
   sizeBreach(verdict: LimitVerdict, size: number): LimitBreach | undefined;
+  /**
+   * After the run: each tenant of `results` above 80% of one of its plan's limits, from the listing
+   * taken before the run plus the archives the run stored (one warning per tenant and limit, from
+   * the storage where it uses most).
+   */
+  quotaWarnings(results: readonly TenantBackup[]): QuotaWarning[];
 }
 
 /**
@@ -63,7 +70,46 @@ export async function prepareLimitGate(selected: readonly Selected[], storages: 
       return { plan, limits, breaches: [...breaches.values()] };
     },
     sizeBreach: (verdict, size) => sizeOverLimit(size, verdict.limits, verdict.plan),
+    quotaWarnings(results) {
+      const after = usageAfter(usage, results, now);
+      return results.flatMap((r) => {
+        const plan = plans.get(usageKey(r.source, r.tenant, ''));
+        const limits = planLimitsOf(ctx.config.retention, plan);
+        if (!limits || plan === undefined) return [];
+        return nearlyUsed(
+          storages.map((s) => after.get(usageKey(r.source, r.tenant, s.name)) ?? empty),
+          limits,
+        ).map((m) => ({ source: r.source, tenant: r.tenant, plan, ...m }));
+      });
+    },
   };
+}
+
+/** The listing's usage plus what the run stored where it stored it. */
+function usageAfter(before: ReadonlyMap<string, TenantUsage>, results: readonly TenantBackup[], now: Date): Map<string, TenantUsage> {
+  const after = new Map(before);
+  const empty = usageOf([], now);
+  for (const r of results) {
+    if ((r.status !== 'ok' && r.status !== 'partial') || r.size === undefined) continue;
+    for (const s of r.storages) {
+      if (s.status !== 'ok') continue;
+      const key = usageKey(r.source, r.tenant, s.name);
+      after.set(key, withStored(after.get(key) ?? empty, r.size, now));
+    }
+  }
+  return after;
+}
+
+/** The limits used above 80% in any of the usages, each once with its highest use; percent rounded down. */
+function nearlyUsed(usages: readonly TenantUsage[], limits: PlanLimits): Omit<QuotaWarning, 'source' | 'tenant' | 'plan'>[] {
+  const highest = new Map<string, { limit: string; used: number; max: number }>();
+  for (const u of usages) {
+    for (const m of limitsNearlyUsed(u, limits)) {
+      const seen = highest.get(m.limit);
+      if (!seen || m.used > seen.used) highest.set(m.limit, { limit: m.limit, used: m.used, max: m.max });
+    }
+  }
+  return [...highest.values()].map((m) => ({ ...m, percent: m.max === 0 ? 100 : Math.floor((m.used / m.max) * 100) }));
 }
 
 /** Plan per tenant: the tenants query's `plan` column, overridden by retention.plans.query when configured. */

@@ -10,7 +10,7 @@ import { assertSecretFilesReadable } from '../config/secret-files.js';
 import { ExitCode, InterruptedError, isOrgbackupError, errorMessage } from '../errors.js';
 import { redact } from '../redact.js';
 import { noProgress } from '../context.js';
-import { auditFailure, auditResult } from './audit-hook.js';
+import { auditFailure, auditPreflight, auditResult } from './audit-hook.js';
 import { createContext } from './context-factory.js';
 import { notifyFailure, notifyResult, notifyStart } from './notify-hook.js';
 import { runners } from './dispatch.js';
@@ -82,6 +82,7 @@ async function dispatch(command: string, options: Record<string, unknown>, globa
     let returned;
     const startedAt = owned.ctx.now();
     try {
+      await auditPreflight(command, owned.ctx);
       await notifyStart(command, options, owned.ctx);
       returned = await runner({ ...(options as { args: unknown[] }), globalJson: !!globals.json }, owned.ctx);
     } catch (error) {

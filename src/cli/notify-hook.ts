@@ -51,7 +51,7 @@ export async function notifyFailure(command: string, options: Loose, error: unkn
   if (!config) return;
   const exitCode = isOrgbackupError(error) ? error.exitCode : ExitCode.failed;
   // A usage error attempted nothing: no event, but the metrics still say the run failed.
-  const events = exitCode === ExitCode.usage ? [] : eventsOfFailure(command, options, errorMessage(error));
+  const events = exitCode === ExitCode.usage ? [] : eventsOfFailure(command, options, errorMessage(error), isOrgbackupError(error) && error.rolledBack);
   await guarded(ctx, async () => {
     // No signal: an interrupted run's failure is still worth telling.
     await deliverEvents(events, { command, exitCode }, config, { log: ctx.log });

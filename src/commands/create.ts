@@ -3,7 +3,7 @@ import type { Config, HooksConfig } from '../config/schema.js';
 import { runHook } from '../hooks/run-hook.js';
 import { selectCategory } from '../sources/rows/categories.js';
 import { backupTenant, type TenantBackup } from '../backup/backup-tenant.js';
-import { applyLimits, prepareLimitGate } from '../backup/limits-gate.js';
+import { applyLimits, prepareLimitGate, type LimitGate } from '../backup/limits-gate.js';
 import { selectTenants, tenantIdProblem, uniqueTenants, type Selected } from '../backup/select.js';
 import type { Context } from '../context.js';
 import { createEncryptor } from '../crypto/keys.js';
@@ -14,6 +14,7 @@ import { createSource, selectSourceNames } from '../sources/registry.js';
 import type { Source, Tenant } from '../sources/types.js';
 import { selectStorageNames } from '../storage/registry.js';
 import { mapLimit, Slots } from '../util/pool.js';
+import { emitQuotaWarnings } from '../notify/quota.js';
 
 export interface CreateOptions {
   source?: string[];
@@ -114,6 +115,7 @@ export async function runCreate(options: CreateOptions, ctx: Context): Promise<C
     ctx.progress.stop();
     // An interrupted run never reports success, even when the signal came after the last commit.
     ctx.signal.throwIfAborted();
+    await warnQuotas(gate, stored, options.schedule === undefined ? 'create' : 'schedule-run', ctx);
     const archives = [...rejected, ...stored];
     const exitCode = exitCodeForBackups(archives);
     return { command: 'create', ok: exitCode === ExitCode.ok, exitCode, dryRun: false, storages: storageNames, archives, ...(options.ignoreLimits ? { ignoreLimits: true } : {}) };
@@ -190,6 +192,21 @@ export function exitCodeForBackups(archives: readonly TenantBackup[]): ExitCodeV
   const judged = archives.filter((a) => a.status !== 'limited');
   if (judged.length > 0 && judged.every((a) => a.status === 'failed')) return ExitCode.failed;
   return ExitCode.partial;
+}
+
+/** Tenants above 80% of a plan limit after the run: a warning in the log and the quota-warning event (never changes the outcome). */
+async function warnQuotas(gate: LimitGate | undefined, stored: readonly TenantBackup[], command: string, ctx: Context): Promise<void> {
+  const warnings = gate?.quotaWarnings(stored) ?? [];
+  for (const w of warnings) {
+    ctx.log.warn(`${w.source}/${w.tenant}: ${w.limit} at ${w.percent}% (${w.used} of ${w.max}, plan ${w.plan ?? 'none'})`, {
+      event: 'quota',
+      source: w.source,
+      tenant: w.tenant,
+      limit: w.limit,
+      percent: w.percent,
+    });
+  }
+  await emitQuotaWarnings(command, warnings, ctx);
 }
 
 function finished(result: TenantBackup, ctx: Context): TenantBackup {

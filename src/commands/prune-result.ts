@@ -4,6 +4,7 @@ import type { ExitCodeValue } from '../errors.js';
 import type { PlannedArchive, PlannedGroup, PolicyKind } from '../retention/plan.js';
 import type { UncheckedSource } from '../retention/tenants.js';
 import type { ExpiringArchive } from '../retention/expiring.js';
+import type { AuditPruneResult } from '../audit/prune.js';
 
 export type ArchiveStatus = 'kept' | 'removed' | 'would-remove' | 'failed';
 
@@ -54,6 +55,8 @@ export interface PruneResult {
   summary: { kept: number; removed: number; failed: number; bytesFreed: number };
   /** Per tenant and storage, the oldest archive retention removes within notifications.expiringWithin (present when any). */
   expiring?: ExpiringArchive[];
+  /** The audit trail's retention (audit.keepWithin), when the run covered the audit storage and no --tenant. */
+  audit?: AuditPruneResult;
 }
 
 export interface ResultInput {

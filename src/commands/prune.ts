@@ -18,7 +18,10 @@ import { selectSourceNames } from '../sources/registry.js';
 import { selectStorageNames } from '../storage/registry.js';
 import type { Storage } from '../storage/types.js';
 import { mapLimit } from '../util/pool.js';
+import { pruneAuditTrail } from '../audit/prune.js';
+import { auditKeepWithin, auditStorageName, DEFAULT_KEEP_WITHIN } from '../audit/trail.js';
 import { toPruneResult, type Execution, type PruneResult } from './prune-result.js';
+import type { AuditPruneResult } from '../audit/prune.js';
 
 export type { ArchiveStatus, PruneResult, PrunedArchive } from './prune-result.js';
 
@@ -51,7 +54,8 @@ export async function runPrune(options: PruneOptions, ctx: Context): Promise<Pru
       groups.push(...planned);
       if (!dryRun) await execute(storage, planned, execution, { ...ctx, signal });
     }
-    const result = finish(groups, execution, directory.unchecked, dryRun, storageNames, ctx);
+    const audit = await pruneAudit(storages, options, { ...ctx, signal });
+    const result = finish(groups, execution, directory.unchecked, dryRun, storageNames, ctx, audit);
     // What the next days' prunes remove: the archive-expiring notification (docs/notifications.md).
     const within = parseDuration(ctx.config.notifications.expiringWithin, 'notifications.expiringWithin');
     const expiring = expiringArchives(groups, directory.sources, ctx.config.retention, ctx.now(), within);
@@ -59,6 +63,18 @@ export async function runPrune(options: PruneOptions, ctx: Context): Promise<Pru
   } finally {
     for (const lease of leases) await lease.release().catch((error: unknown) => ctx.log.warn(`prune: could not release a storage lock: ${errorMessage(error)}`));
   }
+}
+
+/**
+ * The audit trail's own retention (src/audit/prune.ts), when the run covers the storage the trail
+ * is kept in. A prune of one tenant (--tenant) leaves the trail alone: it is no tenant's.
+ */
+async function pruneAudit(storages: readonly Storage[], options: PruneOptions, ctx: Context): Promise<AuditPruneResult | undefined> {
+  if (options.tenant) return undefined;
+  const storage = storages.find((s) => s.name === auditStorageName(ctx.config));
+  if (!storage) return undefined;
+  const cutoff = new Date(ctx.now().getTime() - auditKeepWithin(ctx.config));
+  return pruneAuditTrail({ storage, keepWithin: ctx.config.audit?.keepWithin ?? DEFAULT_KEEP_WITHIN, cutoff, dryRun: !!options.dryRun, signal: ctx.signal, log: ctx.log });
 }
 
 /** Every storage's lock, or none: a busy one releases the others and ends the run with exit 75. */
@@ -117,9 +133,9 @@ async function execute(storage: Storage, groups: readonly PlannedGroup[], execut
   }
 }
 
-function finish(groups: PlannedGroup[], execution: Execution, unchecked: UncheckedSource[], dryRun: boolean, storages: string[], ctx: Context): PruneResult {
-  const result = toPruneResult({ groups, execution, unchecked, dryRun, storages, retention: ctx.config.retention });
-  const statuses = [...result.archives.map((a) => a.status), ...unchecked.map(() => 'failed')];
+function finish(groups: PlannedGroup[], execution: Execution, unchecked: UncheckedSource[], dryRun: boolean, storages: string[], ctx: Context, audit?: AuditPruneResult): PruneResult {
+  const result = { ...toPruneResult({ groups, execution, unchecked, dryRun, storages, retention: ctx.config.retention }), ...(audit ? { audit } : {}) };
+  const statuses = [...result.archives.map((a) => a.status), ...unchecked.map(() => 'failed'), ...(audit?.failed ?? []).map(() => 'failed')];
   const exitCode: ExitCodeValue = statuses.length === 0 ? ExitCode.ok : exitCodeForItems(statuses);
   for (const orphan of result.orphans) {
     ctx.log.warn(`prune: ${orphan.source}/${orphan.tenant} is no longer a tenant of its source; its ${orphan.archives} archives in ${orphan.storage} follow retention.orphans`, {

@@ -165,6 +165,8 @@ export const configSchema = z
     audit: z
       .object({
         enabled: z.boolean().default(false),
+        /** Refuse to start (exit 4) when the trail cannot be written, instead of working and reporting the hole after. */
+        required: z.boolean().default(false),
         /** How long audit objects are kept: prune never removes younger ones (a duration, default 400d). */
         keepWithin: duration.optional(),
         /** Ed25519 private key (PEM) that signs each run's seal. */

@@ -81,21 +81,17 @@ function named(command: string, options: Loose, error?: string): EventFacts {
 }
 
 /**
- * PostgreSQL and MySQL restores run in one transaction (or session) and say so when it was undone:
- * "... was rolled back, the target is unchanged". That is a different fact from a restore that
- * failed half-way, so it has its own kind.
+ * A command that threw: the failure kind of what it was doing; nothing for commands without one.
+ * `rolledBack` is the error's flag (OrgbackupError.rolledBack): PostgreSQL and MySQL restores run
+ * in one transaction (or session), and one that was undone left the target unchanged, a different
+ * fact from a restore that failed half-way, so it has its own kind.
  */
-export function isRolledBack(message: string): boolean {
-  return /\bwas rolled back\b/.test(message);
-}
-
-/** A command that threw: the failure kind of what it was doing; nothing for commands without one. */
-export function eventsOfFailure(command: string, options: Loose, message: string): NotifyEvent[] {
+export function eventsOfFailure(command: string, options: Loose, message: string, rolledBack = false): NotifyEvent[] {
   const kind: EventKind | undefined =
     command === 'create' || command === 'schedule-run'
       ? 'backup-failed'
       : command === 'restore'
-        ? isRolledBack(message)
+        ? rolledBack
           ? 'restore-rolled-back'
           : 'restore-failed'
         : command === 'verify'

@@ -63,6 +63,9 @@ const prune = z.looseObject({
   leftovers: z.record(z.string(), z.number()),
   summary: z.looseObject({ kept: z.number(), removed: z.number(), failed: z.number(), bytesFreed: z.number() }),
   expiring: z.array(z.looseObject({ source: z.string(), tenant: z.string(), storage: z.string(), id: z.string(), time: z.string(), before: z.string() })).optional(),
+  audit: z
+    .looseObject({ storage: z.string(), keepWithin: z.string(), removed: z.array(z.string()), kept: z.number(), failed: z.array(z.looseObject({ key: z.string(), error: z.string() })) })
+    .optional(),
 });
 
 const preflight = z.looseObject({

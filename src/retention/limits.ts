@@ -112,6 +112,15 @@ export function limitsNearlyUsed(usage: TenantUsage, limits: PlanLimits, share =
   return measureLimits(usage, limits).filter((m) => m.used > m.max * share);
 }
 
+/**
+ * The usage after a run stored an archive of `size` bytes dated `time` (the quota warning is
+ * judged after the run, from the listing taken before it plus what the run stored).
+ */
+export function withStored(usage: TenantUsage, size: number, time: Date): TenantUsage {
+  const thisMonth = monthOf(time) === usage.month ? 1 : 0;
+  return { ...usage, archives: usage.archives + 1, archivesThisMonth: usage.archivesThisMonth + thisMonth, bytes: usage.bytes + size, newestSize: size };
+}
+
 const bytesText = (n: number) => `${formatBytes(n)} (${n} bytes)`;
 
 /**

@@ -3,7 +3,8 @@
  * decide, with a reason for every archive, then let the command act.
  *
  * - Archives are grouped per (source, tenant, storage); each group gets one policy: the tenant's
- *   plan policy (`retention.plans.<plan>`, which replaces the top-level policy), the orphans policy
+ *   plan policy (`retention.plans.<plan>`, which replaces the top-level policy; a plan without a
+ *   keep* rule takes the top-level keep rules, see planRetention), the orphans policy
  *   when the tenant is no longer returned by its source, else the top-level policy.
  * - Never removed: the newest complete archive of a group (`newest`).
  * - Incomplete archives (no sidecar) are removed once their newest object is older than an hour,
@@ -15,7 +16,7 @@
 import type { ArchiveListing } from '../archive/catalog.js';
 import { sidecarKey } from '../archive/layout.js';
 import type { RetentionConfig, RetentionPolicy } from '../config/schema.js';
-import { applyRetention, byNewest, type RetentionAction } from './policy.js';
+import { applyRetention, byNewest, hasKeepRule, type RetentionAction } from './policy.js';
 
 export const INCOMPLETE_GRACE_MS = 3_600_000;
 export const PRE_RESTORE_GRACE_MS = 24 * 3_600_000;
@@ -80,8 +81,24 @@ export function policyFor(source: string, tenant: string, input: Pick<PrunePlanI
   if (known && !known.has(tenant)) return { kind: 'orphans', policy: retention?.orphans ?? { keepWithin: '90d' } };
   const plan = known?.get(tenant);
   const planPolicy = plan !== undefined && plan !== 'query' && plan !== 'source' ? retention?.plans?.[plan] : undefined;
-  if (plan !== undefined && planPolicy && typeof planPolicy === 'object') return { kind: 'plan', plan, policy: planPolicy };
+  if (plan !== undefined && planPolicy && typeof planPolicy === 'object') return { kind: 'plan', plan, policy: planRetention(planPolicy, basePolicy(retention)) };
   return { kind: 'default', ...(plan !== undefined ? { plan } : {}), policy: basePolicy(retention) };
+}
+
+/**
+ * A plan's policy replaces the top-level one, but a plan with no keep* rule (one written for its
+ * `limits`, or only a cap) would keep every archive for ever, which no operator means: it takes
+ * the top-level keep rules, and its own maxArchives/maxTotalSize stand over the top-level ones.
+ * `limits` is not a retention key, so it is left out of the policy.
+ */
+function planRetention(plan: RetentionPolicy & { limits?: unknown }, base: RetentionPolicy): RetentionPolicy {
+  const { limits: _limits, ...own } = plan;
+  if (hasKeepRule(own)) return own;
+  return dropUndefined({ ...base, maxArchives: own.maxArchives ?? base.maxArchives, maxTotalSize: own.maxTotalSize ?? base.maxTotalSize });
+}
+
+function dropUndefined(policy: RetentionPolicy): RetentionPolicy {
+  return Object.fromEntries(Object.entries(policy).filter(([, v]) => v !== undefined));
 }
 
 function basePolicy(retention: RetentionConfig | undefined): RetentionPolicy {

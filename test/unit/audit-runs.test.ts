@@ -4,6 +4,7 @@ import { buildChain, type AuditEntry } from '../../src/audit/chain.js';
 import type { AuditObject } from '../../src/audit/read.js';
 import { checkRuns, linkToNewest } from '../../src/audit/runs.js';
 import { auditKey } from '../../src/audit/trail.js';
+import { auditKeysToRemove } from '../../src/audit/prune.js';
 
 const who = { user: 'ops', uid: 1000, host: 'db1', pid: 42 };
 const entry: AuditEntry = { action: 'verify', archives: [], outcome: 'ok' };
@@ -69,5 +70,36 @@ describe('audit run links', () => {
     const legacy = { key: auditKey(at(1), 'old', 1), text: buildChain([entry], 0, who, at(1)).replace(',"after":null', '') };
     expect(legacy.text).not.toContain('after');
     expect(checkRuns([legacy, ...trail([2])], longAgo).heads).toHaveLength(1);
+  });
+});
+
+describe('audit retention (auditKeysToRemove) and a pruned trail', () => {
+  const key = (day: number) => auditKey(at(day), 'db1', 42);
+  it.each<[string, number[], number, number[]]>([
+    ['nothing older than the cutoff', [5, 6, 7], 5, []],
+    ['older ones go, the cutoff day itself stays', [1, 2, 5, 6], 5, [1, 2]],
+    ['every object older: the newest stays, so the next run links to it', [1, 2, 3], 10, [1, 2]],
+    ['an empty trail', [], 10, []],
+  ])('%s', (_name, days, cutoffDay, removed) => {
+    expect(auditKeysToRemove(days.map(key), at(cutoffDay))).toEqual(removed.map(key));
+  });
+
+  it('keys without a time in their name are never removed', () => {
+    expect(auditKeysToRemove(['_audit/notes.ndjson', key(1), key(2)], at(10))).toEqual([key(1)]);
+  });
+
+  it('a trail pruned of its old runs still verifies; a run removed after the cutoff is still caught', () => {
+    const objects = trail([1, 2, 3, 8, 9]);
+    const cutoff = at(5);
+    const pruned = objects.filter(
+      (o) =>
+        !auditKeysToRemove(
+          objects.map((x) => x.key),
+          cutoff,
+        ).includes(o.key),
+    );
+    expect(pruned.map((o) => o.key)).toEqual([key(8), key(9)]);
+    expect(checkRuns(pruned, cutoff).problems).toEqual([]);
+    expect(checkRuns(without(pruned, 0), cutoff).problems).toEqual([{ key: key(9), message: expect.stringMatching(`follows ${key(8)}, which is missing`) }]);
   });
 });

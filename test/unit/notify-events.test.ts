@@ -70,14 +70,16 @@ describe('eventsOfResult', () => {
 
 describe('eventsOfFailure and restoreStartedEvents', () => {
   it.each([
-    ['create', { source: ['media'] }, 'preflight failed', 'backup-failed'],
-    ['schedule-run', {}, 'no schedules', 'backup-failed'],
-    ['restore', { args: [A] }, 'the restore was rolled back, db is unchanged: duplicate key', 'restore-rolled-back'],
-    ['restore', { args: [A] }, 'connection refused', 'restore-failed'],
-    ['verify', { args: [[A]] }, 'storage unreachable', 'verify-failed'],
-    ['prune', {}, 'busy', undefined],
-  ])('%s threw "%s"', (command, options, message, kind) => {
-    const events = eventsOfFailure(command, options, message);
+    ['create', { source: ['media'] }, 'preflight failed', false, 'backup-failed'],
+    ['schedule-run', {}, 'no schedules', false, 'backup-failed'],
+    ['restore', { args: [A] }, 'the restore was rolled back, db is unchanged: duplicate key', true, 'restore-rolled-back'],
+    // The kind follows the flag, not the words: a message that happens to say "rolled back" is a failure.
+    ['restore', { args: [A] }, 'the hook said: was rolled back', false, 'restore-failed'],
+    ['restore', { args: [A] }, 'connection refused', false, 'restore-failed'],
+    ['verify', { args: [[A]] }, 'storage unreachable', false, 'verify-failed'],
+    ['prune', {}, 'busy', false, undefined],
+  ])('%s threw "%s" (rolled back: %s)', (command, options, message, rolledBack, kind) => {
+    const events = eventsOfFailure(command, options, message, rolledBack);
     expect(events.map((e) => e.kind)).toEqual(kind ? [kind] : []);
     if (kind) expect(events[0]!.error).toBe(message);
   });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ArchiveListing } from '../../src/archive/catalog.js';
 import { quotaWarnings, type TenantUsageRow } from '../../src/commands/list-usage.js';
 import type { Config, PlanLimits } from '../../src/config/schema.js';
-import { limitsNearlyUsed, limitsReached, measureLimits, sizeOverLimit, usageByTenant, usageOf, type TenantUsage } from '../../src/retention/limits.js';
+import { limitsNearlyUsed, limitsReached, measureLimits, sizeOverLimit, usageByTenant, usageOf, withStored, type TenantUsage } from '../../src/retention/limits.js';
 
 const NOW = new Date('2026-12-07T09:00:00.000Z');
 
@@ -124,6 +124,28 @@ describe('measureLimits and limitsNearlyUsed (quota warning above 80%)', () => {
 
   it('a limit of 0 is all used', () => {
     expect(measureLimits(usage({}), limits({ maxArchivesPerMonth: 0 }))).toEqual([{ limit: 'maxArchivesPerMonth', used: 0, max: 0, percent: 100 }]);
+  });
+});
+
+describe('withStored (usage after the run, for the quota warning)', () => {
+  it.each<[string, Partial<TenantUsage>, number, string, Partial<TenantUsage>]>([
+    ['first archive of the month', {}, 100, '2026-12-07T09:00:00.000Z', { archives: 1, archivesThisMonth: 1, bytes: 100, newestSize: 100 }],
+    [
+      'adds to what the listing held',
+      { archives: 3, archivesThisMonth: 2, bytes: 900, newestSize: 300 },
+      50,
+      '2026-12-07T09:00:00.000Z',
+      { archives: 4, archivesThisMonth: 3, bytes: 950, newestSize: 50 },
+    ],
+    [
+      "an archive dated in another month is not this month's",
+      { archives: 1, archivesThisMonth: 1, bytes: 10 },
+      10,
+      '2027-01-01T00:00:00.000Z',
+      { archives: 2, archivesThisMonth: 1, bytes: 20, newestSize: 10 },
+    ],
+  ])('%s', (_name, before, size, iso, expected) => {
+    expect(withStored(usage(before), size, new Date(iso))).toEqual(usage(expected));
   });
 });
 

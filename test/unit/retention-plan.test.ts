@@ -59,6 +59,51 @@ describe('policyFor', () => {
   });
 });
 
+describe('policyFor: a plan without a keep* rule takes the top-level keep rules', () => {
+  const limits = { mode: 'enforce' as const, maxArchivesPerMonth: 2 };
+  const base: RetentionConfig = {
+    keepDaily: 2,
+    maxTotalSize: '1GB',
+    timezone: 'UTC',
+    orphans: { keepWithin: '90d' },
+    plans: { limited: { limits }, capped: { maxArchives: 3 }, own: { keepLast: 1, limits }, empty: {} },
+  };
+  const tenants = new Map<string, SourceTenants>([
+    [
+      'app',
+      {
+        tenants: new Map([
+          ['l', 'limited'],
+          ['c', 'capped'],
+          ['o', 'own'],
+          ['e', 'empty'],
+        ]),
+      },
+    ],
+  ]);
+  it.each([
+    ['only limits: the top-level rules and caps', 'l', { keepDaily: 2, maxTotalSize: '1GB' }],
+    ["only a cap: the top-level rules, the plan's cap over the top-level one", 'c', { keepDaily: 2, maxArchives: 3, maxTotalSize: '1GB' }],
+    ['its own keep rule: its policy alone (no top-level cap), limits left out', 'o', { keepLast: 1 }],
+    ['an empty plan: the top-level policy', 'e', { keepDaily: 2, maxTotalSize: '1GB' }],
+  ])('%s', (_name, tenant, policy) => {
+    expect(policyFor('app', tenant, { sources: tenants, retention: base })).toEqual({ kind: 'plan', plan: expect.any(String), policy });
+  });
+
+  it('without any top-level keep rule either, everything is kept (no policy)', () => {
+    const bare: RetentionConfig = { timezone: 'UTC', orphans: { keepWithin: '90d' }, plans: { limited: { limits } } };
+    const days = ['2026-11-17', '2026-11-18', '2026-11-19'].map((d) => listing(`app/l/${d}T00-00-00.000Z`));
+    const groups = planPrune({ listings: days, sources: tenants, retention: bare, now: NOW });
+    expect(groups[0]!.archives.map((a) => a.action)).toEqual(['keep', 'keep', 'keep']);
+  });
+
+  it('prune removes what the top-level rules do not keep for a tenant of a limits-only plan', () => {
+    const days = ['2026-11-16', '2026-11-17', '2026-11-18', '2026-11-19'].map((d) => listing(`app/l/${d}T00-00-00.000Z`));
+    const groups = planPrune({ listings: days, sources: tenants, retention: base, now: NOW });
+    expect(groups[0]!.archives.map((a) => `${a.action} ${a.reasons.join()}`)).toEqual(['keep daily 2026-11-19', 'keep daily 2026-11-18', 'remove not kept by any rule', 'remove not kept by any rule']);
+  });
+});
+
 describe('planPrune', () => {
   const listings = [
     listing('app/a/2026-11-20T02-00-00.000Z'),

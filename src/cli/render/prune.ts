@@ -30,6 +30,11 @@ export function renderPrune(result: PruneResult, c: ChalkInstance): string {
     parts.push(c.yellow(`orphan: ${o.source}/${o.tenant} is no longer a tenant of its source (${o.archives} archives in ${o.storage}, kept per retention.orphans ${JSON.stringify(o.policy)})\n`));
   }
   for (const u of result.unchecked) parts.push(c.red(`source ${u.source} not pruned: its tenants could not be learned: ${u.error.split('\n')[0] ?? ''}\n`));
+  const audit = result.audit;
+  if (audit && (audit.removed.length > 0 || audit.failed.length > 0)) {
+    parts.push(`audit trail in ${audit.storage}: ${result.dryRun ? 'would remove' : 'removed'} ${audit.removed.length} object(s) older than ${audit.keepWithin}, ${audit.kept} kept\n`);
+    for (const f of audit.failed) parts.push(c.red(`could not remove audit object ${f.key}: ${f.error}\n`));
+  }
   const leftovers = Object.values(result.leftovers).reduce((a, b) => a + b, 0);
   const s = result.summary;
   const verb = result.dryRun ? 'would remove' : 'removed';

@@ -88,9 +88,10 @@ async function runScript(
     if (ctx.signal.aborted) throw error;
     if (error instanceof VerificationError) {
       error.message = `the schema restore was rolled back, the database is unchanged: ${error.message}`;
-      throw error;
+      throw error.markRolledBack();
     }
     throw new OrgbackupError(`the schema restore failed and was rolled back, the database is unchanged: ${(error as Error).message}`, ExitCode.failed, {
+      rolledBack: true,
       hint: 'read the error above; --target <new schema name> restores beside the current schema to inspect the archive',
     });
   }

@@ -168,7 +168,7 @@ export async function restoreWholeDatabase(conn: PgConnection, tools: Record<str
       // partitions' inherited constraints go with their parents' (clean-filter.ts).
       const skipCleanStatements = await withPgClient(conn, inheritedConstraintDrops);
       await runRestoreScript(conn, tools, { entry, pgRestoreArgs: ['--clean', '--if-exists'], skipCleanStatements, preamble: 'BEGIN;\n', postamble: '\nCOMMIT;\n' }, ctx).catch((error: unknown) => {
-        if (error instanceof OrgbackupError && !ctx.signal.aborted) error.message = `the restore was rolled back, ${target} is unchanged: ${error.message}`;
+        if (error instanceof OrgbackupError && !ctx.signal.aborted) error.markRolledBack().message = `the restore was rolled back, ${target} is unchanged: ${error.message}`;
         throw error;
       });
       return { target, tables: ctx.sidecar.tables };

@@ -204,10 +204,11 @@ function explainFailure(error: unknown, cloning = false): unknown {
   if (cloning && error instanceof UsageError) return error;
   if (error instanceof OrgbackupError) {
     error.message = `the rows restore failed and was rolled back, the target is unchanged: ${error.message}`;
-    return error;
+    return error.markRolledBack();
   }
   if (typeof err.code !== 'string') return error;
   return new OrgbackupError(`the rows restore failed and was rolled back, the target is unchanged: ${err.sqlMessage ?? err.message ?? String(error)}`, ExitCode.failed, {
+    rolledBack: true,
     hint:
       cloning && err.code === 'ER_DUP_ENTRY'
         ? "--as rewrites only the tenant column, AUTO_INCREMENT keys and references; a UNIQUE column besides them repeats the original tenant's value. Create the new tenant's root row first (the clone attaches to it), or clone into another database with --target"

@@ -138,6 +138,7 @@ function explainFailure(error: unknown, plan: RowsPlan, cloning = false): unknow
   if (typeof pgError.code !== 'string' || error instanceof OrgbackupError) return error;
   const detail = pgError.detail ? ` (${pgError.detail})` : '';
   return new OrgbackupError(`the rows restore failed and was rolled back, the target is unchanged: ${pgError.message ?? String(error)}${detail}`, ExitCode.failed, {
+    rolledBack: true,
     hint:
       cloning && pgError.code === '23505'
         ? CLONE_UNIQUE_HINT
