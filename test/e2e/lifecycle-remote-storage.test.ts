@@ -127,4 +127,19 @@ describe.each(['s3', 'rclone'])('export, diff and restore --as from %s storage',
     const reused = await pgQuery<{ n: number }>(db, `SELECT count(*)::int AS n FROM items a JOIN items b ON b.id = a.id WHERE a.org_id = ${asId} AND b.org_id = 1`);
     expect(reused[0]!.n).toBe(0);
   });
+
+  it('get, delete --force and import put the newest archive back under its own id, and restore --as reads it again', async () => {
+    const file = path.join(tmp.dir, `${storage}-second.zip`);
+    expect((await cli(config, 'get', second, '-o', file)).exitCode).toBe(0);
+    const deleted = await cli(config, 'delete', second, '--yes', '--force');
+    expect(deleted.exitCode, deleted.stderr).toBe(0);
+    const ids = async () => ((await cli(config, 'list', '--tenant', '1')).json.archives as { id: string }[]).map((a) => a.id);
+    expect(await ids()).toEqual([first]);
+    const imported = await cli(config, 'import', file);
+    expect(imported.exitCode, imported.stderr).toBe(0);
+    expect(imported.json.storages).toEqual([expect.objectContaining({ name: storage, status: 'stored' })]);
+    expect((await ids()).sort()).toEqual([first, second].sort());
+    const again = await cli(config, 'restore', second, '--as', '73', '--dry-run');
+    expect(again.exitCode, again.stderr).toBe(0);
+  });
 });
