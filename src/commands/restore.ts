@@ -214,13 +214,22 @@ async function restoreWith(source: Source, storage: Storage, listing: ArchiveLis
   };
 }
 
+/** What an archive of each mode but rows holds: the reason --as has nothing to rewrite in it. */
+const WHOLE_TENANT: Record<string, string> = {
+  none: 'the whole source',
+  database: "the tenant's whole database",
+  schema: "the tenant's whole schema",
+  directory: "the tenant's whole file or directory",
+};
+
 /** `--as` clones into a tenant with no rows: rows mode only, never onto the archive's own tenant, and no --conflict but the default (or fail, which is what --as does anyway). */
 function checkCloneOptions(source: Source, tenant: Tenant, options: RestoreOptions): void {
   if (options.as === undefined) return;
   if (source.mode !== 'rows') {
-    throw new UsageError(`--as works in rows mode; source ${source.name} is in ${source.mode} mode`, {
-      hint: 'a schema or database archive is restored whole: use --target to load it under another name',
-    });
+    throw new UsageError(
+      `--as works in rows mode only (it rewrites the tenant column and keys of rows that share tables with other tenants); source ${source.name} is in ${source.mode} mode, where an archive is ${WHOLE_TENANT[source.mode] ?? 'the tenant whole'}, with no tenant column to rewrite`,
+      { hint: 'restore it under another name with --target (another database URL, schema name, file or directory), then point the new tenant at it' },
+    );
   }
   if (options.as === '' || (options.as === tenant.id && !options.target)) {
     throw new UsageError(options.as === '' ? '--as needs a tenant id' : `--as ${options.as} is the archive's own tenant`, {

@@ -72,7 +72,8 @@ describe.skipIf(!hasDatasets)(`export of the sample databases (${why})`, () => {
     );
     await psql(fromCsv, { sql: `${copies.join('\n')}\n${postData}` });
     expect(await tableDigests(fromCsv)).toEqual(source);
-  });
+    // Pagila is loaded three times and exported twice: on a loaded 2-core machine that takes minutes.
+  }, 420_000);
 
   it('Chinook (MySQL/MariaDB): the sql files load into an empty copy of the schema with every value equal', async () => {
     const db = await createMysqlDb('ob_expchinook');

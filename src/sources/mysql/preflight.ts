@@ -32,7 +32,7 @@ export async function checkMysqlSource(ctx: CheckContext, name: string, config: 
   const checks: CheckResult[] = [];
   // Database mode connects without a database: the tenants are the databases.
   const serverConn = source.mode === 'database' ? { ...conn, database: '' } : conn;
-  const server = await connectCheck(name, serverConn, checks);
+  const server = await connectCheck(name, serverConn, checks, options.for === 'restore' && source.mode !== 'rows');
   checks.push(await toolCheck(ctx, name, config.tools, server, options));
   if (!server) return checks;
   const tenants = await tenantsCheck(source, checks, ctx.signal);
@@ -52,14 +52,22 @@ async function rowsPlanCheck(source: MysqlSource): Promise<CheckResult[]> {
   }
 }
 
-async function connectCheck(name: string, conn: MysqlConnection, checks: CheckResult[]): Promise<ServerFacts | undefined> {
-  const { describeMysql, withMysql } = await import('./connection.js');
+/** `recreates`: a whole-database restore, which creates a dropped database (the disaster case): only the server must be reachable then. */
+async function connectCheck(name: string, conn: MysqlConnection, checks: CheckResult[], recreates = false): Promise<ServerFacts | undefined> {
+  const { describeMysql, withDatabase, withMysql } = await import('./connection.js');
   const { serverFacts } = await import('./catalog.js');
   try {
     const facts = await withMysql(conn, serverFacts);
     checks.push(pass(`source.${name}.connect`, `connected to ${describeMysql(conn)} as ${facts.account}: ${facts.version}`, name));
     return facts;
   } catch (error) {
+    if (recreates && /^database ".*" does not exist/.test(errorMessage(error))) {
+      const facts = await withMysql(withDatabase(conn, ''), serverFacts).catch(() => undefined);
+      if (facts) {
+        checks.push(warn(`source.${name}.connect`, `database "${conn.database}" does not exist; a whole-database restore creates it`, undefined, name));
+        return facts;
+      }
+    }
     checks.push(fail(`source.${name}.connect`, errorMessage(error), hintOf(error, 'check the source URL, the server and the network'), name));
     return undefined;
   }
