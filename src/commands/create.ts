@@ -51,6 +51,9 @@ export interface CreateResult {
   ignoreLimits?: boolean;
 }
 
+/** Tenants whose archive may be committing (written, waiting for its fsyncs) beside those dumping. */
+const COMMITTING = 16;
+
 export function parseLabels(labels: readonly string[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const label of labels ?? []) {
@@ -83,10 +86,12 @@ export async function runCreate(options: CreateOptions, ctx: Context): Promise<C
     const jobs = options.jobs ?? ctx.config.defaults.jobs;
     ctx.progress.start('tenants', selected.length);
     // `jobs` tenants dump at once (each holds database connections); a tenant whose dump is done
-    // commits its archive (storage fsyncs, sidecar) while the next one starts dumping.
+    // commits its archive (storage fsyncs, sidecar) while the next ones dump. Up to COMMITTING
+    // tenants commit at once: their fsyncs wait on the disk, not the CPU, and local storage makes
+    // their directories durable in shared rounds (storage/dir-sync.ts).
     const dumping = new Slots(jobs);
     const gate = await prepareLimitGate(selected, storages, options.schedule, ctx);
-    const stored = await mapLimit(selected, jobs * 2, async ({ source, tenant }) => {
+    const stored = await mapLimit(selected, jobs + COMMITTING, async ({ source, tenant }) => {
       const limits = applyLimits(gate, source.name, tenant, !!options.ignoreLimits);
       if (limits.refused) return finished(limits.refused, ctx);
       const release = await dumping.acquire();
