@@ -6,6 +6,7 @@
 import { UsageError, VerificationError, DAMAGED_ARCHIVE_HINT } from '../errors.js';
 import type { Storage } from '../storage/types.js';
 import { parseKey, parseTimestamp, sidecarKey, tenantPrefix, type ArchiveRef } from './layout.js';
+import { parseHoldKey } from './hold.js';
 import { checkSidecarIdentity } from './identity.js';
 import { isSidecar, type Sidecar } from './manifest.js';
 
@@ -21,6 +22,8 @@ export interface ArchiveListing {
   complete: boolean;
   /** When the newest of its objects was written (for removing stale incomplete ones). */
   modified: Date;
+  /** Its legal hold object (hold.ts), when there is one: prune, delete and forget leave the archive alone. */
+  hold?: { key: string; size: number };
 }
 
 export interface ListFilter {
@@ -38,7 +41,14 @@ export function filterOfId(ref: ArchiveRef): ListFilter {
 export async function listArchives(storage: Storage, filter: ListFilter = {}, signal?: AbortSignal): Promise<ArchiveListing[]> {
   const prefix = !filter.source ? '' : filter.tenantKey !== undefined ? `${filter.source}/${filter.tenantKey}/` : tenantPrefix(filter.source, filter.tenant);
   const byId = new Map<string, ArchiveListing>();
+  const holds = new Map<string, { key: string; size: number }>();
   for await (const object of storage.list(prefix, { signal })) {
+    // A hold object is no archive, complete or not: it only marks the archive of its id.
+    const heldId = parseHoldKey(object.key);
+    if (heldId !== undefined) {
+      holds.set(heldId, { key: object.key, size: object.size });
+      continue;
+    }
     const parsed = parseKey(object.key);
     if (!parsed) continue;
     let listing = byId.get(parsed.id);
@@ -63,6 +73,10 @@ export async function listArchives(storage: Storage, filter: ListFilter = {}, si
     }
   }
   const listings = [...byId.values()];
+  for (const listing of listings) {
+    const hold = holds.get(listing.id);
+    if (hold) listing.hold = hold;
+  }
   await nameHashedTenants(storage, listings, signal);
   return listings.sort(newestFirst);
 }

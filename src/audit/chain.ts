@@ -35,6 +35,8 @@ export interface AuditEntry {
   limits?: string[];
   /** create --ignore-limits was given. */
   ignoreLimits?: boolean;
+  /** hold / release: the reason given (--reason). */
+  reason?: string;
 }
 
 /** The run a run follows: its object's key and the sha256 of its last (seal) line. */

@@ -9,7 +9,7 @@ import { redact } from '../redact.js';
 import type { AuditEntry } from './chain.js';
 
 /** The commands whose runs are recorded: every one that reads or changes archives or databases. */
-export const AUDITED = new Set(['create', 'restore', 'verify', 'prune', 'delete', 'forget', 'get', 'import', 'export', 'schedule-run']);
+export const AUDITED = new Set(['create', 'restore', 'verify', 'prune', 'delete', 'forget', 'hold', 'release', 'get', 'import', 'export', 'schedule-run']);
 
 type Loose = Record<string, unknown>;
 interface Item {
@@ -23,6 +23,8 @@ interface Item {
   error?: string;
   /** create: the plan limits that stopped the tenant or that it was stored over. */
   limits?: string[];
+  /** hold / release: the reason given. */
+  reason?: string;
 }
 
 const arr = (v: unknown): Loose[] => (Array.isArray(v) ? (v as Loose[]) : []);
@@ -32,8 +34,9 @@ const sumRows = (tables: unknown) => (Array.isArray(tables) ? arr(tables).reduce
 
 function statusOf(s: unknown): Item['status'] {
   if (s === 'failed') return 'failed';
-  if (s === 'would-remove' || s === 'would-store') return 'dry-run';
-  if (s === 'kept') return 'skip';
+  if (s === 'would-remove' || s === 'would-store' || s === 'would-hold' || s === 'would-release') return 'dry-run';
+  // prune kept them (legal hold, object lock); hold/release found nothing to change.
+  if (s === 'kept' || s === 'retained' || s === 'already-held' || s === 'not-held') return 'skip';
   if (s === 'limited') return 'limited';
   return 'ok';
 }
@@ -61,14 +64,20 @@ const removedItem = (a: Loose): Item => ({
   error: str(a.error),
 });
 
+const reasonOf = (r: Loose) => (str(r.reason) ? { reason: str(r.reason) } : {});
+
 /** Per command: the items of its result. */
 const ITEMS: Record<string, (r: Loose) => Item[]> = {
   create: (r) => (r.dryRun === true ? arr(r.planned).map((p) => ({ source: str(p.source), tenant: str(p.tenant), status: 'dry-run' as const })) : arr(r.archives).map(backupItem)),
   'schedule-run': (r) => arr(r.schedules).flatMap((s) => arr(s.archives).map(backupItem)),
   verify: (r) => arr(r.archives).map((a) => ({ id: str(a.id), storage: str(a.storage), status: statusOf(a.status), bytes: num(a.size), error: str(a.error) })),
-  prune: (r) => arr(r.archives).map(removedItem),
   delete: (r) => arr(r.archives).map(removedItem),
-  forget: (r) => arr(r.archives).map((a) => ({ ...removedItem(a), source: str(r.source), tenant: str(r.tenant) })),
+  // A held archive is one forget did not erase: a failure of the erasure, with the hold as its error.
+  forget: (r) =>
+    arr(r.archives).map((a) => ({ ...removedItem(a), source: str(r.source), tenant: str(r.tenant), ...(a.status === 'held' ? { status: 'failed' as const, error: 'kept: under legal hold' } : {}) })),
+  prune: (r) => arr(r.archives).map((a) => (a.status === 'held' ? { ...removedItem(a), status: 'skip' as const } : removedItem(a))),
+  hold: (r) => arr(r.archives).map((a) => ({ ...removedItem(a), ...reasonOf(r) })),
+  release: (r) => arr(r.archives).map((a) => ({ ...removedItem(a), ...reasonOf(r) })),
   restore: (r) => [
     {
       id: str(r.id),
@@ -105,6 +114,7 @@ function entryOf(action: string, items: Item[]): AuditEntry {
   const bytes = addUp(items.map((i) => i.bytes));
   const rows = addUp(items.map((i) => i.rows));
   const limits = uniq(items.flatMap((i) => i.limits ?? []));
+  const reason = items[0]!.reason;
   return {
     action,
     source: items[0]!.source,
@@ -115,6 +125,8 @@ function entryOf(action: string, items: Item[]): AuditEntry {
     ...(bytes !== undefined ? { bytes } : {}),
     ...(rows !== undefined ? { rows } : {}),
     ...(limits.length ? { limits } : {}),
+    // A hold's reason is the operator's words, redacted like errors.
+    ...(reason ? { reason: redact(reason) } : {}),
     // Errors can quote a URL or a tool's words: redacted like every other output.
     ...(errors.length ? { error: redact(errors.join('; ')) } : {}),
   };

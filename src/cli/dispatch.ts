@@ -86,6 +86,10 @@ export const runners: Record<string, Runner> = {
     (await import('../commands/delete.js')).runDelete({ ids: list(o.args[0]) ?? [], storage: list(o.storage), force: bool(o.force), yes: bool(o.yes), dryRun: bool(o.dryRun) }, ctx),
   forget: async (o, ctx) =>
     (await import('../commands/forget.js')).runForget({ source: str(o.source), tenant: str(o.tenant), all: bool(o.all), storage: list(o.storage), yes: bool(o.yes), dryRun: bool(o.dryRun) }, ctx),
+  hold: async (o, ctx) =>
+    (await import('../commands/hold.js')).runHold({ ids: list(o.args[0]) ?? [], reason: str(o.reason), storage: list(o.storage), dryRun: bool(o.dryRun), actor: str(o.globalActor) }, ctx),
+  release: async (o, ctx) =>
+    (await import('../commands/hold.js')).runRelease({ ids: list(o.args[0]) ?? [], reason: str(o.reason), storage: list(o.storage), dryRun: bool(o.dryRun), actor: str(o.globalActor) }, ctx),
   import: async (o, ctx) => (await import('../commands/import.js')).runImport({ file: String(o.args[0]), storage: list(o.storage), dryRun: bool(o.dryRun), cwd: process.cwd() }, ctx),
   export: async (o, ctx) =>
     (await import('../commands/export.js')).runExport(

@@ -24,12 +24,33 @@ const HELP: Record<string, { notes?: string[]; examples: string[] }> = {
     notes: ['With --stale, each stale tenant is a tenant-stale event for the notification channels (docs/notifications.md).'],
   },
   delete: {
-    notes: ['Refused unless --force: the newest complete archive of a tenant, and pre-restore safety backups younger than 24 hours.'],
+    notes: [
+      'Refused unless --force: the newest complete archive of a tenant, and pre-restore safety backups younger than 24 hours.',
+      'Refused even with --force: an archive under legal hold (`orgbackup hold`); release it first.',
+    ],
     examples: ['orgbackup delete app/42/2026-11-20T02-00-00.000Z --dry-run', 'orgbackup delete app/42/2026-11-20T02-00-00.000Z --yes --json'],
   },
   forget: {
-    notes: ['Erases every archive of the tenant, the newest included, from every storage; the JSON receipt lists what was removed.'],
+    notes: [
+      'Erases every archive of the tenant, the newest included, from every storage; the JSON receipt lists what was removed.',
+      'Archives under legal hold are kept and listed as "held" in the receipt; the exit status is then 3 (or 1 when nothing was removed).',
+    ],
     examples: ['orgbackup forget --source app --tenant 42 --all --dry-run', 'orgbackup forget --source app --tenant 42 --all --yes --json > receipt-42.json'],
+  },
+  hold: {
+    notes: [
+      'Writes <archive-id>.hold.json next to the sidecar in every storage that has the archive: reason, when, and who',
+      '(OS user, host, --actor / ORGBACKUP_ACTOR). prune keeps a held archive (status "held"), delete refuses it even with',
+      '--force, forget skips it. A hold file that cannot be read still holds. Both hold and release are audited.',
+    ],
+    examples: [
+      'orgbackup hold app/42/2026-11-20T02-00-00.000Z --reason "litigation 2026-114"',
+      'orgbackup hold app/42/2026-11-20T02-00-00.000Z --reason "SEC inquiry" --actor legal@example.com --json',
+    ],
+  },
+  release: {
+    notes: ['Removes the hold object; the archive follows retention again at the next prune.'],
+    examples: ['orgbackup release app/42/2026-11-20T02-00-00.000Z --reason "case closed"', 'orgbackup release app/42/2026-11-20T02-00-00.000Z --dry-run'],
   },
   import: {
     notes: [
@@ -100,6 +121,8 @@ const HELP: Record<string, { notes?: string[]; examples: string[] }> = {
     notes: [
       'The JSON lists in "expiring" the oldest archive per tenant that retention removes within',
       'notifications.expiringWithin (7d): the archive-expiring notification (docs/notifications.md).',
+      'An archive under legal hold (`orgbackup hold`) is never removed: status "held". With objectLock on an S3',
+      'storage, an object still locked is "retained (locked until ...)", not a failure.',
     ],
     examples: ['orgbackup prune --dry-run                         # the plan, with a reason per archive', 'orgbackup prune --source app'],
   },
@@ -115,7 +138,7 @@ const HELP: Record<string, { notes?: string[]; examples: string[] }> = {
   },
   audit: {
     notes: [
-      'Every create, restore, verify, prune, delete, forget, get, import, export and schedule-run appends one',
+      'Every create, restore, verify, prune, delete, forget, hold, release, get, import, export and schedule-run appends one',
       'record per tenant to _audit/ in the default storage (one object per run, hash-chained and sealed).',
       'audit verify exits 5 naming the object and line of a removed, edited or reordered record or a missing seal,',
       'and, through the run after it, a run object removed, renamed or rewritten (each run names its predecessor).',

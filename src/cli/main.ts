@@ -84,7 +84,7 @@ async function dispatch(command: string, options: Record<string, unknown>, globa
     try {
       await auditPreflight(command, owned.ctx);
       await notifyStart(command, options, owned.ctx);
-      returned = await runner({ ...(options as { args: unknown[] }), globalJson: !!globals.json }, owned.ctx);
+      returned = await runner({ ...(options as { args: unknown[] }), globalJson: !!globals.json, globalActor: globals.actor }, owned.ctx);
     } catch (error) {
       const hole = await auditFailure(command, options, error, globals.actor, owned.ctx);
       if (hole) printer.error(`${hole.message}\nhint: ${hole.hint}`);

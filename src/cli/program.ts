@@ -207,6 +207,20 @@ export function buildProgram(dispatch: Dispatch): Command {
     .option('--dry-run', 'print what would be removed, remove nothing')
     .action(run('forget'));
 
+  command('hold', 'place a legal hold on archives: prune, delete (even --force) and forget leave them alone until released')
+    .argument('<archive...>', 'archive ids (<source>/<tenant>/<timestamp>)')
+    .option('--reason <text>', 'why (a case or ticket number); stored in the hold and the audit trail (required)')
+    .option('--storage <name>', 'only in this storage (repeatable; default: every storage that has them)', collect)
+    .option('--dry-run', 'print what would be held, write nothing')
+    .action(run('hold'));
+
+  command('release', 'remove the legal hold from archives (they follow retention again)')
+    .argument('<archive...>', 'archive ids (<source>/<tenant>/<timestamp>)')
+    .option('--reason <text>', 'why the hold ends, recorded in the audit trail')
+    .option('--storage <name>', 'only in this storage (repeatable; default: every storage that has them)', collect)
+    .option('--dry-run', 'print what would be released, remove nothing')
+    .action(run('release'));
+
   command('get', 'download a stored archive object, checked against its sidecar')
     .argument('<archive>', 'archive id (<source>/<tenant>/<timestamp>)')
     .option('-o, --output <file>', 'where to write it, or - for stdout (default: <source>-<tenant>-<timestamp>.zip[.age] here)')

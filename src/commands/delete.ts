@@ -3,18 +3,18 @@
  * (or the --storage ones). Under the storage lock, like prune; sidecar first, then the object
  * (src/archive/removal.ts). Refused unless --force: the newest complete archive of a tenant in a
  * storage (it may be the only restore point left) and a pre-restore safety backup younger than
- * 24 hours (the rollback of a recent restore). A refusal, an unknown id or a missing --yes without
- * a terminal stops the command before anything is removed (exit 2).
+ * 24 hours (the rollback of a recent restore). Refused even with --force: an archive under legal
+ * hold (`orgbackup hold`), which must be released first. A refusal, an unknown id or a missing
+ * --yes without a terminal stops the command before anything is removed (exit 2).
  */
 import { listArchives, readSidecar, SAFETY_BACKUP_TRIGGER, type ArchiveListing } from '../archive/catalog.js';
-import { parseKey, sidecarKey } from '../archive/layout.js';
+import { describeHold, readHold } from '../archive/hold.js';
 import { removeArchive } from '../archive/removal.js';
 import type { Context } from '../context.js';
 import { ExitCode, UsageError, errorMessage, exitCodeForItems, type ExitCodeValue } from '../errors.js';
 import { PRE_RESTORE_GRACE_MS } from '../retention/plan.js';
 import { selectStorageNames } from '../storage/registry.js';
-import type { Storage } from '../storage/types.js';
-import { assertCanConfirmRemoval, confirmRemoval, lockStorages, releaseAll } from './removal-common.js';
+import { assertArchiveIds, assertCanConfirmRemoval, confirmRemoval, findTargets, lockStorages, releaseAll, type Target } from './removal-common.js';
 
 export interface DeleteOptions {
   ids: string[];
@@ -42,16 +42,8 @@ export interface DeleteResult {
   summary: { removed: number; failed: number; bytes: number };
 }
 
-interface Target {
-  storage: Storage;
-  listing: ArchiveListing;
-}
-
 export async function runDelete(options: DeleteOptions, ctx: Context): Promise<DeleteResult> {
-  if (options.ids.length === 0) throw new UsageError('delete needs at least one archive id', { hint: 'see `orgbackup list` for the ids' });
-  for (const id of options.ids) {
-    if (!parseKey(sidecarKey(id))) throw new UsageError(`"${id}" is not an archive id`, { hint: 'ids look like <source>/<tenant>/2026-11-20T02-00-00.000Z; see `orgbackup list`' });
-  }
+  assertArchiveIds('delete', options.ids);
   assertCanConfirmRemoval(`deleting ${options.ids.length} archive(s)`, options, ctx);
   const names = options.storage?.length ? selectStorageNames(ctx.config, options.storage) : Object.keys(ctx.config.storage);
   const storages = await Promise.all(names.map((name) => ctx.storage(name)));
@@ -59,7 +51,9 @@ export async function runDelete(options: DeleteOptions, ctx: Context): Promise<D
   const leases = dryRun ? [] : await lockStorages(storages, 'delete', ctx);
   try {
     const signal = AbortSignal.any([ctx.signal, ...leases.map((l) => l.signal)]);
-    const targets = await findTargets(options.ids, storages, signal);
+    const targets = await findTargets(options.ids, storages, signal, { nothingDone: 'nothing was removed' });
+    // Before --force is looked at: a legal hold is not overridden by it (docs/commands.md "hold").
+    await refuseHeld(targets, signal);
     if (!options.force) await refuseProtected(targets, ctx.now(), signal);
     if (dryRun)
       return finish(
@@ -83,26 +77,6 @@ export async function runDelete(options: DeleteOptions, ctx: Context): Promise<D
   } finally {
     await releaseAll(leases, ctx);
   }
-}
-
-/** Every (storage, archive) the ids name; an id found in no storage is a usage error. */
-async function findTargets(ids: readonly string[], storages: readonly Storage[], signal: AbortSignal): Promise<Target[]> {
-  const targets: Target[] = [];
-  const wanted = new Set(ids);
-  for (const storage of storages) {
-    const refs = ids.map((id) => parseKey(sidecarKey(id))!.ref);
-    const tenants = new Map(refs.map((ref) => [`${ref.source}\0${ref.tenant}`, ref]));
-    for (const ref of tenants.values()) {
-      for (const listing of await listArchives(storage, { source: ref.source, tenant: ref.tenant }, signal)) {
-        if (wanted.has(listing.id)) targets.push({ storage, listing });
-      }
-    }
-  }
-  const missing = ids.filter((id) => !targets.some((t) => t.listing.id === id));
-  if (missing.length > 0) {
-    throw new UsageError(`no such archive in ${storages.map((s) => `"${s.name}"`).join(', ')}: ${missing.join(', ')}; nothing was removed`, { hint: 'see `orgbackup list` for the ids' });
-  }
-  return targets;
 }
 
 /** Why an archive may not be deleted without --force, or undefined (pure, for tests). */
@@ -131,6 +105,19 @@ async function refuseProtected(targets: readonly Target[], now: Date, signal: Ab
   if (refused.length > 0) {
     throw new UsageError(`refusing to delete, nothing was removed:\n  ${refused.join('\n  ')}`, { hint: 'pass --force to delete them anyway' });
   }
+}
+
+/** A held archive is never deleted, --force or not: the hold must be released first (and that is audited). */
+async function refuseHeld(targets: readonly Target[], signal: AbortSignal): Promise<void> {
+  const held: string[] = [];
+  for (const { storage, listing } of targets) {
+    if (listing.hold) held.push(`${listing.id} in ${storage.name}: ${describeHold(await readHold(storage, listing.id, listing.hold.size, signal))}`);
+  }
+  if (held.length === 0) return;
+  const ids = [...new Set(targets.filter((t) => t.listing.hold).map((t) => t.listing.id))];
+  throw new UsageError(`refusing to delete archives under legal hold, nothing was removed:\n  ${held.join('\n  ')}`, {
+    hint: `--force does not override a legal hold: release it first with \`orgbackup release ${ids.join(' ')}\` (recorded in the audit trail), then delete`,
+  });
 }
 
 function item(target: Target, status: DeletedArchive['status']): DeletedArchive {

@@ -6,8 +6,13 @@
  * usual case: the customer left) is forgotten the same way. When the tenant has its own age key
  * (encryption.tenantRecipients), the receipt names it: destroying its identity makes any copy
  * that escaped (an offline backup of the storage) unreadable too.
+ *
+ * An archive under legal hold is not erased (a legal hold outranks erasure, GDPR art. 17(3)(e)):
+ * it stays, the receipt lists it as `held` with its hold, and the exit status says the erasure is
+ * not complete (3 when others were removed, 1 when none was).
  */
 import { listArchives, type ArchiveListing } from '../archive/catalog.js';
+import { holdInfo, readHold, type HoldInfo } from '../archive/hold.js';
 import { encodeTenant } from '../archive/layout.js';
 import { removeArchive } from '../archive/removal.js';
 import type { Context } from '../context.js';
@@ -27,10 +32,12 @@ export interface ForgetOptions {
 export interface ForgottenArchive {
   id: string;
   storage: string;
-  status: 'removed' | 'would-remove' | 'failed';
+  /** held: left in place, under legal hold (`hold` says whose). */
+  status: 'removed' | 'would-remove' | 'failed' | 'held';
   complete: boolean;
   bytes: number;
   error?: string;
+  hold?: HoldInfo;
 }
 
 export interface ForgetResult {
@@ -42,7 +49,7 @@ export interface ForgetResult {
   tenant: string;
   storages: string[];
   archives: ForgottenArchive[];
-  summary: { removed: number; failed: number; bytes: number };
+  summary: { removed: number; failed: number; bytes: number; held: number };
   /** The tenant's own age recipients (public keys), whose identities are to be destroyed. */
   tenantKey?: { configKey: string; recipients: string[] };
   finishedAt: string;
@@ -60,16 +67,23 @@ export async function runForget(options: ForgetOptions, ctx: Context): Promise<F
     const found: { storage: (typeof storages)[number]; listing: ArchiveListing }[] = [];
     for (const storage of storages) for (const listing of await listArchives(storage, { source, tenant }, signal)) found.push({ storage, listing });
     const base = { source, tenant, storages: names, ...tenantKeyOf(source, tenant, ctx) };
-    if (dryRun)
-      return finish(
-        base,
-        found.map(({ storage, listing }) => entry(storage.name, listing, 'would-remove')),
-        true,
+    const held: ForgottenArchive[] = [];
+    for (const { storage, listing } of found.filter((f) => f.listing.hold)) {
+      const hold = holdInfo(await readHold(storage, listing.id, listing.hold!.size, signal));
+      held.push({ ...entry(storage.name, listing, 'held'), hold, error: `under legal hold${hold.reason ? `: ${JSON.stringify(hold.reason)}` : ' (reason unreadable)'}; release it first` });
+    }
+    const erasable = found.filter((f) => !f.listing.hold);
+    if (dryRun) return finish(base, [...erasable.map(({ storage, listing }) => entry(storage.name, listing, 'would-remove')), ...held], true, ctx);
+    if (erasable.length > 0)
+      await confirmRemoval(
+        `Erase all ${erasable.length} archive(s) of tenant ${tenant} of source ${source} from ${names.join(', ')}${held.length ? ` (${held.length} under legal hold stay)` : ''}`,
+        tenant,
+        options,
         ctx,
       );
-    if (found.length > 0) await confirmRemoval(`Erase all ${found.length} archive(s) of tenant ${tenant} of source ${source} from ${names.join(', ')}`, tenant, options, ctx);
-    const archives: ForgottenArchive[] = [];
-    for (const { storage, listing } of found) {
+    const archives: ForgottenArchive[] = [...held];
+    for (const kept of held) ctx.log.warn(`forget: ${kept.id} in ${kept.storage} is kept: ${kept.error ?? 'under legal hold'}`, { event: 'forget-held', archive: kept.id, storage: kept.storage });
+    for (const { storage, listing } of erasable) {
       try {
         await removeArchive(storage, listing, signal);
         archives.push(entry(storage.name, listing, 'removed'));
@@ -110,8 +124,10 @@ function entry(storage: string, listing: ArchiveListing, status: ForgottenArchiv
 }
 
 function finish(base: Pick<ForgetResult, 'source' | 'tenant' | 'storages' | 'tenantKey'>, archives: ForgottenArchive[], dryRun: boolean, ctx: Context): ForgetResult {
-  const exitCode = archives.length === 0 ? ExitCode.ok : exitCodeForItems(archives.map((a) => a.status));
-  const gone = archives.filter((a) => a.status !== 'failed');
+  // A held archive is an erasure not done: it counts as failed for the exit status.
+  const exitCode = archives.length === 0 ? ExitCode.ok : exitCodeForItems(archives.map((a) => (a.status === 'held' ? 'failed' : a.status)));
+  const gone = archives.filter((a) => a.status === 'removed' || a.status === 'would-remove');
+  const held = archives.filter((a) => a.status === 'held').length;
   return {
     command: 'forget',
     ok: exitCode === ExitCode.ok,
@@ -119,7 +135,7 @@ function finish(base: Pick<ForgetResult, 'source' | 'tenant' | 'storages' | 'ten
     dryRun,
     ...base,
     archives,
-    summary: { removed: gone.length, failed: archives.length - gone.length, bytes: gone.reduce((n, a) => n + a.bytes, 0) },
+    summary: { removed: gone.length, failed: archives.length - gone.length - held, bytes: gone.reduce((n, a) => n + a.bytes, 0), held },
     finishedAt: ctx.now().toISOString(),
   };
 }

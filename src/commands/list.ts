@@ -1,5 +1,6 @@
 /** `orgbackup list`: complete archives, newest first, from key names (sidecars only for --long/--json details). */
 import { listArchives, newestMadeByCreate, readSidecar, type ArchiveListing } from '../archive/catalog.js';
+import { holdInfo, readHold, type HoldInfo } from '../archive/hold.js';
 import type { Context } from '../context.js';
 import { ExitCode, UsageError, errorMessage, type ExitCodeValue } from '../errors.js';
 import { createSource } from '../sources/registry.js';
@@ -35,6 +36,9 @@ export interface ListedArchive {
   labels?: Record<string, string>;
   /** Rows archives of a source with tenants.categories: the categories the archive holds in full. */
   categories?: string[];
+  /** Under legal hold (from the listing); `hold` has the details with --long / --json. */
+  held?: boolean;
+  hold?: HoldInfo;
 }
 
 export interface StaleTenant {
@@ -83,8 +87,9 @@ export async function runList(options: ListOptions, ctx: Context): Promise<ListR
   }
   const shown = options.limit ? all.slice(0, options.limit) : all;
   const archives = await mapLimit(shown, 8, async (listing) => {
-    const item = toListed(listing);
-    if (!options.long && !options.json) return item;
+    const base = toListed(listing);
+    if (!options.long && !options.json) return base;
+    const item = listing.hold ? { ...base, hold: holdInfo(await readHold(await ctx.storage(listing.storage), listing.id, listing.hold.size, ctx.signal)) } : base;
     // One unreadable or doctored sidecar must not hide every other archive: it is listed from its
     // key alone, with a warning (verify says what is wrong with it).
     const sidecar = await readSidecar(await ctx.storage(listing.storage), listing.id, ctx.signal).catch((error: unknown) => {
@@ -121,6 +126,7 @@ function toListed(listing: ArchiveListing): ListedArchive {
     storage: listing.storage,
     ...(listing.size !== undefined ? { size: listing.size } : {}),
     encrypted: listing.encrypted,
+    ...(listing.hold ? { held: true } : {}),
   };
 }
 

@@ -5,12 +5,15 @@ import type { PlannedArchive, PlannedGroup, PolicyKind } from '../retention/plan
 import type { UncheckedSource } from '../retention/tenants.js';
 import type { ExpiringArchive } from '../retention/expiring.js';
 import type { AuditPruneResult } from '../audit/prune.js';
+import type { HoldInfo } from '../archive/hold.js';
 
-export type ArchiveStatus = 'kept' | 'removed' | 'would-remove' | 'failed';
+/** `held`: under legal hold, never removed; `retained`: S3 Object Lock refuses its removal for now. */
+export type ArchiveStatus = 'kept' | 'removed' | 'would-remove' | 'failed' | 'held' | 'retained';
 
-/** What prune did: per removed archive, and temp leftovers removed per storage. */
+/** What prune did: per removed archive, the held archives, and temp leftovers removed per storage. */
 export interface Execution {
-  status: Map<PlannedArchive, { status: ArchiveStatus; error?: string }>;
+  status: Map<PlannedArchive, { status: ArchiveStatus; error?: string; lockedUntil?: string }>;
+  holds: Map<PlannedArchive, HoldInfo>;
   leftovers: Map<string, number>;
 }
 
@@ -23,12 +26,16 @@ export interface PrunedArchive {
   size?: number;
   complete: boolean;
   action: 'keep' | 'remove';
-  /** `kept`, `removed`, `would-remove` (dry run) or `failed`. */
+  /** `kept`, `removed`, `would-remove` (dry run), `failed`, `held` (legal hold) or `retained` (S3 Object Lock). */
   status: ArchiveStatus;
   reasons: string[];
   /** `default`, `plan <name>` or `orphans`. */
   policy: string;
   error?: string;
+  /** status held: the legal hold. */
+  hold?: HoldInfo;
+  /** status retained: when the lock ends, when known. */
+  lockedUntil?: string;
 }
 
 export interface OrphanTenant {
@@ -52,7 +59,7 @@ export interface PruneResult {
   unchecked: UncheckedSource[];
   /** Temp files of interrupted uploads removed per storage. */
   leftovers: Record<string, number>;
-  summary: { kept: number; removed: number; failed: number; bytesFreed: number };
+  summary: { kept: number; removed: number; failed: number; bytesFreed: number; held: number; retained: number };
   /** Per tenant and storage, the oldest archive retention removes within notifications.expiringWithin (present when any). */
   expiring?: ExpiringArchive[];
   /** The audit trail's retention (audit.keepWithin), when the run covered the audit storage and no --tenant. */
@@ -81,7 +88,8 @@ export function toPruneResult(input: ResultInput): Omit<PruneResult, 'ok' | 'exi
     }
     for (const archive of group.archives) {
       const done = input.execution.status.get(archive);
-      const status: ArchiveStatus = archive.action === 'keep' ? 'kept' : input.dryRun ? 'would-remove' : (done?.status ?? 'failed');
+      const hold = input.execution.holds.get(archive);
+      const status: ArchiveStatus = hold ? 'held' : archive.action === 'keep' ? 'kept' : input.dryRun ? 'would-remove' : (done?.status ?? 'failed');
       archives.push({
         id: archive.id,
         storage: archive.storage,
@@ -95,6 +103,8 @@ export function toPruneResult(input: ResultInput): Omit<PruneResult, 'ok' | 'exi
         reasons: archive.reasons,
         policy: policyLabel(group.policy, group.plan),
         ...(done?.error ? { error: done.error } : {}),
+        ...(hold ? { hold } : {}),
+        ...(done?.lockedUntil ? { lockedUntil: done.lockedUntil } : {}),
       });
     }
   }
@@ -112,6 +122,8 @@ export function toPruneResult(input: ResultInput): Omit<PruneResult, 'ok' | 'exi
       removed: removed.length,
       failed: archives.filter((a) => a.status === 'failed').length,
       bytesFreed: removed.reduce((sum, a) => sum + (a.size ?? 0), 0),
+      held: archives.filter((a) => a.status === 'held').length,
+      retained: archives.filter((a) => a.status === 'retained').length,
     },
   };
 }

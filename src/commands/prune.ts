@@ -4,6 +4,7 @@
  * read sidecars only of archives the policy would remove (labels, trigger), then delete each
  * removed archive sidecar first, so that a prune cut off half-way never leaves an archive that
  * list/restore/verify would take for complete. `--dry-run` plans without the lock and deletes nothing.
+ * Archives under legal hold and objects S3 Object Lock retains are left (prune-immutable.ts).
  */
 import { listArchives, readSidecar } from '../archive/catalog.js';
 import type { Context } from '../context.js';
@@ -20,6 +21,7 @@ import type { Storage } from '../storage/types.js';
 import { mapLimit } from '../util/pool.js';
 import { pruneAuditTrail } from '../audit/prune.js';
 import { auditKeepWithin, auditStorageName, DEFAULT_KEEP_WITHIN } from '../audit/trail.js';
+import { keepHeld, removeUnlessLocked } from './prune-immutable.js';
 import { toPruneResult, type Execution, type PruneResult } from './prune-result.js';
 import type { AuditPruneResult } from '../audit/prune.js';
 
@@ -48,9 +50,9 @@ export async function runPrune(options: PruneOptions, ctx: Context): Promise<Pru
   try {
     const signal = AbortSignal.any([ctx.signal, ...leases.map((l) => l.signal)]);
     const groups: PlannedGroup[] = [];
-    const execution: Execution = { status: new Map(), leftovers: new Map() };
+    const execution: Execution = { status: new Map(), holds: new Map(), leftovers: new Map() };
     for (const storage of storages) {
-      const planned = await planStorage(storage, sourceNames, directory.sources, options, { ...ctx, signal });
+      const planned = await planStorage(storage, sourceNames, directory.sources, options, execution, { ...ctx, signal });
       groups.push(...planned);
       if (!dryRun) await execute(storage, planned, execution, { ...ctx, signal });
     }
@@ -91,7 +93,14 @@ async function lockAll(storages: readonly Storage[], options: PruneOptions, ctx:
   }
 }
 
-async function planStorage(storage: Storage, sourceNames: string[], sources: Parameters<typeof planPrune>[0]['sources'], options: PruneOptions, ctx: Context): Promise<PlannedGroup[]> {
+async function planStorage(
+  storage: Storage,
+  sourceNames: string[],
+  sources: Parameters<typeof planPrune>[0]['sources'],
+  options: PruneOptions,
+  execution: Execution,
+  ctx: Context,
+): Promise<PlannedGroup[]> {
   const filter = sourceNames.length === 1 ? { source: sourceNames[0]!, ...(options.tenant ? { tenant: options.tenant } : {}) } : {};
   // With several sources, --tenant selects that tenant in every source that has it.
   const listings = (await listArchives(storage, filter, ctx.signal)).filter(
@@ -110,23 +119,14 @@ async function planStorage(storage: Storage, sourceNames: string[], sources: Par
     }
   });
   protectArchives(groups, facts, now);
+  await keepHeld(storage, groups, listings, execution.holds, ctx.signal);
   return groups;
 }
 
-/** Deletes removed archives, sidecar first; one failure does not stop the others. */
+/** Deletes removed archives, sidecar first; one failure (or lock) does not stop the others. */
 async function execute(storage: Storage, groups: readonly PlannedGroup[], execution: Execution, ctx: Context): Promise<void> {
   const removals = groups.flatMap((g) => g.archives.filter((a) => a.action === 'remove'));
-  await mapLimit(removals, 4, async (archive) => {
-    try {
-      for (const key of archive.keys) await storage.delete(key, { signal: ctx.signal });
-      execution.status.set(archive, { status: 'removed' });
-      ctx.log.info(`removed ${archive.id} from ${storage.name}: ${archive.reasons.join(', ')}`, { event: 'prune', archive: archive.id, storage: storage.name });
-    } catch (error) {
-      if (ctx.signal.aborted) throw ctx.signal.reason;
-      execution.status.set(archive, { status: 'failed', error: errorMessage(error) });
-      ctx.log.error(`could not remove ${archive.id} from ${storage.name}: ${errorMessage(error)}`, { archive: archive.id, storage: storage.name });
-    }
-  });
+  await mapLimit(removals, 4, (archive) => removeUnlessLocked(storage, archive, execution, ctx));
   if (storage.cleanupIncomplete) {
     const olderThan = new Date(ctx.now().getTime() - INCOMPLETE_GRACE_MS);
     execution.leftovers.set(storage.name, await storage.cleanupIncomplete(olderThan, { signal: ctx.signal }));

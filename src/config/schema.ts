@@ -59,6 +59,15 @@ export const s3StorageSchema = z
     partSizeMiB: z.number().int().min(5).max(5120).default(16),
     /** Parts uploaded at once; memory is about partSize x (queueSize + 1). */
     queueSize: z.number().int().min(1).max(16).default(2),
+    /**
+     * S3 Object Lock: every archive object and sidecar is written with this retention (mode, and a
+     * retain-until date `days` after the write); the bucket must have Object Lock enabled (preflight
+     * checks it). Legal-hold objects, locks and state are written without it (they must be removable).
+     */
+    objectLock: z
+      .object({ mode: z.enum(['governance', 'compliance']), days: z.number().int().min(1).max(36500) })
+      .strict()
+      .optional(),
   })
   .strict();
 export const rcloneStorageSchema = z

@@ -10,6 +10,7 @@ import { checkEncryption } from './encryption.js';
 import { checkIdentity, checkUmask } from './identity.js';
 import { checkStorageSpace, checkTempDir, checkUploadSpool } from './space.js';
 import { checkLocalStorage } from './storage-local.js';
+import { checkObjectLock } from './storage-object-lock.js';
 import { checkRemoteStorage } from './storage-remote.js';
 import { engineOf } from '../sources/registry.js';
 import type { CheckResult, NamedCheck, PreflightOptions, PreflightReport, ProcessCheck } from './types.js';
@@ -20,7 +21,7 @@ const processChecks: ProcessCheck[] = [checkIdentity, checkUmask, checkTempDir, 
 /** Per storage type, run for each selected storage. */
 const storageChecks: Record<string, NamedCheck[]> = {
   local: [checkLocalStorage, checkStorageSpace],
-  s3: [checkRemoteStorage],
+  s3: [checkRemoteStorage, checkObjectLock],
   rclone: [checkRemoteStorage],
 };
 

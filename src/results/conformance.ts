@@ -14,6 +14,7 @@ import type { VerifyResult } from '../commands/verify.js';
 import type { DeleteResult } from '../commands/delete.js';
 import type { ForgetResult } from '../commands/forget.js';
 import type { GetResult } from '../commands/get.js';
+import type { HoldResult } from '../commands/hold.js';
 import type { ImportResult } from '../commands/import.js';
 import type { ExportResult } from '../commands/export.js';
 import type { AuditResult, AuditVerifyResult } from '../commands/audit.js';
@@ -47,6 +48,8 @@ export type Conformance = AllTrue<
     Fits<DeleteResult, 'delete'>,
     Fits<ForgetResult, 'forget'>,
     Fits<GetResult, 'get'>,
+    Fits<HoldResult & { command: 'hold' }, 'hold'>,
+    Fits<HoldResult & { command: 'release' }, 'release'>,
     Fits<ImportResult, 'import'>,
     Fits<ExportResult, 'export'>,
     Fits<AuditResult, 'audit'>,

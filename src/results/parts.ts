@@ -91,6 +91,15 @@ export const verifyItem = z.looseObject({
 /** verify --subset / --sample: the part of the tenants a storage's run covered. */
 export const verifiedPart = z.looseObject({ storage: z.string(), index: z.number(), count: z.number() });
 
+/** A legal hold as results show it (src/archive/hold.ts); `unreadable` when its object could not be read (still held). */
+export const holdInfo = z.looseObject({
+  reason: z.string().optional(),
+  heldAt: z.string().optional(),
+  heldBy: z.string().optional(),
+  actor: z.string().optional(),
+  unreadable: z.string().optional(),
+});
+
 export const listedArchive = z.looseObject({
   id: z.string(),
   source: z.string(),
@@ -104,6 +113,9 @@ export const listedArchive = z.looseObject({
   rows: z.number().optional(),
   labels: z.record(z.string(), z.string()).optional(),
   categories: z.array(z.string()).optional(),
+  /** Under legal hold (`orgbackup hold`); details with --long / --json. */
+  held: z.boolean().optional(),
+  hold: holdInfo.optional(),
 });
 
 /** list --usage: one tenant in one storage against its plan's limits (the month is the UTC calendar month). */
@@ -139,10 +151,13 @@ export const prunedArchive = z.looseObject({
   size: z.number().optional(),
   complete: z.boolean(),
   action: z.enum(['keep', 'remove']),
-  status: z.enum(['kept', 'removed', 'would-remove', 'failed']),
+  /** held: under legal hold, never removed; retained: S3 Object Lock refuses the removal until `lockedUntil`. */
+  status: z.enum(['kept', 'removed', 'would-remove', 'failed', 'held', 'retained']),
   reasons: z.array(z.string()),
   policy: z.string(),
   error: z.string().optional(),
+  hold: holdInfo.optional(),
+  lockedUntil: z.string().optional(),
 });
 
 export const orphanTenant = z.looseObject({ source: z.string(), tenant: z.string(), storage: z.string(), archives: z.number(), policy: z.record(z.string(), z.unknown()) });
@@ -176,14 +191,25 @@ export const mergeCount = z.looseObject({ table: z.string(), updated: z.number()
 export const removedArchive = z.looseObject({
   id: z.string(),
   storage: z.string(),
-  status: z.enum(['removed', 'would-remove', 'failed']),
+  /** held: forget left it (a legal hold); `hold` says whose. */
+  status: z.enum(['removed', 'would-remove', 'failed', 'held']),
   complete: z.boolean(),
   size: z.number().optional(),
   bytes: z.number().optional(),
   error: z.string().optional(),
+  hold: holdInfo.optional(),
 });
 
-export const removalSummary = z.looseObject({ removed: z.number(), failed: z.number(), bytes: z.number() });
+/** hold / release: one archive in one storage. */
+export const holdItem = z.looseObject({
+  id: z.string(),
+  storage: z.string(),
+  status: z.enum(['held', 'already-held', 'would-hold', 'released', 'not-held', 'would-release', 'failed']),
+  hold: holdInfo.optional(),
+  error: z.string().optional(),
+});
+
+export const removalSummary = z.looseObject({ removed: z.number(), failed: z.number(), bytes: z.number(), held: z.number().optional() });
 
 /** import: what one storage did with the archive file. */
 export const importStorageOutcome = z.looseObject({
@@ -209,6 +235,8 @@ export const auditRecord = z.looseObject({
   limits: z.array(z.string()).optional(),
   /** create --ignore-limits was given. */
   ignoreLimits: z.boolean().optional(),
+  /** hold / release: the reason given. */
+  reason: z.string().optional(),
   bytes: z.number().optional(),
   rows: z.number().optional(),
   error: z.string().optional(),

@@ -61,7 +61,7 @@ const prune = z.looseObject({
   orphans: z.array(p.orphanTenant),
   unchecked: z.array(p.uncheckedSource),
   leftovers: z.record(z.string(), z.number()),
-  summary: z.looseObject({ kept: z.number(), removed: z.number(), failed: z.number(), bytesFreed: z.number() }),
+  summary: z.looseObject({ kept: z.number(), removed: z.number(), failed: z.number(), bytesFreed: z.number(), held: z.number().optional(), retained: z.number().optional() }),
   expiring: z.array(z.looseObject({ source: z.string(), tenant: z.string(), storage: z.string(), id: z.string(), time: z.string(), before: z.string() })).optional(),
   audit: z
     .looseObject({ storage: z.string(), keepWithin: z.string(), removed: z.array(z.string()), kept: z.number(), failed: z.array(z.looseObject({ key: z.string(), error: z.string() })) })
@@ -98,6 +98,10 @@ const forget = z.looseObject({
   tenantKey: z.looseObject({ configKey: z.string(), recipients: z.array(z.string()) }).optional(),
   finishedAt: p.isoTime,
 });
+
+const holdSummary = z.looseObject({ changed: z.number(), unchanged: z.number(), failed: z.number() });
+const holdResult = (command: 'hold' | 'release') =>
+  z.looseObject({ ...p.resultBase(command), dryRun: z.boolean(), reason: z.string().optional(), archives: z.array(p.holdItem), summary: holdSummary });
 
 const get = z.looseObject({
   ...p.resultBase('get'),
@@ -186,6 +190,8 @@ export const resultSchemas = {
   init,
   delete: deleteResult,
   forget,
+  hold: holdResult('hold'),
+  release: holdResult('release'),
   get,
   import: importResult,
   export: exportResult,

@@ -197,6 +197,13 @@ export class RetryingStorage implements Storage {
     }
   }
 
+  lockedUntil(key: string, options: StorageOptions = {}): Promise<Date | undefined> {
+    const inner = this.inner;
+    if (!inner.lockedUntil) return Promise.resolve(undefined);
+    if (this.scope === 'puts') return inner.lockedUntil(key, options);
+    return retry(() => inner.lockedUntil!(key, options), this.policy, options.signal);
+  }
+
   cleanupIncomplete(olderThan: Date, options: StorageOptions = {}): Promise<number> {
     const inner = this.inner;
     if (!inner.cleanupIncomplete) return Promise.resolve(0);

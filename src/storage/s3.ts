@@ -9,14 +9,17 @@
  *   MinIO) keep only the HEAD check, which leaves a window between HEAD and completion; archive ids
  *   carry millisecond timestamps and the sidecar is written last, so this is documented, not hidden;
  * - list pages with ListObjectsV2 (1000 keys a request) and yields as it goes;
- * - transient failures are retried by the SDK per request (each part is re-sent from memory).
+ * - transient failures are retried by the SDK per request (each part is re-sent from memory);
+ * - with `objectLock`, archives and sidecars are written locked (s3-object-lock.ts), removals of a
+ *   locked object are refused as ObjectLockedError, and lockedUntil asks HeadObject first.
  */
 import { AbortMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import type { S3StorageConfig } from '../config/schema.js';
 import { createS3Client, isS3NotFound, s3Error, s3Status, type S3Where } from './s3-client.js';
+import { estimatedLockEnd, headLockedUntil, isLockRefusal, lockParamsFor } from './s3-object-lock.js';
 import { uploadObject } from './s3-upload.js';
-import { assertSafeKey, StorageError, type ObjectInfo, type Storage, type StorageOptions } from './types.js';
+import { assertSafeKey, ObjectLockedError, StorageError, type ObjectInfo, type Storage, type StorageOptions } from './types.js';
 
 const MIB = 1024 * 1024;
 
@@ -69,6 +72,7 @@ export class S3Storage implements Storage {
           ...(this.config.storageClass ? { StorageClass: this.config.storageClass as never } : {}),
           ...(this.config.serverSideEncryption ? { ServerSideEncryption: this.config.serverSideEncryption as never } : {}),
           ...(this.config.sseKmsKeyId ? { SSEKMSKeyId: this.config.sseKmsKeyId } : {}),
+          ...lockParamsFor(key, this.config.objectLock, new Date()),
         },
         body,
         partSize: this.config.partSizeMiB * MIB,
@@ -142,8 +146,30 @@ export class S3Storage implements Storage {
     try {
       await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: objectKey }), { abortSignal: options.signal });
     } catch (error) {
-      if (!isS3NotFound(error)) throw s3Error(error, this.where('s3:DeleteObject', objectKey));
+      if (isS3NotFound(error)) return;
+      if (this.config.objectLock && isLockRefusal(error)) throw await this.lockedError(key, objectKey, error, options);
+      throw s3Error(error, this.where('s3:DeleteObject', objectKey));
     }
+  }
+
+  /** With objectLock: HeadObject's retain-until date when it is still ahead (no request without objectLock). */
+  async lockedUntil(key: string, options: StorageOptions = {}): Promise<Date | undefined> {
+    if (!this.config.objectLock) return undefined;
+    const objectKey = this.objectKey(key);
+    try {
+      return await headLockedUntil(this.client, this.bucket, objectKey, new Date(), options.signal);
+    } catch (error) {
+      if (isS3NotFound(error)) return undefined;
+      throw s3Error(error, this.where('s3:GetObject', objectKey, key));
+    }
+  }
+
+  /** The refusal as ObjectLockedError, dated by HeadObject, else estimated from the object's time and objectLock.days. */
+  private async lockedError(key: string, objectKey: string, error: unknown, options: StorageOptions): Promise<ObjectLockedError> {
+    const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: objectKey }), { abortSignal: options.signal }).catch(() => undefined);
+    const until = head?.ObjectLockRetainUntilDate ?? estimatedLockEnd(head?.LastModified, this.config.objectLock!);
+    const failure = error as { name?: string; message?: string };
+    return new ObjectLockedError(this.name, key, until, `the delete was refused (${failure.name ?? 'Error'}${failure.message && failure.message !== failure.name ? `: ${failure.message}` : ''})`);
   }
 
   /** Aborts multipart uploads under the prefix started before `olderThan` (left by killed runs). */

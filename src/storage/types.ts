@@ -66,6 +66,12 @@ export interface Storage {
   cleanupIncomplete?(olderThan: Date, options?: StorageOptions): Promise<number>;
   /** True when a streamed put given `replay` is retried (the caller then spools the body). */
   readonly replaysPuts?: boolean;
+  /**
+   * Until when the object may not be removed (S3 Object Lock retention), or undefined when it is
+   * not locked or the driver has no locks. Asked before removing, because on a versioned bucket a
+   * DELETE of a locked object "succeeds" by adding a delete marker and keeps the bytes.
+   */
+  lockedUntil?(key: string, options?: StorageOptions): Promise<Date | undefined>;
 }
 
 export class StorageError extends OrgbackupError {
@@ -83,6 +89,21 @@ export class NotFoundError extends StorageError {
 export class AlreadyExistsError extends StorageError {
   constructor(storage: string, key: string) {
     super(`${key} already exists in storage "${storage}"; archives are never overwritten`, 'wait a millisecond and run again, or remove the old object');
+  }
+}
+
+/** A delete refused because the object is locked (S3 Object Lock); `until` when the server or the config says. */
+export class ObjectLockedError extends StorageError {
+  constructor(
+    storage: string,
+    key: string,
+    readonly until: Date | undefined,
+    detail: string,
+  ) {
+    super(
+      `${key} in storage "${storage}" is locked${until ? ` until ${until.toISOString()}` : ''} (S3 Object Lock): ${detail}`,
+      'a locked object is removed once its retain-until date has passed; prune retries it then',
+    );
   }
 }
 

@@ -9,7 +9,7 @@ import { renderPrune } from './prune.js';
 import { renderRestore } from './restore.js';
 import { renderScheduleRun } from './schedule-run.js';
 import { renderVerify } from './verify.js';
-import { renderDelete, renderForget, renderGet, renderImport } from './removal.js';
+import { renderDelete, renderForget, renderGet, renderHold, renderImport } from './removal.js';
 import { printableResult } from './printable.js';
 import { renderDiff } from './diff.js';
 import { renderAudit, renderAuditVerify } from './audit.js';
@@ -33,6 +33,8 @@ const renderers: Record<string, Renderer> = {
   verify: renderVerify,
   delete: renderDelete,
   forget: renderForget,
+  hold: renderHold,
+  release: renderHold,
   get: renderGet,
   import: renderImport,
   export: (r: { output: string; tables: { rows: number }[] }) => `wrote ${r.tables.length} table(s), ${r.tables.reduce((n, t) => n + t.rows, 0)} row(s), and index.json to ${r.output}\n`,

@@ -19,9 +19,10 @@ export function renderList(result: ListResult, c: ChalkInstance): string {
   if (result.archives.length === 0) return 'no archives\n';
   const long = result.archives.some((a) => a.trigger !== undefined);
   const categories = result.archives.some((a) => a.categories !== undefined);
-  const header = ['ARCHIVE', 'STORAGE', 'SIZE', ...(long ? ['TRIGGER', 'ROWS', 'LABELS'] : []), ...(categories ? ['CATEGORIES'] : [])];
+  const holds = result.archives.some((a) => a.hold !== undefined);
+  const header = ['ARCHIVE', 'STORAGE', 'SIZE', ...(long ? ['TRIGGER', 'ROWS', 'LABELS'] : []), ...(categories ? ['CATEGORIES'] : []), ...(holds ? ['HOLD'] : [])];
   const rows = result.archives.map((a) => [
-    a.id + (a.encrypted ? c.gray(' (age)') : ''),
+    a.id + (a.encrypted ? c.gray(' (age)') : '') + (a.held ? c.yellow(' (held)') : ''),
     a.storage,
     formatBytes(a.size),
     ...(long
@@ -34,8 +35,15 @@ export function renderList(result: ListResult, c: ChalkInstance): string {
         ]
       : []),
     ...(categories ? [(a.categories ?? []).join(',')] : []),
+    ...(holds ? [holdCell(a.hold)] : []),
   ]);
   return table(header, rows);
+}
+
+function holdCell(hold: ListResult['archives'][number]['hold']): string {
+  if (!hold) return '';
+  if (hold.unreadable) return `held, reason unreadable (${hold.unreadable})`;
+  return `${JSON.stringify(hold.reason)} by ${hold.actor ?? hold.heldBy ?? '?'} at ${hold.heldAt ?? '?'}`;
 }
 
 const LIMIT_LABEL = { maxArchivesPerMonth: 'archives/month', maxTenantStorage: 'storage', maxArchiveSize: 'archive size' } as const;

@@ -3,11 +3,12 @@ import type { PruneResult, PrunedArchive } from '../../commands/prune.js';
 import { table } from './format.js';
 import { formatBytes } from '../../util/bytes.js';
 
-const STATUS_TEXT: Record<PrunedArchive['status'], string> = { kept: 'keep', removed: 'removed', 'would-remove': 'remove', failed: 'FAILED' };
+const STATUS_TEXT: Record<PrunedArchive['status'], string> = { kept: 'keep', removed: 'removed', 'would-remove': 'remove', failed: 'FAILED', held: 'held', retained: 'retained' };
 
 function statusCell(a: PrunedArchive, c: ChalkInstance): string {
   const text = STATUS_TEXT[a.status];
-  if (a.status === 'kept') return c.green(text);
+  if (a.status === 'kept' || a.status === 'held') return c.green(text);
+  if (a.status === 'retained') return c.cyan(text);
   return a.status === 'failed' ? c.red(text) : c.yellow(text);
 }
 
@@ -22,7 +23,7 @@ export function renderPrune(result: PruneResult, c: ChalkInstance): string {
       a.storage,
       formatBytes(a.size),
       a.policy,
-      a.error ? c.red(a.error) : a.reasons.join(', '),
+      a.error ? c.red(a.error) : a.status === 'retained' ? `retained (locked${a.lockedUntil ? ` until ${a.lockedUntil}` : ''}); ${a.reasons.join(', ')}` : a.reasons.join(', '),
     ]);
     parts.push(table(['ACTION', 'ARCHIVE', 'STORAGE', 'SIZE', 'POLICY', 'REASON'], rows));
   }
@@ -39,7 +40,7 @@ export function renderPrune(result: PruneResult, c: ChalkInstance): string {
   const s = result.summary;
   const verb = result.dryRun ? 'would remove' : 'removed';
   parts.push(
-    `${result.dryRun ? c.cyan('dry run: nothing was deleted. ') : ''}${s.kept} kept, ${verb} ${s.removed} (${formatBytes(s.bytesFreed)})${s.failed ? c.red(`, ${s.failed} failed`) : ''}${leftovers ? `, ${leftovers} upload leftovers cleaned` : ''}\n`,
+    `${result.dryRun ? c.cyan('dry run: nothing was deleted. ') : ''}${s.kept} kept, ${verb} ${s.removed} (${formatBytes(s.bytesFreed)})${s.held ? `, ${s.held} held` : ''}${s.retained ? `, ${s.retained} retained (locked)` : ''}${s.failed ? c.red(`, ${s.failed} failed`) : ''}${leftovers ? `, ${leftovers} upload leftovers cleaned` : ''}\n`,
   );
   return parts.join('');
 }
