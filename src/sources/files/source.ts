@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
-import type { FilesSourceConfig } from '../../config/schema.js';
+import type { FilesSourceConfig } from './config.js';
 import { OrgbackupError, ExitCode, UsageError, DAMAGED_ARCHIVE_HINT } from '../../errors.js';
 import { ALL_TENANT, applyExclude, type DumpContext, type DumpResult, type RestoreContext, type RestoreResult, type Source, type Tenant } from '../types.js';
 import type { Logger } from '../../context.js';

@@ -3,7 +3,7 @@ import type { ArchiveExporter } from '../export/types.js';
 import type { RowsDecoder } from '../rows/decoder.js';
 import type { RowsPlan } from '../rows/plan.js';
 import type { Readable } from 'node:stream';
-import type { MysqlSourceConfig } from '../../config/schema.js';
+import type { MysqlSourceConfig } from './config.js';
 import { resolveSecret } from '../../config/secrets.js';
 import { UsageError } from '../../errors.js';
 import type { SchemaFingerprint, Sidecar } from '../../archive/manifest.js';
