@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Part of `npm run lint`: the import graph of src/ has no cycle, no source type is compared outside
- * src/sources/ and src/config/ (engine knowledge stays behind the Source contract), only src/cli/ imports src/cli/,
+ * src/sources/ (engine knowledge stays behind the Source contract), only src/cli/ imports src/cli/,
  * and src/sources/ imports none of the layers that use it
  * (the layers import downwards: cli -> commands -> restore/schedule/preflight/backup -> sources ->
  * archive/crypto/storage -> util/config/errors). Type-only imports count too: a cycle of types is
@@ -22,20 +22,30 @@ function sourceFiles(dir) {
   });
 }
 
-/** Relative imports of one file, resolved to .ts files under root. */
-function importsOf(file) {
+// A dynamic import whose path is made at run time (sources/registry.ts loads `./${type}/engine.js`).
+const COMPUTED_IMPORT = /\bimport\(\s*(?:\/\*[^*]*\*\/\s*)?`([^`]+)`\s*\)/g;
+
+/** Relative imports of one file, resolved to .ts files under root; a computed one, to every file it can name. */
+function importsOf(file, files) {
   const text = readFileSync(file, 'utf8');
   const found = new Set();
+  const resolve = (spec) => path.resolve(path.dirname(file), spec).replace(/\.js$/, '.ts');
   for (const match of text.matchAll(IMPORT)) {
     const spec = match[1] ?? match[2];
+    if (spec.startsWith('.')) found.add(resolve(spec));
+  }
+  for (const [, spec] of text.matchAll(COMPUTED_IMPORT)) {
     if (!spec.startsWith('.')) continue;
-    found.add(path.resolve(path.dirname(file), spec).replace(/\.js$/, '.ts'));
+    // Each ${...} stands for one path segment or part of one.
+    const parts = resolve(spec).split(/\$\{[^}]*\}/);
+    const pattern = new RegExp(`^${parts.map((part) => part.replace(/[.*+?^$()|[\]\\{}]/g, '\\$&')).join('[^/\\\\]+')}$`);
+    for (const candidate of files) if (pattern.test(candidate)) found.add(candidate);
   }
   return [...found];
 }
 
 const files = sourceFiles(root);
-const graph = new Map(files.map((file) => [file, importsOf(file).filter((target) => target !== file)]));
+const graph = new Map(files.map((file) => [file, importsOf(file, files).filter((target) => target !== file)]));
 const rel = (file) => path.relative(root, file);
 const problems = [];
 // The layers that use the engines (src/sources/): an engine's own checks and helpers live below them.
@@ -51,11 +61,15 @@ for (const [file, targets] of graph) {
 
 // Engine knowledge lives in src/sources/<engine>/ behind the Source contract (src/sources/types.ts):
 // a comparison with an engine's type name elsewhere is a switch a new engine would have to find.
-// Config validation names the types by nature.
-const ENGINE_SWITCH = /[!=]==\s*'(?:postgres|mysql|sqlite|files)'|case\s+'(?:postgres|mysql|sqlite|files)'\s*:/;
+// The names are the engine folders' (a folder with an engine.ts is named by its type), so a new
+// engine's is checked too.
+const engineNames = new Set(['postgres', 'mysql', 'sqlite', 'files']);
+for (const file of files) if (path.basename(file) === 'engine.ts' && path.dirname(path.dirname(file)) === path.join(root, 'sources')) engineNames.add(path.basename(path.dirname(file)));
+const names = [...engineNames].join('|');
+const ENGINE_SWITCH = new RegExp(`[!=]==\\s*'(?:${names})'|case\\s+'(?:${names})'\\s*:`);
 for (const file of files) {
   const where = rel(file).split(path.sep).join('/');
-  if (where.startsWith('sources/') || where.startsWith('config/')) continue;
+  if (where.startsWith('sources/')) continue;
   const lines = readFileSync(file, 'utf8').split('\n');
   lines.forEach((line, i) => {
     if (ENGINE_SWITCH.test(line)) problems.push(`${where}:${i + 1}: compares a source type outside src/sources/: give the Source contract a method instead`);

@@ -1,8 +1,10 @@
 /**
- * How much room the next run's archives need in a storage: the newest complete archive of every
- * tenant already there (a firm figure: archives of the same data hardly shrink), else an
- * estimate from the source itself (the database size), which is an upper bound because dumps
- * leave out indexes and free space and are compressed.
+ * How much room the next run's archives need in a storage, per source: the newest complete archive
+ * of each tenant that has one there (a firm figure: archives of the same data hardly shrink; new
+ * tenants add nothing to it), else, for a source with no archive there yet, the engine's estimate
+ * (EngineCode.estimateBytes: the database size, PostgreSQL only). That is meant as an upper bound,
+ * since dumps leave out indexes and free space and are usually compressed, but it is no guarantee
+ * (an uncompressed dump of bytea, written as hex, can outgrow it); engines without one add nothing.
  */
 import { listArchives } from '../archive/catalog.js';
 import type { Context } from '../context.js';
@@ -35,10 +37,11 @@ export async function expectedArchiveSize(ctx: Context, storage: Storage | undef
       continue;
     }
     const config = ctx.config.sources[source];
-    // Engine.estimateBytes: only engines that can tell a size cheaply have one (PostgreSQL today).
+    // Undefined from an engine without an estimate; a failed estimate (server down) counts as none:
+    // the source's own preflight check reports that.
     const bytes = config
       ? await engineOf(config)
-          .estimateBytes?.(source, config, ctx.baseDir)
+          .estimateBytes(source, config, ctx.baseDir)
           .catch(() => undefined)
       : undefined;
     if (bytes === undefined) continue;

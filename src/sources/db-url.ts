@@ -5,6 +5,7 @@
  * engine's connection.ts adds what is its own (libpq parameters; MySQL's socket and TLS).
  */
 import type { DbUrlKind } from '../config/db-url.js';
+import { resolveSecret } from '../config/secrets.js';
 import { UsageError } from '../errors.js';
 import { registerSecret } from '../redact.js';
 import { hostOfUrl } from '../util/url-host.js';
@@ -46,4 +47,18 @@ export function parseDbUrl(text: string, key: string, kind: DbUrlKind, defaults:
     database: decodeURIComponent(url.pathname.replace(/^\//, '')),
     ...(password !== undefined ? { password } : {}),
   };
+}
+
+/**
+ * A database source's connection: its `url` parsed by the engine's parser, with the password from
+ * its configured place ("password" or "passwordFile") when it has one, else the URL's.
+ */
+export async function sourceConnection<C extends { password?: string }>(
+  name: string,
+  config: { url: string; password?: string; passwordFile?: string },
+  parse: (url: string, key: string) => C,
+): Promise<C> {
+  const conn = parse(config.url, `sources.${name}.url`);
+  const password = await resolveSecret(config.password, config.passwordFile, `sources.${name}.passwordFile`);
+  return password !== undefined ? { ...conn, password } : conn;
 }

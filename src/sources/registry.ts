@@ -1,24 +1,36 @@
-/** Builds Source objects from the config by name; engines are loaded only when used. */
+/** Builds Source objects from the config by name; an engine's code is loaded when it is first used. */
 import type { Config, SourceConfig } from '../config/schema.js';
 import { UsageError } from '../errors.js';
-import { filesEngine } from './files/engine.js';
-import { mysqlEngine } from './mysql/engine.js';
-import { postgresEngine } from './postgres/engine.js';
-import { sqliteEngine } from './sqlite/engine.js';
-import type { Engine, Source } from './types.js';
+import type { EngineDescriptor } from './descriptor.js';
+import { ENGINES } from './engines.js';
+import type { Engine, EngineCode, Source } from './types.js';
 
-/** One line per engine: a new engine adds its folder and its line here. */
-const ENGINES: { [T in SourceConfig['type']]: Engine<Extract<SourceConfig, { type: T }>> } = {
-  postgres: postgresEngine,
-  mysql: mysqlEngine,
-  sqlite: sqliteEngine,
-  files: filesEngine,
-};
+/**
+ * An engine's code, src/sources/<type>/engine.ts, found by its type: the engines are listed once,
+ * in engines.ts (scripts/check-imports.mjs follows this import to every such file).
+ */
+async function codeOf(type: SourceConfig['type']): Promise<EngineCode> {
+  const loaded = (await import(/* @vite-ignore */ `./${type}/engine.js`)) as { engine: EngineCode };
+  return loaded.engine;
+}
 
-/** The engine of a configured source (the config schema admits only registered types). */
+/** The engine of a configured source (the config schema admits only the types in engines.ts). */
 export function engineOf(config: SourceConfig): Engine {
-  // The map's type pairs each type with its engine, so the engine gets a config of its own type.
-  return ENGINES[config.type];
+  const { type } = config;
+  const { runsQueries, schemaOnlyCommand, scratchServer }: EngineDescriptor = ENGINES[type];
+  const code = () => codeOf(type);
+  const check = async (url: string, key: string) => {
+    await (await code()).checkScratchUrl?.(url, key);
+  };
+  return {
+    type,
+    runsQueries,
+    ...(schemaOnlyCommand ? { schemaOnlyCommand } : {}),
+    ...(scratchServer ? { scratchServer: { ...scratchServer, check } } : {}),
+    create: async (name, source, baseDir) => (await code()).create(name, source, baseDir),
+    preflight: async (ctx, name, source, purpose) => (await code()).preflight(ctx, name, source, purpose),
+    estimateBytes: async (name, source, baseDir) => (await code()).estimateBytes?.(name, source, baseDir),
+  };
 }
 
 export async function createSource(config: Config, name: string, baseDir: string): Promise<Source> {

@@ -86,3 +86,31 @@ export async function withPrivilegeHint<T>(create: () => Promise<T>, grant: stri
 export function unsupportedScratch(type: string, mode: string): UsageError {
   return new UsageError(`restore tests of ${type} archives in tenant mode ${mode} are not supported by this build`, { hint: 'verify it without --restore-test (levels 1 and 2)' });
 }
+
+/**
+ * The server a database scratch goes to: the one `--scratch` names (parsed by the engine's own URL
+ * parser), else the source's. A --scratch URL without a password on the source's host borrows the
+ * source's password, so the secret need not be typed on the command line.
+ */
+export function scratchServerOf<C extends { host: string; password?: string }>(source: C, scratch: string | undefined, parse: (url: string, key: string) => C): C {
+  if (!scratch) return source;
+  const conn = parse(scratch, '--scratch');
+  return conn.password === undefined && source.password !== undefined && conn.host === source.host ? { ...conn, password: source.password } : conn;
+}
+
+/** What a rows-mode scratch needs to copy the source's schema in with the engine's dump tool. */
+export interface SchemaCopyOptions {
+  tools: Record<string, string>;
+  tempDir: string;
+  signal: AbortSignal;
+}
+
+/** Fills a scratch just made (schema, shared rows); when that fails the scratch is dropped before the error goes on. */
+export async function filled(scratch: Scratch, fill: () => Promise<void>): Promise<void> {
+  try {
+    await fill();
+  } catch (error) {
+    await scratch.drop().catch(() => undefined);
+    throw error;
+  }
+}

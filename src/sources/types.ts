@@ -3,33 +3,40 @@
  * (streaming: nothing holds a whole dump in memory), checks a dump entry during verify, and
  * restores a tenant from the archive's entries in order.
  *
- * What an engine must provide (model: restic's backends). An engine is one folder,
- * src/sources/<engine>/, plus one line in each of the two lists that name the engines:
- *  - sources/registry.ts ENGINES: its Engine (below), in <engine>/engine.ts: how to make its Source,
- *    its preflight checks, and where it has them its size estimate, whether it runs SQL
- *    (retention.plans.query) and its schema-only command for hints. It is loaded by every command,
- *    so it imports the engine's modules only inside its methods.
- *  - config/schema.ts engineConfigs: its EngineConfig (config/source-parts.ts), in <engine>/config.ts:
- *    the zod schema of its source (`type` a literal; made of the shared parts in source-parts.ts),
- *    the tenant modes it supports, and its entry in the `orgbackup init` starter config if it has
- *    one. The config schema sits below the engines, so config.ts imports only zod and config/.
- * In the folder, besides those two files:
- *  - source.ts: a class implementing Source (this file). Required: discoverTenants, dump, restore,
- *    createScratch (a throwaway place for restore tests, in <engine>/scratch.ts, with the neutral
- *    types of sources/scratch.ts) and close. Where the engine has them: tenantExists,
- *    checkManifest, checkEntry, describeTarget, currentTables/currentFingerprint (the restore
- *    plan and schema check), queryRows (SQL engines), exporter, and the rows-mode methods.
- *  - preflight.ts: its checks (the native tool is there and new enough, the place is reachable and
- *    readable or writable, the tenants can be listed), built with sources/checks/ (result shapes,
+ * What an engine must provide (model: restic's backends). An engine is one folder named by its
+ * source type, src/sources/<type>/, plus one line in src/sources/engines.ts, the one list of the
+ * engines; nothing else in src/ needs to name it. A new engine touches exactly these files:
+ *  - sources/engines.ts: its line (`<type>: <type>Config`) and the import of that descriptor.
+ *  - <type>/config.ts: its descriptor (sources/descriptor.ts): the zod schema of its source (`type`
+ *    the literal <type>; made of the shared parts in config/source-parts.ts) and the config type
+ *    inferred from it, the tenant modes it supports, its entry in the `orgbackup init` starter config
+ *    if it has one, whether it runs SQL (retention.plans.query), its schema-only command for hints,
+ *    and its scratchServer if its restore tests need a database server. The config schema is
+ *    assembled from the descriptors, so config.ts imports only zod and config/, never engine code.
+ *  - <type>/engine.ts: `export const engine`, its EngineCode (below): how to make its Source, its
+ *    preflight checks, and where it has them its size estimate and scratch-URL check. The registry
+ *    (sources/registry.ts) loads it by the type's name when a command first uses the engine, so it
+ *    is listed nowhere; each method imports only the modules it needs.
+ *  - <type>/source.ts: a class implementing Source (this file). Required: discoverTenants, dump,
+ *    restore, createScratch and close. Where the engine has them: tenantExists, checkManifest,
+ *    checkEntry, describeTarget, currentTables/currentFingerprint (the restore plan and schema
+ *    check), queryRows (SQL engines), exporter, and the rows-mode methods.
+ *  - <type>/scratch.ts: the throwaway place createScratch makes for restore tests, with the neutral
+ *    types of sources/scratch.ts.
+ *  - <type>/preflight.ts: its checks (the native tool is there and new enough, the place is reachable
+ *    and readable or writable, the tenants can be listed), built with sources/checks/ (result shapes,
  *    checkTool, tenantsCheck) and returning CheckResult lists: a problem of the whole source fails,
  *    one of a single tenant warns (that tenant fails, the others are backed up).
  *  - its errors are the typed errors of src/errors.ts, each with a hint that says what to do.
- * And its tests: a file in test/conformance/sources/ that runs the source conformance suite with the
- * engine's fixture (make a source of two tenants; count, digest and change their data; its dump
- * tool and bad credentials where it has them), besides its own tests.
+ *  - test/conformance/sources/<type>.test.ts: the source conformance suite (suite.ts) run with the
+ *    engine's fixture (make a source of two tenants; count, digest and change their data; its dump
+ *    tool, or a test-hook point in its dump, for SIGTERM; bad credentials where it has them), besides
+ *    its own tests.
+ *  - its documentation: its source keys in docs/configuration.md, and the engines named in README.md.
  * The rest of the program talks to these contracts only; `npm run lint` (scripts/check-imports.mjs)
- * fails on a source type compared outside src/sources/ and src/config/, on an import cycle, and on
- * an engine importing a layer that uses it (commands, preflight, restore, backup...).
+ * fails on a source type compared outside src/sources/, on an import cycle (the registry's import
+ * by type counts as one of every <type>/engine.ts), and on an engine importing a layer that uses it
+ * (commands, preflight, restore, backup...).
  */
 import type { ArchiveExporter } from './export/types.js';
 import type { RowsDecoder } from './rows/decoder.js';
@@ -43,6 +50,7 @@ import type { Logger } from '../context.js';
 import type { Scratch, ScratchRequest } from './scratch.js';
 import type { CheckContext, CheckPurpose, CheckResult } from './checks/result.js';
 import type { SourceConfig } from '../config/schema.js';
+import type { EngineDescriptor } from './descriptor.js';
 
 export interface Tenant {
   id: string;
@@ -174,25 +182,27 @@ export function applyExclude(tenants: Tenant[], exclude: readonly string[]): Ten
 }
 
 /**
- * An engine as the rest of the program sees it: one object per source type in
- * src/sources/<engine>/engine.ts, listed once in sources/registry.ts. It is loaded with every
- * command, so it holds no engine code itself: each method imports the engine's modules when called.
+ * An engine's code, in src/sources/<type>/engine.ts as `export const engine`: sources/registry.ts
+ * loads it by its type when a command first uses the engine, so nothing lists it. Each method
+ * imports only the modules it needs.
  */
-export interface Engine<C extends SourceConfig = SourceConfig> {
-  readonly type: C['type'];
-  /** Whether its Source runs SQL queries (queryRows): those a tenants or plans query can name. */
-  readonly runsQueries: boolean;
-  /** How an operator makes an empty copy of a tenant's tables elsewhere, for the hint of a missing --target database. */
-  readonly schemaOnlyCommand?: string;
+export interface EngineCode<C extends SourceConfig = SourceConfig> {
   create(name: string, config: C, baseDir: string): Promise<Source>;
   /** Its preflight checks of source `name` (SPEC.md "Preflight"): tools, reachability, permissions, tenants. */
   preflight(ctx: CheckContext, name: string, config: C, purpose: CheckPurpose): Promise<CheckResult[]>;
-  /**
-   * Database engines: restore tests make their throwaway database on a server, so `verify --scratch`
-   * names one by URL (engine and example for the messages; check throws a UsageError for a URL it
-   * cannot use). Without it, restore tests run in a directory and --scratch names that.
-   */
-  readonly scratchServer?: { engine: string; example: string; check(url: string, key: string): Promise<void> };
   /** An upper bound of the bytes its archives need when none exist yet (the database size); undefined when unknown. */
   estimateBytes?(name: string, config: C, baseDir: string): Promise<number | undefined>;
+  /** Engines with a scratchServer (descriptor.ts): throws a UsageError for a `verify --scratch` URL it cannot use. */
+  checkScratchUrl?(url: string, key: string): Promise<void>;
+}
+
+/**
+ * An engine as the rest of the program sees it (sources/registry.ts engineOf): the facts of its
+ * descriptor (<type>/config.ts), known without loading it, and the methods of its code, which load
+ * it when first called.
+ */
+export interface Engine extends Pick<EngineDescriptor, 'runsQueries' | 'schemaOnlyCommand'>, Required<Pick<EngineCode, 'create' | 'preflight' | 'estimateBytes'>> {
+  readonly type: SourceConfig['type'];
+  /** The descriptor's scratchServer, with the check of its code. */
+  readonly scratchServer?: NonNullable<EngineDescriptor['scratchServer']> & { check(url: string, key: string): Promise<void> };
 }

@@ -9,8 +9,8 @@
  *   fresh stream of the same bytes. A Buffer body may be retried freely.
  * - `get(key)` streams an object; a missing key fails with NotFoundError.
  * - `list(prefix)` yields every committed object under the prefix exactly once, in no particular
- *   order, fetching it page by page (never loading everything first). Temporary upload files are
- *   not objects.
+ *   order, as it reads the listing (S3 a page at a time, rclone an entry at a time as lsjson prints
+ *   it), never loading everything first. Temporary upload files are not objects.
  * - `delete(key)` removes one object; deleting a missing key is not an error.
  * - Permanent errors (no such bucket, access denied, unknown remote) are StorageError with a hint;
  *   transient ones may be retried by callers with backoff (storage/retry.ts).

@@ -3,30 +3,17 @@
  * rows, the safety backup's rollback gives back what was there before, and a target whose schema
  * moved on is refused without --force and left as it was.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { createMysqlDb, dropMysqlDb, mysqlExec, mysqlQuery, mysqlUrl } from '../helpers/mysql.js';
+import { mysqlExec, mysqlQuery, mysqlUrl } from '../helpers/mysql.js';
+import { cleanupsAfterAll, mysqlOrgsUsers, workDir } from '../helpers/restore-fixtures.js';
 import { configWith, createArchives } from '../helpers/restore.js';
-import { tempDir } from '../helpers/tmp.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-});
+const later = cleanupsAfterAll();
 
 async function fixture(): Promise<{ db: string; config: string }> {
-  const db = await createMysqlDb('rtmye');
-  cleanups.push(() => dropMysqlDb(db));
-  await mysqlExec(
-    db,
-    `CREATE TABLE orgs (id INT PRIMARY KEY, name VARCHAR(50) NOT NULL);
-     CREATE TABLE users (id INT AUTO_INCREMENT PRIMARY KEY, org_id INT NOT NULL, email VARCHAR(100), FOREIGN KEY (org_id) REFERENCES orgs (id));
-     INSERT INTO orgs VALUES (1, 'acme'), (2, 'globex');
-     INSERT INTO users (org_id, email) VALUES (1, 'a@x'), (1, 'b@x'), (2, 'c@x'), (2, 'd@x'), (2, 'e@x');`,
-  );
-  const tmp = await tempDir();
-  cleanups.push(() => tmp.cleanup());
-  return { db, config: await configWith(tmp.dir, { type: 'mysql', url: mysqlUrl(db) }) };
+  const db = await mysqlOrgsUsers(later, 'rtmye');
+  return { db, config: await configWith(await workDir(later), { type: 'mysql', url: mysqlUrl(db) }) };
 }
 
 async function digest(db: string): Promise<unknown[]> {

@@ -6,30 +6,20 @@
  * without --force, --target clones leave the source untouched, and the password never shows in any output.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { DATASETS_SKIP_REASON, dataset, hasDatasets } from '../helpers/datasets.js';
 import { createDb, createPasswordRole, dropDb, pgQuery, pgUrl, psql, tableDigests } from '../helpers/pg.js';
+import { cleanupsAfterAll, pgOrgsUsers, workDir } from '../helpers/restore-fixtures.js';
 import { configWith, createArchives, pgSource } from '../helpers/restore.js';
 import { tempDir, uniqueName } from '../helpers/tmp.js';
 import { runOnTty } from '../helpers/tty.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-});
+const later = cleanupsAfterAll();
 
 /** A tenant database `<prefix>_<unique>` with two related tables. */
-async function tenantDb(prefix: string): Promise<string> {
-  const db = await createDb(prefix);
-  cleanups.push(() => dropDb(db));
-  await psql(db, {
-    sql: `CREATE TABLE orgs (id int PRIMARY KEY, name text NOT NULL);
-          CREATE TABLE users (id serial PRIMARY KEY, org_id int REFERENCES orgs, email text);
-          INSERT INTO orgs SELECT g, 'org ' || g FROM generate_series(1, 20) g;
-          INSERT INTO users (org_id, email) SELECT 1 + g % 20, 'u' || g || '@example.com' FROM generate_series(1, 200) g;`,
-  });
-  return db;
+function tenantDb(prefix: string): Promise<string> {
+  return pgOrgsUsers(later, prefix, { orgs: 20, users: 200 });
 }
 
 /** Deletes, edits and adds rows: the state a restore must undo. */
@@ -38,14 +28,13 @@ async function scribble(db: string): Promise<void> {
 }
 
 async function work(tenantPrefix: string, password?: string): Promise<{ dir: string; config: string }> {
-  const tmp = await tempDir();
-  cleanups.push(() => tmp.cleanup());
+  const dir = await workDir(later);
   // With a password, a role that must log in with it (scram-sha-256 on the suite's server),
   // dropped last: the databases its restores create are its own.
   const role = password ? await createPasswordRole(password) : undefined;
-  if (role) cleanups.unshift(() => role.drop());
-  const config = await configWith(tmp.dir, pgSource('postgres', { mode: 'database', match: `${tenantPrefix}%` }, password, role?.user));
-  return { dir: tmp.dir, config };
+  if (role) later(() => role.drop(), { last: true });
+  const config = await configWith(dir, pgSource('postgres', { mode: 'database', match: `${tenantPrefix}%` }, password, role?.user));
+  return { dir, config };
 }
 
 function expectNoSecret(results: CliResult[], secret: string): void {
@@ -112,7 +101,7 @@ describe('restore, PostgreSQL database mode', () => {
     const db = await tenantDb(prefix);
     const role = uniqueName('rtowner');
     await pgQuery('postgres', `CREATE ROLE ${role}`);
-    cleanups.push(() => pgQuery('postgres', `DROP ROLE IF EXISTS ${role}`));
+    later(() => pgQuery('postgres', `DROP ROLE IF EXISTS ${role}`));
     await pgQuery(db, `ALTER TABLE users OWNER TO ${role}`);
     const { config } = await work(prefix);
     const [id] = await createArchives(config, ['--source', 'app', '--tenant', db]);
@@ -161,7 +150,7 @@ describe('restore, PostgreSQL database mode', () => {
     const prefix = uniqueName('rtpl');
     const db = `${prefix}_latin1`;
     await pgQuery('postgres', `CREATE DATABASE "${db}" TEMPLATE template0 ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C'`);
-    cleanups.push(() => dropDb(db));
+    later(() => dropDb(db));
     // The script is in LATIN1: the inherited keys' drops are matched in the database's own bytes.
     await pgQuery(
       db,
@@ -205,16 +194,16 @@ describe('restore, PostgreSQL database mode', () => {
     `clones Pagila with --target, types, triggers and partitions included, leaving the source untouched (${hasDatasets ? 'datasets present' : DATASETS_SKIP_REASON})`,
     async () => {
       const db = await createDb('rtclone');
-      cleanups.push(() => dropDb(db));
+      later(() => dropDb(db));
       await psql(db, { file: dataset('pagila', 'pagila-schema.sql') });
       await psql(db, { file: dataset('pagila', 'pagila-data.sql') });
       const tmp = await tempDir();
-      cleanups.push(() => tmp.cleanup());
+      later(() => tmp.cleanup());
       const config = await configWith(tmp.dir, pgSource(db));
       const [id] = await createArchives(config);
       const source = await tableDigests(db);
       const clone = uniqueName('rtclone_copy');
-      cleanups.push(() => dropDb(clone));
+      later(() => dropDb(clone));
 
       const res = await runCli(['-c', config, '--json', 'restore', id!, '--target', pgUrl(clone), '--yes']);
       expect(res.exitCode, res.stderr).toBe(0);

@@ -4,20 +4,17 @@
  * rows untouched; the safety backup's rollback restores the pre-restore state; a target whose
  * schema moved on is refused without --force.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { createDb, dropDb, pgQuery, psql, tableDigests } from '../helpers/pg.js';
+import { cleanupsAfterAll, workDir } from '../helpers/restore-fixtures.js';
 import { configWith, createArchives, pgSource } from '../helpers/restore.js';
-import { tempDir } from '../helpers/tmp.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-});
+const later = cleanupsAfterAll();
 
 async function fixture(): Promise<{ db: string; config: string }> {
   const db = await createDb('rtrowse');
-  cleanups.push(() => dropDb(db));
+  later(() => dropDb(db));
   await psql(db, {
     sql: `CREATE TABLE organizations (id int PRIMARY KEY, slug text NOT NULL);
           CREATE TABLE projects (id serial PRIMARY KEY, org_id int NOT NULL REFERENCES organizations, name text);
@@ -26,9 +23,8 @@ async function fixture(): Promise<{ db: string; config: string }> {
           INSERT INTO projects (org_id, name) SELECT 1 + g % 3, 'p' || g FROM generate_series(1, 30) g;
           INSERT INTO tasks (project_id, title) SELECT 1 + g % 30, 't' || g FROM generate_series(1, 120) g;`,
   });
-  const tmp = await tempDir();
-  cleanups.push(() => tmp.cleanup());
-  return { db, config: await configWith(tmp.dir, pgSource(db, { mode: 'rows', column: 'org_id', query: 'SELECT id, slug AS name FROM organizations' })) };
+  const dir = await workDir(later);
+  return { db, config: await configWith(dir, pgSource(db, { mode: 'rows', column: 'org_id', query: 'SELECT id, slug AS name FROM organizations' })) };
 }
 
 /** Digests of one tenant's rows per table, and of everybody else's. */

@@ -3,30 +3,18 @@
  * archived, the rollback to the safety backup restores the pre-restore state, and a restore that
  * fails mid-way leaves the schema exactly as it was.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { createDb, dropDb, pgQuery, psql, tableDigests } from '../helpers/pg.js';
+import { pgQuery, psql, tableDigests } from '../helpers/pg.js';
+import { cleanupsAfterAll, pgTenantSchema, TENANT_SCHEMAS, workDir } from '../helpers/restore-fixtures.js';
 import { configWith, createArchives, pgSource } from '../helpers/restore.js';
-import { tempDir, uniqueName } from '../helpers/tmp.js';
+import { uniqueName } from '../helpers/tmp.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-});
+const later = cleanupsAfterAll();
 
 async function fixture(): Promise<{ db: string; config: string }> {
-  const db = await createDb('rtsche');
-  cleanups.push(() => dropDb(db));
-  await psql(db, {
-    sql: `CREATE SCHEMA tenant_acme;
-          CREATE TABLE tenant_acme.projects (id serial PRIMARY KEY, name text);
-          CREATE TABLE tenant_acme.tasks (id serial PRIMARY KEY, project_id int REFERENCES tenant_acme.projects, title text);
-          INSERT INTO tenant_acme.projects (name) SELECT 'p' || g FROM generate_series(1, 12) g;
-          INSERT INTO tenant_acme.tasks (project_id, title) SELECT 1 + g % 12, 't' || g FROM generate_series(1, 50) g;`,
-  });
-  const tmp = await tempDir();
-  cleanups.push(() => tmp.cleanup());
-  return { db, config: await configWith(tmp.dir, pgSource(db, { mode: 'schema', match: 'tenant\\_%' })) };
+  const db = await pgTenantSchema(later, 'rtsche');
+  return { db, config: await configWith(await workDir(later), pgSource(db, TENANT_SCHEMAS)) };
 }
 
 const scribble = `DELETE FROM tenant_acme.tasks WHERE id <= 10; UPDATE tenant_acme.projects SET name = 'edited' WHERE id = 3; INSERT INTO tenant_acme.projects (name) VALUES ('added');`;
@@ -52,7 +40,7 @@ describe('restore, PostgreSQL schema mode', () => {
     const { db, config } = await fixture();
     const role = uniqueName('rtschowner');
     await pgQuery('postgres', `CREATE ROLE ${role}`);
-    cleanups.push(() => pgQuery('postgres', `DROP ROLE IF EXISTS ${role}`));
+    later(() => pgQuery('postgres', `DROP ROLE IF EXISTS ${role}`));
     await pgQuery(db, `ALTER TABLE tenant_acme.tasks OWNER TO ${role}`);
     const [id] = await createArchives(config);
     await pgQuery(db, `REASSIGN OWNED BY ${role} TO postgres`);

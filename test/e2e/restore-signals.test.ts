@@ -3,21 +3,18 @@
  * target database is exactly as it was, and orgbackup exits 143.
  */
 import { execa } from 'execa';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/cli.js';
 import { createDb, dropDb, pgQuery, psql, tableDigests } from '../helpers/pg.js';
+import { cleanupsAfterAll, workDir } from '../helpers/restore-fixtures.js';
 import { configWith, createArchives, pgSource } from '../helpers/restore.js';
-import { tempDir } from '../helpers/tmp.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-});
+const later = cleanupsAfterAll();
 
 describe('restore, interrupted', () => {
   it('leaves the target as it was when SIGTERM arrives mid-restore, and exits 143', async () => {
     const db = await createDb('rtsig');
-    cleanups.push(() => dropDb(db));
+    later(() => dropDb(db));
     // The CHECK sleeps only in orgbackup's own sessions (application_name), so loading the
     // fixture is quick and pg_restore's COPY takes about ten seconds: time to send SIGTERM.
     await psql(db, {
@@ -28,9 +25,8 @@ describe('restore, interrupted', () => {
             INSERT INTO slow SELECT g FROM generate_series(1, 20) g;
             INSERT INTO plain SELECT g, 'v' || g FROM generate_series(1, 50) g;`,
     });
-    const tmp = await tempDir();
-    cleanups.push(() => tmp.cleanup());
-    const config = await configWith(tmp.dir, pgSource(db));
+    const dir = await workDir(later);
+    const config = await configWith(dir, pgSource(db));
     const [id] = await createArchives(config);
     await psql(db, { sql: `DELETE FROM plain WHERE id > 40; UPDATE plain SET v = 'edited' WHERE id < 5; INSERT INTO slow VALUES (99);` });
     const before = await tableDigests(db);

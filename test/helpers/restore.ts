@@ -40,3 +40,20 @@ export function verifyJson(res: CliResult): VerifiedItem[] {
   expect(res.json, res.stderr).toBeDefined();
   return (res.json as { archives: VerifiedItem[] }).archives;
 }
+
+/**
+ * A doctored archive that only a restore test can catch: a plain verify of it passes (levels 1 and
+ * 2), and `verify --restore-test` (with `restoreTest`, e.g. --scratch) fails at level 3 with exit 5.
+ * Returns the failed item, for the test's own checks of its error.
+ */
+export async function failsRestoreTestOnly(config: string, doctored: string, restoreTest: string[] = [], options: { plainVerify?: boolean } = {}): Promise<VerifiedItem> {
+  if (options.plainVerify !== false) {
+    const plain = await runCli(['-c', config, '--json', 'verify', doctored]);
+    expect(plain.exitCode, plain.stderr).toBe(0);
+  }
+  const res = await runCli(['-c', config, '--json', 'verify', doctored, '--restore-test', ...restoreTest]);
+  expect(res.exitCode, res.stderr).toBe(5);
+  const [item] = verifyJson(res);
+  expect(item).toMatchObject({ status: 'failed', failedLevel: 3, levels: [1, 2] });
+  return item!;
+}

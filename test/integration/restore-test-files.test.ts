@@ -4,27 +4,23 @@
  */
 import { cp, mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ROOT, runCli } from '../helpers/cli.js';
 import { doctorArchive } from '../helpers/doctor-archive.js';
-import { configWith, createArchives, verifyJson } from '../helpers/restore.js';
-import { tempDir } from '../helpers/tmp.js';
+import { cleanupsAfterAll, workDir } from '../helpers/restore-fixtures.js';
+import { configWith, createArchives, verifyJson, failsRestoreTestOnly } from '../helpers/restore.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const cleanup of cleanups) await cleanup();
-});
+const later = cleanupsAfterAll();
 
 async function filesFixture(): Promise<{ dir: string; config: string; scratch: string }> {
-  const tmp = await tempDir();
-  cleanups.push(() => tmp.cleanup());
-  const tenants = path.join(tmp.dir, 'tenants');
+  const dir = await workDir(later);
+  const tenants = path.join(dir, 'tenants');
   await cp(path.join(ROOT, 'examples/tenants'), tenants, { recursive: true });
   await writeFile(path.join(tenants, 'acme', 'big.bin'), Buffer.alloc(200_000, 7));
-  const scratch = path.join(tmp.dir, 'scratch');
+  const scratch = path.join(dir, 'scratch');
   await mkdir(scratch);
-  const config = await configWith(tmp.dir, { type: 'files', path: tenants, tenants: { mode: 'directory' } });
-  return { dir: tmp.dir, config, scratch };
+  const config = await configWith(dir, { type: 'files', path: tenants, tenants: { mode: 'directory' } });
+  return { dir, config, scratch };
 }
 
 describe('verify --restore-test, files', () => {
@@ -50,13 +46,8 @@ describe('verify --restore-test, files', () => {
     const doctored = await doctorArchive(path.join(dir, 'backups'), ids[0]!, (manifest) => {
       manifest.details = { ...manifest.details, files: Number(manifest.details?.files) + 1 };
     });
-    const plain = await runCli(['-c', config, '--json', 'verify', doctored]);
-    expect(plain.exitCode, plain.stderr).toBe(0);
-    const res = await runCli(['-c', config, '--json', 'verify', doctored, '--restore-test', '--scratch', scratch]);
-    expect(res.exitCode).toBe(5);
-    const [item] = verifyJson(res);
-    expect(item).toMatchObject({ status: 'failed', failedLevel: 3, levels: [1, 2] });
-    expect(item!.error).toContain('files: 3 in the manifest, 2 restored');
+    const item = await failsRestoreTestOnly(config, doctored, ['--scratch', scratch]);
+    expect(item.error).toContain('files: 3 in the manifest, 2 restored');
     expect(await readdir(scratch)).toEqual([]);
   });
 });

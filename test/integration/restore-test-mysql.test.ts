@@ -5,31 +5,20 @@
  * end is caught by the restore test alone.
  */
 import { execaSync } from 'execa';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { doctorArchive } from '../helpers/doctor-archive.js';
 import { createMysqlDb, dropMysqlDb, mysqlExec, mysqlQuery, mysqlUrl } from '../helpers/mysql.js';
-import { configWith, createArchives, verifyJson } from '../helpers/restore.js';
+import { cleanupsAfterAll, mysqlOrgsUsers, workDir } from '../helpers/restore-fixtures.js';
+import { configWith, createArchives, failsRestoreTestOnly, verifyJson } from '../helpers/restore.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-});
+const later = cleanupsAfterAll();
 
 async function fixture(): Promise<{ db: string; dir: string; config: string }> {
-  const db = await createMysqlDb('rtmy');
-  cleanups.push(() => dropMysqlDb(db));
-  await mysqlExec(
-    db,
-    `CREATE TABLE orgs (id INT PRIMARY KEY, name VARCHAR(50) NOT NULL);
-     CREATE TABLE users (id INT AUTO_INCREMENT PRIMARY KEY, org_id INT NOT NULL, email VARCHAR(100), FOREIGN KEY (org_id) REFERENCES orgs (id));
-     INSERT INTO orgs VALUES (1, 'acme'), (2, 'globex');
-     INSERT INTO users (org_id, email) VALUES (1, 'a@x'), (1, 'b@x'), (2, 'c@x'), (2, 'd@x'), (2, 'e@x');`,
-  );
-  const tmp = await tempDir();
-  cleanups.push(() => tmp.cleanup());
-  return { db, dir: tmp.dir, config: await configWith(tmp.dir, { type: 'mysql', url: mysqlUrl(db) }) };
+  const db = await mysqlOrgsUsers(later, 'rtmy');
+  const dir = await workDir(later);
+  return { db, dir, config: await configWith(dir, { type: 'mysql', url: mysqlUrl(db) }) };
 }
 
 async function scratchLeftovers(db: string): Promise<unknown[]> {
@@ -63,19 +52,14 @@ describe('verify --restore-test, MySQL/MariaDB whole database', () => {
         return zstd ? Buffer.from(execaSync('zstd', ['-cq'], { input: doctoredSql, encoding: 'buffer' }).stdout) : Buffer.from(doctoredSql);
       },
     );
-    const plain = await runCli(['-c', config, '--json', 'verify', doctored]);
-    expect(plain.exitCode, plain.stdout).toBe(0);
-    const res = await runCli(['-c', config, '--json', 'verify', doctored, '--restore-test']);
-    expect(res.exitCode).toBe(5);
-    const [item] = verifyJson(res);
-    expect(item).toMatchObject({ status: 'failed', failedLevel: 3, levels: [1, 2] });
-    expect(item!.error).toContain('users: 5 rows in the manifest, 4 restored');
+    const item = await failsRestoreTestOnly(config, doctored);
+    expect(item.error).toContain('users: 5 rows in the manifest, 4 restored');
     expect(await scratchLeftovers(db)).toEqual([]);
   });
 
   it('restores a rows-mode tenant into a scratch database with the schema and shared rows, and counts it', async () => {
     const db = await createMysqlDb('rtmyrows');
-    cleanups.push(() => dropMysqlDb(db));
+    later(() => dropMysqlDb(db));
     await mysqlExec(
       db,
       `CREATE TABLE plans (id INT PRIMARY KEY, name VARCHAR(20) NOT NULL);
@@ -88,7 +72,7 @@ describe('verify --restore-test, MySQL/MariaDB whole database', () => {
        INSERT INTO tasks (project_id, title) VALUES (1, 't1'), (2, 't2'), (3, 't3'), (3, 't4');`,
     );
     const tmp = await tempDir();
-    cleanups.push(() => tmp.cleanup());
+    later(() => tmp.cleanup());
     const config = await configWith(tmp.dir, { type: 'mysql', url: mysqlUrl(db), tenants: { mode: 'rows', column: 'org_id', query: 'SELECT id, slug AS name FROM organizations' } });
     await createArchives(config, ['--source', 'app', '--tenant', '2']);
     const res = await runCli(['-c', config, '--json', 'verify', '--latest', '--restore-test']);

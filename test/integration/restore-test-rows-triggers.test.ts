@@ -5,16 +5,13 @@
  * the tenant's rows are loaded with the triggers off, so the check passes on an intact archive
  * (it used to fail with a duplicate key in audit_log), and the scratch database is dropped.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { createDb, dropDb, psql } from '../helpers/pg.js';
+import { cleanupsAfterAll, workDir } from '../helpers/restore-fixtures.js';
 import { configWith, createArchives, pgSource, scratchDatabasesOf, verifyJson } from '../helpers/restore.js';
-import { tempDir } from '../helpers/tmp.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-});
+const later = cleanupsAfterAll();
 
 const SCHEMA = `
   CREATE TABLE audit_log (id serial PRIMARY KEY, tbl text NOT NULL, row_id int NOT NULL);
@@ -31,11 +28,10 @@ const SCHEMA = `
 describe('verify --restore-test, PostgreSQL rows mode, triggers that fill shared tables', () => {
   it('passes on an intact archive and drops its scratch database', async () => {
     const db = await createDb('rttrig');
-    cleanups.push(() => dropDb(db));
+    later(() => dropDb(db));
     await psql(db, { sql: SCHEMA });
-    const tmp = await tempDir();
-    cleanups.push(() => tmp.cleanup());
-    const config = await configWith(tmp.dir, pgSource(db, { mode: 'rows', column: 'org_id', query: 'SELECT id, slug AS name FROM organizations' }));
+    const dir = await workDir(later);
+    const config = await configWith(dir, pgSource(db, { mode: 'rows', column: 'org_id', query: 'SELECT id, slug AS name FROM organizations' }));
     const [id] = await createArchives(config, ['--source', 'app', '--tenant', '2']);
 
     const res = await runCli(['-c', config, '--json', 'verify', id!, '--restore-test']);

@@ -6,21 +6,18 @@
  */
 import { createHash } from 'node:crypto';
 import { execaSync } from 'execa';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { doctorArchive } from '../helpers/doctor-archive.js';
 import { createDb, dropDb, psql } from '../helpers/pg.js';
-import { configWith, createArchives, pgSource, scratchDatabasesOf, verifyJson } from '../helpers/restore.js';
-import { tempDir } from '../helpers/tmp.js';
+import { cleanupsAfterAll, workDir } from '../helpers/restore-fixtures.js';
+import { configWith, createArchives, pgSource, scratchDatabasesOf, verifyJson, failsRestoreTestOnly } from '../helpers/restore.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-});
+const later = cleanupsAfterAll();
 
 async function rowsFixture(): Promise<{ db: string; dir: string; config: string }> {
   const db = await createDb('rtrows');
-  cleanups.push(() => dropDb(db));
+  later(() => dropDb(db));
   await psql(db, {
     sql: `CREATE TABLE plans (id int PRIMARY KEY, name text NOT NULL);
           INSERT INTO plans VALUES (1, 'free'), (2, 'pro');
@@ -31,10 +28,9 @@ async function rowsFixture(): Promise<{ db: string; dir: string; config: string 
           INSERT INTO projects (org_id, name) SELECT 1 + g % 3, 'p' || g FROM generate_series(1, 30) g;
           INSERT INTO tasks (project_id, title) SELECT 1 + g % 30, 't' || g FROM generate_series(1, 120) g;`,
   });
-  const tmp = await tempDir();
-  cleanups.push(() => tmp.cleanup());
-  const config = await configWith(tmp.dir, pgSource(db, { mode: 'rows', column: 'org_id', query: 'SELECT id, slug AS name FROM organizations' }));
-  return { db, dir: tmp.dir, config };
+  const dir = await workDir(later);
+  const config = await configWith(dir, pgSource(db, { mode: 'rows', column: 'org_id', query: 'SELECT id, slug AS name FROM organizations' }));
+  return { db, dir, config };
 }
 
 /** A COPY entry (zstd-compressed or not) with its first row moved to another tenant: its new text and bytes. */
@@ -79,14 +75,9 @@ describe('verify --restore-test, PostgreSQL rows mode', () => {
       },
     );
 
-    const plain = await runCli(['-c', config, '--json', 'verify', fixed]);
-    expect(plain.exitCode, plain.stdout).toBe(0);
-    const res = await runCli(['-c', config, '--json', 'verify', fixed, '--restore-test']);
-    expect(res.exitCode).toBe(5);
-    const [item] = verifyJson(res);
-    expect(item).toMatchObject({ status: 'failed', failedLevel: 3, levels: [1, 2] });
+    const item = await failsRestoreTestOnly(config, fixed);
     // The rows restore refuses a staged row outside the tenant before anything is applied.
-    expect(item!.error).toMatch(/public\.projects that do not belong to the tenant/);
+    expect(item.error).toMatch(/public\.projects that do not belong to the tenant/);
     expect(await scratchDatabasesOf(db)).toEqual([]);
   });
 });

@@ -3,32 +3,20 @@
  * schema of the source database (the tenant's own schema untouched), compared, and dropped; a
  * doctored manifest fails level 3 only.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { doctorArchive } from '../helpers/doctor-archive.js';
-import { createDb, dropDb, pgQuery, psql, tableDigests } from '../helpers/pg.js';
-import { configWith, createArchives, pgSource, verifyJson } from '../helpers/restore.js';
-import { tempDir } from '../helpers/tmp.js';
+import { pgQuery, tableDigests } from '../helpers/pg.js';
+import { cleanupsAfterAll, pgTenantSchema, TENANT_SCHEMAS, workDir } from '../helpers/restore-fixtures.js';
+import { configWith, createArchives, failsRestoreTestOnly, pgSource, verifyJson } from '../helpers/restore.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-});
+const later = cleanupsAfterAll();
 
 describe('verify --restore-test, PostgreSQL schema mode', () => {
   it('restores into a throwaway schema, leaves the tenant alone, catches a doctored manifest, and drops the schema', async () => {
-    const db = await createDb('rtschema');
-    cleanups.push(() => dropDb(db));
-    await psql(db, {
-      sql: `CREATE SCHEMA tenant_acme;
-            CREATE TABLE tenant_acme.projects (id serial PRIMARY KEY, name text);
-            CREATE TABLE tenant_acme.tasks (id serial PRIMARY KEY, project_id int REFERENCES tenant_acme.projects, title text);
-            INSERT INTO tenant_acme.projects (name) SELECT 'p' || g FROM generate_series(1, 12) g;
-            INSERT INTO tenant_acme.tasks (project_id, title) SELECT 1 + g % 12, 't' || g FROM generate_series(1, 50) g;`,
-    });
-    const tmp = await tempDir();
-    cleanups.push(() => tmp.cleanup());
-    const config = await configWith(tmp.dir, pgSource(db, { mode: 'schema', match: 'tenant\\_%' }));
+    const db = await pgTenantSchema(later, 'rtschema');
+    const dir = await workDir(later);
+    const config = await configWith(dir, pgSource(db, TENANT_SCHEMAS));
     const [id] = await createArchives(config);
     const tenant = await tableDigests(db, ['tenant_acme']);
 
@@ -38,12 +26,10 @@ describe('verify --restore-test, PostgreSQL schema mode', () => {
     expect(item!.levels).toEqual([1, 2, 3]);
     expect(item!.restoreTest).toMatchObject({ tables: 2, rows: 62, problems: [] });
 
-    const doctored = await doctorArchive(`${tmp.dir}/backups`, id!, (manifest) => {
+    const doctored = await doctorArchive(`${dir}/backups`, id!, (manifest) => {
       manifest.tables = manifest.tables.map((t) => (t.name.endsWith('.tasks') ? { ...t, rows: t.rows + 1 } : t));
     });
-    const bad = await runCli(['-c', config, '--json', 'verify', doctored, '--restore-test']);
-    expect(bad.exitCode).toBe(5);
-    expect(verifyJson(bad)[0]).toMatchObject({ status: 'failed', failedLevel: 3, levels: [1, 2] });
+    await failsRestoreTestOnly(config, doctored, [], { plainVerify: false });
 
     const schemas = await pgQuery<{ nspname: string }>(db, `SELECT nspname FROM pg_namespace WHERE nspname LIKE 'ob\\_%' OR nspname LIKE 'tenant\\_%' ORDER BY 1`);
     expect(schemas.map((s) => s.nspname)).toEqual(['tenant_acme']);

@@ -1,4 +1,4 @@
-/** scripts/check-imports.mjs (part of `npm run lint`) fails on an import cycle, on an import of the CLI layer from below, on an engine importing a layer that uses it, and on a source type compared outside src/sources/. */
+/** scripts/check-imports.mjs (part of `npm run lint`) fails on an import cycle (through computed dynamic imports too), on an import of the CLI layer from below, on an engine importing a layer that uses it, and on a source type compared outside src/sources/. */
 import { execa } from 'execa';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -39,6 +39,22 @@ describe('check-imports', () => {
       error: /import cycle: x\/a\.ts <-> y\/b\.ts <-> z\/c\.ts/,
     },
     {
+      name: 'a cycle through a computed dynamic import (the registry loading an engine by its type)',
+      files: {
+        'sources/registry.ts': 'export const load = (type: string) => import(/* @vite-ignore */ `./${type}/engine.js`);\n',
+        'sources/pg/engine.ts': "import { load } from '../registry.js';\nexport const engine = load;\n",
+        'sources/pg/source.ts': 'export const source = 1;\n',
+      },
+      exitCode: 1,
+      error: /import cycle: sources\/pg\/engine\.ts <-> sources\/registry\.ts\n/,
+    },
+    {
+      name: 'a computed dynamic import with no cycle',
+      files: { 'sources/registry.ts': 'export const load = (type: string) => import(`./${type}/engine.js`);\n', 'sources/pg/engine.ts': 'export const engine = 1;\n' },
+      exitCode: 0,
+      error: /^$/,
+    },
+    {
       name: 'a lower layer importing the CLI',
       files: { 'cli/render/format.ts': 'export const f = 1;\n', 'preflight/space.ts': "import { f } from '../cli/render/format.js';\n" },
       exitCode: 1,
@@ -55,6 +71,18 @@ describe('check-imports', () => {
       files: { 'preflight/source-postgres.ts': "export const isPg = (t: string) => t === 'postgres';\n" },
       exitCode: 1,
       error: /preflight\/source-postgres\.ts:1: compares a source type outside src\/sources\//,
+    },
+    {
+      name: 'a source type compared in config/',
+      files: { 'config/rules.ts': "export const isSqlite = (t: string) => t === 'sqlite';\n" },
+      exitCode: 1,
+      error: /config\/rules\.ts:1: compares a source type outside src\/sources\//,
+    },
+    {
+      name: "a new engine's type (its folder's name) compared outside src/sources/",
+      files: { 'sources/mongo/engine.ts': 'export const engine = {};\n', 'commands/list.ts': "export const isMongo = (t: string) => t === 'mongo';\n" },
+      exitCode: 1,
+      error: /commands\/list\.ts:1: compares a source type outside src\/sources\//,
     },
     {
       name: 'a source type compared in an engine folder',

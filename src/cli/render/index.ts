@@ -1,4 +1,7 @@
-/** Result objects -> stdout text. With --json, exactly one JSON document; otherwise a table per command. */
+/**
+ * Result objects -> stdout text, redacted. With --json, exactly one JSON document (with
+ * schemaVersion); otherwise the command's renderer: tables for most, one line for export and init.
+ */
 import type { ChalkInstance } from 'chalk';
 import { redact } from '../../redact.js';
 import { RESULT_SCHEMA_VERSION } from '../../results/version.js';
@@ -22,7 +25,7 @@ export interface CommandResultBase {
 
 export type Renderer = (result: never, c: ChalkInstance) => string;
 
-/** One renderer per command; a command without one prints its result as JSON. */
+/** One renderer per command (each command has one; a result of a command missing here would print as JSON rather than be lost). */
 const renderers: Record<string, Renderer> = {
   create: renderCreate,
   list: renderList,

@@ -1,6 +1,7 @@
-/** The files engine's part of the config (assembled in config/schema.ts). */
+/** The files engine's descriptor (sources/descriptor.ts): its part of the config, assembled in config/schema.ts. */
 import { z } from 'zod';
-import { hooksSchema, MAX_JOBS, tenantsSchema, type EngineConfig } from '../../config/source-parts.js';
+import { hooksSchema, MAX_JOBS, tenantsSchema } from '../../config/source-parts.js';
+import type { EngineDescriptor } from '../descriptor.js';
 
 export const filesSourceSchema = z
   .object({
@@ -12,9 +13,12 @@ export const filesSourceSchema = z
   })
   .strict();
 
+export type FilesSourceConfig = z.infer<typeof filesSourceSchema>;
+
 export const filesConfig = {
   schema: filesSourceSchema,
   modes: ['none', 'directory'],
+  runsQueries: false,
   init: `    // Uploaded files, one subdirectory per tenant.
     "media": { "type": "files", "path": "./storage/tenants", "tenants": { "mode": "directory" } }`,
-} satisfies EngineConfig;
+} satisfies EngineDescriptor;

@@ -1,10 +1,8 @@
-/** The files engine: a directory tree, or one subdirectory per tenant (mode directory). */
-import type { FilesSourceConfig } from '../../config/schema.js';
-import type { Engine } from '../types.js';
+/** The files engine's code: a directory tree, or one subdirectory per tenant (mode directory). */
+import type { EngineCode } from '../types.js';
+import type { FilesSourceConfig } from './config.js';
 
-export const filesEngine: Engine<FilesSourceConfig> = {
-  type: 'files',
-  runsQueries: false,
+export const engine: EngineCode<FilesSourceConfig> = {
   async create(name, config, baseDir) {
     const { FilesSource } = await import('./source.js');
     return new FilesSource(name, config, baseDir);

@@ -6,7 +6,7 @@
 import { access, readdir } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import path from 'node:path';
-import type { FilesSourceConfig } from '../../config/schema.js';
+import type { FilesSourceConfig } from './config.js';
 import { readIdentity } from '../../util/identity.js';
 import { inspectPath } from '../../util/path-state.js';
 import { fail, pass, warn, type CheckContext, type CheckPurpose, type CheckResult } from '../checks/result.js';

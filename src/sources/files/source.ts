@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
-import type { FilesSourceConfig } from '../../config/schema.js';
+import type { FilesSourceConfig } from './config.js';
 import { OrgbackupError, ExitCode, UsageError, DAMAGED_ARCHIVE_HINT } from '../../errors.js';
 import { ALL_TENANT, applyExclude, type DumpContext, type DumpResult, type RestoreContext, type RestoreResult, type Source, type Tenant } from '../types.js';
 import type { Logger } from '../../context.js';
@@ -19,6 +19,7 @@ import { assertNoCollidingPaths, FILES_PREFIX, FileEntryNames, restorePath } fro
 import { besidePath } from '../../util/beside.js';
 import { formatBytes } from '../../util/bytes.js';
 import { isScratchUrl, type Scratch, type ScratchRequest } from '../scratch.js';
+import { pauseAt } from '../../util/test-hooks.js';
 
 export class FilesSource implements Source {
   readonly type = 'files';
@@ -81,6 +82,8 @@ export class FilesSource implements Source {
       });
       files++;
       bytes += entry.size;
+      // Inert outside tests: holds the dump with an entry written, for the SIGTERM conformance case.
+      await pauseAt('files-entry', rel, ctx.signal);
     }
     const directoryMode = (await stat(dir)).mode & 0o777;
     return {

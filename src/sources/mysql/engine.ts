@@ -1,19 +1,8 @@
-/** The MySQL/MariaDB engine (mysqldump/mariadb-dump and mysql/mariadb): modes none, database and rows. */
-import type { MysqlSourceConfig } from '../../config/schema.js';
-import type { Engine } from '../types.js';
+/** The MySQL/MariaDB engine's code (mysqldump/mariadb-dump and mysql/mariadb): modes none, database and rows. */
+import type { EngineCode } from '../types.js';
+import type { MysqlSourceConfig } from './config.js';
 
-export const mysqlEngine: Engine<MysqlSourceConfig> = {
-  type: 'mysql',
-  runsQueries: true,
-  schemaOnlyCommand: 'mysqldump --no-data',
-  scratchServer: {
-    engine: 'MySQL/MariaDB',
-    example: 'mysql://user@host:3306/mysql',
-    async check(url, key) {
-      const { parseMysqlUrl } = await import('./connection.js');
-      parseMysqlUrl(url, key);
-    },
-  },
+export const engine: EngineCode<MysqlSourceConfig> = {
   async create(name, config) {
     const { MysqlSource } = await import('./source.js');
     return new MysqlSource(name, config);
@@ -21,5 +10,9 @@ export const mysqlEngine: Engine<MysqlSourceConfig> = {
   async preflight(ctx, name, config, purpose) {
     const { checkMysqlSource } = await import('./preflight.js');
     return checkMysqlSource(ctx, name, config, purpose);
+  },
+  async checkScratchUrl(url, key) {
+    const { parseMysqlUrl } = await import('./connection.js');
+    parseMysqlUrl(url, key);
   },
 };

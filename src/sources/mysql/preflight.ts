@@ -5,7 +5,7 @@
  * dumps. Problems of the shared database fail; those of one tenant's own database warn (that
  * tenant fails during create, the others are backed up).
  */
-import type { MysqlSourceConfig } from '../../config/schema.js';
+import type { MysqlSourceConfig } from './config.js';
 import { errorMessage } from '../../errors.js';
 import type { MysqlSource } from './source.js';
 import type { MysqlConnection } from './connection.js';

@@ -8,13 +8,12 @@ import type { Sidecar, TableInfo } from '../../archive/manifest.js';
 import { databaseCharset, listTables, tableCollations, withCollations } from './catalog.js';
 import { createDatabase } from './whole-database.js';
 import { describeMysql, parseMysqlUrl, quoteMysqlIdent, withDatabase, withMysql, type MysqlConnection } from './connection.js';
-import { scratchName, type Scratch } from '../scratch.js';
+import { scratchName, scratchServerOf, type Scratch } from '../scratch.js';
 import { hostInUrl } from '../../util/url-host.js';
 
+/** The server a scratch goes to: --scratch, else the source's own connection. */
 export function mysqlScratchServer(source: MysqlConnection, scratch: string | undefined): MysqlConnection {
-  if (!scratch) return source;
-  const conn = parseMysqlUrl(scratch, '--scratch');
-  return conn.password === undefined && source.password !== undefined && conn.host === source.host ? { ...conn, password: source.password } : conn;
+  return scratchServerOf(source, scratch, parseMysqlUrl);
 }
 
 /** A URL for the restore's `--target`; it may carry the password, so it stays inside the process. */

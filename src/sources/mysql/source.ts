@@ -3,10 +3,10 @@ import type { ArchiveExporter } from '../export/types.js';
 import type { RowsDecoder } from '../rows/decoder.js';
 import type { RowsPlan } from '../rows/plan.js';
 import type { Readable } from 'node:stream';
-import type { MysqlSourceConfig } from '../../config/schema.js';
-import { resolveSecret } from '../../config/secrets.js';
+import type { MysqlSourceConfig } from './config.js';
 import { UsageError } from '../../errors.js';
 import type { SchemaFingerprint, Sidecar } from '../../archive/manifest.js';
+import { sourceConnection } from '../db-url.js';
 import { ALL_TENANT, applyExclude, type DumpContext, type DumpResult, type RestoreContext, type RestoreResult, type Source, type Tenant } from '../types.js';
 import { databaseExists, schemaFingerprint } from './catalog.js';
 import { parseMysqlUrl, withDatabase, withMysql, type MysqlConnection } from './connection.js';
@@ -29,9 +29,7 @@ export class MysqlSource implements Source {
   /** The source connection, with the password resolved from its configured place. */
   async conn(): Promise<MysqlConnection> {
     if (!this.connection) {
-      const conn = parseMysqlUrl(this.config.url, `sources.${this.name}.url`);
-      const password = await resolveSecret(this.config.password, this.config.passwordFile, `sources.${this.name}.passwordFile`);
-      this.connection = password !== undefined ? { ...conn, password } : conn;
+      this.connection = await sourceConnection(this.name, this.config, parseMysqlUrl);
       if (this.mode !== 'database' && !this.connection.database) {
         throw new UsageError(`sources.${this.name}.url: mode "${this.mode}" needs a database in the URL (mysql://user@host:3306/app)`, {
           hint: `add the database to sources.${this.name}.url, or use tenants.mode "database" (one database per tenant)`,

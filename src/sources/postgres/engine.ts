@@ -1,19 +1,8 @@
-/** The PostgreSQL engine (pg_dump/pg_restore/psql): modes none, database, schema and rows. */
+/** The PostgreSQL engine's code (pg_dump/pg_restore/psql): modes none, database, schema and rows. */
 import type { PostgresSourceConfig, SourceConfig } from '../../config/schema.js';
-import type { Engine } from '../types.js';
+import type { EngineCode } from '../types.js';
 
-export const postgresEngine: Engine<PostgresSourceConfig> = {
-  type: 'postgres',
-  runsQueries: true,
-  schemaOnlyCommand: 'pg_dump --schema-only',
-  scratchServer: {
-    engine: 'PostgreSQL',
-    example: 'postgres://user@host:5432/postgres',
-    async check(url, key) {
-      const { parsePgUrl } = await import('./connection.js');
-      parsePgUrl(url, key);
-    },
-  },
+export const engine: EngineCode<PostgresSourceConfig> = {
   async create(name, config) {
     const { PostgresSource } = await import('./source.js');
     return new PostgresSource(name, config);
@@ -25,6 +14,10 @@ export const postgresEngine: Engine<PostgresSourceConfig> = {
   async estimateBytes(name, config) {
     const { estimatePostgresBytes } = await import('./size.js');
     return estimatePostgresBytes(name, config);
+  },
+  async checkScratchUrl(url, key) {
+    const { parsePgUrl } = await import('./connection.js');
+    parsePgUrl(url, key);
   },
 };
 

@@ -8,14 +8,12 @@ import type { Sidecar } from '../../archive/manifest.js';
 import { countRows, listTables, quoteIdent, type PgTable } from './catalog.js';
 import { createDatabaseWithLocale, readDatabaseLocale } from './locale.js';
 import { describePg, parsePgUrl, withDatabase, withPgClient, type PgConnection } from './connection.js';
-import { scratchName, type Observation, type Scratch } from '../scratch.js';
+import { scratchName, scratchServerOf, type Observation, type Scratch } from '../scratch.js';
 import { hostInUrl } from '../../util/url-host.js';
 
 /** The server a scratch goes to: --scratch, else the source's own connection. */
 export function scratchServer(source: PgConnection, scratch: string | undefined): PgConnection {
-  if (!scratch) return source;
-  const conn = parsePgUrl(scratch, '--scratch');
-  return conn.password === undefined && source.password !== undefined && conn.host === source.host ? { ...conn, password: source.password } : conn;
+  return scratchServerOf(source, scratch, parsePgUrl);
 }
 
 /** A URL for the restore's `--target`; it may carry the password, so it stays inside the process. */

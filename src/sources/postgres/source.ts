@@ -4,9 +4,9 @@ import type { RowsDecoder } from '../rows/decoder.js';
 import type { RowsPlan } from '../rows/plan.js';
 import type { Readable } from 'node:stream';
 import type { PostgresSourceConfig } from '../../config/schema.js';
-import { resolveSecret } from '../../config/secrets.js';
 import { UsageError } from '../../errors.js';
 import type { DatabaseLocale, SchemaFingerprint, Sidecar, TableInfo } from '../../archive/manifest.js';
+import { sourceConnection } from '../db-url.js';
 import { ALL_TENANT, applyExclude, type DumpContext, type DumpResult, type RestoreContext, type RestoreResult, type RunInfo, type Source, type Tenant } from '../types.js';
 import { errorMessage } from '../../errors.js';
 import type { RowsBatch } from './rows/rows-batch.js';
@@ -34,9 +34,7 @@ export class PostgresSource implements Source {
   /** The source database connection, with the password resolved from its configured place. */
   async conn(): Promise<PgConnection> {
     if (!this.connection) {
-      const conn = parsePgUrl(this.config.url, `sources.${this.name}.url`);
-      const password = await resolveSecret(this.config.password, this.config.passwordFile, `sources.${this.name}.passwordFile`);
-      this.connection = password !== undefined ? { ...conn, password } : conn;
+      this.connection = await sourceConnection(this.name, this.config, parsePgUrl);
     }
     return this.connection;
   }

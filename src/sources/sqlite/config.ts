@@ -1,6 +1,7 @@
-/** The SQLite engine's part of the config (assembled in config/schema.ts). */
+/** The SQLite engine's descriptor (sources/descriptor.ts): its part of the config, assembled in config/schema.ts. */
 import { z } from 'zod';
-import { hooksSchema, MAX_JOBS, tenantsSchema, toolsSchema, type EngineConfig } from '../../config/source-parts.js';
+import { hooksSchema, MAX_JOBS, tenantsSchema, toolsSchema } from '../../config/source-parts.js';
+import type { EngineDescriptor } from '../descriptor.js';
 
 export const sqliteSourceSchema = z
   .object({
@@ -14,4 +15,6 @@ export const sqliteSourceSchema = z
   })
   .strict();
 
-export const sqliteConfig = { schema: sqliteSourceSchema, modes: ['none', 'directory'] } satisfies EngineConfig;
+export type SqliteSourceConfig = z.infer<typeof sqliteSourceSchema>;
+
+export const sqliteConfig = { schema: sqliteSourceSchema, modes: ['none', 'directory'], runsQueries: false } satisfies EngineDescriptor;

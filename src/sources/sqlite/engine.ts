@@ -1,10 +1,8 @@
-/** The SQLite engine (the sqlite3 CLI): one database file, or one file per tenant (mode directory). */
-import type { SqliteSourceConfig } from '../../config/schema.js';
-import type { Engine } from '../types.js';
+/** The SQLite engine's code (the sqlite3 CLI): one database file, or one file per tenant (mode directory). */
+import type { EngineCode } from '../types.js';
+import type { SqliteSourceConfig } from './config.js';
 
-export const sqliteEngine: Engine<SqliteSourceConfig> = {
-  type: 'sqlite',
-  runsQueries: false,
+export const engine: EngineCode<SqliteSourceConfig> = {
   async create(name, config, baseDir) {
     const { SqliteSource } = await import('./source.js');
     return new SqliteSource(name, config, baseDir);

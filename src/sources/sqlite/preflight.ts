@@ -6,7 +6,7 @@
 import { access } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import path from 'node:path';
-import type { SqliteSourceConfig } from '../../config/schema.js';
+import type { SqliteSourceConfig } from './config.js';
 import { errorMessage } from '../../errors.js';
 import { checkTool } from '../checks/tool.js';
 import { fail, pass, warn, type CheckContext, type CheckPurpose, type CheckResult } from '../checks/result.js';

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import type { SqliteSourceConfig } from '../../config/schema.js';
+import type { SqliteSourceConfig } from './config.js';
 import type { ArchiveExporter } from '../export/types.js';
 import { OrgbackupError, ExitCode, UsageError } from '../../errors.js';
 import type { SchemaFingerprint, Sidecar } from '../../archive/manifest.js';

@@ -1,4 +1,4 @@
-/** The files engine against the source conformance suite: one subdirectory per tenant (mode directory). It runs no native tool and has no credentials. */
+/** The files engine against the source conformance suite: one subdirectory per tenant (mode directory). It runs no native tool (SIGTERM is sent while the dump is held at a test-hook point) and has no credentials. */
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -14,6 +14,7 @@ async function digestOf(dir: string): Promise<string> {
 
 sourceConformance({
   engine: 'files',
+  dumpPause: 'files-entry',
   async make() {
     const tmp = await tempDir();
     const root = path.join(tmp.dir, 'tenants');

@@ -4,15 +4,17 @@
  * the built binary as a user would. An engine's test file calls `sourceConformance(fixture)` with a
  * fixture that makes a fresh source of two tenants and reads, changes and counts their data; the
  * suite checks tenant discovery, the dump/restore round trip, the counts, the restore test, and,
- * where the engine has them, SIGTERM during a dump, bad credentials and a missing native tool.
+ * SIGTERM during a dump (held in its native tool, or at a test-hook point for an engine that runs
+ * none), and, where the engine has them, bad credentials and a missing native tool.
  */
-import { execa } from 'execa';
+import { execa, type ResultPromise } from 'execa';
 import { chmod, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runCli } from '../../helpers/cli.js';
 import { verifyJson } from '../../helpers/restore.js';
 import { tempDir, writeConfig } from '../../helpers/tmp.js';
+import { PAUSE_ENV } from '../../../src/util/test-hooks.js';
 
 export interface TestSource {
   /** The config's source entry (one source `app`). */
@@ -37,6 +39,12 @@ export interface SourceFixture {
   make(): Promise<TestSource>;
   /** The native tool a dump runs: its `tools` keys (every name the engine may look up) and the real tool (on PATH), which answers --version. */
   dumpTool?: { keys: string[]; real: string };
+  /**
+   * For an engine that runs no native tool a test could hold open (files): the test-hook point in
+   * its dump (ORGBACKUP_TEST_PAUSE_AT, src/util/test-hooks.ts) that holds the dump with an entry
+   * written, so that SIGTERM lands mid-dump whatever the machine's load.
+   */
+  dumpPause?: string;
   /** The same source with a wrong password, and that password (which must appear nowhere in the output). */
   badCredentials?: (source: Record<string, unknown>) => Promise<{ source: Record<string, unknown>; secret: string; cleanup(): Promise<void> }>;
 }
@@ -69,6 +77,37 @@ async function hangingTool(dir: string, real: string): Promise<{ file: string; s
   await writeFile(file, `#!/bin/sh\nfor a in "$@"; do case "$a" in --version|-version|-V) exec '${real}' "$@";; esac; done\necho $$ > '${fifo}'\nexec sleep 300\n`);
   await chmod(file, 0o755);
   return { file, started: readFile(fifo, 'utf8').then((pid) => Number(pid.trim())) };
+}
+
+interface HeldDump {
+  config: string;
+  child: ResultPromise<{ reject: false; env: Record<string, string> }>;
+  /** Settles once the dump is held; with the pid of the held tool, if it runs one. */
+  started: Promise<number | undefined>;
+}
+
+/** `create` with the dump tool replaced by one that hangs once started. */
+async function holdInTool(dir: string, source: Record<string, unknown>, tool: { keys: string[]; real: string }): Promise<HeldDump> {
+  const hanging = await hangingTool(dir, tool.real);
+  const tools = Object.fromEntries(tool.keys.map((key) => [key, hanging.file]));
+  const config = await configWith(dir, { ...source, tools });
+  const child = execa(process.execPath, [BIN, '-c', config, 'create'], { reject: false, env: { NO_COLOR: '1' } });
+  return { config, child, started: hanging.started };
+}
+
+/** `create` held at a test-hook point of the dump: it says so on stderr and waits there for a signal. */
+async function holdAtPause(dir: string, source: Record<string, unknown>, point: string): Promise<HeldDump> {
+  const config = await configWith(dir, source);
+  const child = execa(process.execPath, [BIN, '-c', config, 'create'], { reject: false, env: { NO_COLOR: '1', [PAUSE_ENV]: point } });
+  const started = new Promise<undefined>((resolve, reject) => {
+    let seen = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes(`orgbackup-test: paused at ${point}`)) resolve(undefined);
+    });
+    child.once('exit', () => reject(new Error(`the run ended before its dump reached ${point}: ${seen}`)));
+  });
+  return { config, child, started };
 }
 
 export function sourceConformance(fixture: SourceFixture): void {
@@ -122,28 +161,28 @@ export function sourceConformance(fixture: SourceFixture): void {
     });
 
     const tool = fixture.dumpTool;
-    if (tool) {
-      it('SIGTERM during a dump: exit 143, the tool stopped, no archive and no temp file', async () => {
+    const pause = fixture.dumpPause;
+    if (tool || pause) {
+      it(`SIGTERM during a dump: exit 143, ${tool ? 'the tool stopped, ' : ''}no archive and no temp file`, async () => {
         const dir = await tempDir();
         try {
-          const hanging = await hangingTool(dir.dir, tool.real);
-          const tools = Object.fromEntries(tool.keys.map((key) => [key, hanging.file]));
-          const file = await configWith(dir.dir, { ...made.source, tools });
-          const child = execa(process.execPath, [BIN, '-c', file, 'create'], { reject: false, env: { NO_COLOR: '1' } });
-          const pid = await hanging.started;
-          child.kill('SIGTERM');
-          const result = await child;
+          const held = tool ? await holdInTool(dir.dir, made.source, tool) : await holdAtPause(dir.dir, made.source, pause!);
+          const pid = await held.started;
+          held.child.kill('SIGTERM');
+          const result = await held.child;
           expect(result.exitCode, String(result.stderr)).toBe(143);
           expect(String(result.stderr)).toMatch(/interrupted by SIGTERM/);
-          expect(() => process.kill(pid, 0)).toThrow();
+          if (pid !== undefined) expect(() => process.kill(pid, 0)).toThrow();
           expect((await filesUnder(path.join(dir.dir, 'backups'))).filter((f) => f.includes('.tmp-'))).toEqual([]);
-          const listed = await runCli(['-c', file, '--json', 'list']);
+          const listed = await runCli(['-c', held.config, '--json', 'list']);
           expect(listed.json.archives).toEqual([]);
         } finally {
           await dir.cleanup();
         }
       });
+    }
 
+    if (tool) {
       it('a missing dump tool stops create at preflight (exit 4), saying what to install', async () => {
         const tools = Object.fromEntries(tool.keys.map((key) => [key, `/nonexistent/${key}`]));
         const file = await configWith(work.dir, { ...made.source, tools }, 'missing-tool.json');

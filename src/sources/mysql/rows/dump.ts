@@ -11,7 +11,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type mysql from 'mysql2/promise';
 import type { Connection as CoreConnection } from 'mysql2';
-import type { MysqlSourceConfig } from '../../../config/schema.js';
+import type { MysqlSourceConfig } from '../config.js';
 import type { SchemaFingerprint, TableInfo } from '../../../archive/manifest.js';
 import { encodeTenant } from '../../../archive/layout.js';
 import { UsageError } from '../../../errors.js';

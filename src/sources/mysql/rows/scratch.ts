@@ -19,25 +19,14 @@ import { resolveMysqlTool } from '../tools.js';
 import type { RowsPlan } from '../../rows/plan.js';
 import { devNull } from '../../../util/streams.js';
 import { createMysqlScratch } from '../scratch.js';
-import type { Observation, Scratch } from '../../scratch.js';
+import { filled, type Observation, type SchemaCopyOptions, type Scratch } from '../../scratch.js';
 
-export interface MysqlRowsScratchOptions {
-  tools: Record<string, string>;
-  tempDir: string;
-  signal: AbortSignal;
-}
-
-export async function createMysqlRowsScratch(source: MysqlConnection, server: MysqlConnection, sidecar: Sidecar, options: MysqlRowsScratchOptions): Promise<Scratch> {
+export async function createMysqlRowsScratch(source: MysqlConnection, server: MysqlConnection, sidecar: Sidecar, options: SchemaCopyOptions): Promise<Scratch> {
   const details = mysqlRowsDetails(sidecar);
   const base = await createMysqlScratch(server, sidecar);
   const scratch = withDatabase(server, decodeURIComponent(new URL(base.target).pathname.slice(1)));
   const schema = new ScratchSchema(source, scratch, options);
-  try {
-    await schema.loadTablesAndShared(details.shared);
-  } catch (error) {
-    await base.drop().catch(() => undefined);
-    throw error;
-  }
+  await filled(base, () => schema.loadTablesAndShared(details.shared));
   return {
     ...base,
     // MySQL cannot switch triggers off for a session: the scratch gets them only once the
@@ -69,7 +58,7 @@ class ScratchSchema {
   constructor(
     private readonly source: MysqlConnection,
     private readonly scratch: MysqlConnection,
-    private readonly options: MysqlRowsScratchOptions,
+    private readonly options: SchemaCopyOptions,
   ) {}
 
   /**

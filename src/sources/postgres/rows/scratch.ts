@@ -19,24 +19,13 @@ import { devNull } from '../../../util/streams.js';
 import { literalSchemaPattern } from '../schema-mode.js';
 import { resolvePgTool } from '../../tools.js';
 import { createDatabaseScratch } from '../scratch.js';
-import type { Scratch } from '../../scratch.js';
+import { filled, type SchemaCopyOptions, type Scratch } from '../../scratch.js';
 
-export interface RowsScratchOptions {
-  tools: Record<string, string>;
-  tempDir: string;
-  signal: AbortSignal;
-}
-
-export async function createRowsScratch(source: PgConnection, server: PgConnection, sidecar: Sidecar, options: RowsScratchOptions): Promise<Scratch> {
+export async function createRowsScratch(source: PgConnection, server: PgConnection, sidecar: Sidecar, options: SchemaCopyOptions): Promise<Scratch> {
   const details = rowsDetails(sidecar);
   const base = await createDatabaseScratch(server, sidecar);
   const scratch = withDatabase(server, new URL(base.target).pathname.slice(1));
-  try {
-    await copySchemaAndShared(source, scratch, details.shared, options);
-  } catch (error) {
-    await base.drop().catch(() => undefined);
-    throw error;
-  }
+  await filled(base, () => copySchemaAndShared(source, scratch, details.shared, options));
   const literal = (client: { escapeLiteral(s: string): string }) => client.escapeLiteral(sidecar.tenant.id);
   return {
     ...base,
@@ -58,7 +47,7 @@ export async function createRowsScratch(source: PgConnection, server: PgConnecti
  * pg_dump of the source's schema and shared tables' rows piped into psql on the scratch database.
  * The tenant's rows come later, through the rows restore, which loads them with triggers off.
  */
-async function copySchemaAndShared(source: PgConnection, scratch: PgConnection, shared: readonly string[], options: RowsScratchOptions): Promise<void> {
+async function copySchemaAndShared(source: PgConnection, scratch: PgConnection, shared: readonly string[], options: SchemaCopyOptions): Promise<void> {
   const [pgDump, psql] = await Promise.all([resolvePgTool('pg_dump', options.tools), resolvePgTool('psql', options.tools)]);
   const sourceEnv = await pgToolEnv(source, options.tempDir);
   const scratchEnv = await pgToolEnv(scratch, options.tempDir);
