@@ -44,7 +44,7 @@ describe('EventProgress', () => {
       case: 'a new step is sent at once',
       reports: [
         [0, restore(0)],
-        [10, { step: 'replay', label: 'WAL replay', done: 0, total: 5, unit: 'lsn', fields: { lsn: '0/4000000', targetLsn: '0/6000000' } } as StepReport],
+        [10, { step: 'replay', label: 'WAL replay', done: 0, total: 5, unit: 'lsn', fields: { lsn: '0/4000000', targetLsn: '0/6000000' } }],
       ],
       sent: [0, 0],
     },
