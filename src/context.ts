@@ -15,12 +15,32 @@ export interface Logger {
   error(msg: string, fields?: LogFields): void;
 }
 
-/** Progress of a run over items (tenants, archives) with bytes; a no-op when stderr is no TTY. */
+/** Where one long step of a command stands (a physical restore's bytes, WAL replayed up to an LSN). */
+export interface StepReport {
+  /** e.g. `restore`, `replay`, `read`. */
+  step: string;
+  /** What it is, for people: `physical restore`. */
+  label: string;
+  done: number;
+  /** undefined when the end is not known beforehand. */
+  total?: number;
+  unit: 'bytes' | 'lsn';
+  /** true on the last report of the step. */
+  end?: boolean;
+  /** Extra fields for the NDJSON event (e.g. the LSNs as PostgreSQL writes them). */
+  fields?: Record<string, string>;
+}
+
+/**
+ * Progress of a run over items (tenants, archives) with bytes, and of long steps: bars when stderr
+ * is a TTY, NDJSON `progress` events for steps with --json, else nothing.
+ */
 export interface Progress {
   start(label: string, totalItems: number): void;
   addBytes(bytes: number): void;
   itemDone(): void;
   stop(): void;
+  step(report: StepReport): void;
 }
 
 export interface Context {
@@ -44,4 +64,4 @@ export interface Context {
 }
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-export const noProgress: Progress = { start() {}, addBytes() {}, itemDone() {}, stop() {} };
+export const noProgress: Progress = { start() {}, addBytes() {}, itemDone() {}, stop() {}, step() {} };

@@ -15,7 +15,7 @@ import { createContext } from './context-factory.js';
 import { notifyFailure, notifyResult, notifyStart } from './notify-hook.js';
 import { runners } from './dispatch.js';
 import { Printer } from './printer.js';
-import { BarProgress } from './progress.js';
+import { BarProgress, EventProgress } from './progress.js';
 import { buildProgram, type GlobalOptions } from './program.js';
 import { renderResult } from './render/index.js';
 import { RESULT_SCHEMA_VERSION } from '../results/version.js';
@@ -75,7 +75,9 @@ async function dispatch(command: string, options: Record<string, unknown>, globa
   const loaded = await loadConfig({ configPath: globals.config });
   const connects = sourcesToConnect(command, options);
   if (connects) assertSecretFilesReadable(loaded.config, connects, loaded.filepath);
-  const owned = createContext({ loaded, printer, progress: bars ?? noProgress, signal: controller.signal, verbose: !!globals.verbose });
+  // Without a TTY, --json makes the long steps (a point-in-time restore's) NDJSON progress events.
+  const progress = bars ?? (globals.json && !globals.quiet ? new EventProgress(printer) : noProgress);
+  const owned = createContext({ loaded, printer, progress, signal: controller.signal, verbose: !!globals.verbose });
   try {
     const runner = runners[command];
     if (!runner) throw new Error(`internal: no runner for ${command}`);

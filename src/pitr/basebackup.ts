@@ -14,7 +14,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { runTool } from '../exec.js';
 import { UsageError, OrgbackupError, ExitCode } from '../errors.js';
-import type { PhysicalRestore, PitrPlan, PitrProvider, PitrProviderDefinition, RestoreOptions } from './types.js';
+import type { PhysicalRestore, PitrPlan, PitrProvider, PitrProviderDefinition, RestoreOptions, WalArchive } from './types.js';
 import { restoreCommandWord } from './restore-command.js';
 
 const schema = z.object({ type: z.literal('basebackup'), baseBackups: z.string().min(1), walArchive: z.string().min(1) }).strict();
@@ -33,6 +33,8 @@ interface FoundBackup {
   baseTar?: string;
   startedAt: Date;
   major: string;
+  /** START WAL LOCATION's file. */
+  walStart: string;
 }
 
 const TARS = ['base.tar', 'base.tar.gz'];
@@ -54,7 +56,18 @@ export class BaseBackupProvider implements PitrProvider {
     });
     // What the copy takes: the backup's own size (a compressed tar's is less than it unpacks to).
     const bytes = Number((await runTool('du', ['-sb', '--', backup.dir])).split('\t')[0]);
-    return { backup: backup.name, backupStartedAt: backup.startedAt, major: backup.major, ...(Number.isFinite(bytes) ? { restoreBytes: bytes } : {}) };
+    return { backup: backup.name, backupStartedAt: backup.startedAt, major: backup.major, walStart: backup.walStart, ...(Number.isFinite(bytes) ? { restoreBytes: bytes } : {}) };
+  }
+
+  walArchive(): WalArchive {
+    const dir = this.config.walArchive;
+    return {
+      where: dir,
+      segments: async () => (await readdir(dir)).filter((n) => /^[0-9A-F]{24}$/.test(n)).sort(),
+      history: (tli) => readFile(path.join(dir, `${tli.toString(16).toUpperCase().padStart(8, '0')}.history`), 'utf8').catch(() => undefined),
+      // The archive's own file: pg_waldump only reads it.
+      fetch: (segment, use) => use(path.join(dir, segment)),
+    };
   }
 
   async restoreInto(dataDir: string, plan: PitrPlan, at: Date, _scope: unknown, options: RestoreOptions): Promise<PhysicalRestore> {
@@ -104,14 +117,16 @@ async function readBackup(name: string, dir: string): Promise<FoundBackup | unde
   if (files.includes('PG_VERSION') && files.includes('backup_label')) {
     const label = await readFile(path.join(dir, 'backup_label'), 'utf8');
     const major = (await readFile(path.join(dir, 'PG_VERSION'), 'utf8')).trim();
-    return { name, dir, format: 'plain', startedAt: labelStart(label) ?? finished, major };
+    const walStart = labelWalStart(label);
+    return walStart ? { name, dir, format: 'plain', startedAt: labelStart(label) ?? finished, major, walStart } : undefined;
   }
   const tar = TARS.find((t) => files.includes(t));
   if (!tar) return undefined;
   const baseTar = path.join(dir, tar);
   const label = await runTool('tar', ['-xOf', baseTar, 'backup_label']);
   const major = (await runTool('tar', ['-xOf', baseTar, 'PG_VERSION'])).trim();
-  return { name, dir, format: 'tar', baseTar, startedAt: labelStart(label) ?? finished, major };
+  const walStart = labelWalStart(label);
+  return walStart ? { name, dir, format: 'tar', baseTar, startedAt: labelStart(label) ?? finished, major, walStart } : undefined;
 }
 
 /** `START TIME: 2026-12-06 14:03:07 UTC` -> that time; undefined for zone abbreviations other than UTC/GMT. */
@@ -121,4 +136,9 @@ export function labelStart(label: string): Date | undefined {
   const zone = m[3] === 'UTC' || m[3] === 'GMT' ? 'Z' : m[3]!.length === 3 ? `${m[3]}:00` : m[3]!;
   const at = new Date(`${m[1]}T${m[2]}${zone}`);
   return Number.isNaN(at.getTime()) ? undefined : at;
+}
+
+/** `START WAL LOCATION: 0/2000028 (file 000000010000000000000002)` -> that file. */
+export function labelWalStart(label: string): string | undefined {
+  return /^START WAL LOCATION: \S+ \(file ([0-9A-F]{24})\)$/m.exec(label)?.[1];
 }

@@ -17,7 +17,9 @@ export async function runCreateAt(options: CreateOptions & { at: string }, ctx: 
   if (names.length !== 1) throw new UsageError('--at needs exactly one --source', { hint: 'a point-in-time read recovers one source: add --source <name>' });
   if (options.dryRun) throw new UsageError('--at cannot be combined with --dry-run', { hint: 'orgbackup preflight --for create checks the source; --at then needs the physical restore itself' });
   const at = parseAt(options.at, ctx.now());
-  return withRecoveredSource(ctx, names[0]!, at, (config) => runCreate({ ...options, source: names, trigger: 'pitr', details: { recoveredTo: at.toISOString() } }, { ...ctx, config }));
+  return withRecoveredSource(ctx, names[0]!, at, (config, progress) =>
+    runCreate({ ...options, source: names, trigger: 'pitr', details: { recoveredTo: at.toISOString() } }, { ...ctx, config, progress }),
+  );
 }
 
 export async function runRestoreAt(options: Omit<RestoreOptions, 'archive'> & { at: string }, ctx: Context): Promise<RestoreCommandResult & { recoveredTo: string }> {

@@ -28,20 +28,30 @@ const PORT = 5432;
 /** Server binaries of a major: ORGBACKUP_PG_BINDIR (tests, other layouts), else Debian's place. */
 export async function serverBinaries(major: string): Promise<string> {
   const dir = process.env.ORGBACKUP_PG_BINDIR ?? `/usr/lib/postgresql/${major}/bin`;
-  const version = await runTool(path.join(dir, 'postgres'), ['--version']).catch(() => '');
-  const found = /\(PostgreSQL\) (\d+)/.exec(version)?.[1];
-  if (found !== major) {
-    throw new OrgbackupError(
-      `the physical backup is PostgreSQL ${major}, and ${found ? `${dir}/postgres is PostgreSQL ${found}` : `no PostgreSQL server binaries are in ${dir}`}`,
-      ExitCode.preflight,
-      { hint: `install the server of that major (Debian: apt-get install postgresql-${major}), or set ORGBACKUP_PG_BINDIR to its bin directory` },
-    );
+  // Both are run: the server on the copy, pg_waldump by the preflight (WAL's format changes between majors).
+  const missing: Record<string, string> = { postgres: 'no PostgreSQL server binaries are', pg_waldump: 'no pg_waldump is' };
+  for (const [tool, absent] of Object.entries(missing)) {
+    const version = await runTool(path.join(dir, tool), ['--version']).catch(() => '');
+    const found = /\(PostgreSQL\) (\d+)/.exec(version)?.[1];
+    if (found === major) continue;
+    throw new OrgbackupError(`the physical backup is PostgreSQL ${major}, and ${found ? `${dir}/${tool} is PostgreSQL ${found}` : `${absent} in ${dir}`}`, ExitCode.preflight, {
+      hint: `install the server of that major (Debian: apt-get install postgresql-${major}), or set ORGBACKUP_PG_BINDIR to its bin directory`,
+    });
   }
   return dir;
 }
 
 /** Recovery to `at` of the copy in `base`/data; resolves once the instance is promoted. */
-export async function startRecovered(base: string, restored: PhysicalRestore, at: Date, binDir: string, user: string, signal: AbortSignal): Promise<RecoveredInstance> {
+/** `poll` runs about every 200 ms while recovery goes on (replay progress). */
+export async function startRecovered(
+  base: string,
+  restored: PhysicalRestore,
+  at: Date,
+  binDir: string,
+  user: string,
+  signal: AbortSignal,
+  poll: () => Promise<void> = async () => {},
+): Promise<RecoveredInstance> {
   const data = path.join(base, 'data');
   const socket = path.join(base, 'socket');
   await mkdir(socket, { mode: 0o700 });
@@ -83,7 +93,7 @@ export async function startRecovered(base: string, restored: PhysicalRestore, at
   child.once('error', () => undefined);
   const instance = instanceOf(child, exited, base, socket);
   try {
-    await waitForPromotion(instance, exited, base, at, user, signal);
+    await waitForPromotion(instance, exited, base, at, user, signal, poll);
   } catch (error) {
     await instance.stop();
     throw error;
@@ -106,7 +116,7 @@ function instanceOf(child: ChildProcess, exited: Promise<number | null>, base: s
   };
 }
 
-async function waitForPromotion(instance: RecoveredInstance, exited: Promise<number | null>, base: string, at: Date, user: string, signal: AbortSignal): Promise<void> {
+async function waitForPromotion(instance: RecoveredInstance, exited: Promise<number | null>, base: string, at: Date, user: string, signal: AbortSignal, poll: () => Promise<void>): Promise<void> {
   let gone = false;
   void exited.then(() => (gone = true));
   // template1 is in every cluster; the tenant's database may not be.
@@ -115,6 +125,7 @@ async function waitForPromotion(instance: RecoveredInstance, exited: Promise<num
     signal.throwIfAborted();
     if (gone) throw await recoveryFailure(base, at);
     const inRecovery = await withPgClient(conn, async (client) => (await client.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0]?.r).catch(() => undefined);
+    await poll();
     if (inRecovery === false) return;
     await new Promise((r) => setTimeout(r, 200));
   }

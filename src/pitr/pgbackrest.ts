@@ -4,7 +4,8 @@
  * `pgbackrest restore --type=time` puts it into the private data directory (`--pg1-path`, so the
  * production data directory named in the config is never touched), restoring only the databases the
  * tenant read needs (`--db-include`; pgBackRest always restores the system databases). WAL comes
- * through `pgbackrest archive-get`, which only reads the repository.
+ * through `pgbackrest archive-get`, which only reads the repository; the preflight reads the stanza's
+ * WAL archive with repo-ls / repo-get (pgbackrest-wal.ts).
  *
  * pgBackRest's own log file and lock directory are turned off / kept in the run's scratch
  * directory: a restore run by orgbackup (perhaps as root) must not leave files the database
@@ -14,7 +15,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { runTool, ToolError } from '../exec.js';
 import { ExitCode, OrgbackupError } from '../errors.js';
-import type { PhysicalRestore, PitrPlan, PitrProvider, PitrProviderDefinition, RestoreOptions, RestoreScope } from './types.js';
+import type { PhysicalRestore, PitrPlan, PitrProvider, PitrProviderDefinition, RestoreOptions, RestoreScope, WalArchive } from './types.js';
+import { pgBackRestWalArchive } from './pgbackrest-wal.js';
 import { restoreCommandWord } from './restore-command.js';
 
 const schema = z
@@ -37,6 +39,7 @@ export const pgBackRestProvider: PitrProviderDefinition<typeof schema> = {
 /** The part of `pgbackrest info --output=json` read here. */
 interface InfoBackup {
   label: string;
+  archive?: { start?: string };
   timestamp: { start: number; stop: number };
   info?: { size?: number };
   database?: { id?: number };
@@ -46,12 +49,16 @@ interface InfoStanza {
   status?: { code?: number; message?: string };
   backup?: InfoBackup[];
   db?: { id: number; version: string }[];
+  archive?: { id: string; database?: { id?: number } }[];
 }
 
 /** PostgreSQL databases pgBackRest restores whatever --db-include says. */
 const SYSTEM_DATABASES = new Set(['postgres', 'template0', 'template1']);
 
 export class PgBackRestProvider implements PitrProvider {
+  /** The archive id (e.g. `15-1`) of each backup label `plan` chose. */
+  private readonly archiveIds = new Map<string, string>();
+
   constructor(
     private readonly config: PgBackRestConfig,
     private readonly key: string,
@@ -77,7 +84,17 @@ export class PgBackRestProvider implements PitrProvider {
     }
     const major = stanza.db?.find((d) => d.id === chosen.database?.id)?.version ?? stanza.db?.[0]?.version;
     if (!major) throw this.misconfigured(`pgbackrest info shows no database version for backup ${chosen.label}`);
-    return { backup: chosen.label, backupStartedAt: new Date(chosen.timestamp.start * 1000), major, ...(chosen.info?.size !== undefined ? { restoreBytes: chosen.info.size } : {}) };
+    const archiveId = stanza.archive?.find((a) => a.database?.id === chosen.database?.id)?.id;
+    const walStart = chosen.archive?.start;
+    if (!archiveId || !walStart) throw this.misconfigured(`pgbackrest info shows no WAL archive for backup ${chosen.label}`);
+    this.archiveIds.set(chosen.label, archiveId);
+    return { backup: chosen.label, backupStartedAt: new Date(chosen.timestamp.start * 1000), major, walStart, ...(chosen.info?.size !== undefined ? { restoreBytes: chosen.info.size } : {}) };
+  }
+
+  walArchive(plan: PitrPlan, options: RestoreOptions): WalArchive {
+    const archiveId = this.archiveIds.get(plan.backup);
+    if (!archiveId) throw new Error(`internal: walArchive before plan for ${plan.backup}`);
+    return pgBackRestWalArchive({ command: this.command(), common: this.common(), stanza: this.config.stanza, archiveId, scratch: options.scratch, signal: options.signal });
   }
 
   async restoreInto(dataDir: string, plan: PitrPlan, at: Date, scope: RestoreScope, options: RestoreOptions): Promise<PhysicalRestore> {

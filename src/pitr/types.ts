@@ -6,8 +6,9 @@
  * A provider knows one physical backup tool, and is one file exporting a `PitrProviderDefinition`
  * (its config schema and a constructor) plus one entry in providers.ts; nothing else names it.
  * What a provider must do (the rest of orgbackup sees only this): say which backup it would use for
- * a time and whether its WAL reaches that time (`plan`, run by preflight before anything is
- * written), put that backup into an empty data directory, and say how WAL is fetched (a
+ * a time (`plan`, run by preflight before anything is written), list and fetch the segments of its
+ * WAL archive (`walArchive`: the preflight checks from them that WAL reaches the time, without a
+ * gap), put that backup into an empty data directory, and say how WAL is fetched (a
  * `restore_command`). The instance, recovery settings, promotion, free-space and server-binary
  * checks and clean-up are the same for every provider (instance.ts, recovered-source.ts).
  *
@@ -31,6 +32,20 @@ export interface PitrPlan {
   major: string;
   /** Bytes the physical restore writes into the scratch directory; undefined when the tool cannot tell. */
   restoreBytes?: number;
+  /** The WAL segment the backup starts in (its backup_label's START WAL LOCATION): recovery reads WAL from there on. */
+  walStart: string;
+}
+
+/** A provider's WAL archive as the preflight reads it (wal-coverage.ts): names, and a segment's contents. */
+export interface WalArchive {
+  /** e.g. `/backups/wal` or `pgBackRest stanza main`, for messages. */
+  where: string;
+  /** The WAL segment names (24 hex digits) the archive holds, sorted. */
+  segments(): Promise<string[]>;
+  /** The contents of `TTTTTTTT.history`, undefined when the archive has none. */
+  history(tli: number): Promise<string | undefined>;
+  /** Calls `use` with a local, uncompressed file holding the segment (a copy the provider removes afterwards, or the archive's own file). */
+  fetch<T>(segment: string, use: (file: string) => Promise<T>): Promise<T>;
 }
 
 export interface PhysicalRestore extends PitrPlan {
@@ -56,9 +71,11 @@ export interface PitrProvider {
   describe(): string;
   /**
    * The backup for `at`; fails with a clear error (exit 4, or 2 for a config problem) when the tool
-   * or its repository cannot be reached, no backup began before `at`, or the archived WAL ends before it.
+   * or its repository cannot be reached, or no backup began before `at`.
    */
   plan(at: Date, scope: RestoreScope, options: RestoreOptions): Promise<PitrPlan>;
+  /** The archive the WAL for `plan` is read from; a copy of a segment goes into `options.scratch`. */
+  walArchive(plan: PitrPlan, options: RestoreOptions): WalArchive;
   restoreInto(dataDir: string, plan: PitrPlan, at: Date, scope: RestoreScope, options: RestoreOptions): Promise<PhysicalRestore>;
 }
 
