@@ -5,9 +5,10 @@ import type { RowsPlan } from '../rows/plan.js';
 import type { Readable } from 'node:stream';
 import type { MysqlSourceConfig } from '../../config/schema.js';
 import { resolveSecret } from '../../config/secrets.js';
-import { UsageError } from '../../errors.js';
+import { errorMessage, UsageError } from '../../errors.js';
 import type { SchemaFingerprint, Sidecar } from '../../archive/manifest.js';
-import { ALL_TENANT, applyExclude, type DumpContext, type DumpResult, type RestoreContext, type RestoreResult, type Source, type Tenant } from '../types.js';
+import { ALL_TENANT, applyExclude, type DumpContext, type DumpResult, type RestoreContext, type RestoreResult, type RunInfo, type Source, type Tenant } from '../types.js';
+import type { MysqlRowsBatch } from './rows/rows-batch.js';
 import { databaseExists, schemaFingerprint } from './catalog.js';
 import { parseMysqlUrl, withDatabase, withMysql, type MysqlConnection } from './connection.js';
 import { matchingDatabases, queryTenants } from './tenants.js';
@@ -18,6 +19,8 @@ export class MysqlSource implements Source {
   readonly type = 'mysql';
   readonly mode: MysqlSourceConfig['tenants']['mode'];
   private connection: MysqlConnection | undefined;
+  /** Rows mode: the run's tenants, read together at the first dump (rows/batch.ts). */
+  private run: { tenants: readonly Tenant[]; ids: Set<string>; info: RunInfo; batch?: Promise<MysqlRowsBatch | undefined> } | undefined;
 
   constructor(
     readonly name: string,
@@ -83,12 +86,37 @@ export class MysqlSource implements Source {
       case 'database':
         return dumpWholeDatabase(withDatabase(conn, tenant.id), this.config.tools, ctx);
       case 'rows': {
-        const { dumpMysqlRows } = await import('./rows/dump.js');
-        return dumpMysqlRows(conn, tenant, this.config, ctx);
+        const { dumpMysqlRows, dumpMysqlRowsFromBatch } = await import('./rows/dump.js');
+        const batch = await this.rowsBatch(tenant);
+        return batch ? dumpMysqlRowsFromBatch(batch, tenant, conn, this.config, ctx) : dumpMysqlRows(conn, tenant, this.config, ctx);
       }
       default:
         throw new UsageError(`tenant mode ${this.mode} is not available for mysql`, { hint: 'use tenants.mode none, database or rows' });
     }
+  }
+
+  planRun(tenants: readonly Tenant[], info: RunInfo): void {
+    if (this.mode === 'rows') this.run = { tenants, ids: new Set(tenants.map((t) => t.id)), info };
+  }
+
+  /**
+   * The run's rows batch when `tenant` is in it. Reading it fails over to one query per tenant
+   * (each tenant then succeeds or fails on its own), unless the run was stopped or the config is wrong.
+   */
+  private async rowsBatch(tenant: Tenant): Promise<MysqlRowsBatch | undefined> {
+    const run = this.run;
+    if (!run?.ids.has(tenant.id)) return undefined;
+    run.batch ??= (async () => {
+      const { readMysqlRowsBatch } = await import('./rows/batch.js');
+      try {
+        return await readMysqlRowsBatch(await this.conn(), this.config, run.tenants, { discovered: run.info.discovered, tempDir: await run.info.tempDir(), signal: run.info.signal, log: run.info.log });
+      } catch (error) {
+        if (run.info.signal.aborted || error instanceof UsageError) throw error;
+        run.info.log.warn(`${this.name}: reading all tenants' rows in one pass failed (${errorMessage(error)}); reading each tenant on its own`);
+        return undefined;
+      }
+    })();
+    return run.batch;
   }
 
   async rowsDecoder(): Promise<RowsDecoder> {
@@ -167,5 +195,9 @@ export class MysqlSource implements Source {
     });
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    const batch = await this.run?.batch?.catch(() => undefined);
+    this.run = undefined;
+    await batch?.spool.close();
+  }
 }
