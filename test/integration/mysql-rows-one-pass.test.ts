@@ -75,7 +75,10 @@ async function compareBothWays(file: string, alone: readonly string[], minRows: 
     expect(content(inBatch), `tenant ${tenant}`).toEqual(content(byItself));
     expect(inBatch.details.snapshotAt).toMatch(/^\d{4}-/);
     expect(byItself.details.snapshotAt).toBeUndefined();
-    expect(inBatch.tables.reduce((n, t) => n + t.rows, 0), `tenant ${tenant}`).toBeGreaterThanOrEqual(minRows);
+    expect(
+      inBatch.tables.reduce((n, t) => n + t.rows, 0),
+      `tenant ${tenant}`,
+    ).toBeGreaterThanOrEqual(minRows);
     compared.push(inBatch);
   }
   return compared;
@@ -107,7 +110,7 @@ describe('mysql rows mode: one pass over all tenants', () => {
     expect(first!.entries.map((e) => e.name)).toEqual(expect.arrayContaining([expect.stringMatching(/^rows\/assets\.sql/), expect.stringMatching(/^outside\/countries\.sql/)]));
   });
 
-  it("gives each tenant the same outside rows, one and two hops away, as read alone", async () => {
+  it('gives each tenant the same outside rows, one and two hops away, as read alone', async () => {
     const db = await database((d) => mysqlExec(d, OUTSIDE));
     const file = await config(mysqlUrl(db), { column: 'store_id', query: 'SELECT id, name FROM stores ORDER BY id' });
     const compared = await compareBothWays(file, ['1', '2', '3'], 10);

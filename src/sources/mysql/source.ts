@@ -5,7 +5,7 @@ import type { RowsPlan } from '../rows/plan.js';
 import type { Readable } from 'node:stream';
 import type { MysqlSourceConfig } from '../../config/schema.js';
 import { resolveSecret } from '../../config/secrets.js';
-import { errorMessage, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import type { SchemaFingerprint, Sidecar } from '../../archive/manifest.js';
 import { ALL_TENANT, applyExclude, type DumpContext, type DumpResult, type RestoreContext, type RestoreResult, type RunInfo, type Source, type Tenant } from '../types.js';
 import type { MysqlRowsBatch } from './rows/rows-batch.js';
@@ -13,6 +13,7 @@ import { databaseExists, schemaFingerprint } from './catalog.js';
 import { parseMysqlUrl, withDatabase, withMysql, type MysqlConnection } from './connection.js';
 import { matchingDatabases, queryTenants } from './tenants.js';
 import { checkMysqlDumpEntry, dumpWholeDatabase, MYSQL_DUMP_ENTRY, restoreWholeDatabase } from './whole-database.js';
+import { RunBatch } from '../rows/run-batch.js';
 import { isScratchUrl, unsupportedScratch, withPrivilegeHint, type Scratch, type ScratchRequest } from '../scratch.js';
 
 export class MysqlSource implements Source {
@@ -20,7 +21,7 @@ export class MysqlSource implements Source {
   readonly mode: MysqlSourceConfig['tenants']['mode'];
   private connection: MysqlConnection | undefined;
   /** Rows mode: the run's tenants, read together at the first dump (rows/batch.ts). */
-  private run: { tenants: readonly Tenant[]; ids: Set<string>; info: RunInfo; batch?: Promise<MysqlRowsBatch | undefined> } | undefined;
+  private run: RunBatch<MysqlRowsBatch> | undefined;
 
   constructor(
     readonly name: string,
@@ -96,27 +97,14 @@ export class MysqlSource implements Source {
   }
 
   planRun(tenants: readonly Tenant[], info: RunInfo): void {
-    if (this.mode === 'rows') this.run = { tenants, ids: new Set(tenants.map((t) => t.id)), info };
+    if (this.mode === 'rows') this.run = new RunBatch(this.name, tenants, info);
   }
 
-  /**
-   * The run's rows batch when `tenant` is in it. Reading it fails over to one query per tenant
-   * (each tenant then succeeds or fails on its own), unless the run was stopped or the config is wrong.
-   */
+  /** The run's rows batch when `tenant` is in it (rows/run-batch.ts). */
   private async rowsBatch(tenant: Tenant): Promise<MysqlRowsBatch | undefined> {
-    const run = this.run;
-    if (!run?.ids.has(tenant.id)) return undefined;
-    run.batch ??= (async () => {
-      const { readMysqlRowsBatch } = await import('./rows/batch.js');
-      try {
-        return await readMysqlRowsBatch(await this.conn(), this.config, run.tenants, { discovered: run.info.discovered, tempDir: await run.info.tempDir(), signal: run.info.signal, log: run.info.log });
-      } catch (error) {
-        if (run.info.signal.aborted || error instanceof UsageError) throw error;
-        run.info.log.warn(`${this.name}: reading all tenants' rows in one pass failed (${errorMessage(error)}); reading each tenant on its own`);
-        return undefined;
-      }
-    })();
-    return run.batch;
+    if (!this.run) return undefined;
+    const { readMysqlRowsBatch } = await import('./rows/batch.js');
+    return this.run.for(tenant, async (tenants, options) => readMysqlRowsBatch(await this.conn(), this.config, tenants, options));
   }
 
   async rowsDecoder(): Promise<RowsDecoder> {
@@ -196,8 +184,8 @@ export class MysqlSource implements Source {
   }
 
   async close(): Promise<void> {
-    const batch = await this.run?.batch?.catch(() => undefined);
+    const run = this.run;
     this.run = undefined;
-    await batch?.spool.close();
+    await run?.close();
   }
 }

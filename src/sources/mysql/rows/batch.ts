@@ -19,7 +19,7 @@ import { freeBytes } from '../../../util/free-space.js';
 import { pauseAt } from '../../../util/test-hooks.js';
 import { decideBatch, mib, type BatchOptions } from '../../rows/batch-decision.js';
 import { crossingKeys } from '../../rows/outside.js';
-import type { RowsPlan } from '../../rows/plan.js';
+import type { PlanForeignKey, RowsPlan } from '../../rows/plan.js';
 import { RowSpool } from '../../rows/spool.js';
 import type { Tenant } from '../../types.js';
 import { databaseCharset, serverFacts, tableCollations } from '../catalog.js';
@@ -28,7 +28,7 @@ import { cachedPlan, streamRawRows } from './dump.js';
 import { KeyedLines } from './encoded-rows.js';
 import { createKeysTable, keyedSelectSql, type KeysTable } from './keys.js';
 import type { Found, TableTypes } from './outside.js';
-import { createHopTables, readMysqlOutsideBatch } from './outside-batch.js';
+import { createHopTables, readMysqlOutsideBatch, type HopTables } from './outside-batch.js';
 import type { MysqlRowsBatch } from './rows-batch.js';
 import { valueKind } from './sql.js';
 
@@ -41,7 +41,12 @@ export async function readMysqlRowsBatch(conn: MysqlConnection, config: MysqlSou
     const server = await serverFacts(client);
     await client.query("SET SESSION time_zone = '+00:00'");
     const { plan, types, fingerprint } = await cachedPlan(client, conn.database, config);
-    const decision = decideBatch({ selected: tenants.length, discovered: options.discovered, tableBytes: await tableBytes(client, conn.database, plan), freeBytes: (await freeBytes(options.tempDir)) ?? 0 });
+    const decision = decideBatch({
+      selected: tenants.length,
+      discovered: options.discovered,
+      tableBytes: await tableBytes(client, conn.database, plan),
+      freeBytes: (await freeBytes(options.tempDir)) ?? 0,
+    });
     if (!decision.batch) {
       options.log.debug(`rows mode: one query per tenant: ${decision.reason}`);
       return undefined;
@@ -49,7 +54,7 @@ export async function readMysqlRowsBatch(conn: MysqlConnection, config: MysqlSou
     const keys = await keysTable(client, plan, tenants, options);
     if (!keys) return undefined;
     // Made before the READ ONLY transaction, which may fill temporary tables but not create them.
-    const hops = crossingKeys(plan).length > 0 ? await createHopTables(client, plan) : new Map();
+    const hops: HopTables = crossingKeys(plan).length > 0 ? await createHopTables(client, plan) : new Map<PlanForeignKey, string>();
     await client.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
     await client.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
     const snapshotAt = new Date().toISOString();
@@ -61,7 +66,7 @@ export async function readMysqlRowsBatch(conn: MysqlConnection, config: MysqlSou
     let found: Map<number, Found>;
     try {
       await spoolTables(client, plan, types, keys, spool, options.signal);
-      found = crossingKeys(plan).length > 0 ? await readMysqlOutsideBatch(client, plan, types, keys, hops) : new Map();
+      found = crossingKeys(plan).length > 0 ? await readMysqlOutsideBatch(client, plan, types, keys, hops) : new Map<number, Found>();
       await pauseAt('rows-spooled', `${plan.tables.length} tables`, options.signal);
       await client.query('COMMIT');
     } catch (error) {

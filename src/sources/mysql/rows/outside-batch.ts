@@ -36,7 +36,7 @@ export async function createHopTables(client: mysql.Connection, plan: RowsPlan):
   const tables = outsideTableMap(plan);
   const reached = new Set(crossingKeys(plan).map((fk) => fk.references));
   const keys = allPlanKeys(plan);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const fk of keys) if (reached.has(fk.table) && !reached.has(fk.references)) grew = reached.add(fk.references).size > 0;
   }
