@@ -49,6 +49,7 @@ export async function createKeysTable(client: mysql.Connection, plan: RowsPlan, 
     const [result] = await client.query(`INSERT INTO ${ref} VALUES ${rows.join(', ')}`);
     if ((result as { warningStatus?: number }).warningStatus) return undefined;
   }
+  await indexKeyColumns(client, ref, anchors.length);
   const index = new Map(anchors.map((a, n) => [a.table, `ob_k${n}`]));
   return {
     ref,
@@ -58,6 +59,20 @@ export async function createKeysTable(client: mysql.Connection, plan: RowsPlan, 
       return column;
     },
   };
+}
+
+/** Key lengths a tenant column may be too wide for (then that join goes without the index). */
+const KEY_TOO_LONG = new Set([1071, 1170]);
+
+/** An index per id column: each row of a scanned table finds its tenants with one lookup (keyedSelectSql). */
+async function indexKeyColumns(client: mysql.Connection, ref: string, count: number): Promise<void> {
+  for (let n = 0; n < count; n++) {
+    try {
+      await client.query(`ALTER TABLE ${ref} ADD KEY (ob_k${n})`);
+    } catch (error) {
+      if (!KEY_TOO_LONG.has((error as { errno?: number }).errno ?? 0)) throw error;
+    }
+  }
 }
 
 /** The tenant or root table a planned table's rows belong to the tenant through. */
@@ -82,9 +97,14 @@ export function keyedFrom(plan: RowsPlan, table: PlannedTable, keys: KeysTable):
   return `${quoteMysqlIdent(table.name)} t0${joins.join('')} JOIN ${keys.ref} k ON t${last}.${quoteMysqlIdent(anchor.filterColumn!)} = k.${keys.column(anchor)}`;
 }
 
-/** Every planned table's selected rows with the tenant index first, in primary-key order like one tenant's own (dump.ts). */
+/**
+ * Every planned table's selected rows with the tenant index first, in primary-key order like one
+ * tenant's own (dump.ts). STRAIGHT_JOIN keeps the table first: it is read whole in key order (no
+ * sort) and each row looks its tenant up in the keys table; left to itself the optimizer started
+ * from the keys and sorted the result, twice the server time on 200 tenants.
+ */
 export function keyedSelectSql(plan: RowsPlan, table: PlannedTable, keys: KeysTable): string {
   const columns = table.columns.map((c) => `t0.${quoteMysqlIdent(c)}`).join(',');
   const order = table.primaryKey.length > 0 ? ` ORDER BY ${table.primaryKey.map((c) => `t0.${quoteMysqlIdent(c)}`).join(',')}` : '';
-  return `SELECT k.ob_i, ${columns} FROM ${keyedFrom(plan, table, keys)}${order}`;
+  return `SELECT STRAIGHT_JOIN k.ob_i, ${columns} FROM ${keyedFrom(plan, table, keys)}${order}`;
 }
