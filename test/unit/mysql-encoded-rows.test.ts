@@ -64,10 +64,7 @@ describe('mysql rows batch text', () => {
   });
 
   it('refuses a segment that ends inside a row', async () => {
-    await expect(
-      pipeline(Readable.from([Buffer.from("1,'a'\n2,'b'")]), new EncodedRows(), async function* (rows) {
-        for await (const _ of rows) void _;
-      }),
-    ).rejects.toThrow(/ends inside a row/);
+    const rows = Readable.from([Buffer.from("1,'a'\n2,'b'")]).pipe(new EncodedRows());
+    await expect(rows.toArray()).rejects.toThrow(/ends inside a row/);
   });
 });
