@@ -16,6 +16,7 @@
 //                                                    after the run as lint would read it)
 // PostgreSQL on 127.0.0.1:5432 as postgres (BENCH_PG_PORT to change the port). --keep keeps the
 // seeded database for the next invocation (it is reused when it exists).
+// MySQL/MariaDB: bench/mysql-tenants.mjs with BENCH_ORGS=3000 BENCH_LOOPS=none (same fixture shape).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

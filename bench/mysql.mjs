@@ -1,6 +1,7 @@
 // MySQL source throughput: (1) the in-process passes every dump byte goes through (the row-counting
 // dump scanner on create and verify, the DEFINER stripper on restore), on a real mariadb-dump of
 // the test fixture repeated to ~100 MiB; (2) whole-process `create` and `verify` of that fixture.
+// Rows mode over many tenants against a mysqldump --where loop: bench/mysql-tenants.mjs.
 // usage: npm run build && node bench/mysql.mjs   (needs MariaDB on 127.0.0.1:3306, root, no password)
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

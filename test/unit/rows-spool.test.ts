@@ -10,7 +10,7 @@ import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LineDigest } from '../../src/sources/rows/digest.js';
 import { RowSpool } from '../../src/sources/rows/spool.js';
-import { decideBatch } from '../../src/sources/postgres/rows/batch.js';
+import { decideBatch } from '../../src/sources/rows/batch-decision.js';
 import { tempDir } from '../helpers/tmp.js';
 
 let dir: { dir: string; cleanup(): Promise<void> };

@@ -7,17 +7,21 @@ import type { MysqlSourceConfig } from './config.js';
 import { UsageError } from '../../errors.js';
 import type { SchemaFingerprint, Sidecar } from '../../archive/manifest.js';
 import { sourceConnection } from '../db-url.js';
-import { ALL_TENANT, applyExclude, type DumpContext, type DumpResult, type RestoreContext, type RestoreResult, type Source, type Tenant } from '../types.js';
+import { ALL_TENANT, applyExclude, type DumpContext, type DumpResult, type RestoreContext, type RestoreResult, type RunInfo, type Source, type Tenant } from '../types.js';
+import type { MysqlRowsBatch } from './rows/rows-batch.js';
 import { databaseExists, schemaFingerprint } from './catalog.js';
 import { parseMysqlUrl, withDatabase, withMysql, type MysqlConnection } from './connection.js';
 import { matchingDatabases, queryTenants } from './tenants.js';
 import { checkMysqlDumpEntry, dumpWholeDatabase, MYSQL_DUMP_ENTRY, restoreWholeDatabase } from './whole-database.js';
+import { RunBatch } from '../rows/run-batch.js';
 import { isScratchUrl, unsupportedScratch, withPrivilegeHint, type Scratch, type ScratchRequest } from '../scratch.js';
 
 export class MysqlSource implements Source {
   readonly type = 'mysql';
   readonly mode: MysqlSourceConfig['tenants']['mode'];
   private connection: MysqlConnection | undefined;
+  /** Rows mode: the run's tenants, read together at the first dump (rows/batch.ts). */
+  private run: RunBatch<MysqlRowsBatch> | undefined;
 
   constructor(
     readonly name: string,
@@ -81,12 +85,24 @@ export class MysqlSource implements Source {
       case 'database':
         return dumpWholeDatabase(withDatabase(conn, tenant.id), this.config.tools, ctx);
       case 'rows': {
-        const { dumpMysqlRows } = await import('./rows/dump.js');
-        return dumpMysqlRows(conn, tenant, this.config, ctx);
+        const { dumpMysqlRows, dumpMysqlRowsFromBatch } = await import('./rows/dump.js');
+        const batch = await this.rowsBatch(tenant);
+        return batch ? dumpMysqlRowsFromBatch(batch, tenant, conn, this.config, ctx) : dumpMysqlRows(conn, tenant, this.config, ctx);
       }
       default:
         throw new UsageError(`tenant mode ${this.mode} is not available for mysql`, { hint: 'use tenants.mode none, database or rows' });
     }
+  }
+
+  planRun(tenants: readonly Tenant[], info: RunInfo): void {
+    if (this.mode === 'rows') this.run = new RunBatch(this.name, tenants, info);
+  }
+
+  /** The run's rows batch when `tenant` is in it (rows/run-batch.ts). */
+  private async rowsBatch(tenant: Tenant): Promise<MysqlRowsBatch | undefined> {
+    if (!this.run) return undefined;
+    const { readMysqlRowsBatch } = await import('./rows/batch.js');
+    return this.run.for(tenant, async (tenants, options) => readMysqlRowsBatch(await this.conn(), this.config, tenants, options));
   }
 
   async rowsDecoder(): Promise<RowsDecoder> {
@@ -165,5 +181,9 @@ export class MysqlSource implements Source {
     });
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    const run = this.run;
+    this.run = undefined;
+    await run?.close();
+  }
 }

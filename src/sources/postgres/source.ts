@@ -8,12 +8,12 @@ import { UsageError } from '../../errors.js';
 import type { DatabaseLocale, SchemaFingerprint, Sidecar, TableInfo } from '../../archive/manifest.js';
 import { sourceConnection } from '../db-url.js';
 import { ALL_TENANT, applyExclude, type DumpContext, type DumpResult, type RestoreContext, type RestoreResult, type RunInfo, type Source, type Tenant } from '../types.js';
-import { errorMessage } from '../../errors.js';
 import type { RowsBatch } from './rows/rows-batch.js';
 import { parsePgUrl, withDatabase, withPgClient, type PgConnection } from './connection.js';
 import { checkPgDumpEntry, dumpWholeDatabase, restoreWholeDatabase } from './whole-database.js';
 import { readDatabaseLocale } from './locale.js';
 import { queryTenants } from './tenants.js';
+import { RunBatch } from '../rows/run-batch.js';
 import { isScratchUrl, unsupportedScratch, withPrivilegeHint, type Scratch, type ScratchRequest } from '../scratch.js';
 
 export class PostgresSource implements Source {
@@ -22,7 +22,7 @@ export class PostgresSource implements Source {
   private connection: PgConnection | undefined;
   /** Rows mode: the run's tenants, read together at the first dump (rows/batch.ts). */
   private readonly locales = new Map<string, Promise<DatabaseLocale>>();
-  private run: { tenants: readonly Tenant[]; ids: Set<string>; info: RunInfo; batch?: Promise<RowsBatch | undefined> } | undefined;
+  private run: RunBatch<RowsBatch> | undefined;
 
   constructor(
     readonly name: string,
@@ -112,29 +112,14 @@ export class PostgresSource implements Source {
   }
 
   planRun(tenants: readonly Tenant[], info: RunInfo): void {
-    if (this.mode === 'rows') this.run = { tenants, ids: new Set(tenants.map((t) => t.id)), info };
+    if (this.mode === 'rows') this.run = new RunBatch(this.name, tenants, info);
   }
 
-  /**
-   * The run's rows batch when `tenant` is in it. Reading it fails over to one query per tenant
-   * (each tenant then succeeds or fails on its own), unless the run was stopped or the config is wrong.
-   */
+  /** The run's rows batch when `tenant` is in it (rows/run-batch.ts). */
   private async rowsBatch(tenant: Tenant): Promise<RowsBatch | undefined> {
-    const run = this.run;
-    if (!run?.ids.has(tenant.id)) return undefined;
-    run.batch ??= (async () => {
-      const { readRowsBatch } = await import('./rows/batch.js');
-      try {
-        return await readRowsBatch(await this.conn(), this.config, run.tenants, { discovered: run.info.discovered, tempDir: await run.info.tempDir(), signal: run.info.signal, log: run.info.log });
-      } catch (error) {
-        // A stopped run, or a config the plan cannot be made from (the same for every tenant), is
-        // not something reading tenant by tenant could get past.
-        if (run.info.signal.aborted || error instanceof UsageError) throw error;
-        run.info.log.warn(`${this.name}: reading all tenants' rows in one pass failed (${errorMessage(error)}); reading each tenant on its own`);
-        return undefined;
-      }
-    })();
-    return run.batch;
+    if (!this.run) return undefined;
+    const { readRowsBatch } = await import('./rows/batch.js');
+    return this.run.for(tenant, async (tenants, options) => readRowsBatch(await this.conn(), this.config, tenants, options));
   }
 
   async exporter(sidecar: Sidecar): Promise<ArchiveExporter> {
@@ -218,8 +203,8 @@ export class PostgresSource implements Source {
   }
 
   async close(): Promise<void> {
-    const batch = await this.run?.batch?.catch(() => undefined);
+    const run = this.run;
     this.run = undefined;
-    await batch?.spool.close();
+    await run?.close();
   }
 }

@@ -28,10 +28,10 @@ export interface MysqlOutsideDetails {
 }
 
 /** A row as the server sent it: each column's raw text or bytes. */
-type RawRow = (Buffer | null)[];
+export type RawRow = (Buffer | null)[];
 
 /** Per table (qualified): each outside row's key -> the row. */
-interface Found {
+export interface Found {
   rows: Map<string, Map<string, RawRow>>;
   references: OutsideReference[];
 }
@@ -92,22 +92,28 @@ class OutsideReader {
 
   /** `(v, ...)` literals of the rows' values in `columns`, rows with a NULL among them left out; undefined when none remain. */
   keyList(name: string, columns: readonly string[], rows: readonly RawRow[]): string | undefined {
-    const all = this.columnsOf(name);
-    const kinds = this.types[name] ?? {};
-    const positions = columns.map((c) => all.indexOf(c));
-    if (positions.includes(-1)) return undefined;
-    const tuples = new Set<string>();
-    for (const row of rows) {
-      const values = positions.map((p) => row[p] ?? null);
-      if (values.includes(null)) continue;
-      const encoded = values.map((v, i) => encodeValue(v, valueKind(kinds[columns[i]!])).toString('utf8'));
-      tuples.add(encoded.length === 1 ? encoded[0]! : `(${encoded.join(',')})`);
-    }
-    return tuples.size > 0 ? [...tuples].join(',') : undefined;
+    const tuples = keyTuples(this.types, name, columns, rows);
+    return tuples ? tuples.map((t) => (t.length === 1 ? t[0]! : `(${t.join(',')})`)).join(',') : undefined;
   }
 }
 
-function addNew(found: Found, to: OutsideTable, rows: RawRow[], frontier: Map<string, RawRow[]>): void {
+/** The distinct tuples of literals of the rows' values in `columns`, rows with a NULL among them left out; undefined when none remain. */
+export function keyTuples(types: TableTypes, name: string, columns: readonly string[], rows: readonly RawRow[]): string[][] | undefined {
+  const all = Object.keys(types[name] ?? {});
+  const kinds = types[name] ?? {};
+  const positions = columns.map((c) => all.indexOf(c));
+  if (positions.includes(-1)) return undefined;
+  const tuples = new Map<string, string[]>();
+  for (const row of rows) {
+    const values = positions.map((p) => row[p] ?? null);
+    if (values.includes(null)) continue;
+    const encoded = values.map((v, i) => encodeValue(v, valueKind(kinds[columns[i]!])).toString('utf8'));
+    tuples.set(encoded.join(','), encoded);
+  }
+  return tuples.size > 0 ? [...tuples.values()] : undefined;
+}
+
+export function addNew(found: Found, to: OutsideTable, rows: RawRow[], frontier: Map<string, RawRow[]>): void {
   let held = found.rows.get(to.table);
   if (!held) found.rows.set(to.table, (held = new Map<string, RawRow>()));
   for (const row of rows) {

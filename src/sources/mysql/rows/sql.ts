@@ -82,6 +82,11 @@ export function encodeValue(value: Buffer | null, kind: ValueKind): Buffer {
   return kind === 'number' ? value : quoteBytes(value);
 }
 
+/** A row's values as they stand between the parentheses of an INSERT tuple: `1,'a\\'b',NULL`; never holds a line break. */
+export function encodeRow(row: readonly (Buffer | null)[], kinds: readonly ValueKind[]): Buffer {
+  return Buffer.concat(join(row.map((v, i) => encodeValue(v, kinds[i] ?? 'string'))));
+}
+
 /** The writer of a table's entry; `types` is the table's column -> DATA_TYPE. */
 export function insertWriterFor(table: Pick<PlannedTable, 'name' | 'columns'>, types: Record<string, string>): InsertWriter {
   return new InsertWriter(
@@ -117,8 +122,9 @@ export class InsertWriter extends Transform {
     this.emit_(Buffer.from(`-- orgbackup rows of table ${quoteMysqlIdent(table)}\n${ENTRY_SESSION}`));
   }
 
-  override _transform(row: (Buffer | null)[], _encoding: BufferEncoding, callback: TransformCallback): void {
-    const values = Buffer.concat(join(row.map((v, i) => encodeValue(v, this.kinds[i] ?? 'string'))));
+  /** A row as raw values, or as the tuple body `encodeRow` made of them (a rows batch's spool holds those). */
+  override _transform(row: (Buffer | null)[] | Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const values = Buffer.isBuffer(row) ? row : encodeRow(row, this.kinds);
     this.rowDigest.addRow(values);
     const tuple = Buffer.concat([Buffer.from(this.statementBytes === 0 ? '(' : ',('), values, Buffer.from(')')]);
     if (this.statementBytes === 0) this.statement.push(this.prefix);
@@ -159,7 +165,7 @@ export class InsertWriter extends Transform {
   }
 }
 
-function join(values: Buffer[]): Buffer[] {
+function join(values: readonly Buffer[]): Buffer[] {
   const out: Buffer[] = [];
   values.forEach((v, i) => {
     if (i > 0) out.push(Buffer.from(','));

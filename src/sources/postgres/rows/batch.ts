@@ -15,10 +15,10 @@ import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { PostgresSourceConfig } from '../../../config/schema.js';
 import type { SchemaFingerprint } from '../../../archive/manifest.js';
-import type { Logger } from '../../../context.js';
 import { freeBytes } from '../../../util/free-space.js';
 import type { RowsPlan } from '../../rows/plan.js';
 import { RowSpool } from '../../rows/spool.js';
+import { decideBatch, mib, type BatchOptions } from '../../rows/batch-decision.js';
 import type { Tenant } from '../../types.js';
 import { serverVersion, quoteTable } from '../catalog.js';
 import { withPgClient, type PgConnection } from '../connection.js';
@@ -29,43 +29,6 @@ import { keyedCopyOutSql } from './sql.js';
 import { crossingKeys } from '../../rows/outside.js';
 import type { OutsideRows } from './outside.js';
 import { readOutsideRowsBatch, type KeysRelation } from './outside-batch.js';
-
-export interface BatchOptions {
-  /** How many tenants discovery found (the selected ones are a share of them). */
-  discovered: number;
-  tempDir: string;
-  signal: AbortSignal;
-  log: Logger;
-}
-
-export interface BatchDecision {
-  batch: boolean;
-  reason: string;
-}
-
-/** Below this the tables are cheap to scan whole, whatever share of tenants is selected. */
-const SMALL_TABLES_BYTES = 64 * 1024 * 1024;
-/** Below this share of tenants, per-tenant index lookups read less than whole-table scans. */
-const MIN_SHARE = 0.25;
-
-/** Whether one pass over the tables beats one query per tenant, and fits the temp directory. */
-export function decideBatch(input: { selected: number; discovered: number; tableBytes: number; freeBytes: number }): BatchDecision {
-  const { selected, tableBytes, freeBytes } = input;
-  const discovered = Math.max(input.discovered, selected);
-  if (selected < 2) return { batch: false, reason: 'one tenant selected' };
-  const spoolBytes = Math.ceil((tableBytes * selected) / discovered);
-  if (spoolBytes > freeBytes / 2) {
-    return { batch: false, reason: `the spool (~${mib(spoolBytes)}) would take more than half of the temp directory's free ${mib(freeBytes)}` };
-  }
-  if (selected / discovered < MIN_SHARE && tableBytes > SMALL_TABLES_BYTES) {
-    return { batch: false, reason: `${selected} of ${discovered} tenants selected: per-tenant lookups read less than whole-table scans` };
-  }
-  return { batch: true, reason: `${selected} tenants read in one pass (spool ~${mib(spoolBytes)})` };
-}
-
-function mib(bytes: number): string {
-  return `${(bytes / (1024 * 1024)).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MiB`;
-}
 
 /** Reads the selected tenants' rows into a spool; undefined when reading them one by one is better. */
 export async function readRowsBatch(conn: PgConnection, config: PostgresSourceConfig, tenants: readonly Tenant[], options: BatchOptions): Promise<RowsBatch | undefined> {
