@@ -4,8 +4,8 @@
  * Sidecars are read only when a caller needs their contents.
  */
 import { UsageError, VerificationError, DAMAGED_ARCHIVE_HINT } from '../errors.js';
-import type { Storage } from '../storage/types.js';
-import { parseKey, parseTimestamp, sidecarKey, tenantPrefix, type ArchiveRef } from './layout.js';
+import type { ObjectInfo, Storage } from '../storage/types.js';
+import { parseKey, parseTimestamp, sidecarKey, tenantPrefix, type ArchiveRef, type ParsedKey } from './layout.js';
 import { checkSidecarIdentity } from './identity.js';
 import { isSidecar, type Sidecar } from './manifest.js';
 
@@ -36,35 +36,54 @@ export function filterOfId(ref: ArchiveRef): ListFilter {
 }
 
 export async function listArchives(storage: Storage, filter: ListFilter = {}, signal?: AbortSignal): Promise<ArchiveListing[]> {
-  const prefix = !filter.source ? '' : filter.tenantKey !== undefined ? `${filter.source}/${filter.tenantKey}/` : tenantPrefix(filter.source, filter.tenant);
-  const byId = new Map<string, ArchiveListing>();
-  for await (const object of storage.list(prefix, { signal })) {
+  const listings: ArchiveListing[] = [];
+  for await (const group of listTenantGroups(storage, filter, signal)) listings.push(...group);
+  return listings.sort(newestFirst);
+}
+
+function prefixOf(filter: ListFilter): string {
+  return !filter.source ? '' : filter.tenantKey !== undefined ? `${filter.source}/${filter.tenantKey}/` : tenantPrefix(filter.source, filter.tenant);
+}
+
+/**
+ * The archives of a storage one tenant at a time (each group newest first), as the listing
+ * arrives: a tenant's keys share the directory `<source>/<tenant key>/`, and storage `list` yields
+ * a directory's objects together (storage/types.ts), so a group is complete when the next one
+ * starts and is dropped once the caller has it. Memory holds one tenant's archives, not the fleet's.
+ */
+export async function* listTenantGroups(storage: Storage, filter: ListFilter = {}, signal?: AbortSignal): AsyncGenerator<ArchiveListing[]> {
+  let groupKey: string | undefined;
+  let byId = new Map<string, ArchiveListing>();
+  const finish = async (): Promise<ArchiveListing[]> => {
+    const listings = [...byId.values()];
+    byId = new Map();
+    await nameHashedTenants(storage, listings, signal);
+    return listings.sort(newestFirst);
+  };
+  for await (const object of storage.list(prefixOf(filter), { signal })) {
     const parsed = parseKey(object.key);
     if (!parsed) continue;
-    let listing = byId.get(parsed.id);
-    if (!listing) {
-      listing = {
-        id: parsed.id,
-        ref: parsed.ref,
-        storage: storage.name,
-        time: parseTimestamp(parsed.ref.timestamp)!,
-        encrypted: false,
-        complete: false,
-        modified: object.modified,
-      };
-      byId.set(parsed.id, listing);
-    }
-    if (object.modified > listing.modified) listing.modified = object.modified;
-    if (parsed.kind === 'sidecar') listing.complete = true;
-    else {
-      listing.archiveKey = object.key;
-      listing.size = object.size;
-      listing.encrypted = parsed.encrypted;
-    }
+    const key = object.key.slice(0, object.key.lastIndexOf('/'));
+    if (key !== groupKey && byId.size > 0) yield await finish();
+    groupKey = key;
+    addObject(byId, parsed, object, storage.name);
   }
-  const listings = [...byId.values()];
-  await nameHashedTenants(storage, listings, signal);
-  return listings.sort(newestFirst);
+  if (byId.size > 0) yield await finish();
+}
+
+function addObject(byId: Map<string, ArchiveListing>, parsed: ParsedKey, object: ObjectInfo, storage: string): void {
+  let listing = byId.get(parsed.id);
+  if (!listing) {
+    listing = { id: parsed.id, ref: parsed.ref, storage, time: parseTimestamp(parsed.ref.timestamp)!, encrypted: false, complete: false, modified: object.modified };
+    byId.set(parsed.id, listing);
+  }
+  if (object.modified > listing.modified) listing.modified = object.modified;
+  if (parsed.kind === 'sidecar') listing.complete = true;
+  else {
+    listing.archiveKey = object.key;
+    listing.size = object.size;
+    listing.encrypted = parsed.encrypted;
+  }
 }
 
 /**
