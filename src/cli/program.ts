@@ -163,6 +163,7 @@ export function buildProgram(dispatch: Dispatch): Command {
     .option('--subset <I/N>', 'only the tenants in part I (0..N-1) of N: the same stable split as schedule-run --shard')
     .option('--sample <percent>', 'the next part of a rotation kept in storage: e.g. 15% checks a seventh of the tenants per run, all of them over 7 runs')
     .option('--restore-test', 'also restore into a throwaway database/schema/directory and compare row counts')
+    .option('--quick', 'level 1 only: the sidecar is there and the stored object has the size and sha256 it records (no unpacking)')
     .option(
       '--scratch <url-or-dir>',
       "for --restore-test: the database server (URL) or directory where it creates, and always drops, its throwaway copy (default: the source's server / the temp directory)",
