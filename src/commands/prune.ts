@@ -1,8 +1,9 @@
 /**
  * `orgbackup prune`: applies the retention policy. Decide, then act (restic PlanPrune/Execute):
  * learn the tenants and their plans, take every selected storage's lock, plan from key listings a
- * tenant at a time as the listing arrives (one tenant's archives in memory, not the fleet's), read sidecars only of archives the policy would remove (labels, trigger), then delete each
- * removed archive sidecar first, so that a prune cut off half-way never leaves an archive that
+ * tenant at a time as the listing arrives (one tenant's archives in memory, not the fleet's), read
+ * sidecars only of archives the policy would remove (labels, trigger), then delete each removed
+ * archive sidecar first, so that a prune cut off half-way never leaves an archive that
  * list/restore/verify would take for complete. `--dry-run` plans without the lock and deletes nothing.
  */
 import { listTenantGroups, readSidecar, type ArchiveListing, type ListFilter } from '../archive/catalog.js';
