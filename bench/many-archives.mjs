@@ -22,12 +22,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = path.join(ROOT, 'bin/orgbackup.js');
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : fallback;
 };
+// --bin: another build's bin/orgbackup.js (an earlier checkout), to compare; commands it lacks are reported as failed.
+const BIN = path.resolve(opt('bin', path.join(ROOT, 'bin/orgbackup.js')));
 const LOCAL = Number(opt('local', '100000'));
 const S3 = Number(opt('s3', '10000'));
 const PER_TENANT = Number(opt('per-tenant', '10'));
@@ -148,7 +149,14 @@ async function measure(storage, archives, counts, rows) {
   for (const [label, argv] of COMMANDS) {
     if (counts) reset(counts);
     // The proxy answers in this process: the CLI must run without blocking its event loop.
-    const r = counts ? await timedAsync(['-c', 'bench.config.json', ...argv, '--storage', storage]) : timed(['-c', 'bench.config.json', ...argv, '--storage', storage]);
+    let r;
+    try {
+      r = counts ? await timedAsync(['-c', 'bench.config.json', ...argv, '--storage', storage]) : timed(['-c', 'bench.config.json', ...argv, '--storage', storage]);
+    } catch (error) {
+      log(`${storage} ${archives}: ${label}: ${String(error).split('\n')[0]}`);
+      rows.push(`| ${storage} | ${archives.toLocaleString('en')} | \`${label}\` | failed | | |`);
+      continue;
+    }
     const requests = counts ? `${counts.list} list, ${counts.get} get, ${counts.other} other${label === 'list one tenant' ? ` (prefixes: ${[...counts.listPrefixes].join(' ')})` : ''}` : '-';
     log(`${storage} ${archives}: ${label}: ${r.wall} s, ${r.rssMb.toFixed(0)} MB, requests ${requests}`);
     rows.push(`| ${storage} | ${archives.toLocaleString('en')} | \`${label}\` | ${r.wall.toFixed(1)} | ${r.rssMb.toFixed(0)} | ${requests} |`);
@@ -209,7 +217,7 @@ async function main() {
   }
   const [l1, l5, l15] = os.loadavg();
   console.log(
-    `\nMeasured ${new Date().toISOString().slice(0, 16)}Z by \`node bench/many-archives.mjs --local ${LOCAL} --s3 ${S3} --per-tenant ${PER_TENANT}\`, ${os.cpus().length} CPUs, load average at the end ${l1.toFixed(2)} / ${l5.toFixed(2)} / ${l15.toFixed(2)}; one run each; ${PER_TENANT} archives per tenant, retention keepLast 7.\n`,
+    `\nMeasured ${new Date().toISOString().slice(0, 16)}Z by \`node bench/many-archives.mjs --local ${LOCAL} --s3 ${S3} --per-tenant ${PER_TENANT}${BIN === path.join(ROOT, 'bin/orgbackup.js') ? '' : ` --bin ${BIN}`}\`, ${os.cpus().length} CPUs, load average at the end ${l1.toFixed(2)} / ${l5.toFixed(2)} / ${l15.toFixed(2)}; one run each; ${PER_TENANT} archives per tenant, retention keepLast 7.\n`,
   );
   console.log('| storage | archives | command | wall s | peak RSS MB | S3 requests |');
   console.log('|---|---|---|---|---|---|');
