@@ -119,7 +119,7 @@ export function buildProgram(dispatch: Dispatch): Command {
     .option('--at <time>', 'read the source as it was at this time from its physical backup (sources.<name>.pitr): ISO time with zone, or "2h ago"')
     .action(run('create'));
 
-  command('list', 'list complete archives, newest first')
+  command('list', 'list complete archives, a tenant at a time, newest first within it')
     .option('--source <name>', 'only this source')
     .option('--tenant <id>', 'only this tenant (in every source that has it unless --source)')
     .option('--storage <name>', 'only this storage (repeatable)', collect)

@@ -48,7 +48,7 @@ function streamedOutput(json: boolean, command: string, streamed: unknown[], res
   const write = items.for(command)!;
   for (const item of streamed) write(item);
   // finish() writes what is left through `write` before it returns the tail.
-  const tail = items.finish({ command, ok: true, exitCode: 0, ...result } as never);
+  const tail = items.finish({ command, ok: true, exitCode: 0, ...result });
   return text + tail;
 }
 
