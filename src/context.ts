@@ -61,6 +61,18 @@ export interface Context {
   ask(question: string): Promise<string>;
   env: Record<string, string | undefined>;
   verbose: boolean;
+  /**
+   * Where a command whose result lists one item per archive (list, prune, verify) hands each item
+   * as soon as it is final, instead of keeping the fleet's items in its result: the CLI writes them
+   * to stdout at once. `for(command)` is undefined when the run is not that command (a schedule's
+   * prune keeps its items), and for callers that want the whole result (tests, the library).
+   */
+  items?: ResultItems;
+}
+
+export interface ResultItems {
+  /** The writer of the `archives` of `command`'s result, when that command is the one being run. */
+  for(command: string): ((item: unknown) => void) | undefined;
 }
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

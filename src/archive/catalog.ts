@@ -4,8 +4,8 @@
  * Sidecars are read only when a caller needs their contents.
  */
 import { UsageError, VerificationError, DAMAGED_ARCHIVE_HINT } from '../errors.js';
-import type { Storage } from '../storage/types.js';
-import { parseKey, parseTimestamp, sidecarKey, tenantPrefix, type ArchiveRef } from './layout.js';
+import type { ObjectInfo, Storage } from '../storage/types.js';
+import { parseKey, parseTimestamp, sidecarKey, tenantPrefix, type ArchiveRef, type ParsedKey } from './layout.js';
 import { parseHoldKey } from './hold.js';
 import { checkSidecarIdentity } from './identity.js';
 import { isSidecar, type Sidecar } from './manifest.js';
@@ -39,10 +39,44 @@ export function filterOfId(ref: ArchiveRef): ListFilter {
 }
 
 export async function listArchives(storage: Storage, filter: ListFilter = {}, signal?: AbortSignal): Promise<ArchiveListing[]> {
-  const prefix = !filter.source ? '' : filter.tenantKey !== undefined ? `${filter.source}/${filter.tenantKey}/` : tenantPrefix(filter.source, filter.tenant);
-  const byId = new Map<string, ArchiveListing>();
-  const holds = new Map<string, { key: string; size: number }>();
-  for await (const object of storage.list(prefix, { signal })) {
+  const listings: ArchiveListing[] = [];
+  for await (const group of listTenantGroups(storage, filter, signal)) listings.push(...group);
+  return listings.sort(newestFirst);
+}
+
+function prefixOf(filter: ListFilter): string {
+  return !filter.source ? '' : filter.tenantKey !== undefined ? `${filter.source}/${filter.tenantKey}/` : tenantPrefix(filter.source, filter.tenant);
+}
+
+/**
+ * The archives of a storage one tenant at a time (each group newest first), as the listing
+ * arrives: a tenant's keys share the directory `<source>/<tenant key>/`, and storage `list` yields
+ * a directory's objects together (storage/types.ts), so a group is complete when the next one
+ * starts and is dropped once the caller has it. Memory holds one tenant's archives, not the fleet's.
+ */
+export async function* listTenantGroups(storage: Storage, filter: ListFilter = {}, signal?: AbortSignal): AsyncGenerator<ArchiveListing[]> {
+  let groupKey: string | undefined;
+  let byId = new Map<string, ArchiveListing>();
+  let holds = new Map<string, { key: string; size: number }>();
+  const finish = async (): Promise<ArchiveListing[]> => {
+    const listings = [...byId.values()];
+    // A hold sits beside its archive's sidecar, so it arrives in the same group.
+    for (const listing of listings) {
+      const hold = holds.get(listing.id);
+      if (hold) listing.hold = hold;
+    }
+    byId = new Map();
+    holds = new Map();
+    await nameHashedTenants(storage, listings, signal);
+    return listings.sort(newestFirst);
+  };
+  for await (const object of storage.list(prefixOf(filter), { signal })) {
+    const key = object.key.slice(0, object.key.lastIndexOf('/'));
+    if (key !== groupKey) {
+      if (byId.size > 0) yield await finish();
+      else holds = new Map(); // holds of a directory without archives mark nothing
+    }
+    groupKey = key;
     // A hold object is no archive, complete or not: it only marks the archive of its id.
     const heldId = parseHoldKey(object.key);
     if (heldId !== undefined) {
@@ -51,34 +85,24 @@ export async function listArchives(storage: Storage, filter: ListFilter = {}, si
     }
     const parsed = parseKey(object.key);
     if (!parsed) continue;
-    let listing = byId.get(parsed.id);
-    if (!listing) {
-      listing = {
-        id: parsed.id,
-        ref: parsed.ref,
-        storage: storage.name,
-        time: parseTimestamp(parsed.ref.timestamp)!,
-        encrypted: false,
-        complete: false,
-        modified: object.modified,
-      };
-      byId.set(parsed.id, listing);
-    }
-    if (object.modified > listing.modified) listing.modified = object.modified;
-    if (parsed.kind === 'sidecar') listing.complete = true;
-    else {
-      listing.archiveKey = object.key;
-      listing.size = object.size;
-      listing.encrypted = parsed.encrypted;
-    }
+    addObject(byId, parsed, object, storage.name);
   }
-  const listings = [...byId.values()];
-  for (const listing of listings) {
-    const hold = holds.get(listing.id);
-    if (hold) listing.hold = hold;
+  if (byId.size > 0) yield await finish();
+}
+
+function addObject(byId: Map<string, ArchiveListing>, parsed: ParsedKey, object: ObjectInfo, storage: string): void {
+  let listing = byId.get(parsed.id);
+  if (!listing) {
+    listing = { id: parsed.id, ref: parsed.ref, storage, time: parseTimestamp(parsed.ref.timestamp)!, encrypted: false, complete: false, modified: object.modified };
+    byId.set(parsed.id, listing);
   }
-  await nameHashedTenants(storage, listings, signal);
-  return listings.sort(newestFirst);
+  if (object.modified > listing.modified) listing.modified = object.modified;
+  if (parsed.kind === 'sidecar') listing.complete = true;
+  else {
+    listing.archiveKey = object.key;
+    listing.size = object.size;
+    listing.encrypted = parsed.encrypted;
+  }
 }
 
 /**

@@ -26,6 +26,8 @@ export interface VerifyItem {
 }
 
 export interface VerifyArchiveOptions {
+  /** Level 1 only (verify --quick): the stored object's size and sha256 against the sidecar. */
+  quick?: boolean;
   source?: Source;
   decryptor?: Decryptor;
   signal?: AbortSignal;
@@ -41,6 +43,7 @@ export async function verifyArchive(storage: Storage, listing: ArchiveListing, o
   } catch (error) {
     return { item: failed(base, 1, error, []) };
   }
+  if (options.quick) return { item: await levelOne(storage, listing.id, base, sidecar, options.signal), sidecar };
   try {
     // Colliding paths fail only once a restore writes them: refuse them from the manifest.
     options.source?.checkManifest?.(sidecar);
@@ -65,6 +68,17 @@ export async function verifyArchive(storage: Storage, listing: ArchiveListing, o
           })
         : error;
     return { item: failed(base, objectChanged ? 1 : 2, reported, objectChanged ? [] : [1]), sidecar };
+  }
+}
+
+async function levelOne(storage: Storage, id: string, base: Pick<VerifyItem, 'id' | 'storage' | 'size'>, sidecar: Sidecar, signal?: AbortSignal): Promise<VerifyItem> {
+  try {
+    if (await objectMatchesSidecar(storage, sidecar, signal)) return { ...base, status: 'ok', levels: [1] };
+    const hint = 'the stored bytes were altered or truncated; use another archive';
+    return failed(base, 1, new ObjectMismatchError(`archive ${id}: the stored object's size or sha256 no longer match its sidecar`, { hint }), []);
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    return failed(base, 1, error, []);
   }
 }
 

@@ -82,6 +82,11 @@ export async function auditPreflight(command: string, ctx: Context): Promise<voi
   }
 }
 
+/** Whether this command's run is recorded in the trail (which then needs every item of its result). */
+export function auditsCommand(command: string, ctx: Context): boolean {
+  return AUDITED.has(command) && auditEnabled(ctx);
+}
+
 /** After a command returned: its result, with ok/exitCode changed when the record was not written. */
 export async function auditResult<R extends CommandResultBase>(command: string, result: R, actor: string | undefined, ctx: Context): Promise<{ result: R; hole?: AuditHoleError }> {
   if (!AUDITED.has(command) || !auditEnabled(ctx)) return { result };

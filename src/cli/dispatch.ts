@@ -76,6 +76,7 @@ export const runners: Record<string, Runner> = {
         tenant: str(o.tenant),
         storage: list(o.storage),
         restoreTest: bool(o.restoreTest),
+        quick: bool(o.quick),
         scratch: str(o.scratch),
         subset: str(o.subset),
         sample: str(o.sample),

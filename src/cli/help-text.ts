@@ -113,8 +113,8 @@ const HELP: Record<string, { notes?: string[]; examples: string[] }> = {
     ],
     examples: [
       'orgbackup verify                                  # levels 1-2 of the newest archive of each tenant',
-      'orgbackup verify --source app --tenant 42 --restore-test',
       'orgbackup verify --all --restore-test --scratch postgres://backup@scratch-db/postgres',
+      'orgbackup verify --all --quick                    # level 1 of every archive: stored bytes match their sidecars',
     ],
   },
   prune: {

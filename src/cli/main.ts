@@ -10,9 +10,9 @@ import { assertSecretFilesReadable } from '../config/secret-files.js';
 import { ExitCode, InterruptedError, isOrgbackupError, errorMessage } from '../errors.js';
 import { redact } from '../redact.js';
 import { noProgress } from '../context.js';
-import { auditFailure, auditPreflight, auditResult } from './audit-hook.js';
+import { auditFailure, auditPreflight, auditResult, auditsCommand } from './audit-hook.js';
 import { createContext } from './context-factory.js';
-import { notifyFailure, notifyResult, notifyStart } from './notify-hook.js';
+import { notifies, notifyFailure, notifyResult, notifyStart } from './notify-hook.js';
 import { runners } from './dispatch.js';
 import { Printer } from './printer.js';
 import { BarProgress, EventProgress } from './progress.js';
@@ -20,6 +20,7 @@ import { buildProgram, type GlobalOptions } from './program.js';
 import { renderResult } from './render/index.js';
 import { RESULT_SCHEMA_VERSION } from '../results/version.js';
 import { printable } from './render/printable.js';
+import { StreamedItems } from './render/stream.js';
 
 const controller = new AbortController();
 let interrupts = 0;
@@ -81,6 +82,9 @@ async function dispatch(command: string, options: Record<string, unknown>, globa
   try {
     const runner = runners[command];
     if (!runner) throw new Error(`internal: no runner for ${command}`);
+    const write = (text: string) => void process.stdout.write(text);
+    const streamed = new StreamedItems(command, { json: !!globals.json, chalk: stdoutChalk, write, retain: auditsCommand(command, owned.ctx) || notifies(owned.ctx) });
+    owned.ctx.items = streamed;
     let returned;
     const startedAt = owned.ctx.now();
     try {
@@ -93,10 +97,13 @@ async function dispatch(command: string, options: Record<string, unknown>, globa
       await notifyFailure(command, options, error, startedAt, owned.ctx);
       throw error;
     }
-    const { result, hole } = await auditResult(command, returned, globals.actor, owned.ctx);
+    // The hooks read every item; items already written to stdout are passed on as retained.
+    const rest = (returned as { archives?: unknown[] }).archives ?? [];
+    const whole = streamed.started ? { ...returned, archives: [...streamed.retained, ...rest] } : returned;
+    const { result, hole } = await auditResult(command, whole, globals.actor, owned.ctx);
     await notifyResult(command, result, startedAt, owned.ctx);
     if (hole) printer.error(`${hole.message}\nhint: ${hole.hint}`);
-    process.stdout.write(renderResult(result, { json: !!globals.json, chalk: stdoutChalk }));
+    process.stdout.write(streamed.finish(streamed.started ? { ...result, archives: rest } : result));
     process.exitCode = result.exitCode;
   } finally {
     bars?.stop();

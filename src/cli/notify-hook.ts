@@ -30,6 +30,11 @@ async function guarded(ctx: Context, work: () => Promise<void>): Promise<void> {
   }
 }
 
+/** Whether any notification channel is configured (events and metrics are derived from the whole result). */
+export function notifies(ctx: Context): boolean {
+  return channelsOf(ctx) !== undefined;
+}
+
 export async function notifyStart(command: string, options: Loose, ctx: Context): Promise<void> {
   const config = channelsOf(ctx);
   if (!config) return;

@@ -119,7 +119,7 @@ export function buildProgram(dispatch: Dispatch): Command {
     .option('--at <time>', 'read the source as it was at this time from its physical backup (sources.<name>.pitr): ISO time with zone, or "2h ago"')
     .action(run('create'));
 
-  command('list', 'list complete archives, newest first')
+  command('list', 'list complete archives, a tenant at a time, newest first within it')
     .option('--source <name>', 'only this source')
     .option('--tenant <id>', 'only this tenant (in every source that has it unless --source)')
     .option('--storage <name>', 'only this storage (repeatable)', collect)
@@ -163,6 +163,7 @@ export function buildProgram(dispatch: Dispatch): Command {
     .option('--subset <I/N>', 'only the tenants in part I (0..N-1) of N: the same stable split as schedule-run --shard')
     .option('--sample <percent>', 'the next part of a rotation kept in storage: e.g. 15% checks a seventh of the tenants per run, all of them over 7 runs')
     .option('--restore-test', 'also restore into a throwaway database/schema/directory and compare row counts')
+    .option('--quick', 'level 1 only: the sidecar is there and the stored object has the size and sha256 it records (no unpacking)')
     .option(
       '--scratch <url-or-dir>',
       "for --restore-test: the database server (URL) or directory where it creates, and always drops, its throwaway copy (default: the source's server / the temp directory)",

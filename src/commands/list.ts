@@ -1,5 +1,8 @@
-/** `orgbackup list`: complete archives, newest first, from key names (sidecars only for --long/--json details). */
-import { listArchives, newestMadeByCreate, readSidecar, type ArchiveListing } from '../archive/catalog.js';
+/**
+ * `orgbackup list`: complete archives, a tenant at a time and newest first within it, from key names
+ * (sidecars only for --long/--json details), written out as the listing arrives (Context.items).
+ */
+import { listTenantGroups, newestMadeByCreate, readSidecar, type ArchiveListing } from '../archive/catalog.js';
 import { holdInfo, readHold, type HoldInfo } from '../archive/hold.js';
 import type { Context } from '../context.js';
 import { ExitCode, UsageError, errorMessage, type ExitCodeValue } from '../errors.js';
@@ -7,7 +10,7 @@ import { createSource } from '../sources/registry.js';
 import { usageRows, type TenantUsageRow } from './list-usage.js';
 import { selectStorageNames } from '../storage/registry.js';
 import { parseDuration } from '../util/duration.js';
-import { mapLimit } from '../util/pool.js';
+import { mapLimit, mapOrdered } from '../util/pool.js';
 
 export interface ListOptions {
   source?: string;
@@ -71,44 +74,71 @@ export interface ListResult {
 export async function runList(options: ListOptions, ctx: Context): Promise<ListResult> {
   options = { ...options, source: options.source ?? soleSource(options.tenant, ctx) };
   const storageNames = selectStorageNames(ctx.config, options.storage);
-  const all: ArchiveListing[] = [];
-  for (const name of storageNames) {
-    const storage = await ctx.storage(name);
-    // Without --source (several sources), --tenant selects that tenant in every source that has it.
-    const filter = options.source ? { source: options.source, tenant: options.tenant } : {};
-    all.push(...(await listArchives(storage, filter, ctx.signal)).filter((a) => a.complete && a.archiveKey && (!options.tenant || a.ref.tenant === options.tenant)));
-  }
-  all.sort((a, b) => b.time.getTime() - a.time.getTime() || a.storage.localeCompare(b.storage));
   if (options.stale && options.usage) throw new UsageError('--stale and --usage are two reports: give one of them', { hint: 'run list --stale and list --usage separately' });
-  if (options.stale) return staleReport(all, options.stale, { storages: storageNames, ...options }, ctx);
+  const scope = { storages: storageNames, ...options };
+  if (options.stale) return staleReport(completeGroups(scope, ctx), options.stale, scope, ctx);
   if (options.usage) {
+    const all: ArchiveListing[] = [];
+    for await (const group of completeGroups(scope, ctx)) all.push(...group);
     const { usage, unchecked } = await usageRows(all, { storages: storageNames, ...(options.source ? { source: options.source } : {}), ...(options.tenant ? { tenant: options.tenant } : {}) }, ctx);
     return { command: 'list', ok: true, exitCode: ExitCode.ok, archives: [], usage, ...(unchecked.length > 0 ? { unchecked } : {}) };
   }
-  const shown = options.limit ? all.slice(0, options.limit) : all;
-  const archives = await mapLimit(shown, 8, async (listing) => {
-    const base = toListed(listing);
-    if (!options.long && !options.json) return base;
-    const item = listing.hold ? { ...base, hold: holdInfo(await readHold(await ctx.storage(listing.storage), listing.id, listing.hold.size, ctx.signal)) } : base;
-    // One unreadable or doctored sidecar must not hide every other archive: it is listed from its
-    // key alone, with a warning (verify says what is wrong with it).
-    const sidecar = await readSidecar(await ctx.storage(listing.storage), listing.id, ctx.signal).catch((error: unknown) => {
-      if (ctx.signal.aborted) throw error;
-      ctx.log.warn(`${listing.id} in storage "${listing.storage}": ${errorMessage(error)}; listed without its sidecar's details (run \`orgbackup verify ${listing.id}\`)`);
-      return undefined;
-    });
-    if (!sidecar) return item;
-    if (!options.long) return { ...item, trigger: sidecar.trigger, labels: sidecar.labels };
-    return {
-      ...item,
-      trigger: sidecar.trigger,
-      ...(sidecar.tenant.name ? { tenantName: sidecar.tenant.name } : {}),
-      rows: sidecar.tables.reduce((n, t) => n + t.rows, 0),
-      labels: sidecar.labels,
-      ...categoriesOf(sidecar.details),
-    };
-  });
+  const archives: ListedArchive[] = [];
+  const emit = ctx.items?.for('list') ?? ((item: unknown) => void archives.push(item as ListedArchive));
+  const listings = options.limit ? newestOf(completeGroups(scope, ctx), options.limit) : completeGroups(scope, ctx);
+  // Sidecars (--long, --json) are read 8 at a time across tenants; items leave in listing order.
+  for await (const items of mapOrdered(listings, 2, (group) => mapLimit(group, 8, (listing) => listedWithDetails(listing, options, ctx)))) for (const item of items) emit(item);
   return { command: 'list', ok: true, exitCode: ExitCode.ok, archives };
+}
+
+/**
+ * The complete archives of the scope, a tenant at a time (newest first), storage after storage:
+ * the order `list` prints them in, and never more than one tenant's listing in memory.
+ */
+async function* completeGroups(scope: ListOptions & { storages: string[] }, ctx: Context): AsyncGenerator<ArchiveListing[]> {
+  for (const name of scope.storages) {
+    const storage = await ctx.storage(name);
+    // Without --source (several sources), --tenant selects that tenant in every source that has it.
+    const filter = scope.source ? { source: scope.source, tenant: scope.tenant } : {};
+    for await (const group of listTenantGroups(storage, filter, ctx.signal)) {
+      const complete = group.filter((a) => a.complete && a.archiveKey && (!scope.tenant || a.ref.tenant === scope.tenant));
+      if (complete.length > 0) yield complete;
+    }
+  }
+}
+
+/** --limit N: the N newest archives of all, newest first, holding no more than 2N on the way. */
+async function* newestOf(groups: AsyncIterable<ArchiveListing[]>, limit: number): AsyncGenerator<ArchiveListing[]> {
+  const order = (a: ArchiveListing, b: ArchiveListing) => b.time.getTime() - a.time.getTime() || a.storage.localeCompare(b.storage);
+  let kept: ArchiveListing[] = [];
+  for await (const group of groups) {
+    kept.push(...group);
+    if (kept.length > 2 * limit) kept = kept.sort(order).slice(0, limit);
+  }
+  yield kept.sort(order).slice(0, limit);
+}
+
+async function listedWithDetails(listing: ArchiveListing, options: ListOptions, ctx: Context): Promise<ListedArchive> {
+  const base = toListed(listing);
+  if (!options.long && !options.json) return base;
+  const item = listing.hold ? { ...base, hold: holdInfo(await readHold(await ctx.storage(listing.storage), listing.id, listing.hold.size, ctx.signal)) } : base;
+  // One unreadable or doctored sidecar must not hide every other archive: it is listed from its
+  // key alone, with a warning (verify says what is wrong with it).
+  const sidecar = await readSidecar(await ctx.storage(listing.storage), listing.id, ctx.signal).catch((error: unknown) => {
+    if (ctx.signal.aborted) throw error;
+    ctx.log.warn(`${listing.id} in storage "${listing.storage}": ${errorMessage(error)}; listed without its sidecar's details (run \`orgbackup verify ${listing.id}\`)`);
+    return undefined;
+  });
+  if (!sidecar) return item;
+  if (!options.long) return { ...item, trigger: sidecar.trigger, labels: sidecar.labels };
+  return {
+    ...item,
+    trigger: sidecar.trigger,
+    ...(sidecar.tenant.name ? { tenantName: sidecar.tenant.name } : {}),
+    rows: sidecar.tables.reduce((n, t) => n + t.rows, 0),
+    labels: sidecar.labels,
+    ...categoriesOf(sidecar.details),
+  };
 }
 
 /** With one source configured, --tenant needs no --source (SPEC.md "--tenant takes tenant ids"). */
@@ -133,13 +163,14 @@ function toListed(listing: ArchiveListing): ListedArchive {
 /**
  * Tenants whose newest complete archive (per storage) is older than the threshold, and tenants the
  * sources have now that have no archive at all: exit 1 when any, or when a source could not be asked.
+ * Holds one record per tenant (its newest archive), never the fleet's listing.
  */
-async function staleReport(all: ArchiveListing[], threshold: string, scope: ListOptions & { storages: string[] }, ctx: Context): Promise<ListResult> {
+async function staleReport(groups: AsyncIterable<ArchiveListing[]>, threshold: string, scope: ListOptions & { storages: string[] }, ctx: Context): Promise<ListResult> {
   const maxAge = parseDuration(threshold, '--stale');
   // Every archive is older than 0: such a check alerts for ever, which no operator means.
   if (maxAge === 0) throw new UsageError(`--stale: "${threshold}" would call every tenant stale`, { hint: 'give the age a newest backup may reach, e.g. 26h for a daily schedule' });
   const now = ctx.now().getTime();
-  const newest = await newestPerTenant(all, ctx);
+  const newest = await newestPerTenant(groups, ctx);
   const stale: StaleTenant[] = [];
   for (const listing of newest.values()) {
     const age = now - listing.time.getTime();
@@ -161,21 +192,12 @@ async function staleReport(all: ArchiveListing[], threshold: string, scope: List
 /**
  * Per storage and tenant, the newest archive made by create or a schedule: a restore's safety
  * backup is no backup the schedule made, and must not make a tenant look fresh. Reads about one
- * sidecar per tenant and storage (more where safety backups are newer).
+ * sidecar per tenant and storage (more where safety backups are newer), 8 tenants at a time.
  */
-async function newestPerTenant(all: readonly ArchiveListing[] /* newest first */, ctx: Context): Promise<Map<string, ArchiveListing>> {
-  const groups = new Map<string, ArchiveListing[]>();
-  for (const listing of all) {
-    const key = `${listing.storage}\0${listing.ref.source}\0${listing.ref.tenant}`;
-    const group = groups.get(key);
-    if (group) group.push(listing);
-    else groups.set(key, [listing]);
-  }
+async function newestPerTenant(groups: AsyncIterable<ArchiveListing[]> /* each newest first */, ctx: Context): Promise<Map<string, ArchiveListing>> {
   const newest = new Map<string, ArchiveListing>();
-  await mapLimit([...groups], 8, async ([key, listings]) => {
-    const found = await newestMadeByCreate(await ctx.storage(listings[0]!.storage), listings, ctx.signal);
-    if (found) newest.set(key, found);
-  });
+  const found = mapOrdered(groups, 8, async (listings) => newestMadeByCreate(await ctx.storage(listings[0]!.storage), listings, ctx.signal));
+  for await (const listing of found) if (listing) newest.set(`${listing.storage}\0${listing.ref.source}\0${listing.ref.tenant}`, listing);
   return newest;
 }
 

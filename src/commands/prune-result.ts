@@ -1,4 +1,4 @@
-/** The result object of `prune` (what --json prints and the renderer shows), built from the plan and what was done. */
+/** The result object of `prune` (what --json prints and the renderer shows), built a tenant group at a time from the plan and what was done. */
 import type { RetentionConfig } from '../config/schema.js';
 import type { ExitCodeValue } from '../errors.js';
 import type { PlannedArchive, PlannedGroup, PolicyKind } from '../retention/plan.js';
@@ -66,64 +66,52 @@ export interface PruneResult {
   audit?: AuditPruneResult;
 }
 
-export interface ResultInput {
-  groups: readonly PlannedGroup[];
-  execution: Execution;
-  unchecked: UncheckedSource[];
-  dryRun: boolean;
-  storages: string[];
-  retention: RetentionConfig | undefined;
-}
-
 function policyLabel(kind: PolicyKind, plan: string | undefined): string {
   return kind === 'plan' ? `plan ${plan}` : kind;
 }
 
-export function toPruneResult(input: ResultInput): Omit<PruneResult, 'ok' | 'exitCode'> {
-  const archives: PrunedArchive[] = [];
-  const orphans: OrphanTenant[] = [];
-  for (const group of input.groups) {
-    if (group.policy === 'orphans') {
-      orphans.push({ source: group.source, tenant: group.tenant, storage: group.storage, archives: group.archives.length, policy: { ...(input.retention?.orphans ?? { keepWithin: '90d' }) } });
-    }
-    for (const archive of group.archives) {
-      const done = input.execution.status.get(archive);
-      const hold = input.execution.holds.get(archive);
-      const status: ArchiveStatus = hold ? 'held' : archive.action === 'keep' ? 'kept' : input.dryRun ? 'would-remove' : (done?.status ?? 'failed');
-      archives.push({
-        id: archive.id,
-        storage: archive.storage,
-        source: archive.source,
-        tenant: archive.tenant,
-        time: archive.time.toISOString(),
-        ...(archive.size !== undefined ? { size: archive.size } : {}),
-        complete: archive.complete,
-        action: archive.action,
-        status,
-        reasons: archive.reasons,
-        policy: policyLabel(group.policy, group.plan),
-        ...(done?.error ? { error: done.error } : {}),
-        ...(hold ? { hold } : {}),
-        ...(done?.lockedUntil ? { lockedUntil: done.lockedUntil } : {}),
-      });
-    }
+/** A group its source no longer returns: it follows retention.orphans. */
+export function orphanOf(group: PlannedGroup, retention: RetentionConfig | undefined): OrphanTenant | undefined {
+  if (group.policy !== 'orphans') return undefined;
+  return { source: group.source, tenant: group.tenant, storage: group.storage, archives: group.archives.length, policy: { ...(retention?.orphans ?? { keepWithin: '90d' }) } };
+}
+
+/** The result items of one planned group, with what was done to them (a held archive is `held` whatever the plan said). */
+export function prunedArchives(group: PlannedGroup, execution: Pick<Execution, 'status' | 'holds'>, dryRun: boolean): PrunedArchive[] {
+  return group.archives.map((archive) => {
+    const done = execution.status.get(archive);
+    const hold = execution.holds.get(archive);
+    const status: ArchiveStatus = hold ? 'held' : archive.action === 'keep' ? 'kept' : dryRun ? 'would-remove' : (done?.status ?? 'failed');
+    return {
+      id: archive.id,
+      storage: archive.storage,
+      source: archive.source,
+      tenant: archive.tenant,
+      time: archive.time.toISOString(),
+      ...(archive.size !== undefined ? { size: archive.size } : {}),
+      complete: archive.complete,
+      action: archive.action,
+      status,
+      reasons: archive.reasons,
+      policy: policyLabel(group.policy, group.plan),
+      ...(done?.error ? { error: done.error } : {}),
+      ...(hold ? { hold } : {}),
+      ...(done?.lockedUntil ? { lockedUntil: done.lockedUntil } : {}),
+    };
+  });
+}
+
+export function emptySummary(): PruneResult['summary'] {
+  return { kept: 0, removed: 0, failed: 0, bytesFreed: 0, held: 0, retained: 0 };
+}
+
+export function addToSummary(summary: PruneResult['summary'], archive: PrunedArchive): void {
+  if (archive.status === 'kept') summary.kept++;
+  else if (archive.status === 'failed') summary.failed++;
+  else if (archive.status === 'held') summary.held++;
+  else if (archive.status === 'retained') summary.retained++;
+  else {
+    summary.removed++;
+    summary.bytesFreed += archive.size ?? 0;
   }
-  const removed = archives.filter((a) => a.status === 'removed' || a.status === 'would-remove');
-  return {
-    command: 'prune',
-    dryRun: input.dryRun,
-    storages: input.storages,
-    archives,
-    orphans,
-    unchecked: input.unchecked,
-    leftovers: Object.fromEntries(input.execution.leftovers),
-    summary: {
-      kept: archives.filter((a) => a.status === 'kept').length,
-      removed: removed.length,
-      failed: archives.filter((a) => a.status === 'failed').length,
-      bytesFreed: removed.reduce((sum, a) => sum + (a.size ?? 0), 0),
-      held: archives.filter((a) => a.status === 'held').length,
-      retained: archives.filter((a) => a.status === 'retained').length,
-    },
-  };
 }

@@ -1,29 +1,28 @@
 /**
  * `orgbackup prune`: applies the retention policy. Decide, then act (restic PlanPrune/Execute):
- * learn the tenants and their plans, take every selected storage's lock, plan from key listings,
- * read sidecars only of archives the policy would remove (labels, trigger), then delete each
- * removed archive sidecar first, so that a prune cut off half-way never leaves an archive that
+ * learn the tenants and their plans, take every selected storage's lock, plan from key listings a
+ * tenant at a time as the listing arrives (one tenant's archives in memory, not the fleet's), read
+ * sidecars only of archives the policy would remove (labels, trigger), then delete each removed
+ * archive sidecar first, so that a prune cut off half-way never leaves an archive that
  * list/restore/verify would take for complete. `--dry-run` plans without the lock and deletes nothing.
- * Archives under legal hold and objects S3 Object Lock retains are left (prune-immutable.ts).
  */
-import { listArchives, readSidecar } from '../archive/catalog.js';
+import { listTenantGroups, readSidecar, type ArchiveListing, type ListFilter } from '../archive/catalog.js';
 import type { Context } from '../context.js';
-import { ExitCode, errorMessage, exitCodeForItems, type ExitCodeValue } from '../errors.js';
+import { ExitCode, errorMessage, type ExitCodeValue } from '../errors.js';
 import { runPreflightGate } from '../preflight/gate.js';
 import { INCOMPLETE_GRACE_MS, needsSidecar, planPrune, protectArchives, type PlannedGroup, type SidecarFacts } from '../retention/plan.js';
-import { expiringArchives } from '../retention/expiring.js';
+import { expiringArchives, type ExpiringArchive } from '../retention/expiring.js';
 import { parseDuration } from '../util/duration.js';
 import { discoverTenantPlans, type UncheckedSource } from '../retention/tenants.js';
 import { acquireLock, DEFAULT_LOCK_TTL_MS, STORAGE_LOCK, type Lease } from '../schedule/lock.js';
 import { selectSourceNames } from '../sources/registry.js';
 import { selectStorageNames } from '../storage/registry.js';
 import type { Storage } from '../storage/types.js';
-import { mapLimit } from '../util/pool.js';
-import { pruneAuditTrail } from '../audit/prune.js';
+import { mapLimit, mapOrdered } from '../util/pool.js';
+import { pruneAuditTrail, type AuditPruneResult } from '../audit/prune.js';
 import { auditKeepWithin, auditStorageName, DEFAULT_KEEP_WITHIN } from '../audit/trail.js';
 import { keepHeld, removeUnlessLocked } from './prune-immutable.js';
-import { toPruneResult, type Execution, type PruneResult } from './prune-result.js';
-import type { AuditPruneResult } from '../audit/prune.js';
+import { addToSummary, emptySummary, orphanOf, prunedArchives, type Execution, type OrphanTenant, type PruneResult, type PrunedArchive } from './prune-result.js';
 
 export type { ArchiveStatus, PruneResult, PrunedArchive } from './prune-result.js';
 
@@ -49,22 +48,66 @@ export async function runPrune(options: PruneOptions, ctx: Context): Promise<Pru
   const leases = dryRun ? [] : await lockAll(storages, options, ctx);
   try {
     const signal = AbortSignal.any([ctx.signal, ...leases.map((l) => l.signal)]);
-    const groups: PlannedGroup[] = [];
-    const execution: Execution = { status: new Map(), holds: new Map(), leftovers: new Map() };
+    const tally = new PruneTally(ctx, dryRun, directory.sources);
     for (const storage of storages) {
-      const planned = await planStorage(storage, sourceNames, directory.sources, options, execution, { ...ctx, signal });
-      groups.push(...planned);
-      if (!dryRun) await execute(storage, planned, execution, { ...ctx, signal });
+      const planned = mapOrdered(listTenantGroups(storage, filterFor(sourceNames, options), signal), 4, (group) =>
+        planAndExecute(storage, group, sourceNames, directory.sources, options, { ...ctx, signal }),
+      );
+      for await (const group of planned) tally.add(group);
+      if (!dryRun && storage.cleanupIncomplete) {
+        const olderThan = new Date(ctx.now().getTime() - INCOMPLETE_GRACE_MS);
+        tally.leftovers.set(storage.name, await storage.cleanupIncomplete(olderThan, { signal }));
+      }
     }
     const audit = await pruneAudit(storages, options, { ...ctx, signal });
-    const result = finish(groups, execution, directory.unchecked, dryRun, storageNames, ctx, audit);
-    // What the next days' prunes remove: the archive-expiring notification (docs/notifications.md).
-    const within = parseDuration(ctx.config.notifications.expiringWithin, 'notifications.expiringWithin');
-    const expiring = expiringArchives(groups, directory.sources, ctx.config.retention, ctx.now(), within);
-    return expiring.length > 0 ? { ...result, expiring } : result;
+    return finish(tally, directory.unchecked, dryRun, storageNames, ctx, audit);
   } finally {
     for (const lease of leases) await lease.release().catch((error: unknown) => ctx.log.warn(`prune: could not release a storage lock: ${errorMessage(error)}`));
   }
+}
+
+/**
+ * What prune did, a tenant group at a time: each group's items are handed on (written out at once
+ * under the CLI, Context.items) and only counts, orphans and expiring archives (one record per
+ * tenant) are kept.
+ */
+class PruneTally {
+  readonly archives: PrunedArchive[] = [];
+  readonly orphans: OrphanTenant[] = [];
+  readonly expiring: ExpiringArchive[] = [];
+  readonly leftovers = new Map<string, number>();
+  readonly summary = emptySummary();
+  items = 0;
+  private readonly emit: (item: unknown) => void;
+  private readonly within: number;
+
+  constructor(
+    private readonly ctx: Context,
+    private readonly dryRun: boolean,
+    private readonly sources: Parameters<typeof planPrune>[0]['sources'],
+  ) {
+    this.emit = ctx.items?.for('prune') ?? ((item) => void this.archives.push(item as PrunedArchive));
+    // What the next days' prunes remove: the archive-expiring notification (docs/notifications.md).
+    this.within = parseDuration(ctx.config.notifications.expiringWithin, 'notifications.expiringWithin');
+  }
+
+  add({ groups, execution }: { groups: PlannedGroup[]; execution: Execution }): void {
+    for (const group of groups) {
+      const orphan = orphanOf(group, this.ctx.config.retention);
+      if (orphan) this.orphans.push(orphan);
+      for (const item of prunedArchives(group, execution, this.dryRun)) {
+        addToSummary(this.summary, item);
+        this.items++;
+        this.emit(item);
+      }
+    }
+    this.expiring.push(...expiringArchives(groups, this.sources, this.ctx.config.retention, this.ctx.now(), this.within));
+  }
+}
+
+function filterFor(sourceNames: string[], options: PruneOptions): ListFilter {
+  // With several sources, --tenant selects that tenant in every source that has it.
+  return sourceNames.length === 1 ? { source: sourceNames[0]!, ...(options.tenant ? { tenant: options.tenant } : {}) } : {};
 }
 
 /**
@@ -93,19 +136,20 @@ async function lockAll(storages: readonly Storage[], options: PruneOptions, ctx:
   }
 }
 
-async function planStorage(
+/** One tenant's archives in one storage: planned, protected by their sidecars, and (unless a dry run) removed. */
+async function planAndExecute(
   storage: Storage,
+  group: ArchiveListing[],
   sourceNames: string[],
   sources: Parameters<typeof planPrune>[0]['sources'],
   options: PruneOptions,
-  execution: Execution,
   ctx: Context,
-): Promise<PlannedGroup[]> {
-  const filter = sourceNames.length === 1 ? { source: sourceNames[0]!, ...(options.tenant ? { tenant: options.tenant } : {}) } : {};
-  // With several sources, --tenant selects that tenant in every source that has it.
-  const listings = (await listArchives(storage, filter, ctx.signal)).filter(
+): Promise<{ groups: PlannedGroup[]; execution: Execution }> {
+  const listings = group.filter(
     (l) => sourceNames.includes(l.ref.source) && (!options.tenant || l.ref.tenant === options.tenant) && (!options.tenantFilter || options.tenantFilter(l.ref.source, l.ref.tenant)),
   );
+  const execution: Execution = { status: new Map(), holds: new Map(), leftovers: new Map() };
+  if (listings.length === 0) return { groups: [], execution };
   const now = ctx.now();
   const groups = planPrune({ listings, sources, retention: ctx.config.retention, now });
   const facts = new Map<string, SidecarFacts>();
@@ -120,29 +164,41 @@ async function planStorage(
   });
   protectArchives(groups, facts, now);
   await keepHeld(storage, groups, listings, execution.holds, ctx.signal);
-  return groups;
+  if (!options.dryRun) await execute(storage, groups, execution, ctx);
+  return { groups, execution };
 }
 
 /** Deletes removed archives, sidecar first; one failure (or lock) does not stop the others. */
 async function execute(storage: Storage, groups: readonly PlannedGroup[], execution: Execution, ctx: Context): Promise<void> {
   const removals = groups.flatMap((g) => g.archives.filter((a) => a.action === 'remove'));
   await mapLimit(removals, 4, (archive) => removeUnlessLocked(storage, archive, execution, ctx));
-  if (storage.cleanupIncomplete) {
-    const olderThan = new Date(ctx.now().getTime() - INCOMPLETE_GRACE_MS);
-    execution.leftovers.set(storage.name, await storage.cleanupIncomplete(olderThan, { signal: ctx.signal }));
-  }
 }
 
-function finish(groups: PlannedGroup[], execution: Execution, unchecked: UncheckedSource[], dryRun: boolean, storages: string[], ctx: Context, audit?: AuditPruneResult): PruneResult {
-  const result = { ...toPruneResult({ groups, execution, unchecked, dryRun, storages, retention: ctx.config.retention }), ...(audit ? { audit } : {}) };
-  const statuses = [...result.archives.map((a) => a.status), ...unchecked.map(() => 'failed'), ...(audit?.failed ?? []).map(() => 'failed')];
-  const exitCode: ExitCodeValue = statuses.length === 0 ? ExitCode.ok : exitCodeForItems(statuses);
-  for (const orphan of result.orphans) {
+function finish(tally: PruneTally, unchecked: UncheckedSource[], dryRun: boolean, storages: string[], ctx: Context, audit?: AuditPruneResult): PruneResult {
+  // Held and retained archives are kept on purpose, never failures; audit objects that could not go are.
+  const auditFailed = audit?.failed.length ?? 0;
+  const failed = tally.summary.failed + unchecked.length + auditFailed;
+  const total = tally.items + unchecked.length + auditFailed;
+  const exitCode: ExitCodeValue = failed === 0 ? ExitCode.ok : failed === total ? ExitCode.failed : ExitCode.partial;
+  for (const orphan of tally.orphans) {
     ctx.log.warn(`prune: ${orphan.source}/${orphan.tenant} is no longer a tenant of its source; its ${orphan.archives} archives in ${orphan.storage} follow retention.orphans`, {
       event: 'orphan',
       source: orphan.source,
       tenant: orphan.tenant,
     });
   }
-  return { ...result, ok: exitCode === ExitCode.ok, exitCode };
+  return {
+    command: 'prune',
+    ok: exitCode === ExitCode.ok,
+    exitCode,
+    dryRun,
+    storages,
+    archives: tally.archives,
+    orphans: tally.orphans,
+    unchecked,
+    leftovers: Object.fromEntries(tally.leftovers),
+    summary: tally.summary,
+    ...(tally.expiring.length > 0 ? { expiring: tally.expiring } : {}),
+    ...(audit ? { audit } : {}),
+  };
 }

@@ -1,5 +1,5 @@
 /** `orgbackup verify`: proves archives intact (levels 1, 2) and restorable (level 3, --restore-test). */
-import { filterOfId, listArchives, newestMadeByCreate, type ArchiveListing, type ListFilter } from '../archive/catalog.js';
+import { filterOfId, listTenantGroups, newestMadeByCreate, type ArchiveListing, type ListFilter } from '../archive/catalog.js';
 import { parseKey, sidecarKey } from '../archive/layout.js';
 import { verifyArchive, type VerifyItem } from '../archive/verify.js';
 import type { SourceConfig } from '../config/schema.js';
@@ -10,7 +10,7 @@ import { createSource } from '../sources/registry.js';
 import type { Source } from '../sources/types.js';
 import { selectStorageNames } from '../storage/registry.js';
 import type { Storage } from '../storage/types.js';
-import { mapLimit } from '../util/pool.js';
+import { mapOrdered } from '../util/pool.js';
 import { nextSamplePart, recordSamplePart } from '../verify/sample-state.js';
 import type { Shard } from '../schedule/shard.js';
 import { inSubset, parseSample, parseSubset } from '../verify/subset.js';
@@ -23,6 +23,8 @@ export interface VerifyOptions {
   tenant?: string;
   storage?: string[];
   restoreTest?: boolean;
+  /** Level 1 only: sidecar present, stored object's size and sha256 as it records. */
+  quick?: boolean;
   scratch?: string;
   /** `I/N`: only the tenants of part I (0..N-1) of N (verify/subset.ts). */
   subset?: string;
@@ -47,52 +49,82 @@ export interface VerifyResult {
 export async function runVerify(options: VerifyOptions, ctx: Context): Promise<VerifyResult> {
   if (options.ids?.length && (options.all || options.latest))
     throw new UsageError('give archive ids, or --latest / --all, not both', { hint: 'drop the ids to verify by --latest or --all, or drop those options' });
+  if (options.quick && options.restoreTest) throw new UsageError('--quick checks level 1 only; --restore-test is level 3', { hint: 'give one of them' });
+  for (const id of options.ids ?? []) if (!parseKey(sidecarKey(id))) throw new UsageError(`"${id}" is not an archive id`, { hint: 'ids look like <source>/<tenant>/2026-11-20T02-00-00.000Z' });
   const partOption = parsePartOption(options);
   const storageNames = selectStorageNames(ctx.config, options.storage);
-  const targets: { listing: ArchiveListing; storage: string }[] = [];
+  if (options.scratch !== undefined) await checkScratchOption(options, ctx);
+  const run: VerifyRun = { options, ctx, decryptor: await createDecryptor(ctx.config, ctx.baseDir), sources: new Map(), archives: [], failed: 0 };
+  const emit = ctx.items?.for('verify') ?? ((item: unknown) => void run.archives.push(item as VerifyItem));
   const parts: VerifiedPart[] = [];
+  const byId = await findIds(storageNames, options, ctx);
+  ctx.progress.start('archives', byId ? [...byId.values()].reduce((n, found) => n + found.length, 0) : 0);
+  try {
+    for (const name of storageNames) {
+      const storage = await ctx.storage(name);
+      const part = partOption && (partOption.fixed ?? (await nextSamplePart(storage, partOption.sampleOf, ctx.log, ctx.signal)));
+      if (part) {
+        parts.push({ storage: name, ...part });
+        ctx.log.info(`storage "${name}": checking part ${part.index}/${part.count} of the tenants`, { event: 'verify-part', storage: name, part: part.index, parts: part.count });
+      }
+      const targets = byId?.get(name) ?? selectedArchives(storage, options, part, ctx.signal);
+      let checked = 0;
+      // Level 1 alone reads small objects: several at once; deeper levels one archive at a time.
+      for await (const item of mapOrdered(targets, options.quick ? 8 : 1, (listing) => verifyOne(storage, listing, run))) {
+        checked++;
+        if (item.status !== 'ok') run.failed++;
+        emit(item);
+        ctx.progress.itemDone();
+      }
+      // After the checks ran (whatever they found): the next --sample run moves on to the next part.
+      if (part && !partOption.fixed) await recordSamplePart(storage, part, checked, ctx.log, ctx.now(), ctx.signal);
+    }
+  } finally {
+    ctx.progress.stop();
+    for (const source of run.sources.values()) await (await source.catch(() => undefined))?.close();
+  }
+  const ok = run.failed === 0;
+  return { command: 'verify', ok, exitCode: ok ? ExitCode.ok : ExitCode.verification, archives: run.archives, ...(partOption ? { parts } : {}) };
+}
+
+interface VerifyRun {
+  options: VerifyOptions;
+  ctx: Context;
+  decryptor: Awaited<ReturnType<typeof createDecryptor>>;
+  /** Opened once per source name, when its first archive is checked (undefined: not configured). */
+  sources: Map<string, Promise<Source | undefined>>;
+  archives: VerifyItem[];
+  failed: number;
+}
+
+async function verifyOne(storage: Storage, listing: ArchiveListing, run: VerifyRun): Promise<VerifyItem> {
+  const { ctx, options } = run;
+  const source = await sourceFor(listing.ref.source, run);
+  const { item, sidecar } = await verifyArchive(storage, listing, { source, decryptor: run.decryptor, quick: options.quick, signal: ctx.signal });
+  let final = item;
+  if (options.restoreTest && item.status === 'ok' && sidecar && source) {
+    const { restoreTest } = await import('../restore/restore-test.js');
+    final = await restoreTest(item, sidecar, source, { storage, decryptor: run.decryptor, scratch: options.scratch }, ctx);
+  }
+  if (final.status === 'ok') ctx.log.info(`verified ${final.id} in ${storage.name} (levels ${final.levels.join(',')})`, { event: 'verify', id: final.id, status: 'ok', verifyLevels: final.levels });
+  else ctx.log.error(`${final.id} in ${storage.name}: level ${final.failedLevel} failed: ${final.error}`, { event: 'verify', id: final.id, status: 'failed', verifyLevel: final.failedLevel });
+  return final;
+}
+
+/** Archive ids given: their archives are few, found first, so an id no storage holds is an error before anything is checked. */
+async function findIds(storageNames: string[], options: VerifyOptions, ctx: Context): Promise<Map<string, ArchiveListing[]> | undefined> {
+  if (!options.ids?.length) return undefined;
+  const byStorage = new Map<string, ArchiveListing[]>();
   for (const name of storageNames) {
-    const storage = await ctx.storage(name);
-    let selected = await selectArchives(storage, await listArchives(storage, filterFor(options), ctx.signal), options, ctx.signal);
-    if (partOption) {
-      const part = partOption.fixed ?? (await nextSamplePart(storage, partOption.sampleOf, ctx.log, ctx.signal));
-      selected = selected.filter((listing) => inSubset(listing.ref, part));
-      parts.push({ storage: name, ...part });
-      ctx.log.info(`storage "${name}": checking part ${part.index}/${part.count} of the tenants (${selected.length} archives)`, {
-        event: 'verify-part',
-        storage: name,
-        part: part.index,
-        parts: part.count,
-      });
-    }
-    for (const listing of selected) targets.push({ listing, storage: name });
+    const found: ArchiveListing[] = [];
+    for await (const listing of selectedArchives(await ctx.storage(name), options, undefined, ctx.signal)) found.push(listing);
+    byStorage.set(name, found);
   }
-  for (const id of options.ids ?? []) {
-    if (!targets.some((t) => t.listing.id === id)) throw new UsageError(`archive ${id} does not exist in ${storageNames.map((s) => `"${s}"`).join(', ')}`, { hint: 'see `orgbackup list`' });
+  for (const id of options.ids) {
+    if (![...byStorage.values()].some((found) => found.some((l) => l.id === id)))
+      throw new UsageError(`archive ${id} does not exist in ${storageNames.map((s) => `"${s}"`).join(', ')}`, { hint: 'see `orgbackup list`' });
   }
-  if (options.scratch !== undefined) await checkScratchOption(options, targets, ctx);
-  const decryptor = await createDecryptor(ctx.config, ctx.baseDir);
-  const sources = new Map<string, Source | undefined>();
-  const archives: VerifyItem[] = [];
-  ctx.progress.start('archives', targets.length);
-  for (const { listing, storage } of targets) {
-    const source = await sourceFor(listing.ref.source, sources, ctx);
-    const { item, sidecar } = await verifyArchive(await ctx.storage(storage), listing, { source, decryptor, signal: ctx.signal });
-    let final = item;
-    if (options.restoreTest && item.status === 'ok' && sidecar && source) {
-      const { restoreTest } = await import('../restore/restore-test.js');
-      final = await restoreTest(item, sidecar, source, { storage: await ctx.storage(storage), decryptor, scratch: options.scratch }, ctx);
-    }
-    archives.push(final);
-    ctx.progress.itemDone();
-    if (final.status === 'ok') ctx.log.info(`verified ${final.id} in ${storage} (levels ${final.levels.join(',')})`, { event: 'verify', id: final.id, status: 'ok', verifyLevels: final.levels });
-    else ctx.log.error(`${final.id} in ${storage}: level ${final.failedLevel} failed: ${final.error}`, { event: 'verify', id: final.id, status: 'failed', verifyLevel: final.failedLevel });
-  }
-  ctx.progress.stop();
-  for (const source of sources.values()) await source?.close();
-  if (partOption && !partOption.fixed) await recordSampleParts(parts, targets, ctx);
-  const ok = archives.every((a) => a.status === 'ok');
-  return { command: 'verify', ok, exitCode: ok ? ExitCode.ok : ExitCode.verification, archives, ...(partOption ? { parts } : {}) };
+  return byStorage;
 }
 
 /** --subset names the part; --sample takes the next one of its rotation in each storage. */
@@ -104,22 +136,13 @@ function parsePartOption(options: VerifyOptions): { fixed: Shard; sampleOf?: und
   return options.subset !== undefined ? { fixed: parseSubset(options.subset) } : { sampleOf: parseSample(options.sample!) };
 }
 
-/** After the checks ran (whatever they found): the next --sample run moves on to the next part. */
-async function recordSampleParts(parts: readonly VerifiedPart[], targets: readonly { storage: string }[], ctx: Context): Promise<void> {
-  for (const part of parts) {
-    const archives = targets.filter((t) => t.storage === part.storage).length;
-    await recordSamplePart(await ctx.storage(part.storage), part, archives, ctx.log, ctx.now(), ctx.signal);
-  }
-}
-
 /** Before any archive is read: a --scratch the restore tests cannot use is an error, never ignored. */
-async function checkScratchOption(options: VerifyOptions, targets: readonly { listing: ArchiveListing }[], ctx: Context): Promise<void> {
+async function checkScratchOption(options: VerifyOptions, ctx: Context): Promise<void> {
   if (!options.restoreTest) throw new UsageError('--scratch is used only with --restore-test', { hint: 'add --restore-test, or leave --scratch out' });
+  // The sources whose archives may be tested: the one named by --source or the ids, else all.
+  const named = new Set([...(options.source ? [options.source] : []), ...(options.ids ?? []).map((id) => parseKey(sidecarKey(id))!.ref.source)]);
   const sources = new Map<string, SourceConfig>();
-  for (const { listing } of targets) {
-    const config = ctx.config.sources[listing.ref.source];
-    if (config) sources.set(listing.ref.source, config);
-  }
+  for (const [name, config] of Object.entries(ctx.config.sources)) if (named.size === 0 || named.has(name)) sources.set(name, config);
   const { checkScratch } = await import('../sources/scratch-check.js');
   await checkScratch(options.scratch!, sources);
 }
@@ -133,26 +156,29 @@ function filterFor(options: VerifyOptions): ListFilter {
   return options.source ? { source: options.source, tenant: options.tenant } : {};
 }
 
-async function selectArchives(storage: Storage, listings: ArchiveListing[], options: VerifyOptions, signal: AbortSignal): Promise<ArchiveListing[]> {
-  const complete = listings.filter((l) => l.complete && (!options.tenant || l.ref.tenant === options.tenant));
-  if (options.ids?.length) {
-    for (const id of options.ids) if (!parseKey(sidecarKey(id))) throw new UsageError(`"${id}" is not an archive id`, { hint: 'ids look like <source>/<tenant>/2026-11-20T02-00-00.000Z' });
+/**
+ * The archives to check in one storage, a tenant at a time as the listing arrives: by id, --all,
+ * or (default, --latest) per tenant the newest complete archive made by create or a schedule (a
+ * restore's safety backup is verified by id or --all); with a part, only that part's tenants.
+ */
+async function* selectedArchives(storage: Storage, options: VerifyOptions, part: Shard | undefined, signal: AbortSignal): AsyncGenerator<ArchiveListing> {
+  for await (const group of listTenantGroups(storage, filterFor(options), signal)) {
     // An archive without its sidecar is incomplete and, as SPEC.md says, invisible to verify.
-    return complete.filter((l) => options.ids!.includes(l.id));
+    const complete = group.filter((l) => l.complete && (!options.tenant || l.ref.tenant === options.tenant) && (!part || inSubset(l.ref, part)));
+    if (options.ids?.length) yield* complete.filter((l) => options.ids!.includes(l.id));
+    else if (options.all) yield* complete;
+    else if (complete.length > 0) {
+      const newest = await newestMadeByCreate(storage, complete, signal);
+      if (newest) yield newest;
+    }
   }
-  if (options.all) return complete;
-  // Default and --latest: per (source, tenant), the newest complete archive made by create or a
-  // schedule, as `latest` means everywhere; a restore's safety backup is verified by id or --all.
-  const byTenant = new Map<string, ArchiveListing[]>();
-  for (const listing of complete) {
-    const key = `${listing.ref.source}\0${listing.ref.tenant}`;
-    byTenant.set(key, [...(byTenant.get(key) ?? []), listing]);
-  }
-  const newest = await mapLimit([...byTenant.values()], 8, (group) => newestMadeByCreate(storage, group, signal));
-  return newest.filter((l): l is ArchiveListing => l !== undefined);
 }
 
-async function sourceFor(name: string, cache: Map<string, Source | undefined>, ctx: Context): Promise<Source | undefined> {
-  if (!cache.has(name)) cache.set(name, ctx.config.sources[name] ? await createSource(ctx.config, name, ctx.baseDir) : undefined);
-  return cache.get(name);
+async function sourceFor(name: string, run: VerifyRun): Promise<Source | undefined> {
+  let source = run.sources.get(name);
+  if (!source) {
+    source = run.ctx.config.sources[name] ? createSource(run.ctx.config, name, run.ctx.baseDir) : Promise.resolve(undefined);
+    run.sources.set(name, source);
+  }
+  return source;
 }

@@ -10,19 +10,26 @@ import type { Logger } from '../context.js';
 import { errorMessage } from '../errors.js';
 import type { Storage } from './types.js';
 
-/** Record keys under `prefix`, newest first (timestamps are fixed-width UTC: lexical order is time order). */
-async function recordKeys(storage: Storage, prefix: string, signal?: AbortSignal): Promise<string[]> {
-  const keys: string[] = [];
+/** A record is a few hundred bytes; anything far larger under the prefix is not read into memory. */
+export const MAX_RECORD_BYTES = 64 * 1024;
+
+/** Record keys under `prefix` with their sizes, newest first (timestamps are fixed-width UTC: lexical order is time order). */
+async function recordObjects(storage: Storage, prefix: string, signal?: AbortSignal): Promise<{ key: string; size: number }[]> {
+  const objects: { key: string; size: number }[] = [];
   for await (const object of storage.list(prefix, { signal })) {
     const name = object.key.slice(prefix.length);
-    if (name.endsWith('.json') && parseTimestamp(name.slice(0, -'.json'.length))) keys.push(object.key);
+    if (name.endsWith('.json') && parseTimestamp(name.slice(0, -'.json'.length))) objects.push({ key: object.key, size: object.size });
   }
-  return keys.sort().reverse();
+  return objects.sort((a, b) => (a.key < b.key ? 1 : -1));
 }
 
 /** The newest record under `prefix` that `isRecord` accepts; unreadable ones are skipped with a warning naming `what`. */
 export async function readNewestRecord<T>(storage: Storage, prefix: string, isRecord: (value: unknown) => value is T, what: string, log: Logger, signal?: AbortSignal): Promise<T | undefined> {
-  for (const key of await recordKeys(storage, prefix, signal)) {
+  for (const { key, size } of await recordObjects(storage, prefix, signal)) {
+    if (size > MAX_RECORD_BYTES) {
+      log.warn(`ignoring ${what} ${key} in storage "${storage.name}": ${size} bytes is not a record (at most ${MAX_RECORD_BYTES})`);
+      continue;
+    }
     try {
       const parsed: unknown = JSON.parse((await storage.getBuffer(key, { signal })).toString('utf8'));
       if (isRecord(parsed)) return parsed;
@@ -38,7 +45,7 @@ export async function readNewestRecord<T>(storage: Storage, prefix: string, isRe
 export async function writeRecord(storage: Storage, prefix: string, time: Date, record: unknown, history: number, what: string, log: Logger, signal?: AbortSignal): Promise<string> {
   const key = `${prefix}${formatTimestamp(time)}.json`;
   await storage.put(key, Buffer.from(JSON.stringify(record, null, 2) + '\n'), { signal });
-  for (const old of (await recordKeys(storage, prefix, signal)).slice(history)) {
+  for (const { key: old } of (await recordObjects(storage, prefix, signal)).slice(history)) {
     await storage.delete(old, { signal }).catch((error: unknown) => log.warn(`could not remove old ${what} ${old}: ${errorMessage(error)}`));
   }
   return key;

@@ -8,9 +8,13 @@
  *   A stream body is read once; a streamed put is retried (storage/retry.ts) only from `replay`, a
  *   fresh stream of the same bytes. A Buffer body may be retried freely.
  * - `get(key)` streams an object; a missing key fails with NotFoundError.
- * - `list(prefix)` yields every committed object under the prefix exactly once, in no particular
- *   order, as it reads the listing (S3 a page at a time, rclone an entry at a time as lsjson prints
- *   it), never loading everything first. Temporary upload files are not objects.
+ * - `list(prefix)` yields every committed object under the prefix exactly once, as it reads the listing (S3 a
+ *   page at a time, rclone an entry at a time as lsjson prints it), never loading everything first. Any order, except that the objects of one directory
+ *   (keys equal up to their last '/') come together, never interleaved with another directory's:
+ *   a tenant's archives are one directory, and list/prune/verify process the fleet a tenant at a
+ *   time as it arrives (archive/catalog.ts listTenantGroups). S3 keeps it by listing in key
+ *   order, local storage by walking a directory at a time, rclone by printing a directory's
+ *   entries together. Temporary upload files are not objects.
  * - `delete(key)` removes one object; deleting a missing key is not an error.
  * - Permanent errors (no such bucket, access denied, unknown remote) are StorageError with a hint;
  *   transient ones may be retried by callers with backoff (storage/retry.ts).

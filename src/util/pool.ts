@@ -34,3 +34,19 @@ export class Slots {
     };
   }
 }
+
+/**
+ * `fn` over the items of `source` as they arrive, at most `limit` at once, results yielded in the
+ * items' order; reads at most `limit` items ahead, so a listing of any length is processed in
+ * bounded memory. A failure is thrown when its turn comes; later ones are then ignored.
+ */
+export async function* mapOrdered<T, R>(source: AsyncIterable<T> | Iterable<T>, limit: number, fn: (item: T) => Promise<R>): AsyncGenerator<R> {
+  const pending: Promise<R>[] = [];
+  for await (const item of source) {
+    const running = fn(item);
+    running.catch(() => undefined);
+    pending.push(running);
+    if (pending.length >= Math.max(1, limit)) yield await pending.shift()!;
+  }
+  while (pending.length > 0) yield await pending.shift()!;
+}

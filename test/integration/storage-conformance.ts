@@ -139,6 +139,21 @@ export function storageConformance(name: string, factory: () => Promise<Conforma
       expect(listed).toEqual(keys);
     });
 
+    it("yields a directory's objects together, never interleaved with another directory's", async () => {
+      const root = unique('dirs');
+      // Names chosen so that key order and creation order both interleave the directories.
+      const dirs = ['t', 't-1', 't.x', 't0', 'u/t'];
+      const keys = [1, 2, 3].flatMap((n) => dirs.map((dir) => `${root}/${dir}/${n}.zip`));
+      for (const key of keys) await storage.put(key, Buffer.from(key));
+      const order: string[] = [];
+      for await (const info of storage.list(`${root}/`)) {
+        const dir = info.key.slice(0, info.key.lastIndexOf('/'));
+        if (order.at(-1) !== dir) order.push(dir);
+      }
+      expect(order.length).toBe(dirs.length);
+      expect([...order].sort()).toEqual(dirs.map((dir) => `${root}/${dir}`).sort());
+    });
+
     it('deletes a key, and deleting a missing key is not an error', async () => {
       const key = `${unique('del')}/gone.zip`;
       await storage.put(key, Buffer.from('bye'));

@@ -17,11 +17,16 @@ export function renderList(result: ListResult, c: ChalkInstance): string {
   }
   if (result.usage) return renderUsage(result.usage, result.unchecked ?? [], c);
   if (result.archives.length === 0) return 'no archives\n';
-  const long = result.archives.some((a) => a.trigger !== undefined);
-  const categories = result.archives.some((a) => a.categories !== undefined);
-  const holds = result.archives.some((a) => a.hold !== undefined);
+  return listTable(result.archives, c);
+}
+
+/** The table of archives (also of each block of a streamed list, src/cli/render/stream.ts). */
+export function listTable(archives: ListResult['archives'], c: ChalkInstance): string {
+  const long = archives.some((a) => a.trigger !== undefined);
+  const categories = archives.some((a) => a.categories !== undefined);
+  const holds = archives.some((a) => a.hold !== undefined);
   const header = ['ARCHIVE', 'STORAGE', 'SIZE', ...(long ? ['TRIGGER', 'ROWS', 'LABELS'] : []), ...(categories ? ['CATEGORIES'] : []), ...(holds ? ['HOLD'] : [])];
-  const rows = result.archives.map((a) => [
+  const rows = archives.map((a) => [
     a.id + (a.encrypted ? c.gray(' (age)') : '') + (a.held ? c.yellow(' (held)') : ''),
     a.storage,
     formatBytes(a.size),

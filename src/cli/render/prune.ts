@@ -14,19 +14,23 @@ function statusCell(a: PrunedArchive, c: ChalkInstance): string {
 
 /** The plan table (archive, keep/remove, reason), then orphans, unchecked sources and a summary. */
 export function renderPrune(result: PruneResult, c: ChalkInstance): string {
+  return (result.archives.length === 0 ? 'no archives\n' : pruneTable(result.archives, c)) + renderPruneTail(result, c);
+}
+
+/** The plan table (also of each block of a streamed prune, src/cli/render/stream.ts). */
+export function pruneTable(archives: PrunedArchive[], c: ChalkInstance): string {
+  const rows = archives.map((a) => [statusCell(a, c), a.id + (a.complete ? '' : c.gray(' (incomplete)')), a.storage, formatBytes(a.size), a.policy, reasonCell(a, c)]);
+  return table(['ACTION', 'ARCHIVE', 'STORAGE', 'SIZE', 'POLICY', 'REASON'], rows);
+}
+
+function reasonCell(a: PrunedArchive, c: ChalkInstance): string {
+  if (a.error) return c.red(a.error);
+  return a.status === 'retained' ? `retained (locked${a.lockedUntil ? ` until ${a.lockedUntil}` : ''}); ${a.reasons.join(', ')}` : a.reasons.join(', ');
+}
+
+/** What follows the plan table: orphans, unchecked sources, the summary. */
+export function renderPruneTail(result: PruneResult, c: ChalkInstance): string {
   const parts: string[] = [];
-  if (result.archives.length === 0) parts.push('no archives\n');
-  else {
-    const rows = result.archives.map((a) => [
-      statusCell(a, c),
-      a.id + (a.complete ? '' : c.gray(' (incomplete)')),
-      a.storage,
-      formatBytes(a.size),
-      a.policy,
-      a.error ? c.red(a.error) : a.status === 'retained' ? `retained (locked${a.lockedUntil ? ` until ${a.lockedUntil}` : ''}); ${a.reasons.join(', ')}` : a.reasons.join(', '),
-    ]);
-    parts.push(table(['ACTION', 'ARCHIVE', 'STORAGE', 'SIZE', 'POLICY', 'REASON'], rows));
-  }
   for (const o of result.orphans) {
     parts.push(c.yellow(`orphan: ${o.source}/${o.tenant} is no longer a tenant of its source (${o.archives} archives in ${o.storage}, kept per retention.orphans ${JSON.stringify(o.policy)})\n`));
   }

@@ -1,0 +1,227 @@
+#!/usr/bin/env node
+// Many archives (issue 19, goal 3): `list`, `list --stale`, `prune --dry-run` and `verify --all
+// --quick` over a fleet of synthesized archives in local storage and in s3rver, each command one
+// CLI process under /usr/bin/time (wall time, peak RSS), S3 requests counted by a proxy between
+// the CLI and s3rver. Also `list` of one tenant, which must stay one prefix listing.
+//
+// The archives are written straight in the key layout (SPEC.md "Archives"), not made by create:
+// one real archive of a files source is the template, and every synthesized archive is its zip
+// (the same bytes, so its size and sha256 hold) beside its sidecar with the id, tenant and object
+// key rewritten -- what level 1 of verify checks. s3rver's share is written into its filesystem
+// store directly (object + .md5 files, as s3rver keeps them), since 200,000 PUTs through s3rver
+// would take longer than the benchmark.
+// usage (after `npm run build`):
+//   node bench/many-archives.mjs [--local 100000] [--s3 10000] [--per-tenant 10] [--skip s3|local]
+// Retention is keepLast 7, so prune --dry-run would remove 3 of every 10 archives (reading their sidecars).
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+// --bin: another build's bin/orgbackup.js (an earlier checkout), to compare; commands it lacks are reported as failed.
+const BIN = path.resolve(opt('bin', path.join(ROOT, 'bin/orgbackup.js')));
+const LOCAL = Number(opt('local', '100000'));
+const S3 = Number(opt('s3', '10000'));
+const PER_TENANT = Number(opt('per-tenant', '10'));
+const SKIP = opt('skip', '');
+const work = mkdtempSync(path.join(os.tmpdir(), 'ob-bench-archives-'));
+const log = (msg) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
+const tenantName = (i) => `org-${String(i).padStart(6, '0')}`;
+
+/** Runs the CLI under /usr/bin/time with stdout to /dev/null; returns wall s, peak RSS MB, exit code. */
+function timed(argv) {
+  const res = spawnSync('/usr/bin/time', ['-f', 'TIME %e %M', process.execPath, BIN, ...argv], { cwd: work, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 28 });
+  const m = /TIME ([\d.]+) (\d+)/.exec(res.stderr);
+  if (!m) throw new Error(`no timing for ${argv.join(' ')}: ${res.stderr.slice(-2000)}`);
+  // list --stale exits 1 when tenants are stale; anything else non-zero is a failure.
+  if (res.status !== 0 && !(argv.includes('--stale') && res.status === 1)) throw new Error(`orgbackup ${argv.join(' ')} exited ${res.status}: ${res.stderr.slice(-2000)}`);
+  return { wall: Number(m[1]), rssMb: Number(m[2]) / 1024, exit: res.status };
+}
+
+/** The CLI's stdout (JSON), for checking what a run found. */
+function json(argv) {
+  const out = execFileSync(process.execPath, [BIN, ...argv], { cwd: work, encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] });
+  return JSON.parse(out);
+}
+
+/** One real archive: its zip bytes and its sidecar text, with the id and tenant to rewrite. */
+function makeTemplate(config) {
+  const created = json(['-c', config, '--json', 'create', '--source', 'app', '--tenant', tenantName(0), '--storage', 'template']);
+  const id = created.archives[0].id;
+  const dir = path.join(work, 'template', 'app', tenantName(0));
+  const stamp = id.split('/')[2];
+  return { id, stamp, zip: readFileSync(path.join(dir, `${stamp}.zip`)), sidecar: readFileSync(path.join(dir, `${stamp}.manifest.json`), 'utf8') };
+}
+
+/** Per tenant, PER_TENANT archives a day apart, the newest 2 days old (so `list --stale 26h` finds every tenant stale). */
+function* archivesOf(count, template) {
+  const newest = Date.now() - 2 * 86_400_000;
+  for (let t = 0; t < Math.ceil(count / PER_TENANT); t++) {
+    const tenant = tenantName(t);
+    for (let a = 0; a < PER_TENANT && t * PER_TENANT + a < count; a++) {
+      const stamp = new Date(newest - a * 86_400_000 - t).toISOString().replace(/:/g, '-');
+      const id = `app/${tenant}/${stamp}`;
+      const sidecar = template.sidecar
+        .split(template.id)
+        .join(id)
+        .split(`"${tenantName(0)}"`)
+        .join(`"${tenant}"`);
+      yield { tenant, stamp, sidecar };
+    }
+  }
+}
+
+function writeLocal(root, count, template) {
+  let dir;
+  for (const { tenant, stamp, sidecar } of archivesOf(count, template)) {
+    const tenantDir = path.join(root, 'app', tenant);
+    if (dir !== tenantDir) mkdirSync((dir = tenantDir), { recursive: true });
+    writeFileSync(path.join(dir, `${stamp}.zip`), template.zip);
+    writeFileSync(path.join(dir, `${stamp}.manifest.json`), sidecar);
+  }
+}
+
+/** Objects as s3rver's filesystem store keeps them: `<name>._S3rver_object` and its `.md5`. */
+function writeS3rver(bucketDir, prefix, count, template) {
+  const zipMd5 = createHash('md5').update(template.zip).digest('hex');
+  let dir;
+  for (const { tenant, stamp, sidecar } of archivesOf(count, template)) {
+    const tenantDir = path.join(bucketDir, prefix, 'app', tenant);
+    if (dir !== tenantDir) mkdirSync((dir = tenantDir), { recursive: true });
+    writeFileSync(path.join(dir, `${stamp}.zip._S3rver_object`), template.zip);
+    writeFileSync(path.join(dir, `${stamp}.zip._S3rver_object.md5`), zipMd5);
+    writeFileSync(path.join(dir, `${stamp}.manifest.json._S3rver_object`), sidecar);
+    writeFileSync(path.join(dir, `${stamp}.manifest.json._S3rver_object.md5`), createHash('md5').update(sidecar).digest('hex'));
+  }
+}
+
+async function startS3rver(dir) {
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', path.join(ROOT, 'bench/s3rver-server.mjs'), dir, '0', 'backups'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise((resolve, reject) => {
+    child.stdout.once('data', (d) => resolve(JSON.parse(String(d)).port));
+    child.once('exit', () => reject(new Error('s3rver exited')));
+  });
+  return { child, port };
+}
+
+/** A proxy in front of s3rver that counts requests: ListObjectsV2 pages, GETs, others. */
+function countingProxy(targetPort) {
+  const counts = { list: 0, get: 0, other: 0, listPrefixes: new Set() };
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    if (req.method === 'GET' && url.searchParams.get('list-type') === '2') {
+      counts.list++;
+      counts.listPrefixes.add(url.searchParams.get('prefix') ?? '');
+    } else if (req.method === 'GET') counts.get++;
+    else counts.other++;
+    const upstream = http.request({ host: '127.0.0.1', port: targetPort, path: req.url, method: req.method, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode, up.headers);
+      up.pipe(res);
+    });
+    upstream.on('error', (e) => res.destroy(e));
+    req.pipe(upstream);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: server.address().port, counts })));
+}
+
+function reset(counts) {
+  Object.assign(counts, { list: 0, get: 0, other: 0, listPrefixes: new Set() });
+}
+
+const COMMANDS = [
+  ['list', ['list']],
+  ['list --stale 26h', ['list', '--stale', '26h']],
+  ['prune --dry-run', ['prune', '--dry-run']],
+  ['verify --all --quick', ['verify', '--all', '--quick']],
+  ['list one tenant', ['list', '--source', 'app', '--tenant', tenantName(1)]],
+];
+
+async function measure(storage, archives, counts, rows) {
+  for (const [label, argv] of COMMANDS) {
+    if (counts) reset(counts);
+    // The proxy answers in this process: the CLI must run without blocking its event loop.
+    let r;
+    try {
+      r = counts ? await timedAsync(['-c', 'bench.config.json', ...argv, '--storage', storage]) : timed(['-c', 'bench.config.json', ...argv, '--storage', storage]);
+    } catch (error) {
+      log(`${storage} ${archives}: ${label}: ${String(error).split('\n')[0]}`);
+      rows.push(`| ${storage} | ${archives.toLocaleString('en')} | \`${label}\` | failed | | |`);
+      continue;
+    }
+    const requests = counts ? `${counts.list} list, ${counts.get} get, ${counts.other} other${label === 'list one tenant' ? ` (prefixes: ${[...counts.listPrefixes].join(' ')})` : ''}` : '-';
+    log(`${storage} ${archives}: ${label}: ${r.wall} s, ${r.rssMb.toFixed(0)} MB, requests ${requests}`);
+    rows.push(`| ${storage} | ${archives.toLocaleString('en')} | \`${label}\` | ${r.wall.toFixed(1)} | ${r.rssMb.toFixed(0)} | ${requests} |`);
+  }
+}
+
+function timedAsync(argv) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/usr/bin/time', ['-f', 'TIME %e %M', process.execPath, BIN, ...argv], { cwd: work, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-8000)));
+    child.on('exit', (status) => {
+      const m = /TIME ([\d.]+) (\d+)/.exec(stderr);
+      if (!m || (status !== 0 && !(argv.includes('--stale') && status === 1))) return reject(new Error(`orgbackup ${argv.join(' ')} exited ${status}: ${stderr}`));
+      resolve({ wall: Number(m[1]), rssMb: Number(m[2]) / 1024, exit: status });
+    });
+  });
+}
+
+async function main() {
+  const tenants = Math.ceil(Math.max(LOCAL, S3) / PER_TENANT);
+  log(`work dir ${work}; ${tenants} tenant directories for discovery`);
+  const tenantsDir = path.join(work, 'tenants');
+  for (let t = 0; t < tenants; t++) mkdirSync(path.join(tenantsDir, tenantName(t)), { recursive: true });
+  writeFileSync(path.join(tenantsDir, tenantName(0), 'data.txt'), 'tenant data\n');
+  const s3dir = path.join(work, 's3');
+  const s3 = await startS3rver(s3dir);
+  const proxy = await countingProxy(s3.port);
+  const s3storage = { type: 's3', bucket: 'backups', prefix: 'many', endpoint: `http://127.0.0.1:${proxy.port}`, forcePathStyle: true, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+  const config = path.join(work, 'bench.config.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      version: 1,
+      sources: { app: { type: 'files', path: './tenants', tenants: { mode: 'directory' } } },
+      storage: { template: { type: 'local', path: './template' }, local: { type: 'local', path: './local' }, s3: s3storage },
+      retention: { keepLast: 7 },
+    }),
+  );
+  const rows = [];
+  try {
+    const template = makeTemplate(config);
+    if (!SKIP.includes('local')) {
+      log(`writing ${LOCAL} archives to local storage`);
+      writeLocal(path.join(work, 'local'), LOCAL, template);
+      await measure('local', LOCAL, undefined, rows);
+      rmSync(path.join(work, 'local'), { recursive: true, force: true });
+    }
+    if (!SKIP.includes('s3')) {
+      log(`writing ${S3} archives into s3rver's store`);
+      writeS3rver(path.join(s3dir, 'backups'), 'many', S3, template);
+      await measure('s3', S3, proxy.counts, rows);
+    }
+  } finally {
+    proxy.server.close();
+    s3.child.kill();
+    rmSync(work, { recursive: true, force: true });
+  }
+  const [l1, l5, l15] = os.loadavg();
+  console.log(
+    `\nMeasured ${new Date().toISOString().slice(0, 16)}Z by \`node bench/many-archives.mjs --local ${LOCAL} --s3 ${S3} --per-tenant ${PER_TENANT}${BIN === path.join(ROOT, 'bin/orgbackup.js') ? '' : ` --bin ${BIN}`}\`, ${os.cpus().length} CPUs, load average at the end ${l1.toFixed(2)} / ${l5.toFixed(2)} / ${l15.toFixed(2)}; one run each; ${PER_TENANT} archives per tenant, retention keepLast 7.\n`,
+  );
+  console.log('| storage | archives | command | wall s | peak RSS MB | S3 requests |');
+  console.log('|---|---|---|---|---|---|');
+  for (const row of rows) console.log(row);
+}
+
+await main();
