@@ -5,6 +5,8 @@
  * the spool in the temp directory.
  */
 import type { Logger } from '../../context.js';
+import { pauseAt } from '../../util/test-hooks.js';
+import { RowSpool } from './spool.js';
 
 /** What reading a run's tenants in one pass needs from the run. */
 export interface BatchOptions {
@@ -42,4 +44,29 @@ export function decideBatch(input: { selected: number; discovered: number; table
 
 export function mib(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MiB`;
+}
+
+/**
+ * Fills a new spool for `tenants` tenants in the read's transaction: `read` reads every table (and
+ * the outside rows), then `commit` ends the transaction. The spool is removed again if either fails,
+ * so a failed one-pass read leaves nothing behind for the per-tenant reads that follow.
+ */
+export async function fillSpool<T>(
+  tenants: number,
+  tables: number,
+  options: BatchOptions,
+  read: (spool: RowSpool) => Promise<T>,
+  commit: () => Promise<unknown>,
+): Promise<{ spool: RowSpool; read: T }> {
+  const spool = await RowSpool.create(options.tempDir, tenants);
+  try {
+    const result = await read(spool);
+    await pauseAt('rows-spooled', `${tables} tables`, options.signal);
+    await commit();
+    options.log.debug(`rows mode: ${tables} tables read for ${tenants} tenants, ${mib(spool.size)} spooled`);
+    return { spool, read: result };
+  } catch (error) {
+    await spool.close();
+    throw error;
+  }
 }

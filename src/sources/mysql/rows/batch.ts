@@ -16,11 +16,10 @@ import type mysql from 'mysql2/promise';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { MysqlSourceConfig } from '../config.js';
 import { freeBytes } from '../../../util/free-space.js';
-import { pauseAt } from '../../../util/test-hooks.js';
-import { decideBatch, mib, type BatchOptions } from '../../rows/batch-decision.js';
+import { decideBatch, fillSpool, type BatchOptions } from '../../rows/batch-decision.js';
 import { crossingKeys } from '../../rows/outside.js';
 import type { PlanForeignKey, RowsPlan } from '../../rows/plan.js';
-import { RowSpool } from '../../rows/spool.js';
+import type { RowSpool } from '../../rows/spool.js';
 import type { Tenant } from '../../types.js';
 import { databaseCharset, serverFacts, tableCollations } from '../catalog.js';
 import { withMysql, type MysqlConnection } from '../connection.js';
@@ -62,18 +61,16 @@ export async function readMysqlRowsBatch(conn: MysqlConnection, config: MysqlSou
     options.log.info(`rows mode: ${decision.reason}`);
     const charset = await databaseCharset(client, conn.database);
     const collations = await tableCollations(client, conn.database);
-    const spool = await RowSpool.create(options.tempDir, tenants.length);
-    let found: Map<number, Found>;
-    try {
-      await spoolTables(client, plan, types, keys, spool, options.signal);
-      found = crossingKeys(plan).length > 0 ? await readMysqlOutsideBatch(client, plan, types, keys, hops) : new Map<number, Found>();
-      await pauseAt('rows-spooled', `${plan.tables.length} tables`, options.signal);
-      await client.query('COMMIT');
-    } catch (error) {
-      await spool.close();
-      throw error;
-    }
-    options.log.debug(`rows mode: ${plan.tables.length} tables read for ${tenants.length} tenants, ${mib(spool.size)} spooled`);
+    const { spool, read: found } = await fillSpool(
+      tenants.length,
+      plan.tables.length,
+      options,
+      async (spool) => {
+        await spoolTables(client, plan, types, keys, spool, options.signal);
+        return crossingKeys(plan).length > 0 ? await readMysqlOutsideBatch(client, plan, types, keys, hops) : new Map<number, Found>();
+      },
+      () => client.query('COMMIT'),
+    );
     const outside = new Map([...found].filter(([, f]) => f.references.length > 0).map(([i, f]) => [tenants[i]!.id, f]));
     const index = new Map(tenants.map((t, i) => [t.id, i]));
     return { spool, index, plan, types, fingerprint, serverVersion: server.version, charset, collations, snapshotAt, outside };

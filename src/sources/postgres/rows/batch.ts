@@ -17,14 +17,12 @@ import type { PostgresSourceConfig } from '../../../config/schema.js';
 import type { SchemaFingerprint } from '../../../archive/manifest.js';
 import { freeBytes } from '../../../util/free-space.js';
 import type { RowsPlan } from '../../rows/plan.js';
-import { RowSpool } from '../../rows/spool.js';
-import { decideBatch, mib, type BatchOptions } from '../../rows/batch-decision.js';
+import { decideBatch, fillSpool, type BatchOptions } from '../../rows/batch-decision.js';
 import type { Tenant } from '../../types.js';
 import { serverVersion, quoteTable } from '../catalog.js';
 import { withPgClient, type PgConnection } from '../connection.js';
 import { cachedCatalog } from './dump.js';
 import type { RowsBatch } from './rows-batch.js';
-import { pauseAt } from '../../../util/test-hooks.js';
 import { keyedCopyOutSql } from './sql.js';
 import { crossingKeys } from '../../rows/outside.js';
 import type { OutsideRows } from './outside.js';
@@ -47,23 +45,21 @@ export async function readRowsBatch(conn: PgConnection, config: PostgresSourceCo
     }
     // Every table is read whole: hash joins over sequential scans, never a lookup per key.
     await client.query('SET LOCAL enable_nestloop = off; SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off');
-    const spool = await RowSpool.create(options.tempDir, tenants.length);
-    let outside: Map<string, OutsideRows>;
-    try {
-      const keys = keysRelation(client, tenants, fingerprint);
-      for (const table of plan.tables) {
-        const copy = client.query(copyTo(keyedCopyOutSql(plan, table, keys)));
-        await pipeline(copy, spool.router(table.table), { signal: options.signal });
-      }
-      spool.routingDone();
-      outside = await readBatchOutside(client, plan, tenants, keys);
-      await pauseAt('rows-spooled', `${plan.tables.length} tables`, options.signal);
-      await client.query('COMMIT');
-    } catch (error) {
-      await spool.close();
-      throw error;
-    }
-    options.log.debug(`rows mode: ${plan.tables.length} tables read for ${tenants.length} tenants, ${mib(spool.size)} spooled`);
+    const { spool, read: outside } = await fillSpool(
+      tenants.length,
+      plan.tables.length,
+      options,
+      async (spool) => {
+        const keys = keysRelation(client, tenants, fingerprint);
+        for (const table of plan.tables) {
+          const copy = client.query(copyTo(keyedCopyOutSql(plan, table, keys)));
+          await pipeline(copy, spool.router(table.table), { signal: options.signal });
+        }
+        spool.routingDone();
+        return readBatchOutside(client, plan, tenants, keys);
+      },
+      () => client.query('COMMIT'),
+    );
     return { spool, index: new Map(tenants.map((t, i) => [t.id, i])), plan, fingerprint, serverVersion: version, snapshotAt, outside };
   });
 }
