@@ -15,11 +15,13 @@
 // Retention is keepLast 7, so prune --dry-run would remove 3 of every 10 archives (reading their sidecars).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isMainThread, Worker, workerData } from 'node:worker_threads';
+import { printResult } from './result-line.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -29,17 +31,26 @@ const opt = (name, fallback) => {
 };
 // --bin: another build's bin/orgbackup.js (an earlier checkout), to compare; commands it lacks are reported as failed.
 const BIN = path.resolve(opt('bin', path.join(ROOT, 'bin/orgbackup.js')));
-const LOCAL = Number(opt('local', '100000'));
+// --local 10000,100000: measured at each size in turn, the fleet grown between (tenants are added).
+const LOCAL = opt('local', '100000').split(',').map(Number);
 const S3 = Number(opt('s3', '10000'));
 const PER_TENANT = Number(opt('per-tenant', '10'));
 const SKIP = opt('skip', '');
-const work = mkdtempSync(path.join(os.tmpdir(), 'ob-bench-archives-'));
+// --commands list,stale,prune,verify,one picks the commands; --verify-upto N skips verify --quick above N archives.
+const PICKED = opt('commands', 'list,stale,prune,verify,one').split(',');
+const VERIFY_UPTO = Number(opt('verify-upto', 'Infinity'));
+// --heap MB runs the CLI with --max-old-space-size=MB: a run that finishes shows what the heap is bounded by.
+const HEAP = opt('heap', undefined);
+const WORKERS = Number(opt('workers', '4'));
+const work = isMainThread ? mkdtempSync(path.join(opt('dir', os.tmpdir()), 'ob-bench-archives-')) : '';
 const log = (msg) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
 const tenantName = (i) => `org-${String(i).padStart(6, '0')}`;
 
+const cli = (argv) => [process.execPath, ...(HEAP ? [`--max-old-space-size=${HEAP}`] : []), BIN, ...argv];
+
 /** Runs the CLI under /usr/bin/time with stdout to /dev/null; returns wall s, peak RSS MB, exit code. */
 function timed(argv) {
-  const res = spawnSync('/usr/bin/time', ['-f', 'TIME %e %M', process.execPath, BIN, ...argv], { cwd: work, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 28 });
+  const res = spawnSync('/usr/bin/time', ['-f', 'TIME %e %M', ...cli(argv)], { cwd: work, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 28 });
   const m = /TIME ([\d.]+) (\d+)/.exec(res.stderr);
   if (!m) throw new Error(`no timing for ${argv.join(' ')}: ${res.stderr.slice(-2000)}`);
   // list --stale exits 1 when tenants are stale; anything else non-zero is a failure.
@@ -62,12 +73,12 @@ function makeTemplate(config) {
   return { id, stamp, zip: readFileSync(path.join(dir, `${stamp}.zip`)), sidecar: readFileSync(path.join(dir, `${stamp}.manifest.json`), 'utf8') };
 }
 
-/** Per tenant, PER_TENANT archives a day apart, the newest 2 days old (so `list --stale 26h` finds every tenant stale). */
-function* archivesOf(count, template) {
+/** Per tenant of [from, to), PER_TENANT archives a day apart, the newest 2 days old (so `list --stale 26h` finds every tenant stale). */
+function* archivesOf(from, to, count, perTenant, template) {
   const newest = Date.now() - 2 * 86_400_000;
-  for (let t = 0; t < Math.ceil(count / PER_TENANT); t++) {
+  for (let t = from; t < to; t++) {
     const tenant = tenantName(t);
-    for (let a = 0; a < PER_TENANT && t * PER_TENANT + a < count; a++) {
+    for (let a = 0; a < perTenant && t * perTenant + a < count; a++) {
       const stamp = new Date(newest - a * 86_400_000 - t).toISOString().replace(/:/g, '-');
       const id = `app/${tenant}/${stamp}`;
       const sidecar = template.sidecar
@@ -80,28 +91,53 @@ function* archivesOf(count, template) {
   }
 }
 
-function writeLocal(root, count, template) {
+/**
+ * One synthesis worker's share (tenants [from, to)). Every zip is a hard link of the template's
+ * one file (the same bytes, so size and sha256 hold; a link is one syscall instead of a create
+ * and a write), sidecars are written; s3rver's store keeps `<name>._S3rver_object` and its `.md5`.
+ */
+function synthesize({ kind, root, from, to, count, perTenant, template, zipPath, zipMd5Path }) {
   let dir;
-  for (const { tenant, stamp, sidecar } of archivesOf(count, template)) {
+  for (const { tenant, stamp, sidecar } of archivesOf(from, to, count, perTenant, template)) {
     const tenantDir = path.join(root, 'app', tenant);
     if (dir !== tenantDir) mkdirSync((dir = tenantDir), { recursive: true });
-    writeFileSync(path.join(dir, `${stamp}.zip`), template.zip);
-    writeFileSync(path.join(dir, `${stamp}.manifest.json`), sidecar);
+    if (kind === 'local') {
+      linkSync(zipPath, path.join(dir, `${stamp}.zip`));
+      writeFileSync(path.join(dir, `${stamp}.manifest.json`), sidecar);
+    } else {
+      linkSync(zipPath, path.join(dir, `${stamp}.zip._S3rver_object`));
+      linkSync(zipMd5Path, path.join(dir, `${stamp}.zip._S3rver_object.md5`));
+      writeFileSync(path.join(dir, `${stamp}.manifest.json._S3rver_object`), sidecar);
+      writeFileSync(path.join(dir, `${stamp}.manifest.json._S3rver_object.md5`), createHash('md5').update(sidecar).digest('hex'));
+    }
   }
 }
 
-/** Objects as s3rver's filesystem store keeps them: `<name>._S3rver_object` and its `.md5`. */
-function writeS3rver(bucketDir, prefix, count, template) {
-  const zipMd5 = createHash('md5').update(template.zip).digest('hex');
-  let dir;
-  for (const { tenant, stamp, sidecar } of archivesOf(count, template)) {
-    const tenantDir = path.join(bucketDir, prefix, 'app', tenant);
-    if (dir !== tenantDir) mkdirSync((dir = tenantDir), { recursive: true });
-    writeFileSync(path.join(dir, `${stamp}.zip._S3rver_object`), template.zip);
-    writeFileSync(path.join(dir, `${stamp}.zip._S3rver_object.md5`), zipMd5);
-    writeFileSync(path.join(dir, `${stamp}.manifest.json._S3rver_object`), sidecar);
-    writeFileSync(path.join(dir, `${stamp}.manifest.json._S3rver_object.md5`), createHash('md5').update(sidecar).digest('hex'));
+/** Adds tenants [fromTenant, toTenant) of a `count`-archive fleet under root, WORKERS threads at once. */
+async function writeArchives(kind, root, fromTenant, toTenant, count, template) {
+  const zipPath = path.join(work, 'template.zip');
+  const zipMd5Path = path.join(work, 'template.zip.md5');
+  if (!existsSync(zipPath)) {
+    writeFileSync(zipPath, template.zip);
+    writeFileSync(zipMd5Path, createHash('md5').update(template.zip).digest('hex'));
   }
+  const started = Date.now();
+  const span = Math.ceil((toTenant - fromTenant) / WORKERS);
+  const shares = [];
+  for (let from = fromTenant; from < toTenant; from += span) {
+    const data = { kind, root, from, to: Math.min(toTenant, from + span), count, perTenant: PER_TENANT, template: { id: template.id, sidecar: template.sidecar }, zipPath, zipMd5Path };
+    shares.push(
+      new Promise((resolve, reject) => {
+        const worker = new Worker(fileURLToPath(import.meta.url), { workerData: data });
+        worker.once('error', reject);
+        worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`synthesis worker exited ${code}`))));
+      }),
+    );
+  }
+  await Promise.all(shares);
+  const seconds = (Date.now() - started) / 1000;
+  log(`${kind}: tenants ${fromTenant}..${toTenant - 1} written in ${seconds.toFixed(1)} s`);
+  return seconds;
 }
 
 async function startS3rver(dir) {
@@ -138,15 +174,16 @@ function reset(counts) {
 }
 
 const COMMANDS = [
-  ['list', ['list']],
-  ['list --stale 26h', ['list', '--stale', '26h']],
-  ['prune --dry-run', ['prune', '--dry-run']],
-  ['verify --all --quick', ['verify', '--all', '--quick']],
-  ['list one tenant', ['list', '--source', 'app', '--tenant', tenantName(1)]],
+  ['list', 'list', ['list']],
+  ['stale', 'list --stale 26h', ['list', '--stale', '26h']],
+  ['prune', 'prune --dry-run', ['prune', '--dry-run']],
+  ['verify', 'verify --all --quick', ['verify', '--all', '--quick']],
+  ['one', 'list one tenant', ['list', '--source', 'app', '--tenant', tenantName(1)]],
 ];
 
-async function measure(storage, archives, counts, rows) {
-  for (const [label, argv] of COMMANDS) {
+async function measure(storage, archives, counts, rows, results) {
+  for (const [key, label, argv] of COMMANDS) {
+    if (!PICKED.includes(key) || (key === 'verify' && archives > VERIFY_UPTO)) continue;
     if (counts) reset(counts);
     // The proxy answers in this process: the CLI must run without blocking its event loop.
     let r;
@@ -155,17 +192,19 @@ async function measure(storage, archives, counts, rows) {
     } catch (error) {
       log(`${storage} ${archives}: ${label}: ${String(error).split('\n')[0]}`);
       rows.push(`| ${storage} | ${archives.toLocaleString('en')} | \`${label}\` | failed | | |`);
+      results.push({ storage, archives, command: label, failed: true });
       continue;
     }
     const requests = counts ? `${counts.list} list, ${counts.get} get, ${counts.other} other${label === 'list one tenant' ? ` (prefixes: ${[...counts.listPrefixes].join(' ')})` : ''}` : '-';
     log(`${storage} ${archives}: ${label}: ${r.wall} s, ${r.rssMb.toFixed(0)} MB, requests ${requests}`);
     rows.push(`| ${storage} | ${archives.toLocaleString('en')} | \`${label}\` | ${r.wall.toFixed(1)} | ${r.rssMb.toFixed(0)} | ${requests} |`);
+    results.push({ storage, archives, command: label, wall: r.wall, rssMb: Math.round(r.rssMb), ...(counts ? { list: counts.list, get: counts.get, other: counts.other } : {}) });
   }
 }
 
 function timedAsync(argv) {
   return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/time', ['-f', 'TIME %e %M', process.execPath, BIN, ...argv], { cwd: work, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('/usr/bin/time', ['-f', 'TIME %e %M', ...cli(argv)], { cwd: work, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-8000)));
     child.on('exit', (status) => {
@@ -177,8 +216,10 @@ function timedAsync(argv) {
 }
 
 async function main() {
-  const tenants = Math.ceil(Math.max(LOCAL, S3) / PER_TENANT);
-  log(`work dir ${work}; ${tenants} tenant directories for discovery`);
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  const largest = Math.max(...LOCAL, S3);
+  const tenants = Math.ceil(largest / PER_TENANT);
+  log(`work dir ${work}; load ${load}; ${tenants} tenant directories for discovery`);
   const tenantsDir = path.join(work, 'tenants');
   for (let t = 0; t < tenants; t++) mkdirSync(path.join(tenantsDir, tenantName(t)), { recursive: true });
   writeFileSync(path.join(tenantsDir, tenantName(0), 'data.txt'), 'tenant data\n');
@@ -197,31 +238,49 @@ async function main() {
     }),
   );
   const rows = [];
+  const results = [];
+  const synthesis = [];
   try {
     const template = makeTemplate(config);
     if (!SKIP.includes('local')) {
-      log(`writing ${LOCAL} archives to local storage`);
-      writeLocal(path.join(work, 'local'), LOCAL, template);
-      await measure('local', LOCAL, undefined, rows);
-      rmSync(path.join(work, 'local'), { recursive: true, force: true });
+      // Each size adds the tenants the previous one lacked: the fleet grows, nothing is rewritten.
+      let written = 0;
+      for (const size of [...LOCAL].sort((a, b) => a - b)) {
+        const upTo = Math.ceil(size / PER_TENANT);
+        log(`local: growing to ${size} archives`);
+        synthesis.push({ storage: 'local', archives: size, seconds: await writeArchives('local', path.join(work, 'local'), written, upTo, size, template) });
+        written = upTo;
+        await measure('local', size, undefined, rows, results);
+      }
     }
     if (!SKIP.includes('s3')) {
       log(`writing ${S3} archives into s3rver's store`);
-      writeS3rver(path.join(s3dir, 'backups'), 'many', S3, template);
-      await measure('s3', S3, proxy.counts, rows);
+      synthesis.push({ storage: 's3', archives: S3, seconds: await writeArchives('s3', path.join(s3dir, 'backups', 'many'), 0, Math.ceil(S3 / PER_TENANT), S3, template) });
+      await measure('s3', S3, proxy.counts, rows, results);
     }
   } finally {
     proxy.server.close();
     s3.child.kill();
-    rmSync(work, { recursive: true, force: true });
+    // Removing millions of files takes minutes: left to a detached rm, so the result comes now.
+    spawn('rm', ['-rf', work], { detached: true, stdio: 'ignore' }).unref();
   }
-  const [l1, l5, l15] = os.loadavg();
+  const end = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  const flags = process.argv.slice(2).join(' ');
   console.log(
-    `\nMeasured ${new Date().toISOString().slice(0, 16)}Z by \`node bench/many-archives.mjs --local ${LOCAL} --s3 ${S3} --per-tenant ${PER_TENANT}${BIN === path.join(ROOT, 'bin/orgbackup.js') ? '' : ` --bin ${BIN}`}\`, ${os.cpus().length} CPUs, load average at the end ${l1.toFixed(2)} / ${l5.toFixed(2)} / ${l15.toFixed(2)}; one run each; ${PER_TENANT} archives per tenant, retention keepLast 7.\n`,
+    `\nMeasured ${new Date().toISOString().slice(0, 16)}Z by \`node bench/many-archives.mjs ${flags}\`, ${os.cpus().length} CPUs, load average at the start ${load}, at the end ${end}; one run each; ${PER_TENANT} archives per tenant, retention keepLast 7.`,
   );
+  console.log(`Synthesis: ${synthesis.map((s) => `${s.storage} to ${s.archives.toLocaleString('en')} in ${s.seconds.toFixed(0)} s`).join(', ')} (${WORKERS} threads).\n`);
   console.log('| storage | archives | command | wall s | peak RSS MB | S3 requests |');
   console.log('|---|---|---|---|---|---|');
   for (const row of rows) console.log(row);
+  const peak = Math.max(...results.map((r) => r.rssMb ?? 0));
+  const failed = results.filter((r) => r.failed).length;
+  printResult(
+    'many-archives',
+    [{ goal: 'issue 19 goal 3: list/prune/verify peak RSS < 200 MB', figure: `${peak} MB peak over ${results.length} commands${failed ? `, ${failed} failed` : ''}`, met: peak < 200 && failed === 0 }],
+    { results, synthesis, heapMb: HEAP },
+  );
 }
 
-await main();
+if (isMainThread) await main();
+else synthesize(workerData);
