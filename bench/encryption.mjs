@@ -15,6 +15,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } fr
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { printResult } from './result-line.mjs';
 import { Encrypter, generateIdentity, identityToRecipient } from 'age-encryption';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -164,6 +165,13 @@ try {
   );
   lines.push(`Header per archive (X25519, one recipient), CPU: age-encryption package ${header.package.toFixed(2)} ms, orgbackup (native X25519) ${header.orgbackup.toFixed(2)} ms.`);
   console.log(lines.join('\n'));
+  printResult(
+    'encryption',
+    results.map((r) => {
+      const ratio = median(r.encrypted.map((x) => x.wall)) / median(r.plain.map((x) => x.wall));
+      return { goal: `issue 8: create with age ≤ 1.15x without, ${r.what}`, figure: `${ratio.toFixed(2)}x wall at scale ${SCALE}`, met: ratio <= 1.15 };
+    }),
+  );
 } catch (error) {
   console.error(error);
   process.exitCode = 1;

@@ -15,7 +15,7 @@
 // Retention is keepLast 7, so prune --dry-run would remove 3 of every 10 archives (reading their sidecars).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -92,40 +92,49 @@ function* archivesOf(from, to, count, perTenant, template) {
 }
 
 /**
- * One synthesis worker's share (tenants [from, to)). Every zip is a hard link of the template's
- * one file (the same bytes, so size and sha256 hold; a link is one syscall instead of a create
- * and a write), sidecars are written; s3rver's store keeps `<name>._S3rver_object` and its `.md5`.
+ * One synthesis worker's share (tenants [from, to)). A tenant's first zip is written, its others
+ * are hard links of it (the same bytes, so size and sha256 hold; a link is one syscall instead of
+ * a create and a write; one file per tenant keeps under the filesystem's ~65,000 links per inode);
+ * sidecars are written. s3rver's store keeps `<name>._S3rver_object` and its `.md5`.
  */
-function synthesize({ kind, root, from, to, count, perTenant, template, zipPath, zipMd5Path }) {
+function synthesize({ kind, root, from, to, count, perTenant, template, zipMd5 }) {
+  const zip = Buffer.from(template.zip, 'base64');
+  const suffix = kind === 'local' ? '' : '._S3rver_object';
   let dir;
+  let first;
   for (const { tenant, stamp, sidecar } of archivesOf(from, to, count, perTenant, template)) {
     const tenantDir = path.join(root, 'app', tenant);
-    if (dir !== tenantDir) mkdirSync((dir = tenantDir), { recursive: true });
-    if (kind === 'local') {
-      linkSync(zipPath, path.join(dir, `${stamp}.zip`));
-      writeFileSync(path.join(dir, `${stamp}.manifest.json`), sidecar);
-    } else {
-      linkSync(zipPath, path.join(dir, `${stamp}.zip._S3rver_object`));
-      linkSync(zipMd5Path, path.join(dir, `${stamp}.zip._S3rver_object.md5`));
-      writeFileSync(path.join(dir, `${stamp}.manifest.json._S3rver_object`), sidecar);
-      writeFileSync(path.join(dir, `${stamp}.manifest.json._S3rver_object.md5`), createHash('md5').update(sidecar).digest('hex'));
+    if (dir !== tenantDir) {
+      mkdirSync((dir = tenantDir), { recursive: true });
+      first = undefined;
     }
+    const zipPath = path.join(dir, `${stamp}.zip${suffix}`);
+    if (first) linkSync(first, zipPath);
+    else writeFileSync((first = zipPath), zip);
+    writeFileSync(path.join(dir, `${stamp}.manifest.json${suffix}`), sidecar);
+    if (kind === 'local') continue;
+    writeFileSync(`${zipPath}.md5`, zipMd5);
+    writeFileSync(path.join(dir, `${stamp}.manifest.json${suffix}.md5`), createHash('md5').update(sidecar).digest('hex'));
   }
 }
 
 /** Adds tenants [fromTenant, toTenant) of a `count`-archive fleet under root, WORKERS threads at once. */
 async function writeArchives(kind, root, fromTenant, toTenant, count, template) {
-  const zipPath = path.join(work, 'template.zip');
-  const zipMd5Path = path.join(work, 'template.zip.md5');
-  if (!existsSync(zipPath)) {
-    writeFileSync(zipPath, template.zip);
-    writeFileSync(zipMd5Path, createHash('md5').update(template.zip).digest('hex'));
-  }
+  const zipMd5 = createHash('md5').update(template.zip).digest('hex');
   const started = Date.now();
   const span = Math.ceil((toTenant - fromTenant) / WORKERS);
   const shares = [];
   for (let from = fromTenant; from < toTenant; from += span) {
-    const data = { kind, root, from, to: Math.min(toTenant, from + span), count, perTenant: PER_TENANT, template: { id: template.id, sidecar: template.sidecar }, zipPath, zipMd5Path };
+    const data = {
+      kind,
+      root,
+      from,
+      to: Math.min(toTenant, from + span),
+      count,
+      perTenant: PER_TENANT,
+      template: { id: template.id, sidecar: template.sidecar, zip: template.zip.toString('base64') },
+      zipMd5,
+    };
     shares.push(
       new Promise((resolve, reject) => {
         const worker = new Worker(fileURLToPath(import.meta.url), { workerData: data });
@@ -219,9 +228,14 @@ async function main() {
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const largest = Math.max(...LOCAL, S3);
   const tenants = Math.ceil(largest / PER_TENANT);
-  log(`work dir ${work}; load ${load}; ${tenants} tenant directories for discovery`);
+  log(`work dir ${work}; load ${load}; up to ${tenants} tenants`);
   const tenantsDir = path.join(work, 'tenants');
-  for (let t = 0; t < tenants; t++) mkdirSync(path.join(tenantsDir, tenantName(t)), { recursive: true });
+  // The source's tenants (what --stale and prune discover) grow with the fleet: as many as have archives.
+  let discovered = 0;
+  const addTenants = (upTo) => {
+    for (; discovered < upTo; discovered++) mkdirSync(path.join(tenantsDir, tenantName(discovered)), { recursive: true });
+  };
+  addTenants(1);
   writeFileSync(path.join(tenantsDir, tenantName(0), 'data.txt'), 'tenant data\n');
   const s3dir = path.join(work, 's3');
   const s3 = await startS3rver(s3dir);
@@ -250,11 +264,13 @@ async function main() {
         log(`local: growing to ${size} archives`);
         synthesis.push({ storage: 'local', archives: size, seconds: await writeArchives('local', path.join(work, 'local'), written, upTo, size, template) });
         written = upTo;
+        addTenants(upTo);
         await measure('local', size, undefined, rows, results);
       }
     }
     if (!SKIP.includes('s3')) {
       log(`writing ${S3} archives into s3rver's store`);
+      addTenants(Math.ceil(S3 / PER_TENANT));
       synthesis.push({ storage: 's3', archives: S3, seconds: await writeArchives('s3', path.join(s3dir, 'backups', 'many'), 0, Math.ceil(S3 / PER_TENANT), S3, template) });
       await measure('s3', S3, proxy.counts, rows, results);
     }

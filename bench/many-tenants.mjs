@@ -22,6 +22,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync }
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { printResult } from './result-line.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SEED = path.join(ROOT, 'test/fixtures/saas-pg.sql');
@@ -141,3 +142,9 @@ console.log('|---|---|---|---|---|---|---|---|---|');
 if (BASELINE) console.log(row(`baseline (${BASELINE})`, runs.baseline, runs.baselineRss));
 console.log(row('this checkout', runs.create, runs.rss));
 if (BASELINE) console.log(`ratio this/baseline (medians): ${(createWall / median(runs.baseline)).toFixed(2)}x`);
+const overhead = ((createWall - floor - start) * 1000) / TENANTS;
+const peakRss = Math.max(...runs.rss);
+printResult('many-tenants', [
+  { goal: 'issue 19 goal 1: ≤ 1 ms per tenant beyond reading', figure: `${overhead.toFixed(2)} ms/tenant at ${TENANTS} tenants`, met: overhead <= 1 },
+  { goal: 'issue 19 goal 1: peak RSS < 200 MB (at 100,000 tenants)', figure: `${peakRss.toFixed(0)} MB at ${TENANTS} tenants`, met: peakRss < 200 },
+]);

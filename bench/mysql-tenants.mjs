@@ -15,6 +15,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { printResult } from './result-line.mjs';
 import { dropMysql, MYSQL_CLIENT_ARGS, MYSQL_PORT, seedMysql } from './mysql-seed.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -77,6 +78,14 @@ try {
   console.log(
     `| ${ORGS} (scale ${SCALE}) | ${dbMb.toFixed(0)} | ${loopCell(runs.three)} | ${loopCell(runs.one)} | ${create.toFixed(1)} (${all(runs.create)}) | **${ratio(runs.three)}** | ${ratio(runs.one)} | ${Math.max(...runs.rss).toFixed(0)} |`,
   );
+  const vsThree = runs.three.length > 0 ? create / median(runs.three) : undefined;
+  printResult('mysql-tenants', [
+    {
+      goal: 'issue 19 goal 2: ≤ 0.4x a mysqldump --where loop (200 tenants)',
+      figure: vsThree === undefined ? 'loop not timed' : `${vsThree.toFixed(2)}x at ${ORGS} tenants`,
+      met: vsThree === undefined ? null : vsThree <= 0.4,
+    },
+  ]);
 } finally {
   if (!KEEP) dropMysql(db);
   rmSync(work, { recursive: true, force: true });

@@ -12,6 +12,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { printResult } from './result-line.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -193,6 +194,10 @@ try {
       .map((l) => l.toFixed(1))
       .join(' ')}`,
   );
+  printResult('pitr', [
+    { goal: 'issue 18: restore --at ≤ 1.1x the manual procedure', figure: `${(orgbackupWall / manualWall).toFixed(2)}x at scale ${scale}`, met: orgbackupWall / manualWall <= 1.1 },
+    { goal: 'issue 18: peak RSS < 200 MB', figure: `${rss.toFixed(0)} MB`, met: rss < 200 },
+  ]);
 } finally {
   cleanup();
 }

@@ -9,9 +9,12 @@ import { mkdtempSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { printResult } from './result-line.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
+// --all: every benchmark under bench/ at reduced sizes, one table of ratios (bench/all.mjs).
+if (args.includes('--all')) process.exit(await (await import('./all.mjs')).runAll(args));
 const opt = (name, fallback) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : fallback;
@@ -138,3 +141,15 @@ if (!createOnly)
 console.log(lines.join('\n'));
 rmSync(work, { recursive: true, force: true });
 if (!keep) psql('postgres', `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+const at = `scale ${scale}`;
+printResult('single-database', [
+  { goal: 'issue 19 goal 4: create ≤ 0.6x pg_dump -Fc', figure: `${(m.create / m.pgDumpFc).toFixed(2)}x at ${at} (floor ${(m.floor / m.pgDumpFc).toFixed(2)}x)`, met: m.create / m.pgDumpFc <= 0.6 },
+  { goal: 'issue 19 goal 4: archive ≤ 0.9x the -Fc file', figure: `${(archiveBytes / pgDumpBytes).toFixed(2)}x`, met: archiveBytes / pgDumpBytes <= 0.9 },
+  { goal: 'issue 11: create peak RSS < 150 MB', figure: `${m.createRss.toFixed(0)} MB`, met: m.createRss < 150 },
+  ...(createOnly
+    ? []
+    : [
+        { goal: 'issue 19 goal 6: verify ≥ 300 MB/s of archive, whole process', figure: `${(archiveBytes / 1e6 / m.verify).toFixed(0)} MB/s at ${at}`, met: archiveBytes / 1e6 / m.verify >= 300 },
+        { goal: 'issue 19 goal 6: restore ≤ 1.0x pg_restore -d', figure: `${(m.restore / m.pgRestore).toFixed(2)}x`, met: m.restore / m.pgRestore <= 1.0 },
+      ]),
+]);

@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { printResult } from './result-line.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'bin/orgbackup.js');
@@ -57,6 +58,9 @@ try {
   console.log(`| what | median wall s | range s | peak RSS MiB |\n|---|---|---|---|`);
   console.log(`| first run, due: ${TENANTS} small tenants backed up | ${first.wall} | | ${first.rssMb.toFixed(0)} |`);
   for (const r of rows) console.log(`| ${r.label} | ${r.wall} | ${r.min}–${r.max} | ${r.rssMb.toFixed(0)} |`);
+  printResult('schedule', [
+    { goal: 'issue 10: schedule-run with nothing due, beyond process start', figure: `${(rows[1].wall - rows[0].wall).toFixed(2)} s (${rows[1].wall} s vs --version ${rows[0].wall} s)`, met: null },
+  ]);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -11,6 +11,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { printResult } from './result-line.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'bin/orgbackup.js');
@@ -152,6 +153,16 @@ Measured ${new Date().toISOString().slice(0, 10)} by \`node bench/storage.mjs\` 
 | of which: \`orgbackup --version\` (process start) | ${median(nodeStart).toFixed(2)} | | |
 `;
     process.stdout.write(section);
+    const listWall = median(lists.map((r) => r.wall));
+    printResult('storage', [
+      { goal: 'issue 7: create to s3 ≤ 1.3x to local', figure: `${(offsite / local).toFixed(2)}x at scale ${SCALE}`, met: offsite / local <= 1.3 },
+      { goal: 'issue 7: create to s3 peak RSS < 200 MB', figure: `${median(runs.offsite.map((r) => r.rss)).toFixed(0)} MB`, met: median(runs.offsite.map((r) => r.rss)) < 200 },
+      {
+        goal: 'issue 7: list of 10,000 archives in s3 < 5 s',
+        figure: `${listWall.toFixed(1)} s for ${Number(ARCHIVES).toLocaleString('en')} (s3rver's own share ${median(raws.map((r) => r.seconds)).toFixed(1)} s)`,
+        met: Number(ARCHIVES) >= 10_000 ? listWall < 5 : null,
+      },
+    ]);
     if (args.includes('--write')) {
       const file = path.join(ROOT, 'bench/RESULTS.md');
       const current = await readFile(file, 'utf8').catch(() => '# Benchmark results\n');

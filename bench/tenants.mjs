@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { printResult } from './result-line.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SEED = path.join(ROOT, 'test/fixtures/saas-pg.sql');
@@ -119,3 +120,15 @@ for (const r of results) {
     `| ${r.what} | ${r.baseline.wall.toFixed(1)} (${all(r.baseline)}) | ${r.ours.wall.toFixed(1)} (${all(r.ours)}) | ${(r.ours.wall / r.baseline.wall).toFixed(2)}x | ${r.ours.rssMb.toFixed(0)} |`,
   );
 }
+// Goals: rows mode ≤ 0.6x its loop (issue 4), database mode ≤ 0.55x (issue 19 goal 5), RSS < 200 MB.
+printResult(
+  'tenants',
+  results.flatMap((r) => {
+    const ratio = r.ours.wall / r.baseline.wall;
+    const limit = r.what.startsWith('rows') ? 0.6 : 0.55;
+    return [
+      { goal: `${r.what.split(',')[0]} ≤ ${limit}x the sequential loop`, figure: `${ratio.toFixed(2)}x (${r.what})`, met: ratio <= limit },
+      { goal: `${r.what.split(',')[0]}: peak RSS < 200 MB`, figure: `${r.ours.rssMb.toFixed(0)} MB`, met: r.ours.rssMb < 200 },
+    ];
+  }),
+);
