@@ -3,6 +3,7 @@
  * listed per kind below (a new storage type adds its checks to that list); each source's checks
  * are its engine's (Engine.preflight, in src/sources/<engine>/preflight.ts). Every check
  * runs (one failure does not hide the next), and a check that throws becomes a failed check.
+ * The groups run concurrently (see runPreflight).
  */
 import type { Context } from '../context.js';
 import { errorMessage, isOrgbackupError } from '../errors.js';
@@ -26,18 +27,27 @@ const storageChecks: Record<string, NamedCheck[]> = {
 };
 
 export async function runPreflight(ctx: Context, options: PreflightOptions): Promise<PreflightReport> {
-  const checks: CheckResult[] = [];
-  for (const check of processChecks) checks.push(...(await guarded('process', () => check(ctx, options))));
+  // The groups (the process, each storage, each source) share nothing, so they run at once: a
+  // create's preflight then costs its slowest group (a connection, a tool's --version), not the
+  // sum of all. Within a group the checks stay in order; the report keeps the groups' order.
+  const groups: Promise<CheckResult[]>[] = [inOrder(processChecks.map((check) => () => guarded('process', () => check(ctx, options))))];
   for (const name of options.storages) {
-    for (const check of storageChecks[ctx.config.storage[name]?.type ?? ''] ?? []) {
-      checks.push(...(await guarded(`storage.${name}`, () => check(ctx, name, options))));
-    }
+    const checks = storageChecks[ctx.config.storage[name]?.type ?? ''] ?? [];
+    groups.push(inOrder(checks.map((check) => () => guarded(`storage.${name}`, () => check(ctx, name, options)))));
   }
   for (const name of options.sources) {
     const config = ctx.config.sources[name];
-    if (config) checks.push(...(await guarded(`source.${name}`, () => engineOf(config).preflight(ctx, name, config, options))));
+    if (config) groups.push(guarded(`source.${name}`, () => engineOf(config).preflight(ctx, name, config, options)));
   }
+  const checks = (await Promise.all(groups)).flat();
   return { command: 'preflight', ok: !checks.some((c) => c.status === 'fail'), for: options.for, checks };
+}
+
+/** Runs a group's checks one after another (a later check may rely on an earlier one's finding). */
+async function inOrder(steps: (() => Promise<CheckResult[]>)[]): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const step of steps) results.push(...(await step()));
+  return results;
 }
 
 async function guarded(scope: string, run: () => Promise<CheckResult[]>): Promise<CheckResult[]> {
