@@ -30,10 +30,20 @@ export async function runPreflight(ctx: Context, options: PreflightOptions): Pro
   // The groups (the process, each storage, each source) share nothing, so they run at once: a
   // create's preflight then costs its slowest group (a connection, a tool's --version), not the
   // sum of all. Within a group the checks stay in order; the report keeps the groups' order.
-  const groups: Promise<CheckResult[]>[] = [inOrder(processChecks.map((check) => () => guarded('process', () => check(ctx, options))))];
+  const groups = [
+    inOrder(
+      'process',
+      processChecks.map((check) => () => check(ctx, options)),
+    ),
+  ];
   for (const name of options.storages) {
     const checks = storageChecks[ctx.config.storage[name]?.type ?? ''] ?? [];
-    groups.push(inOrder(checks.map((check) => () => guarded(`storage.${name}`, () => check(ctx, name, options)))));
+    groups.push(
+      inOrder(
+        `storage.${name}`,
+        checks.map((check) => () => check(ctx, name, options)),
+      ),
+    );
   }
   for (const name of options.sources) {
     const config = ctx.config.sources[name];
@@ -44,9 +54,9 @@ export async function runPreflight(ctx: Context, options: PreflightOptions): Pro
 }
 
 /** Runs a group's checks one after another (a later check may rely on an earlier one's finding). */
-async function inOrder(steps: (() => Promise<CheckResult[]>)[]): Promise<CheckResult[]> {
+async function inOrder(scope: string, steps: (() => Promise<CheckResult[]>)[]): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
-  for (const step of steps) results.push(...(await step()));
+  for (const step of steps) results.push(...(await guarded(scope, step)));
   return results;
 }
 

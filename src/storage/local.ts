@@ -22,6 +22,8 @@ export const FILE_MODE = 0o600;
 export const DIR_MODE = 0o700;
 const TEMP_MARK = '.tmp-';
 const READ_CHUNK = 1024 * 1024;
+/** Rounds a put makes its directory again when concurrent deletes keep removing it (each round needs one more delete to win). */
+const CREATE_ATTEMPTS = 10;
 
 const openFd = promisify(openCallback);
 const fchmodFd = promisify(fchmod);
@@ -212,31 +214,38 @@ export async function removeEmptyDirectories(dir: string, root: string): Promise
 }
 
 /**
- * Opens a new file in `dir`, creating the directory first. A concurrent delete may remove the
- * directory (empty for an instant) between the two steps: the open then fails with ENOENT and the
- * directory is made again, a few times at most (each round needs another delete to win the race).
+ * Opens a new file in `dir`, creating the directory first. A concurrent delete may remove a
+ * directory (empty for an instant) between any two steps: after it is made and before the open,
+ * or while its parents are made or chmodded. Such a step fails with ENOENT and the walk starts
+ * again, a few times at most (each round needs another delete to win the race).
  */
 async function createInDirectory(dir: string, file: string): Promise<{ fd: number; created: string[] }> {
   const created: string[] = [];
+  const removedUnderUs = (error: unknown, attempt: number) => (error as NodeJS.ErrnoException).code === 'ENOENT' && attempt < CREATE_ATTEMPTS;
   // The directory usually exists (a tenant's earlier archive, or this archive's object for its
   // sidecar): the open is tried first, and only a missing directory costs the walk up.
   for (let attempt = 1; ; attempt++) {
     try {
       return { fd: await openFd(file, 'wx', FILE_MODE), created };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 5) throw error;
+      if (!removedUnderUs(error, attempt)) throw error;
     }
-    created.push(...(await ensureDirectory(dir)));
+    try {
+      await ensureDirectory(dir, created);
+    } catch (error) {
+      if (!removedUnderUs(error, attempt)) throw error;
+    }
   }
 }
 
 /**
  * Creates missing directories with mode 0700 (mkdir's mode is masked by the umask; chmod is not).
- * Returns the directories that were missing (one another put created at the same time counts:
- * its parent's fsync may not have run yet).
+ * Adds the directories that were missing to `missing` before making them (one another put created
+ * at the same time counts: its parent's fsync may not have run yet), so a round a racing delete
+ * cuts short still reports what it made.
  */
-export async function ensureDirectory(dir: string): Promise<string[]> {
-  const missing: string[] = [];
+export async function ensureDirectory(dir: string, missing: string[]): Promise<void> {
+  const found: string[] = [];
   let current = path.resolve(dir);
   for (;;) {
     try {
@@ -245,19 +254,19 @@ export async function ensureDirectory(dir: string): Promise<string[]> {
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      missing.unshift(current);
+      found.unshift(current);
       const parent = path.dirname(current);
       if (parent === current) break;
       current = parent;
     }
   }
-  for (const created of missing) {
+  missing.push(...found);
+  for (const created of found) {
     await mkdir(created, { mode: DIR_MODE }).catch((error: unknown) => {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     });
     await chmod(created, DIR_MODE);
   }
-  return missing;
 }
 
 async function writeWhole(fd: number, data: Buffer): Promise<number> {
