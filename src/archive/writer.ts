@@ -7,7 +7,7 @@
 import archiver from 'archiver';
 import { finished } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import { UsageError } from '../errors.js';
+import { assertSafeEntryName } from './entry-names.js';
 import { HashingStream } from './hashing.js';
 import { sha256sums, type Manifest, type ManifestEntry } from './manifest.js';
 
@@ -95,14 +95,4 @@ export class ArchiveWriter {
     this.zip.abort();
     this.output.destroy(reason);
   }
-}
-
-/** Entry names are relative POSIX paths with no `..`, no absolute part and no backslash. */
-export function assertSafeEntryName(name: string): void {
-  const bad =
-    name === '' || name.startsWith('/') || name.includes('\\') || name.includes('\0') || /^[A-Za-z]:/.test(name) || name.split('/').some((part) => part === '..' || part === '.' || part === '');
-  if (bad)
-    throw new UsageError(`unsafe archive entry name "${name}": entries must be relative paths without ".." or absolute parts`, {
-      hint: 'rename the file or table so that its path has no ".." or leading "/" part',
-    });
 }

@@ -5,7 +5,7 @@
  * instead of a fragile search for the descriptor signature inside binary data.
  */
 import { VerificationError, DAMAGED_ARCHIVE_HINT } from '../errors.js';
-import { assertSafeEntryName } from './writer.js';
+import { assertSafeEntryName } from './entry-names.js';
 
 const LOCAL_HEADER = 0x04034b50;
 const DATA_DESCRIPTOR = 0x08074b50;

@@ -11,8 +11,8 @@ import path from 'node:path';
 import type { Config, EncryptionConfig } from '../config/schema.js';
 import { ExitCode, OrgbackupError, UsageError } from '../errors.js';
 import { resolveSecret } from '../config/secrets.js';
-import { AgeDecryptor, AgeEncryptor } from './age.js';
-import { checkRecipient, parseIdentities, parseRecipients, publicKeysOf } from './parse.js';
+// age.js and parse.js (the age library) are loaded only when a config has encryption: every
+// command loads this file, and the library costs about a tenth of a second of start-up.
 import type { Decryptor, Encryptor } from './types.js';
 
 export interface EncryptorFor {
@@ -57,6 +57,7 @@ export function loadEncryptionKeys(enc: EncryptionConfig, baseDir?: string): Pro
   let keys = encryptionCache.get(enc);
   if (!keys) {
     keys = (async () => {
+      const { checkRecipient, parseRecipients } = await import('./parse.js');
       const recipients = enc.recipients.map((r, i) => checkRecipient(r, `encryption.recipients.${i}`));
       if (enc.recipientsFile) recipients.push(...parseRecipients(await readKeyFile(enc.recipientsFile, baseDir, 'encryption.recipientsFile'), 'encryption.recipientsFile'));
       const tenantRecipients = new Map<string, string[]>();
@@ -76,6 +77,7 @@ export function loadEncryptionKeys(enc: EncryptionConfig, baseDir?: string): Pro
 
 /** The secret side: every identity and the passphrase, for restore and verify. */
 export async function loadIdentityKeys(enc: EncryptionConfig, baseDir?: string): Promise<IdentityKeys> {
+  const { parseIdentities, publicKeysOf } = await import('./parse.js');
   const identities: string[] = [];
   const identity = await resolveSecret(enc.identity, undefined, 'encryption.identity');
   if (identity) identities.push(...parseIdentities(identity, 'encryption.identity'));
@@ -95,7 +97,7 @@ export function recipientsFor(keys: EncryptionKeys, source: string, tenant: stri
 
 export async function createEncryptor(config: Config, target: EncryptorFor): Promise<Encryptor | undefined> {
   if (!config.encryption) return undefined;
-  const keys = await loadEncryptionKeys(config.encryption, target.baseDir);
+  const [keys, { AgeEncryptor }] = await Promise.all([loadEncryptionKeys(config.encryption, target.baseDir), import('./age.js')]);
   if (keys.passphrase !== undefined) return new AgeEncryptor({ passphrase: keys.passphrase });
   const recipients = recipientsFor(keys, target.source, target.tenant);
   if (recipients.length > 0) return new AgeEncryptor({ recipients });
@@ -112,5 +114,6 @@ export async function createDecryptor(config: Config, baseDir?: string): Promise
   if (!config.encryption) return undefined;
   const keys = await loadIdentityKeys(config.encryption, baseDir);
   if (keys.identities.length === 0 && keys.passphrase === undefined) return undefined;
+  const { AgeDecryptor } = await import('./age.js');
   return new AgeDecryptor(keys);
 }

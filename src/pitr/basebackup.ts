@@ -11,19 +11,15 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
 import { runTool } from '../exec.js';
 import { UsageError, OrgbackupError, ExitCode } from '../errors.js';
-import type { PhysicalRestore, PitrPlan, PitrProvider, PitrProviderDefinition, RestoreOptions, WalArchive } from './types.js';
+import type { PhysicalRestore, PitrPlan, PitrProvider, ProviderPlace, RestoreOptions, WalArchive } from './types.js';
+import type { BaseBackupConfig } from './provider-schemas.js';
 import { restoreCommandWord } from './restore-command.js';
 
-const schema = z.object({ type: z.literal('basebackup'), baseBackups: z.string().min(1), walArchive: z.string().min(1) }).strict();
-export type BaseBackupConfig = z.infer<typeof schema>;
-
-export const baseBackupProvider: PitrProviderDefinition<typeof schema> = {
-  schema,
-  open: (config, place) => new BaseBackupProvider({ ...config, baseBackups: path.resolve(place.baseDir, config.baseBackups), walArchive: path.resolve(place.baseDir, config.walArchive) }, place.key),
-};
+export function openBaseBackup(config: BaseBackupConfig, place: ProviderPlace): PitrProvider {
+  return new BaseBackupProvider({ ...config, baseBackups: path.resolve(place.baseDir, config.baseBackups), walArchive: path.resolve(place.baseDir, config.walArchive) }, place.key);
+}
 
 interface FoundBackup {
   name: string;

@@ -12,29 +12,16 @@
  * server's own archive-push would then trip over.
  */
 import path from 'node:path';
-import { z } from 'zod';
 import { runTool, ToolError } from '../exec.js';
 import { ExitCode, OrgbackupError } from '../errors.js';
-import type { PhysicalRestore, PitrPlan, PitrProvider, PitrProviderDefinition, RestoreOptions, RestoreScope, WalArchive } from './types.js';
+import type { PhysicalRestore, PitrPlan, PitrProvider, ProviderPlace, RestoreOptions, RestoreScope, WalArchive } from './types.js';
+import type { PgBackRestConfig } from './provider-schemas.js';
 import { pgBackRestWalArchive } from './pgbackrest-wal.js';
 import { restoreCommandWord } from './restore-command.js';
 
-const schema = z
-  .object({
-    type: z.literal('pgbackrest'),
-    stanza: z.string().regex(/^[A-Za-z0-9._-]+$/, 'a pgBackRest stanza name (letters, digits, . _ -)'),
-    /** pgbackrest.conf; pgBackRest's default (/etc/pgbackrest/pgbackrest.conf) when absent. */
-    configFile: z.string().min(1).optional(),
-    /** The pgbackrest binary; `pgbackrest` on PATH when absent. */
-    command: z.string().min(1).optional(),
-  })
-  .strict();
-export type PgBackRestConfig = z.infer<typeof schema>;
-
-export const pgBackRestProvider: PitrProviderDefinition<typeof schema> = {
-  schema,
-  open: (config, place) => new PgBackRestProvider({ ...config, ...(config.configFile ? { configFile: path.resolve(place.baseDir, config.configFile) } : {}) }, place.key),
-};
+export function openPgBackRest(config: PgBackRestConfig, place: ProviderPlace): PitrProvider {
+  return new PgBackRestProvider({ ...config, ...(config.configFile ? { configFile: path.resolve(place.baseDir, config.configFile) } : {}) }, place.key);
+}
 
 /** The part of `pgbackrest info --output=json` read here. */
 interface InfoBackup {

@@ -34,7 +34,7 @@ export function pitrSource(config: Config, name: string): PostgresSourceConfig {
 /** `fn` reads the tenant with the config given and reports through the progress given (the tenant read step). */
 export async function withRecoveredSource<T>(ctx: Context, name: string, at: Date, fn: (config: Config, progress: Progress) => Promise<T>): Promise<T> {
   const source = pitrSource(ctx.config, name);
-  const provider = openProvider(source.pitr!, { key: `sources.${name}.pitr`, baseDir: ctx.baseDir });
+  const provider = await openProvider(source.pitr!, { key: `sources.${name}.pitr`, baseDir: ctx.baseDir });
   const live = parsePgUrl(source.url, `sources.${name}.url`);
   const scope = { databases: [live.database] };
   const runTemp = await ctx.tempDir();

@@ -3,8 +3,8 @@
  * restored into a private data directory, recovered to the requested time by a throwaway
  * PostgreSQL instance, and the tenant is read from it with create's own code.
  *
- * A provider knows one physical backup tool, and is one file exporting a `PitrProviderDefinition`
- * (its config schema and a constructor) plus one entry in providers.ts; nothing else names it.
+ * A provider knows one physical backup tool: its config schema (provider-schemas.ts), one file with
+ * its code, and one `PitrProviderDefinition` entry in providers.ts; nothing else names it.
  * What a provider must do (the rest of orgbackup sees only this): say which backup it would use for
  * a time (`plan`, run by preflight before anything is written), list and fetch the segments of its
  * WAL archive (`walArchive`: the preflight checks from them that WAL reaches the time, without a
@@ -85,8 +85,8 @@ export interface ProviderPlace {
   baseDir: string;
 }
 
-/** One provider: its `pitr` config schema (a strict object whose `type` is a literal) and how to open it. */
+/** One provider: its `pitr` config schema (a strict object whose `type` is a literal) and how to open it (loading its code). */
 export interface PitrProviderDefinition<Schema extends z.ZodObject<{ type: z.ZodLiteral<string> }>> {
   schema: Schema;
-  open(config: z.infer<Schema>, place: ProviderPlace): PitrProvider;
+  open(config: z.infer<Schema>, place: ProviderPlace): Promise<PitrProvider>;
 }

@@ -6,10 +6,12 @@
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { spawnTool } from '../exec.js';
 import { findOnPath } from './tools.js';
 
 export type Compression = 'zstd' | 'gzip' | 'none';
+
+/** The process-spawning code is loaded on first use: most archives' entries never need a compressor process. */
+const loadExec = () => import('../exec.js');
 
 const SUFFIX: Record<Compression, string> = { zstd: '.zst', gzip: '.gz', none: '' };
 
@@ -44,14 +46,14 @@ export interface Piped {
 export async function compress(input: Readable, compression: Compression, signal: AbortSignal): Promise<Piped> {
   if (compression === 'none') return { stdout: input, done: Promise.resolve() };
   const [file, args] = compression === 'zstd' ? [(await findZstd()) ?? 'zstd', ['-1', '-T2', '-q', '-c']] : ['gzip', ['-1', '-c']];
-  const child = spawnTool(file, args, { input, signal });
+  const child = (await loadExec()).spawnTool(file, args, { input, signal });
   return { stdout: child.stdout, done: child.done };
 }
 
 export async function decompress(input: Readable, compression: Compression, signal: AbortSignal): Promise<Piped> {
   if (compression === 'none') return { stdout: input, done: Promise.resolve() };
   const [file, args] = compression === 'zstd' ? [(await findZstd()) ?? 'zstd', ['-d', '-q', '-c']] : ['gzip', ['-d', '-c']];
-  const child = spawnTool(file, args, { input, signal });
+  const child = (await loadExec()).spawnTool(file, args, { input, signal });
   return { stdout: child.stdout, done: child.done };
 }
 

@@ -6,7 +6,6 @@
 import { access, readdir } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import path from 'node:path';
-import { runTool } from '../exec.js';
 
 export async function findOnPath(name: string, envPath = process.env.PATH ?? ''): Promise<string | undefined> {
   for (const dir of envPath.split(path.delimiter).filter(Boolean)) {
@@ -35,7 +34,8 @@ const versions = new Map<string, Promise<string>>();
 export function toolVersion(file: string, signal?: AbortSignal): Promise<string> {
   let version = versions.get(file);
   if (!version) {
-    version = runTool(file, ['--version'], { signal }).then((out) => out.trim());
+    // The process-spawning code is loaded on first use (commands that spawn nothing skip its cost).
+    version = import('../exec.js').then(({ runTool }) => runTool(file, ['--version'], { signal })).then((out) => out.trim());
     version.catch(() => versions.delete(file));
     versions.set(file, version);
   }

@@ -6,7 +6,7 @@
  */
 import { VerificationError } from '../../errors.js';
 import type { ManifestEntry } from '../../archive/manifest.js';
-import { assertSafeEntryName } from '../../archive/writer.js';
+import { assertSafeEntryName } from '../../archive/entry-names.js';
 
 export const FILES_PREFIX = 'files/';
 
