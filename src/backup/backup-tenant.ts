@@ -17,6 +17,7 @@ import type { HooksConfig } from '../config/schema.js';
 import { runHook } from '../hooks/run-hook.js';
 import type { Context } from '../context.js';
 import { errorMessage } from '../errors.js';
+import { pauseAt } from '../util/test-hooks.js';
 import { VERSION } from '../version.js';
 
 export interface BackupOptions {
@@ -224,6 +225,8 @@ export async function commitSidecar(storage: Storage, outcome: PutOutcome, sidec
   if (ctx.signal.aborted) return { name: storage.name, status: 'failed', error: 'interrupted' };
   const sidecar = sidecarOf();
   try {
+    // The object is stored and its sidecar not yet: where a kill leaves an incomplete archive on any storage.
+    await pauseAt('commit-sidecar', sidecarKey(sidecar.id), signal, storage.name);
     await storage.put(sidecarKey(sidecar.id), Buffer.from(JSON.stringify(sidecar, null, 2) + '\n'), { signal });
     ctx.log.debug(`committed ${sidecar.id} on ${storage.name}`, { event: 'sidecar-committed', id: sidecar.id, storage: storage.name });
     return { name: storage.name, status: 'ok' };
