@@ -98,12 +98,13 @@ async function dispatch(command: string, options: Record<string, unknown>, globa
       throw error;
     }
     // The hooks read every item; items already written to stdout are passed on as retained.
-    const rest = (returned as { archives?: unknown[] }).archives ?? [];
-    const whole = streamed.started ? { ...returned, archives: [...streamed.retained, ...rest] } : returned;
+    const field = streamed.field;
+    const rest = (returned as { archives?: unknown[]; stale?: unknown[] })[field] ?? [];
+    const whole = streamed.started ? { ...returned, [field]: [...streamed.retained, ...rest] } : returned;
     const { result, hole } = await auditResult(command, whole, globals.actor, owned.ctx);
     await notifyResult(command, result, startedAt, owned.ctx);
     if (hole) printer.error(`${hole.message}\nhint: ${hole.hint}`);
-    process.stdout.write(streamed.finish(streamed.started ? { ...result, archives: rest } : result));
+    process.stdout.write(streamed.finish(streamed.started ? { ...result, [field]: rest } : result));
     process.exitCode = result.exitCode;
   } finally {
     bars?.stop();

@@ -163,42 +163,60 @@ function toListed(listing: ArchiveListing): ListedArchive {
 /**
  * Tenants whose newest complete archive (per storage) is older than the threshold, and tenants the
  * sources have now that have no archive at all: exit 1 when any, or when a source could not be asked.
- * Holds one record per tenant (its newest archive), never the fleet's listing.
+ * Each tenant's newest archive is judged as it arrives; what stays per tenant is its stale row (when
+ * stale), one byte per discovered tenant and storage, and with --json its newest archive (issue 19:
+ * the newest listing of every tenant, held whole, was most of 300 MB at 100,000 tenants).
  */
 async function staleReport(groups: AsyncIterable<ArchiveListing[]>, threshold: string, scope: ListOptions & { storages: string[] }, ctx: Context): Promise<ListResult> {
   const maxAge = parseDuration(threshold, '--stale');
   // Every archive is older than 0: such a check alerts for ever, which no operator means.
   if (maxAge === 0) throw new UsageError(`--stale: "${threshold}" would call every tenant stale`, { hint: 'give the age a newest backup may reach, e.g. 26h for a daily schedule' });
   const now = ctx.now().getTime();
-  const newest = await newestPerTenant(groups, ctx);
+  const { tenants, unchecked } = await discoverForStale(scope, ctx);
+  // Discovered tenants in discovery order, and per storage which of them have an archive there.
+  const index = new Map<string, number>();
+  for (const { source, tenant } of tenants) if (!index.has(`${source}\0${tenant}`)) index.set(`${source}\0${tenant}`, index.size);
+  tenants.length = 0;
+  const found = scope.storages.map(() => new Uint8Array(index.size));
   const stale: StaleTenant[] = [];
-  for (const listing of newest.values()) {
+  // Under the CLI, text output writes each stale row as it is found (Context.items); not when a
+  // source is unchecked, whose warning lines come before the table.
+  const write = unchecked.length === 0 ? ctx.items?.for('list --stale') : undefined;
+  let staleCount = 0;
+  const report = (row: StaleTenant) => {
+    staleCount++;
+    if (write) write(row);
+    else stale.push(row);
+  };
+  const archives: ListedArchive[] = [];
+  for await (const listing of newestPerTenant(groups, ctx)) {
+    const at = index.get(`${listing.ref.source}\0${listing.ref.tenant}`);
+    if (at !== undefined) found[scope.storages.indexOf(listing.storage)]![at] = 1;
+    if (scope.json) archives.push(toListed(listing));
     const age = now - listing.time.getTime();
     if (age > maxAge) {
-      stale.push({ source: listing.ref.source, tenant: listing.ref.tenant, storage: listing.storage, newest: listing.id, ageHours: Math.round(age / 36e5), ageSeconds: Math.floor(age / 1000) });
+      report({ source: listing.ref.source, tenant: listing.ref.tenant, storage: listing.storage, newest: listing.id, ageHours: Math.round(age / 36e5), ageSeconds: Math.floor(age / 1000) });
     }
   }
-  const { tenants, unchecked } = await discoverForStale(scope, ctx);
-  for (const { source, tenant } of tenants) {
-    for (const storage of scope.storages) {
-      if (!newest.has(`${storage}\0${source}\0${tenant}`)) stale.push({ source, tenant, storage });
-    }
+  for (const [key, at] of index) {
+    const [source, tenant] = key.split('\0') as [string, string];
+    scope.storages.forEach((storage, i) => {
+      if (!found[i]![at]) report({ source, tenant, storage });
+    });
   }
-  const exitCode = stale.length > 0 || unchecked.length > 0 ? ExitCode.failed : ExitCode.ok;
-  const archives = [...newest.values()].map(toListed);
+  const exitCode = staleCount > 0 || unchecked.length > 0 ? ExitCode.failed : ExitCode.ok;
   return { command: 'list', ok: exitCode === ExitCode.ok, exitCode, archives, stale, ...(unchecked.length > 0 ? { unchecked } : {}) };
 }
 
 /**
- * Per storage and tenant, the newest archive made by create or a schedule: a restore's safety
- * backup is no backup the schedule made, and must not make a tenant look fresh. Reads about one
- * sidecar per tenant and storage (more where safety backups are newer), 8 tenants at a time.
+ * Per storage and tenant, the newest archive made by create or a schedule, as the listing arrives:
+ * a restore's safety backup is no backup the schedule made, and must not make a tenant look fresh.
+ * Reads about one sidecar per tenant and storage (more where safety backups are newer), 8 tenants
+ * at a time. A tenant is one directory of a storage, so it comes once per storage.
  */
-async function newestPerTenant(groups: AsyncIterable<ArchiveListing[]> /* each newest first */, ctx: Context): Promise<Map<string, ArchiveListing>> {
-  const newest = new Map<string, ArchiveListing>();
+async function* newestPerTenant(groups: AsyncIterable<ArchiveListing[]> /* each newest first */, ctx: Context): AsyncGenerator<ArchiveListing> {
   const found = mapOrdered(groups, 8, async (listings) => newestMadeByCreate(await ctx.storage(listings[0]!.storage), listings, ctx.signal));
-  for await (const listing of found) if (listing) newest.set(`${listing.storage}\0${listing.ref.source}\0${listing.ref.tenant}`, listing);
-  return newest;
+  for await (const listing of found) if (listing) yield listing;
 }
 
 /** The tenants the selected sources have now: one discovery per source, all at once, sources closed after. */

@@ -21,6 +21,22 @@ export function table(header: string[], rawRows: string[][]): string {
   return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
 
+/** Rows per block of a long table: columns are aligned within a block (a shorter table is one block). */
+export const TEXT_BLOCK_ROWS = 1000;
+
+/**
+ * A table of many rows as blocks of TEXT_BLOCK_ROWS, its header once: the cells of one block at a
+ * time, never the whole table's (issue 19: list --stale of 100,000 tenants).
+ */
+export function blockTable<T>(header: string[], items: readonly T[], row: (item: T) => string[]): string {
+  let out = '';
+  for (let i = 0; i < items.length; i += TEXT_BLOCK_ROWS) {
+    const text = table(header, items.slice(i, i + TEXT_BLOCK_ROWS).map(row));
+    out += i === 0 ? text : text.slice(text.indexOf('\n') + 1);
+  }
+  return out;
+}
+
 function visibleLength(text: string): number {
   // eslint-disable-next-line no-control-regex
   return text.replace(/\x1b\[[0-9;]*m/g, '').length;

@@ -1,23 +1,31 @@
 import type { ChalkInstance } from 'chalk';
-import type { ListResult } from '../../commands/list.js';
-import { formatAge, table } from './format.js';
+import type { ListResult, StaleTenant } from '../../commands/list.js';
+import { blockTable, formatAge, table } from './format.js';
 import { formatBytes } from '../../util/bytes.js';
 
 export function renderList(result: ListResult, c: ChalkInstance): string {
   if (result.stale) {
     const unchecked = (result.unchecked ?? []).map((u) => c.red(`source ${u.source} not checked: ${u.error.split('\n')[0] ?? ''}\n`)).join('');
     if (result.stale.length === 0) return unchecked + (unchecked ? '' : c.green('no stale tenants\n'));
-    return (
-      unchecked +
-      table(
-        ['SOURCE', 'TENANT', 'STORAGE', 'AGE', 'NEWEST'],
-        result.stale.map((s) => [s.source, s.tenant, s.storage, s.ageHours === undefined ? c.red('never') : formatAge(s.ageSeconds ?? s.ageHours * 3600), s.newest ?? '-']),
-      )
-    );
+    return unchecked + blockTable(STALE_HEADER, result.stale, (s) => staleRow(s, c));
   }
   if (result.usage) return renderUsage(result.usage, result.unchecked ?? [], c);
   if (result.archives.length === 0) return 'no archives\n';
   return listTable(result.archives, c);
+}
+
+const STALE_HEADER = ['SOURCE', 'TENANT', 'STORAGE', 'AGE', 'NEWEST'];
+
+function staleRow(s: StaleTenant, c: ChalkInstance): string[] {
+  return [s.source, s.tenant, s.storage, s.ageHours === undefined ? c.red('never') : formatAge(s.ageSeconds ?? s.ageHours * 3600), s.newest ?? '-'];
+}
+
+/** The table of stale tenants of one block of a streamed `list --stale` (src/cli/render/stream.ts). */
+export function staleTable(stale: StaleTenant[], c: ChalkInstance): string {
+  return table(
+    STALE_HEADER,
+    stale.map((s) => staleRow(s, c)),
+  );
 }
 
 /** The table of archives (also of each block of a streamed list, src/cli/render/stream.ts). */

@@ -10,21 +10,27 @@ import type { ResultItems } from '../../context.js';
 import { redact } from '../../redact.js';
 import { RESULT_SCHEMA_VERSION } from '../../results/schemas.js';
 import { renderResult, type CommandResultBase } from './index.js';
-import { listTable } from './list.js';
+import { TEXT_BLOCK_ROWS } from './format.js';
+import { listTable, staleTable } from './list.js';
 import { printableResult } from './printable.js';
 import { pruneTable, renderPruneTail } from './prune.js';
 import { renderVerifyTail, verifyTable } from './verify.js';
 
 type Table = (items: never[], c: ChalkInstance) => string;
 
-/** Per streaming command: its table of a block of items, and what follows the table. */
-const STREAMED: Record<string, { table: Table; tail: (result: never, c: ChalkInstance) => string }> = {
-  list: { table: listTable, tail: () => '' },
-  prune: { table: pruneTable, tail: renderPruneTail },
-  verify: { table: verifyTable, tail: renderVerifyTail },
+/**
+ * Per streamed kind (a command, or `list --stale`): its table of a block of items, what follows
+ * the table, the result field the items belong to, and whether --json streams it too (the stale
+ * rows are not the `archives` array, which is the one a JSON document is streamed by).
+ */
+const STREAMED: Record<string, { table: Table; tail: (result: never, c: ChalkInstance) => string; field: 'archives' | 'stale'; json: boolean }> = {
+  list: { table: listTable, tail: () => '', field: 'archives', json: true },
+  'list --stale': { table: staleTable, tail: () => '', field: 'stale', json: false },
+  prune: { table: pruneTable, tail: renderPruneTail, field: 'archives', json: true },
+  verify: { table: verifyTable, tail: renderVerifyTail, field: 'archives', json: true },
 };
 
-export const TEXT_BLOCK_ROWS = 1000;
+export { TEXT_BLOCK_ROWS };
 
 export interface StreamOptions {
   json: boolean;
@@ -44,10 +50,23 @@ export class StreamedItems implements ResultItems {
   constructor(
     private readonly command: string,
     private readonly options: StreamOptions,
-  ) {}
+  ) {
+    this.kind = command;
+  }
 
-  for(command: string): ((item: unknown) => void) | undefined {
-    return command === this.command && STREAMED[command] ? (item) => this.write(item) : undefined;
+  /** The kind whose items are written (the first `for` that answered). */
+  private kind: string;
+
+  for(kind: string): ((item: unknown) => void) | undefined {
+    const streamed = STREAMED[kind];
+    if (kind.split(' ')[0] !== this.command || !streamed || (this.options.json && !streamed.json)) return undefined;
+    this.kind = kind;
+    return (item) => this.write(item);
+  }
+
+  /** The result field the written items belong to: `archives`, or `stale` for list --stale. */
+  get field(): 'archives' | 'stale' {
+    return STREAMED[this.kind]?.field ?? 'archives';
   }
 
   /** Whether output has begun: the result must then be finished by finish(), not renderResult. */
@@ -69,7 +88,7 @@ export class StreamedItems implements ResultItems {
 
   private flushBlock(): void {
     if (this.block.length === 0) return;
-    const text = STREAMED[this.command]!.table(printableResult(this.block) as never[], this.options.chalk);
+    const text = STREAMED[this.kind]!.table(printableResult(this.block) as never[], this.options.chalk);
     // The header row once, above the first block.
     const first = this.written <= this.block.length;
     this.options.write(redact(first ? text : text.slice(text.indexOf('\n') + 1)));
@@ -77,13 +96,13 @@ export class StreamedItems implements ResultItems {
   }
 
   /** The rest of the output once the command returned: its remaining items, then its other fields. */
-  finish(result: CommandResultBase & { archives?: unknown[] }): string {
+  finish(result: CommandResultBase & { archives?: unknown[]; stale?: unknown[] }): string {
     if (!this.started) return renderResult(result, this.options);
-    const { command: _command, archives = [], ...rest } = result;
-    for (const item of archives) this.write(item);
+    const { command: _command, [this.field]: items = [], ...rest } = result;
+    for (const item of items) this.write(item);
     if (!this.options.json) {
       this.flushBlock();
-      return redact(STREAMED[this.command]!.tail(printableResult(result) as never, this.options.chalk));
+      return redact(STREAMED[this.kind]!.tail(printableResult(result) as never, this.options.chalk));
     }
     const tail = JSON.stringify(rest, null, 2);
     return redact(`\n  ]${tail === '{}' ? '\n}' : `,${tail.slice(1)}`}`) + '\n';

@@ -5,7 +5,7 @@
  * into a temp directory beside the target and then swaps it in, so a failure changes nothing.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, lstat, mkdir, readdir, rename, rm, stat, statfs, utimes } from 'node:fs/promises';
+import { chmod, lstat, mkdir, opendir, readdir, rename, rm, stat, statfs, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -49,12 +49,16 @@ export class FilesSource implements Source {
 
   async discoverTenants(): Promise<Tenant[]> {
     if (this.mode === 'none') return [{ id: ALL_TENANT }];
-    const entries = await readdir(this.root, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
-      throw new OrgbackupError(`files source "${this.name}": cannot read ${this.root}: ${error.code ?? error.message}`, ExitCode.failed, {
+    // Streamed (opendir): a directory per tenant, and 100,000 Dirents held at once cost tens of MB (issue 19).
+    const dirs: Tenant[] = [];
+    try {
+      for await (const e of await opendir(this.root)) if (e.isDirectory() && !e.name.startsWith('.')) dirs.push({ id: e.name });
+    } catch (error) {
+      const { code, message } = error as NodeJS.ErrnoException;
+      throw new OrgbackupError(`files source "${this.name}": cannot read ${this.root}: ${code ?? message}`, ExitCode.failed, {
         hint: 'check the source path and that this user may read it',
       });
-    });
-    const dirs = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => ({ id: e.name }));
+    }
     dirs.sort((a, b) => a.id.localeCompare(b.id));
     return applyExclude(dirs, this.config.tenants.exclude);
   }
