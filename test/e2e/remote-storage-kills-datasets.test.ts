@@ -12,24 +12,15 @@ import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BIN, ROOT, runCli } from '../helpers/cli.js';
 import { DATASETS_SKIP_REASON, hasDatasets } from '../helpers/datasets.js';
 import { expectChinookExport, expectPagilaExport } from '../helpers/export-datasets.js';
-import { startRclone, type RcloneFixture } from '../helpers/rclone.js';
 import { cleanupsAfterAll, workDir } from '../helpers/restore-fixtures.js';
-import { startS3rver, type S3rverHandle } from '../helpers/s3rver.js';
-import { localStorage, rcloneStorage, s3Storage, type StorageUnderTest } from '../helpers/storages-under-test.js';
+import { localStorage, remoteStoragesForFile, type StorageUnderTest } from '../helpers/storages-under-test.js';
 
 const later = cleanupsAfterAll();
-let s3: S3rverHandle;
-let rc: RcloneFixture;
-
-beforeAll(async () => {
-  [s3, rc] = await Promise.all([startS3rver(), startRclone()]);
-  later(() => s3.stop(), { last: true });
-  later(() => rc.stop(), { last: true });
-});
+const remote = remoteStoragesForFile(later);
 
 const MEDIA = { type: 'files', path: path.join(ROOT, 'examples/tenants'), tenants: { mode: 'directory' } };
 const cli = (config: string, ...args: string[]) => runCli(['-c', config, '--json', '--no-progress', ...args]);
@@ -61,7 +52,7 @@ async function expireLease(storage: StorageUnderTest, dir: string): Promise<void
   await rm(`${file}.md5`, { force: true });
 }
 
-describe.each([s3Storage(() => s3), rcloneStorage(() => rc)])('interrupted on $name storage', (storage) => {
+describe.each([remote.s3, remote.rclone])('interrupted on $name storage', (storage) => {
   it('a delete killed between sidecar and object leaves an incomplete archive that list and verify ignore and prune removes', async () => {
     const dir = await workDir(later);
     const config = await storage.config(dir, MEDIA);
@@ -123,7 +114,7 @@ describe.each([s3Storage(() => s3), rcloneStorage(() => rc)])('interrupted on $n
 const why = hasDatasets ? 'datasets present' : DATASETS_SKIP_REASON;
 
 describe.skipIf(!hasDatasets)(`export of the sample databases archived to S3 (${why})`, () => {
-  const onS3 = s3Storage(() => s3);
+  const onS3 = remote.s3;
   // Pagila is loaded twice and exported once: minutes on a loaded 2-core machine.
   it('Pagila (PostgreSQL): the sql files load into an empty copy of the schema with every value equal', () => expectPagilaExport(onS3.config, later, ['sql']), 420_000);
 

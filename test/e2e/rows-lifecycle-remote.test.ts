@@ -10,28 +10,17 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mysqlDigests, mysqlExec, mysqlQuery } from '../helpers/mysql.js';
 import { DATA, DDL, ONLY, withoutKeys } from '../helpers/mysql-as-fixture.js';
-import { startRclone, type RcloneFixture } from '../helpers/rclone.js';
 import { createArchives } from '../helpers/restore.js';
 import { cleanupsAfterAll, workDir } from '../helpers/restore-fixtures.js';
 import { diffFixture, expectArchivesDiff, expectLiveDiff, type DiffFixture } from '../helpers/rows-diff.js';
 import { mysqlEngine, ORG_TENANTS, postgresEngine } from '../helpers/rows-engines.js';
 import { categoriesScenario, mergeScenario } from '../helpers/rows-scenarios.js';
-import { startS3rver, type S3rverHandle } from '../helpers/s3rver.js';
-import { rcloneStorage, s3Storage } from '../helpers/storages-under-test.js';
+import { remoteStoragesForFile } from '../helpers/storages-under-test.js';
 import { cli } from '../helpers/tenants.js';
 
 const later = cleanupsAfterAll();
-let s3: S3rverHandle;
-let rc: RcloneFixture;
-
-beforeAll(async () => {
-  [s3, rc] = await Promise.all([startS3rver(), startRclone()]);
-  // After every database and work directory: restores still read from the servers until the end.
-  later(() => s3.stop(), { last: true });
-  later(() => rc.stop(), { last: true });
-});
-
-const storages = [s3Storage(() => s3), rcloneStorage(() => rc)];
+const remote = remoteStoragesForFile(later);
+const storages = [remote.s3, remote.rclone];
 const engines = [postgresEngine, mysqlEngine];
 
 describe.each(storages)('rows lifecycle on $name storage', (storage) => {

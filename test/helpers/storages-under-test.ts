@@ -7,9 +7,10 @@
  * server never see each other's archives.
  */
 import path from 'node:path';
-import type { RcloneFixture } from './rclone.js';
-import type { S3rverHandle } from './s3rver.js';
-import { s3StorageConfig } from './s3rver.js';
+import { beforeAll } from 'vitest';
+import { startRclone, type RcloneFixture } from './rclone.js';
+import type { Later } from './restore-fixtures.js';
+import { s3StorageConfig, startS3rver, type S3rverHandle } from './s3rver.js';
 import { writeConfig } from './tmp.js';
 
 export interface StorageUnderTest {
@@ -45,4 +46,19 @@ export function rcloneStorage(rc: () => RcloneFixture): StorageUnderTest {
     config: (dir, source) => configIn(dir, source, { type: 'rclone', remote: `${rc().localRemote}/${path.basename(dir)}`, configFile: rc().configFile }),
     file: (dir, key) => path.join(rc().localDir, path.basename(dir), key),
   };
+}
+
+/**
+ * An s3rver and an rclone remote for the file's tests, started before them and stopped after every
+ * other clean-up (restores read from the servers until the end).
+ */
+export function remoteStoragesForFile(later: Later): { s3: StorageUnderTest; rclone: StorageUnderTest } {
+  let s3: S3rverHandle;
+  let rc: RcloneFixture;
+  beforeAll(async () => {
+    [s3, rc] = await Promise.all([startS3rver(), startRclone()]);
+    later(() => s3.stop(), { last: true });
+    later(() => rc.stop(), { last: true });
+  });
+  return { s3: s3Storage(() => s3), rclone: rcloneStorage(() => rc) };
 }

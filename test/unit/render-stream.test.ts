@@ -6,7 +6,8 @@
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import { renderResult } from '../../src/cli/render/index.js';
-import { StreamedItems, TEXT_BLOCK_ROWS } from '../../src/cli/render/stream.js';
+import { TEXT_BLOCK_ROWS } from '../../src/cli/render/format.js';
+import { StreamedItems } from '../../src/cli/render/stream.js';
 
 const chalk = new Chalk({ level: 0 });
 const archive = (i: number) => ({

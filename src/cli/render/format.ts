@@ -32,9 +32,14 @@ export function blockTable<T>(header: string[], items: readonly T[], row: (item:
   let out = '';
   for (let i = 0; i < items.length; i += TEXT_BLOCK_ROWS) {
     const text = table(header, items.slice(i, i + TEXT_BLOCK_ROWS).map(row));
-    out += i === 0 ? text : text.slice(text.indexOf('\n') + 1);
+    out += i === 0 ? text : withoutHeader(text);
   }
   return out;
+}
+
+/** A later block of a table: its rows without the header line. */
+export function withoutHeader(text: string): string {
+  return text.slice(text.indexOf('\n') + 1);
 }
 
 function visibleLength(text: string): number {

@@ -10,7 +10,7 @@ import type { ResultItems } from '../../context.js';
 import { redact } from '../../redact.js';
 import { RESULT_SCHEMA_VERSION } from '../../results/schemas.js';
 import { renderResult, type CommandResultBase } from './index.js';
-import { TEXT_BLOCK_ROWS } from './format.js';
+import { TEXT_BLOCK_ROWS, withoutHeader } from './format.js';
 import { listTable, staleTable } from './list.js';
 import { printableResult } from './printable.js';
 import { pruneTable, renderPruneTail } from './prune.js';
@@ -29,8 +29,6 @@ const STREAMED: Record<string, { table: Table; tail: (result: never, c: ChalkIns
   prune: { table: pruneTable, tail: renderPruneTail, field: 'archives', json: true },
   verify: { table: verifyTable, tail: renderVerifyTail, field: 'archives', json: true },
 };
-
-export { TEXT_BLOCK_ROWS };
 
 export interface StreamOptions {
   json: boolean;
@@ -91,7 +89,7 @@ export class StreamedItems implements ResultItems {
     const text = STREAMED[this.kind]!.table(printableResult(this.block) as never[], this.options.chalk);
     // The header row once, above the first block.
     const first = this.written <= this.block.length;
-    this.options.write(redact(first ? text : text.slice(text.indexOf('\n') + 1)));
+    this.options.write(redact(first ? text : withoutHeader(text)));
     this.block = [];
   }
 
