@@ -5,7 +5,7 @@
 import { listTenantGroups, newestMadeByCreate, readSidecar, type ArchiveListing } from '../archive/catalog.js';
 import { holdInfo, readHold, type HoldInfo } from '../archive/hold.js';
 import type { Context } from '../context.js';
-import { ExitCode, UsageError, errorMessage, type ExitCodeValue } from '../errors.js';
+import { ExitCode, UsageError, errorMessage, isOrgbackupError, type ExitCodeValue } from '../errors.js';
 import { createSource } from '../sources/registry.js';
 import { usageRows, type TenantUsageRow } from './list-usage.js';
 import { selectStorageNames } from '../storage/registry.js';
@@ -239,7 +239,9 @@ async function discoverForStale(scope: ListOptions, ctx: Context): Promise<{ ten
         }
       } catch (error) {
         if (ctx.signal.aborted || error instanceof UsageError) throw error;
-        ctx.log.warn(`list --stale: cannot discover the tenants of source ${name}: ${errorMessage(error)}`, { source: name });
+        // The source's own hint says what to do (a path, a permission, a server); the table's line has room only for the error.
+        const hint = isOrgbackupError(error) && error.hint ? `\nhint: ${error.hint}` : '';
+        ctx.log.warn(`list --stale: cannot discover the tenants of source ${name}: ${errorMessage(error)}${hint}`, { source: name });
         unchecked.push({ source: name, error: errorMessage(error) });
       }
     }),
